@@ -1,0 +1,1 @@
+"""Evaluation harness: datasets, metrics, runner and reports."""

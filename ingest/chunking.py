@@ -1,0 +1,107 @@
+"""From measures to index chunks: one per measure, long units windowed with overlap, context headers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ingest.documents import split_documents
+from ingest.models import Chunk, Document, Measure, measure_label
+from ingest.parsing import parse_document
+from ingest.units import responsibility
+
+__all__ = ["CHUNKER_VERSION", "chunk_document", "chunk_text_file", "split_window", "measure_title"]
+
+CHUNKER_VERSION = "1"
+_SENTENCE_END = re.compile(r"(?<=[。！？；])")
+
+
+def measure_title(text: str) -> str:
+    """A measure's first sentence without its number, at most 60 characters."""
+    body = re.sub(r"^(\d{1,3}[.、．]|第[^条]{1,5}条|重点工作\s*\d+\s*[：:]?)", "", text.strip())
+    return re.split(r"[。；\n]", body, maxsplit=1)[0][:60]
+
+
+def split_window(text: str, max_chars: int, overlap: int) -> list[str]:
+    """Cut text into windows of at most max_chars at sentence ends, each starting with ~overlap chars of the last."""
+    if len(text) <= max_chars:
+        return [text]
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        while len(sentence) > max_chars:  # a sentence longer than the window is cut hard
+            pieces.append(sentence[:max_chars - overlap])
+            sentence = sentence[max_chars - overlap:]
+        if sentence:
+            pieces.append(sentence)
+    windows: list[str] = []
+    current = ""
+    for piece in pieces:
+        if current and len(current) + len(piece) > max_chars:
+            windows.append(current)
+            tail = current[-overlap:] if overlap else ""
+            current = tail if len(tail) + len(piece) <= max_chars else ""
+        current += piece
+    if current:
+        windows.append(current)
+    return windows
+
+
+def _header(doc: Document, measure: Measure) -> str:
+    parts = [doc.region, doc.title, measure.section, measure.subsection]
+    return "｜".join(p for p in parts if p)
+
+
+def chunk_document(doc: Document, *, max_chars: int = 400, overlap: int = 80) -> list[Chunk]:
+    """All chunks of one document, in order."""
+    chunks: list[Chunk] = []
+    labels: dict[str, int] = {}
+    for measure in parse_document(doc):
+        key = measure.measure
+        labels[key] = labels.get(key, 0) + 1
+        if labels[key] > 1:  # a repeated unit label inside one document stays unique
+            key = f"{key}-{labels[key]}"
+        responsible, leads = responsibility(measure.text) if measure.numbered else ([], [])
+        place = doc.region if not doc.doc_id.rsplit("-a", 1)[-1].isdigit() else doc.title
+        label = measure_label(place, key, numbered=measure.numbered, doc_title=doc.title)
+        header = _header(doc, measure)
+        windows = split_window(measure.text, max_chars, overlap)
+        cursor = 0
+        for part, window in enumerate(windows):
+            found = measure.text.find(window, cursor)
+            local = found if found >= 0 else cursor
+            cursor = max(cursor, local)
+            chunks.append(Chunk(
+                chunk_id=f"{doc.doc_id}:{key}:{part}",
+                doc_id=doc.doc_id,
+                doc_title=doc.title,
+                region=doc.region,
+                issuer=doc.issuer,
+                date=doc.date,
+                doc_type=doc.doc_type,
+                section=measure.section,
+                subsection=measure.subsection,
+                measure=key,
+                measure_label=label,
+                measure_title=measure_title(measure.text),
+                responsible_units=responsible,
+                lead_units=leads,
+                source=doc.source,
+                span_start=doc.offset + measure.start + local,
+                span_end=doc.offset + measure.start + local + len(window),
+                part=part,
+                parts=len(windows),
+                text=window,
+                embed_text=f"{header}\n{window}" if header else window,
+            ))
+    return chunks
+
+
+def chunk_text_file(raw: str, source: Path, *, max_chars: int = 400, overlap: int = 80) -> tuple[list[Document], list[Chunk]]:
+    """Documents and chunks of one decoded file."""
+    docs = split_documents(raw, source.name, source.stem, markdown=_is_markdown(source, raw))
+    chunks = [c for d in docs for c in chunk_document(d, max_chars=max_chars, overlap=overlap)]
+    return docs, chunks
+
+
+def _is_markdown(source: Path, raw: str) -> bool:
+    return source.suffix.lower() == ".md" or bool(re.search(r"^#{1,6}\s", raw, re.MULTILINE))

@@ -1,0 +1,141 @@
+"""Cleaning text: punctuation and whitespace normalisation, site junk, page-break repair."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "normalize_line",
+    "strip_junk",
+    "strip_markdown",
+    "repair_page_breaks",
+    "clean_text",
+    "STRUCTURE_START",
+]
+
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = r"，。、；：？！“”‘’（）《》〈〉【】「」『』—…·〔〕"
+
+# Lines that scraped pages add around the real text.
+_JUNK_LINE = re.compile(
+    r"^\s*[-*·•]?\s*("
+    r"有想补充的信息[?？]?\s*点我投稿|点我投稿|联系我们|企业入驻|关于我们|网站地图|免责声明|返回顶部|"
+    r"分享到[:：]?.*|扫一扫.*|版权所有.*|Copyright.*|来源[:：]\s*\|?\s*|责任编辑[:：].{0,10}|[|｜]\s*"
+    r")\s*$",
+    re.IGNORECASE,
+)
+_TRAILING_PIPE = re.compile(r"\s*[|｜]\s*$")
+
+# A line that starts a new structural unit: never glued onto the previous paragraph.
+STRUCTURE_START = re.compile(
+    r"^(#|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[)）]|\d{1,3}[.、．]|"
+    r"第[一二三四五六七八九十百零〇\d]+条|重点工作\s*\d+|原文如下)"
+)
+# A heading line: short, and no sentence end inside.
+_HEADING = re.compile(r"^(#|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[)）]|重点工作\s*\d+)")
+_ENDS_UNIT = re.compile(r"[。！？；：:!?;）)”」』…|]$|^\d{4}-\d{2}-\d{2}$|\d{4}年\d{1,2}月\d{1,2}日$")
+
+
+def _to_fullwidth_punct(text: str) -> str:
+    """Chinese text uses full-width punctuation; numbers keep their ASCII separators."""
+    text = text.replace("(", "（").replace(")", "）")
+    text = re.sub(r"(?<!\d),|,(?!\d)", "，", text)
+    text = re.sub(r"(?<!\d):|:(?!\d)", "：", text)
+    text = text.replace(";", "；").replace("?", "？").replace("!", "！")
+    return text.replace("...", "…")
+
+
+# Inside one long line (the one-line documents), a space before a marker is a unit boundary.
+_INLINE_BREAK = re.compile(
+    r"\s+(?=(?:[一二三四五六七八九十百]+、|（[一二三四五六七八九十百]+）|\d{1,3}[.、](?!\d)|"
+    r"第[一二三四五六七八九十百零〇\d]+条(?!规定|所|的|中|之|和|至)|重点工作\s*\d+))"
+)
+
+
+def _canonical(line: str) -> str:
+    """NFKC and full-width Chinese punctuation, spaces kept."""
+    return _to_fullwidth_punct(unicodedata.normalize("NFKC", line))
+
+
+def _squeeze_spaces(line: str) -> str:
+    """No spaces next to Chinese characters or punctuation; single spaces elsewhere."""
+    line = re.sub(r"[ \t\u00a0\u3000]+", " ", line).strip()
+    # Spaces are not word separators in Chinese: drop those touching a CJK character or punctuation.
+    line = re.sub(rf"(?<=[{_CJK}{_CJK_PUNCT}]) (?=\S)", "", line)
+    line = re.sub(rf"(?<=\S) (?=[{_CJK}{_CJK_PUNCT}])", "", line)
+    return line
+
+
+def normalize_line(line: str) -> str:
+    """NFKC, full-width Chinese punctuation, and no spaces next to Chinese characters."""
+    return _squeeze_spaces(_canonical(line))
+
+
+def strip_markdown(line: str) -> str:
+    """Drop heading hashes and bold markers, keep the words."""
+    line = re.sub(r"^\s{0,3}#{1,6}\s*", "", line)
+    return line.replace("**", "").replace("__", "")
+
+
+def strip_junk(lines: list[str]) -> list[str]:
+    """Remove scraped-site junk lines and trailing pipes."""
+    out = []
+    for line in lines:
+        if _JUNK_LINE.match(line):
+            continue
+        out.append(_TRAILING_PIPE.sub("", line))
+    return out
+
+
+def _is_heading(paragraph: str) -> bool:
+    return bool(_HEADING.match(paragraph)) and "。" not in paragraph and len(paragraph) <= 60
+
+
+def repair_page_breaks(paragraphs: list[str], after_blank: list[bool] | None = None) -> list[str]:
+    """Join paragraphs that a page break split mid-sentence (「开」 + 「展科技型企业…」).
+
+    Only a paragraph that follows a blank line can be a page-break fragment: single line
+    breaks in plain text are real breaks.
+    """
+    after_blank = after_blank or [True] * len(paragraphs)
+    out: list[str] = []
+    for para, blank in zip(paragraphs, after_blank):
+        if (
+            out
+            and blank
+            and not _ENDS_UNIT.search(out[-1])
+            and not _is_heading(out[-1])
+            and not out[-1].startswith("#")
+            and not STRUCTURE_START.match(para)
+            and len(out[-1]) >= 20
+        ):
+            out[-1] = out[-1] + para
+        else:
+            out.append(para)
+    return out
+
+
+def clean_text(text: str, *, markdown: bool = False) -> list[str]:
+    """Turn raw text into clean, non-empty paragraphs with page breaks repaired."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    paragraphs: list[str] = []
+    after_blank: list[bool] = []
+    blank = False
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            blank = True
+            continue
+        if not strip_junk([line]):
+            continue
+        is_head = markdown and line.startswith("#")
+        line = _canonical(strip_markdown(strip_junk([line])[0]) if markdown else strip_junk([line])[0])
+        for n, segment in enumerate(_INLINE_BREAK.split(line)):
+            segment = _squeeze_spaces(segment)
+            if segment:
+                paragraphs.append(("#" if is_head else "") + segment)
+                after_blank.append(blank and n == 0)
+        blank = False
+    joined = repair_page_breaks(paragraphs, after_blank)
+    return [p.lstrip("#") for p in joined]

@@ -1,0 +1,105 @@
+"""`python -m ingest PATH...`: index files or folders, or print their chunks with --dry-run --json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from ingest.embedders import build_embedder
+from ingest.errors import PolicyRagError
+from ingest.pipeline import IngestReport, expand_paths, ingest_paths, parse_file, window_chars
+from ingest.settings import IngestSettings
+from ingest.store import IndexStore
+
+__all__ = ["main"]
+
+# The bundled embedder's window, used by --dry-run so that it needs no model.
+_DRY_RUN_MAX_CHARS = 480
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ingest", description="Index policy documents by measure.")
+    p.add_argument("paths", nargs="+", type=Path, help="files (.txt, .md) or folders")
+    p.add_argument("--dry-run", action="store_true", help="parse and chunk only; write nothing")
+    p.add_argument("--json", action="store_true", help="with --dry-run: one JSON object per chunk on stdout")
+    p.add_argument("--prune", action="store_true", help="remove documents whose files are not among PATHS")
+    p.add_argument("--rebuild", action="store_true", help="delete the index first and build it anew")
+    p.add_argument("--index", help="index folder (default: POLICY_RAG_STORE__PATH or .data/index)")
+    p.add_argument("--embedder", help="embedder name (default: POLICY_RAG_EMBEDDER__NAME or bundled)")
+    p.add_argument("--model", help="embedder model name or path")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _dry_run(args: argparse.Namespace, settings: IngestSettings) -> int:
+    failed = 0
+    for path in expand_paths(args.paths):
+        result = parse_file(path, max_chars=window_chars(_DRY_RUN_MAX_CHARS), overlap=settings.chunk_overlap,
+                            max_bytes=settings.max_file_bytes)
+        if result.error:
+            failed += 1
+            print(f"error: {result.error}", file=sys.stderr)
+            continue
+        for chunk in result.chunks:
+            if args.json:
+                print(json.dumps(chunk.to_json(), ensure_ascii=False))
+            else:
+                print(f"{chunk.chunk_id}\t{chunk.measure_label}\t{chunk.measure_title}")
+    return 1 if failed else 0
+
+
+def _summary(report: IngestReport) -> str:
+    rows = [("document", "region", "date", "measures", "embedded")]
+    for f in report.files:
+        for d in f.documents:
+            n = sum(1 for c in f.chunks if c.doc_id == d.doc_id and c.part == 0)
+            rows.append((d.title[:40], d.region or "-", d.date or "-", str(n), ""))
+        if f.documents:
+            rows[-1] = rows[-1][:4] + (str(f.embedded),)
+    widths = [max(_width(r[i]) for r in rows) for i in range(5)]
+    lines = ["  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths)) for r in rows]
+    lines.append(f"{report.total_chunks} chunks in the index"
+                 + (f"; pruned {len(report.pruned)} document(s)" if report.pruned else ""))
+    for f in report.failed:
+        lines.append(f"FAILED {f.path}: {f.error}")
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (1 when any file failed)."""
+    args = _parser().parse_args(argv)
+    settings = IngestSettings()
+    if args.index:
+        settings.store.path = args.index
+    if args.embedder:
+        settings.embedder.name = args.embedder
+    if args.model:
+        settings.embedder.model = args.model
+    if args.dry_run:
+        return _dry_run(args, settings)
+    try:
+        embedder = build_embedder(settings.embedder.name, settings.embedder.model)
+        if args.rebuild and not settings.store.url:
+            shutil.rmtree(settings.store.path, ignore_errors=True)
+        store = IndexStore(settings.store, embedder.name, embedder.dimension)
+        if args.rebuild and settings.store.url:
+            store.delete_documents(sorted({d for d, _ in store.chunk_hashes().values()}))
+            store.save_documents({})
+    except PolicyRagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from tqdm import tqdm
+
+    files = expand_paths(args.paths)
+    with tqdm(total=len(files), unit="file", disable=args.quiet, file=sys.stderr) as bar:
+        report = ingest_paths(args.paths, store, embedder, prune=args.prune, overlap=settings.chunk_overlap,
+                              max_bytes=settings.max_file_bytes, progress=lambda _n: bar.update(1))
+    print(_summary(report))
+    return 1 if report.failed else 0

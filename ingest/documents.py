@@ -1,0 +1,101 @@
+"""Turning one source file's text into documents: multi-article pages, news prefaces, titles."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ingest.cleaning import clean_text
+from ingest.errors import EmptyDocumentError
+from ingest.metadata import infer_date, infer_doc_type, infer_issuer, infer_region, site_tag
+from ingest.models import Document
+
+__all__ = ["split_documents"]
+
+_SEPARATOR = re.compile(r"^\s*-\s*$")
+_ARTICLE_TITLE = re.compile(r"^\s*【[^】]+】")
+_PAGE_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*$")
+_PREFACE_END = re.compile(r"^\s*原文如下\s*[:：]?\s*$")
+_QUOTED_TITLE = re.compile(r"《([^》]{6,60})》")
+
+
+def _is_multi_article(lines: list[str]) -> bool:
+    seps = [i for i, line in enumerate(lines) if _SEPARATOR.match(line)]
+    titled = [i for i in seps if i + 1 < len(lines) and _ARTICLE_TITLE.match(lines[i + 1])]
+    return len(titled) >= 2
+
+
+def _articles(lines: list[str]) -> list[list[str]]:
+    blocks: list[list[str]] = []
+    for line in lines:
+        if _SEPARATOR.match(line):
+            blocks.append([])
+        elif blocks:
+            blocks[-1].append(line)
+    return [b for b in blocks if any(line.strip() for line in b)]
+
+
+def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, int]:
+    """A document's title and how many leading paragraphs it used."""
+    first = paragraphs[0]
+    if len(first) <= 60 and "。" not in first:
+        return first, 1
+    quoted = _QUOTED_TITLE.search(first)
+    if quoted:
+        return quoted.group(1), 0
+    return fallback, 0
+
+
+def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "", tag: str = "",
+              page_date: str = "", preface: str = "") -> Document:
+    body_start = 0
+    if not title:
+        title, body_start = _title_of(paragraphs, Path(source).stem)
+    body = paragraphs[body_start:]
+    text = "\n".join(body)
+    region = infer_region(title, preface + text, tag)
+    return Document(
+        doc_id=doc_id,
+        title=title,
+        text=text,
+        source=source,
+        region=region,
+        issuer=infer_issuer(title, text, region),
+        date=infer_date(paragraphs, fallback=page_date if not re.match(r"^\d{4}年\d{1,2}月\d{1,2}日在", text) else ""),
+        doc_type=infer_doc_type(title, text),
+        preface=preface,
+    )
+
+
+def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = False) -> list[Document]:
+    """Split a file's text into cleaned documents (one, or one per article of a scraped page)."""
+    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    docs: list[Document] = []
+    if _is_multi_article(lines):
+        for n, block in enumerate(_articles(lines), start=1):
+            page_date = ""
+            dates = [i for i, line in enumerate(block) if _PAGE_DATE.match(line)]
+            if dates:
+                page_date = _PAGE_DATE.match(block[dates[-1]]).group(1)  # type: ignore[union-attr]
+                block = block[: dates[-1]]
+            title_line = next(line for line in block if line.strip())
+            rest = block[block.index(title_line) + 1:]
+            tag, title = site_tag(clean_text(title_line)[0])
+            title = title.strip("《》")
+            paragraphs = clean_text("\n".join(rest), markdown=markdown)
+            if not paragraphs:
+                continue
+            docs.append(_document(f"{doc_id}-a{n:02d}", source, paragraphs, title=title, tag=tag,
+                                  page_date=page_date))
+    else:
+        preface = ""
+        cut = next((i for i, line in enumerate(lines) if _PREFACE_END.match(line)), None)
+        if cut is not None:
+            preface = "\n".join(clean_text("\n".join(lines[:cut])))
+            lines = lines[cut + 1:]
+        paragraphs = clean_text("\n".join(lines), markdown=markdown)
+        if paragraphs:
+            docs.append(_document(doc_id, source, paragraphs, preface=preface))
+    if not docs:
+        raise EmptyDocumentError(f"{Path(source).name}: no text left after cleaning.")
+    return docs

@@ -1,0 +1,107 @@
+"""The project's exception tree; every class knows its HTTP status and whether a retry may help.
+
+    PolicyRagError (500)
+    ├── InputError (422)
+    │   ├── UnsupportedFormatError (415)
+    │   ├── EmptyDocumentError (422)
+    │   ├── DecodeError (422)
+    │   └── TooLargeError (413)
+    ├── ConfigError (500)
+    │   └── IndexMismatchError (409)
+    ├── IndexNotReadyError (503)
+    ├── NotFoundError (404)
+    ├── BackendError (502, retryable)
+    │   └── BackendTimeoutError (504, retryable)
+    └── MissingExtraError (500)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "PolicyRagError",
+    "InputError",
+    "UnsupportedFormatError",
+    "EmptyDocumentError",
+    "DecodeError",
+    "TooLargeError",
+    "ConfigError",
+    "IndexMismatchError",
+    "IndexNotReadyError",
+    "NotFoundError",
+    "BackendError",
+    "BackendTimeoutError",
+    "MissingExtraError",
+]
+
+
+class PolicyRagError(Exception):
+    """Base of every error this project raises on purpose."""
+
+    status_code: int = 500
+    retryable: bool = False
+
+
+class InputError(PolicyRagError):
+    """The caller gave something we cannot use."""
+
+    status_code = 422
+
+
+class UnsupportedFormatError(InputError):
+    """A file type we do not read."""
+
+    status_code = 415
+
+
+class EmptyDocumentError(InputError):
+    """A file with no usable text."""
+
+
+class DecodeError(InputError):
+    """A file that is binary or in an encoding we cannot detect."""
+
+
+class TooLargeError(InputError):
+    """A file or request over the configured size limit."""
+
+    status_code = 413
+
+
+class ConfigError(PolicyRagError):
+    """Settings that contradict each other or name something that does not exist."""
+
+
+class IndexMismatchError(ConfigError):
+    """The index on disk was built with other settings than the current ones."""
+
+    status_code = 409
+
+
+class IndexNotReadyError(PolicyRagError):
+    """The index is empty or not loaded yet."""
+
+    status_code = 503
+    retryable = True
+
+
+class NotFoundError(PolicyRagError):
+    """A document or measure that the index does not hold."""
+
+    status_code = 404
+
+
+class BackendError(PolicyRagError):
+    """A model backend (LLM, embedder server) failed."""
+
+    status_code = 502
+    retryable = True
+
+
+class BackendTimeoutError(BackendError):
+    """A model backend did not answer in time."""
+
+    status_code = 504
+
+
+class MissingExtraError(PolicyRagError):
+    """An optional dependency is not installed; the message names the pip extra."""

@@ -1,0 +1,125 @@
+"""Ingestion: files → documents → chunks → embeddings → index, incremental and failure-safe per file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.chunking import chunk_text_file
+from ingest.embedders import Embedder
+from ingest.errors import PolicyRagError, UnsupportedFormatError
+from ingest.loading import SUPPORTED_SUFFIXES, read_text
+from ingest.models import Chunk, Document
+from ingest.store import IndexStore, content_hash
+
+__all__ = ["FileResult", "IngestReport", "expand_paths", "parse_file", "ingest_paths", "window_chars"]
+
+
+@dataclass
+class FileResult:
+    """What happened to one input file."""
+
+    path: Path
+    documents: list[Document] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    error: str = ""
+    embedded: int = 0  # chunks that needed new embeddings
+
+
+@dataclass
+class IngestReport:
+    """The outcome of one ingest run."""
+
+    files: list[FileResult] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    total_chunks: int = 0
+
+    @property
+    def failed(self) -> list[FileResult]:
+        """Files that could not be ingested."""
+        return [f for f in self.files if f.error]
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, folders expanded to their supported files (sorted)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES))
+        else:
+            out.append(path)
+    return out
+
+
+def window_chars(embedder_max_chars: int) -> int:
+    """Characters of measure text per chunk, leaving room for the context header."""
+    return max(120, embedder_max_chars - 80)
+
+
+def parse_file(path: Path, *, max_chars: int, overlap: int = 80, max_bytes: int = 20_000_000) -> FileResult:
+    """Read and chunk one file; errors are recorded, not raised."""
+    result = FileResult(path)
+    try:
+        if not path.exists():
+            raise UnsupportedFormatError(f"{path}: no such file.")
+        raw = read_text(path, max_bytes=max_bytes)
+        result.documents, result.chunks = chunk_text_file(raw, path, max_chars=max_chars, overlap=overlap)
+    except PolicyRagError as exc:
+        result.error = str(exc)
+    return result
+
+
+def ingest_paths(
+    paths: Sequence[Path],
+    store: IndexStore,
+    embedder: Embedder,
+    *,
+    prune: bool = False,
+    overlap: int = 80,
+    max_bytes: int = 20_000_000,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Index files; unchanged chunks keep their vectors, a file that fails leaves the index as it was."""
+    report = IngestReport()
+    existing = store.chunk_hashes()
+    registry = store.documents()
+    max_chars = window_chars(embedder.max_chars)
+    for path in expand_paths(paths):
+        result = parse_file(path, max_chars=max_chars, overlap=overlap, max_bytes=max_bytes)
+        report.files.append(result)
+        if result.error:
+            continue
+        todo = [c for c in result.chunks if existing.get(c.chunk_id, ("", ""))[1] != content_hash(c)]
+        try:
+            vectors = embedder.embed_passages([c.embed_text for c in todo]) if todo else None
+        except Exception as exc:  # an embedder failure must not leave half a document behind
+            result.error = f"{path.name}: embedding failed: {exc}"
+            continue
+        by_id = {c.chunk_id: vectors[i] for i, c in enumerate(todo)} if vectors is not None else {}
+        doc_ids = [d.doc_id for d in result.documents]
+        # Documents this file produced before (an article that disappeared) are replaced too.
+        old_ids = {r["doc_id"] for r in registry.values() if r.get("source") == path.name}
+        store.replace_documents(sorted(set(doc_ids) | old_ids), result.chunks, by_id)
+        for old in old_ids - set(doc_ids):
+            registry.pop(old, None)
+        for doc in result.documents:
+            registry[doc.doc_id] = IndexStore.document_record(doc, sum(c.doc_id == doc.doc_id and c.part == 0
+                                                                       for c in result.chunks))
+        result.embedded = len(todo)
+        if progress:
+            progress(len(result.chunks))
+    if prune:
+        kept = {f.path.name for f in report.files}
+        gone = [doc_id for doc_id, rec in registry.items() if rec.get("source") not in kept]
+        # Chunks whose document is not in the registry (an older run crashed) go as well.
+        known = set(registry)
+        orphans = {doc for doc, _ in store.chunk_hashes().values() if doc not in known}
+        store.delete_documents(gone + sorted(orphans))
+        for doc_id in gone:
+            registry.pop(doc_id)
+        report.pruned = gone
+    store.save_documents(registry)
+    store.rebuild_lexical()
+    report.total_chunks = store.count()
+    return report

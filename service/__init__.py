@@ -1,0 +1,1 @@
+"""Retrieval, answering and the HTTP service on top of the `ingest` index."""

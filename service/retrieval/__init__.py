@@ -1,0 +1,1 @@
+"""Retrieval: query analysis, hybrid search, fusion, filters and reranking."""
