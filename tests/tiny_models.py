@@ -6,7 +6,7 @@ import shutil
 import string
 from pathlib import Path
 
-__all__ = ["build_tiny_sentence_transformer", "build_tiny_cross_encoder", "corpus_text"]
+__all__ = ["build_tiny_cross_encoder", "build_tiny_sentence_transformer", "corpus_text"]
 
 _CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
 _HIDDEN = 32
@@ -38,11 +38,11 @@ def _write_vocab(directory: Path, text: str) -> Path:
 def _save_tiny_bert(directory: Path, text: str | None, *, cross_encoder: bool, seed: int) -> None:
     """Save a 2-layer, 32-wide BERT with a matching tokenizer into `directory`."""
     import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizerFast
+    from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizer
 
     _write_vocab(directory, corpus_text() if text is None else text)
     # from_pretrained reads vocab.txt under both transformers 4 (vocab_file=) and 5 (vocab=).
-    tokenizer = BertTokenizerFast.from_pretrained(str(directory), do_lower_case=True, model_max_length=512)
+    tokenizer = BertTokenizer.from_pretrained(str(directory), do_lower_case=True, model_max_length=512)
     config = BertConfig(
         vocab_size=len(tokenizer.get_vocab()),
         hidden_size=_HIDDEN,
@@ -50,8 +50,8 @@ def _save_tiny_bert(directory: Path, text: str | None, *, cross_encoder: bool, s
         num_attention_heads=2,
         intermediate_size=64,
         max_position_embeddings=512,
-        num_labels=1,
     )
+    config.num_labels = 1  # a single relevance logit for the cross-encoder
     # Fork the RNG so building a model does not reseed the caller's torch state.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -62,13 +62,13 @@ def _save_tiny_bert(directory: Path, text: str | None, *, cross_encoder: bool, s
 
 
 def build_tiny_sentence_transformer(path: Path, text: str | None = None, *, seed: int = 0) -> Path:
-    """Build a tiny BERT + mean pooling + normalise SentenceTransformer at `path` (name it '*bge*zh*' for the bge instruction)."""
+    """Build a tiny BERT + mean-pool + normalise model at `path` (name it '*bge*zh*' to get the bge instruction)."""
     from sentence_transformers import SentenceTransformer
 
     try:
         from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     except ImportError:  # sentence-transformers < 6
-        from sentence_transformers.models import Normalize, Pooling, Transformer
+        from sentence_transformers.models import Normalize, Pooling, Transformer  # type: ignore[no-redef]
 
     path = Path(path)
     bert_dir = path.parent / f".{path.name}-bert"

@@ -11,7 +11,7 @@ import numpy as np
 
 from ingest.errors import ConfigError, MissingExtraError
 
-__all__ = ["SentenceTransformerEmbedder", "query_prefixes", "load_sentence_transformers_model"]
+__all__ = ["SentenceTransformerEmbedder", "load_sentence_transformers_model", "query_prefixes"]
 
 BGE_ZH_INSTRUCTION = "为这个句子生成表示以用于检索相关文章："
 BGE_EN_INSTRUCTION = "Represent this sentence for searching relevant passages: "

@@ -20,7 +20,7 @@ QUESTION = "济源市储能装机容量目标是多少？"
 def llamacpp(smollm2_gguf: Path) -> Iterator[LlamaCppAnswerer]:
     """The GGUF loaded once for this module."""
     pytest.importorskip("llama_cpp", reason="needs pip install 'policy-rag[llamacpp]'")
-    yield LlamaCppAnswerer(smollm2_gguf, n_ctx=2048, max_tokens=160)
+    yield LlamaCppAnswerer(smollm2_gguf, n_ctx=2048, max_tokens=96)
 
 
 @pytest.mark.slow

@@ -344,7 +344,7 @@ def test_stream_final_answer_is_verified(passages: list[Passage], quote_fallback
 
 @pytest.mark.slow
 def test_real_server_answer(llama_server: str, passages: list[Passage], quote_fallback, assert_honest) -> None:  # type: ignore[no-untyped-def]
-    with OpenAIAnswerer(llama_server, "smollm2", timeout=120.0, max_tokens=160) as llm:
+    with OpenAIAnswerer(llama_server, "smollm2", timeout=120.0, max_tokens=96) as llm:
         answer = VerifiedAnswerer(llm, quote_fallback).answer(QUESTION, passages, Intent())
 
         assert llm.calls == 1  # the real server answered over HTTP
@@ -353,7 +353,7 @@ def test_real_server_answer(llama_server: str, passages: list[Passage], quote_fa
 
 @pytest.mark.slow
 def test_real_server_stream(llama_server: str, passages: list[Passage], quote_fallback, assert_honest) -> None:  # type: ignore[no-untyped-def]
-    with OpenAIAnswerer(llama_server, "smollm2", timeout=120.0, max_tokens=160) as llm:
+    with OpenAIAnswerer(llama_server, "smollm2", timeout=120.0, max_tokens=96) as llm:
         items = list(VerifiedAnswerer(llm, quote_fallback).stream(QUESTION, passages, Intent()))
 
         assert llm.calls == 1

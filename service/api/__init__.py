@@ -1,0 +1,1 @@
+"""The HTTP layer: schemas, dependencies, error mapping and routes."""

@@ -1,0 +1,41 @@
+"""Domain objects to response models."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from service.api.schemas import AskResponse, CitationModel, SearchFilters, SearchResult, VerificationModel
+from service.qa import AskOutcome
+from service.retrieval.retriever import Filters, Hit
+
+__all__ = ["to_filters", "to_search_result", "to_ask_response"]
+
+
+def to_filters(filters: SearchFilters | None) -> Filters:
+    """Request filters to retrieval filters."""
+    return Filters(**filters.model_dump()) if filters else Filters()
+
+
+def to_search_result(hit: Hit) -> SearchResult:
+    """One hit as the API shows it."""
+    c = hit.chunk
+    return SearchResult(
+        chunk_id=c.chunk_id, doc_id=c.doc_id, doc_title=c.doc_title, region=c.region, measure=c.measure,
+        measure_label=c.measure_label, section=c.section, subsection=c.subsection, date=c.date, text=c.text,
+        score=round(hit.score, 6), responsible_units=c.responsible_units, lead_units=c.lead_units,
+    )
+
+
+def to_ask_response(outcome: AskOutcome) -> AskResponse:
+    """An outcome as the API shows it."""
+    answer = outcome.answer
+    return AskResponse(
+        answer=answer.text,
+        citations=[CitationModel(**asdict(c)) for c in answer.citations],
+        refused=answer.refused,
+        fallback=answer.fallback,
+        verification=VerificationModel(**asdict(answer.verification)) if answer.verification else None,
+        backend=answer.backend,
+        rewritten_question=outcome.question,
+        timings={k: round(v, 2) for k, v in outcome.timings.items()},
+    )

@@ -1,0 +1,62 @@
+"""GET /v1/documents, /v1/documents/{doc_id} and /v1/documents/{doc_id}/measures/{measure}."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from ingest.errors import NotFoundError
+from service.api.deps import get_runtime
+from service.api.schemas import DocumentDetail, DocumentSummary, MeasureDetail
+from service.runtime import Runtime
+
+router = APIRouter(tags=["documents"])
+
+_SUMMARY_FIELDS = ("doc_id", "title", "region", "date", "issuer", "doc_type", "source", "measures")
+
+
+def _record(runtime: Runtime, doc_id: str) -> dict[str, object]:
+    record = runtime.store.documents().get(doc_id)
+    if record is None:
+        raise NotFoundError(f"No document '{doc_id}'. GET /v1/documents lists them.")
+    return record
+
+
+@router.get("/v1/documents", response_model=list[DocumentSummary])
+def list_documents(runtime: Runtime = Depends(get_runtime)) -> list[DocumentSummary]:
+    """列出索引中的全部文档。"""
+    docs = runtime.store.documents()
+    return [DocumentSummary(**{k: docs[d].get(k, "") or ("" if k != "measures" else 0) for k in _SUMMARY_FIELDS})
+            for d in sorted(docs)]
+
+
+@router.get("/v1/documents/{doc_id}", response_model=DocumentDetail)
+def get_document(doc_id: str, runtime: Runtime = Depends(get_runtime)) -> DocumentDetail:
+    """一份文档的元数据、导语和全部条目编号。"""
+    record = _record(runtime, doc_id)
+    chunks = sorted((c for c in runtime.store.all_chunks().values() if c.doc_id == doc_id and c.part == 0),
+                    key=lambda c: c.span_start)
+    fields = {k: record.get(k, "") or ("" if k != "measures" else 0) for k in _SUMMARY_FIELDS}
+    return DocumentDetail(**fields, preface=str(record.get("preface") or ""),
+                          measure_labels=[c.measure_label for c in chunks])
+
+
+@router.get("/v1/documents/{doc_id}/measures/{measure}", response_model=MeasureDetail)
+def get_measure(doc_id: str, measure: str, runtime: Runtime = Depends(get_runtime)) -> MeasureDetail:
+    """一条措施的全文，含所属章节和责任单位（引用链接指向这里）。"""
+    _record(runtime, doc_id)
+    parts = sorted((c for c in runtime.store.all_chunks().values() if c.doc_id == doc_id and c.measure == measure),
+                   key=lambda c: c.part)
+    if not parts:
+        raise NotFoundError(f"Document '{doc_id}' has no measure '{measure}'. "
+                            f"GET /v1/documents/{doc_id} lists its measures.")
+    first, last = parts[0], parts[-1]
+    text = first.text
+    for part in parts[1:]:  # windows overlap: append only what the previous window did not hold
+        overlap = next((n for n in range(min(len(text), len(part.text)), 0, -1) if text.endswith(part.text[:n])), 0)
+        text += part.text[overlap:]
+    return MeasureDetail(
+        doc_id=doc_id, doc_title=first.doc_title, region=first.region, measure=measure,
+        measure_label=first.measure_label, measure_title=first.measure_title, section=first.section,
+        subsection=first.subsection, date=first.date, text=text, responsible_units=first.responsible_units,
+        lead_units=first.lead_units, source=first.source, span=[first.span_start, last.span_end],
+    )

@@ -1,0 +1,167 @@
+"""Request and response models of the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "SearchFilters", "SearchRequest", "SearchResult", "SearchResponse", "Message", "AskRequest",
+    "CitationModel", "VerificationModel", "AskResponse", "DocumentSummary", "DocumentDetail", "MeasureDetail",
+    "Health",
+]
+
+_ASK_EXAMPLE = {"question": "济源市储能装机容量目标是多少？谁负责？", "top_k": 5}
+
+
+class SearchFilters(BaseModel):
+    """Restrict results; unknown keys are rejected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region: str | None = Field(None, description="区域，如 济源市", examples=["济源市"])
+    doc_id: str | None = Field(None, description="文档 id", examples=["004_1db4aff5efda3015"])
+    unit: str | None = Field(None, description="责任单位（在该条责任单位之中即匹配）", examples=["发展改革和统计局"])
+    date_from: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="起始日期 YYYY-MM-DD")
+    date_to: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="截止日期 YYYY-MM-DD")
+
+
+class SearchRequest(BaseModel):
+    """A search over measures."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"query": "储能装机容量", "top_k": 5}]})
+
+    query: str = Field(..., min_length=1, max_length=1000, description="检索词或问题")
+    top_k: int = Field(5, ge=1, le=50, description="返回条数 (1–50)")
+    filters: SearchFilters | None = None
+
+
+class SearchResult(BaseModel):
+    """One retrieved measure."""
+
+    chunk_id: str
+    doc_id: str
+    doc_title: str
+    region: str
+    measure: str
+    measure_label: str
+    section: str
+    subsection: str
+    date: str
+    text: str
+    score: float
+    responsible_units: list[str]
+    lead_units: list[str]
+
+
+class SearchResponse(BaseModel):
+    """Search results, best first."""
+
+    results: list[SearchResult]
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
+class Message(BaseModel):
+    """One previous turn of a conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: str = Field(..., max_length=20000)
+
+
+class AskRequest(BaseModel):
+    """A question, optionally with filters and the conversation so far."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_ASK_EXAMPLE]})
+
+    question: str = Field(..., min_length=1, max_length=1000, description="问题（最多 1000 字）")
+    top_k: int = Field(5, ge=1, le=50, description="检索条数 (1–50)")
+    filters: SearchFilters | None = None
+    history: list[Message] = Field(default_factory=list, max_length=100,
+                                   description="此前的对话轮次；服务只使用最近的若干轮（见 README）")
+    stream: bool = Field(False, description="以 Server-Sent Events 流式返回")
+
+
+class CitationModel(BaseModel):
+    """A cited measure; open it at /v1/documents/{doc_id}/measures/{measure}."""
+
+    ref: str
+    chunk_id: str
+    doc_id: str
+    doc_title: str
+    region: str
+    measure: str
+    section: str
+    text: str
+    responsible_units: list[str]
+
+
+class VerificationModel(BaseModel):
+    """What the citation verifier checked in an LLM answer."""
+
+    checked: int
+    dropped: list[str]
+
+
+class AskResponse(BaseModel):
+    """An answer with its citations."""
+
+    answer: str
+    citations: list[CitationModel]
+    refused: bool
+    fallback: bool = False
+    verification: VerificationModel | None = None
+    backend: str
+    rewritten_question: str
+    timings: dict[str, float]
+
+
+class DocumentSummary(BaseModel):
+    """A document in the index."""
+
+    doc_id: str
+    title: str
+    region: str
+    date: str
+    issuer: str
+    doc_type: str
+    source: str
+    measures: int
+
+
+class DocumentDetail(DocumentSummary):
+    """A document with its preface and the labels of its measures."""
+
+    preface: str
+    measure_labels: list[str]
+
+
+class MeasureDetail(BaseModel):
+    """One measure in full, with every window of it joined."""
+
+    doc_id: str
+    doc_title: str
+    region: str
+    measure: str
+    measure_label: str
+    measure_title: str
+    section: str
+    subsection: str
+    date: str
+    text: str
+    responsible_units: list[str]
+    lead_units: list[str]
+    source: str
+    span: list[int]
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: str
+    detail: str = ""
+    chunks: int = 0
+    embedder: str = ""
+    answerer: str = ""

@@ -1,0 +1,144 @@
+"""Question answering: analysis, retrieval, the refusal decision, list expansion, then the answerer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from ingest.lexical import tokenize
+from ingest.models import Chunk
+from service.answerers.base import REFUSAL, Answer, Answerer, Passage
+from service.followup import rewrite_followup
+from service.retrieval.query import QueryAnalysis, analyze
+from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, _same_region
+from service.settings import Settings
+
+__all__ = ["AskOutcome", "QAService", "passage_keys"]
+
+# Words that say what kind of answer is wanted, not what it is about.
+_NOT_TOPIC = set("哪些 城市 地方 地区 提出 措施 有 关于 什么 方面 工作 内容 文件 多少 目标 谁 负责 单位 部门 "
+                 "都 还有 其他 列出 所有 全部 各项 几条 发展 推进 加快 实施 情况 相关 要求 重点".split())
+
+
+@dataclass
+class AskOutcome:
+    """An answer with what was searched and how long each stage took."""
+
+    answer: Answer
+    question: str  # the question as searched (after follow-up rewriting)
+    hits: list[Hit] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def passage_keys(chunks: Sequence[Chunk]) -> list[str]:
+    """Citation keys, unique within one answer: the label, plus the title when two documents share it."""
+    labels = [c.measure_label for c in chunks]
+    keys = []
+    for chunk, label in zip(chunks, labels):
+        clash = any(o.measure_label == label and o.doc_id != chunk.doc_id for o in chunks)
+        keys.append(f"{chunk.doc_title} {chunk.measure}" if clash else label)
+    return keys
+
+
+class QAService:
+    """The product's core: search and ask, used by every HTTP route and by the evaluation."""
+
+    def __init__(self, settings: Settings, retriever: Retriever, answerer: Answerer) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.answerer = answerer
+
+    def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid") -> SearchResult:
+        """Ranked chunks for a query."""
+        return self.retriever.search(query, top_k, filters, preset=preset)
+
+    def refusal_reason(self, result: SearchResult) -> str:
+        """Why the evidence is too weak to answer, or ''."""
+        if result.out_of_scope:
+            return result.out_of_scope
+        if not result.hits:
+            return "没有检索到相关条目"
+        if any(h.explicit for h in result.hits):
+            return ""
+        s = self.settings.retrieval
+        if result.best_dense < s.min_dense and result.best_lexical < s.min_lexical:
+            return "检索到的条目与问题关联太弱"
+        return ""
+
+    def prepare(self, question: str, top_k: int = 5, filters: Filters | None = None,
+                history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> tuple[str, SearchResult, list[Passage], str]:
+        """Rewrite, retrieve and choose passages; returns (question searched, result, passages, refusal reason)."""
+        searched = rewrite_followup(question, history, self.settings.api) if history else question
+        analysis = analyze(searched)
+        result = self.retriever.search(searched, top_k, filters, preset=preset, analysis=analysis)
+        reason = self.refusal_reason(result)
+        if reason:
+            return searched, result, [], reason
+        hits = result.hits
+        if any(h.explicit for h in hits):  # 「济源第46条」: exactly the measures named
+            hits = [h for h in hits if h.explicit]
+        elif analysis.intent.asks_list:
+            hits = self._expand_list(analysis, result, filters or Filters())
+        chunks = [h.chunk for h in hits]
+        keys = passage_keys(chunks)
+        return searched, result, [Passage(k, h.chunk, h.score) for k, h in zip(keys, hits)], ""
+
+    def ask(self, question: str, top_k: int = 5, filters: Filters | None = None,
+            history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> AskOutcome:
+        """A cited answer or the refusal."""
+        t0 = time.perf_counter()
+        searched, result, passages, _reason = self.prepare(question, top_k, filters, history, preset=preset)
+        t1 = time.perf_counter()
+        answer = self.answerer.answer(searched, passages, result.analysis.intent) if passages else \
+            Answer(REFUSAL, refused=True, backend=self.answerer.name)
+        t2 = time.perf_counter()
+        timings = dict(result.timings, retrieve_ms=(t1 - t0) * 1000, answer_ms=(t2 - t1) * 1000,
+                       total_ms=(t2 - t0) * 1000)
+        return AskOutcome(answer, searched, result.hits, timings)
+
+    def ask_stream(self, question: str, top_k: int = 5, filters: Filters | None = None,
+                   history: Sequence[dict[str, str]] = ()) -> Iterator[str | AskOutcome]:
+        """Text deltas, then the finished outcome."""
+        t0 = time.perf_counter()
+        searched, result, passages, _reason = self.prepare(question, top_k, filters, history)
+        if not passages:
+            answer = Answer(REFUSAL, refused=True, backend=self.answerer.name)
+            yield answer.text
+        else:
+            answer = Answer(REFUSAL, refused=True)
+            for item in self.answerer.stream(searched, passages, result.analysis.intent):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield item
+        yield AskOutcome(answer, searched, result.hits,
+                         dict(result.timings, total_ms=(time.perf_counter() - t0) * 1000))
+
+    # --- 「有哪些」 questions: every matching measure, not just top_k ---------------------------------
+
+    def _expand_list(self, analysis: QueryAnalysis, result: SearchResult, filters: Filters) -> list[Hit]:
+        chunks = [c for c in self.retriever.store.all_chunks().values() if filters.accepts(c)]
+        if analysis.regions:
+            scoped = [c for c in chunks if any(_same_region(c.region, r) for r in analysis.regions)]
+            chunks = scoped or chunks
+        topic = [t for t in dict.fromkeys(tokenize(analysis.question))
+                 if t not in _NOT_TOPIC and len(t) > 1 and not any(t in r for r in analysis.regions)]
+        if not topic:
+            return result.hits
+        # A section whose heading holds the topic is listed whole (「五、突出乡村振兴…」).
+        phrase = max(topic, key=len)
+        in_section = [c for c in chunks if phrase in c.section and c.part == 0]
+        rare = [t for t in topic if sum(t in c.text for c in chunks) <= max(3, len(chunks) // 10)]
+        needle = rare or [phrase]
+        matching = [c for c in chunks if c.part == 0 and any(t in c.text for t in needle)]
+        picked = in_section if len(in_section) >= 2 else matching
+        if not picked:
+            return result.hits
+        picked.sort(key=lambda c: (c.region, c.doc_id, _measure_order(c)))
+        scores = {h.chunk.chunk_id: h.score for h in result.hits}
+        return [Hit(c, scores.get(c.chunk_id, 0.0)) for c in picked[: self.settings.retrieval.max_list]]
+
+
+def _measure_order(chunk: Chunk) -> tuple[int, str]:
+    return (int(chunk.measure), "") if chunk.measure.isdigit() else (10_000, chunk.measure)

@@ -1,0 +1,66 @@
+"""Query analysis: explicit measure references, places, years and what kind of answer is wanted."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.metadata import CITIES, COUNTIES, OTHER_PLACES, find_regions
+from ingest.parsing import chinese_to_int
+from service.answerers.base import Intent
+
+__all__ = ["ExplicitRef", "QueryAnalysis", "analyze"]
+
+_REF = re.compile(
+    r"(?P<place>" + "|".join(sorted(CITIES + [c[:-1] for c in COUNTIES], key=len, reverse=True)) + r")?"
+    r"[市县]?(?:的|文件|措施)?\s*第(?P<num>[一二三四五六七八九十百零〇\d]+)条"
+)
+_KEY_TASK = re.compile(r"(?P<place>郑州)?[市]?(?:的)?\s*重点工作\s*(?P<num>[一二三四五六七八九十\d]+)")
+_RESPONSIBLE = re.compile(r"谁负责|谁牵头|哪些?(单位|部门|机构)|责任单位|牵头单位|负责单位|由谁|谁来|主管")
+_LIST = re.compile(r"哪些|有什么|都有|列出|所有|全部|各项|几条|还有其他")
+_NUMBER = re.compile(r"多少|几个|几家|目标|比例|比重|增长|达到|数量|规模|多大|多长|几")
+_YEAR = re.compile(r"(20\d{2})\s*年")
+
+
+@dataclass
+class ExplicitRef:
+    """A measure named in the question: 「济源第46条」, 「重点工作4」."""
+
+    measure: str
+    region: str = ""
+
+
+@dataclass
+class QueryAnalysis:
+    """Everything retrieval and answering learn from the question text."""
+
+    question: str
+    regions: list[str] = field(default_factory=list)  # corpus-style names: 济源市, 尉氏县
+    foreign_places: list[str] = field(default_factory=list)  # places outside Henan's cities: 上海, 广东
+    years: list[str] = field(default_factory=list)
+    refs: list[ExplicitRef] = field(default_factory=list)
+    intent: Intent = field(default_factory=Intent)
+
+
+def analyze(question: str) -> QueryAnalysis:
+    """Read the question once; everything downstream uses the result."""
+    q = question.strip()
+    regions = find_regions(q)
+    foreign = [p for p in OTHER_PLACES if p in q and not any(p in r for r in regions)]
+    refs: list[ExplicitRef] = []
+    for m in _REF.finditer(q):
+        place = m.group("place") or ""
+        region = find_regions(place)[0] if place else ""
+        refs.append(ExplicitRef(str(chinese_to_int(m.group("num"))), region))
+    for m in _KEY_TASK.finditer(q):
+        refs.append(ExplicitRef(f"重点工作{chinese_to_int(m.group('num'))}", "郑州市" if m.group("place") else ""))
+    years = _YEAR.findall(q)
+    intent = Intent(
+        asks_responsible=bool(_RESPONSIBLE.search(q)),
+        asks_list=bool(_LIST.search(q)) and not refs,
+        asks_number=bool(_NUMBER.search(q)),
+        regions=regions,
+        years=years,
+        explicit=bool(refs),
+    )
+    return QueryAnalysis(q, regions, foreign, years, refs, intent)

@@ -1,0 +1,226 @@
+"""Hybrid retrieval: dense (chromadb) and BM25 candidates fused, filtered, optionally reranked."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from ingest.embedders import Embedder
+from ingest.models import Chunk
+from ingest.store import IndexStore
+from service.retrieval.query import QueryAnalysis, analyze
+from service.settings import RetrievalSettings
+
+__all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS"]
+
+
+@dataclass
+class Filters:
+    """Restrictions a caller puts on the results."""
+
+    region: str | None = None
+    doc_id: str | None = None
+    unit: str | None = None  # a responsible unit; matches when it is among the measure's units
+    date_from: str | None = None  # ISO dates, inclusive
+    date_to: str | None = None
+
+    def accepts(self, chunk: Chunk) -> bool:
+        """Whether a chunk passes every filter."""
+        if self.region and not _same_region(chunk.region, self.region):
+            return False
+        if self.doc_id and chunk.doc_id != self.doc_id:
+            return False
+        if self.unit and not any(self.unit in u or u in self.unit for u in chunk.responsible_units):
+            return False
+        if self.date_from and (not chunk.date or chunk.date < self.date_from):
+            return False
+        if self.date_to and (not chunk.date or chunk.date > self.date_to):
+            return False
+        return True
+
+
+def _same_region(have: str, want: str) -> bool:
+    return have == want or have.rstrip("市县省") == want.rstrip("市县省")
+
+
+@dataclass
+class Hit:
+    """One retrieved chunk with the scores that put it there."""
+
+    chunk: Chunk
+    score: float
+    dense: float | None = None  # cosine similarity, when the dense side found it
+    lexical: float | None = None  # BM25 score, when the lexical side found it
+    explicit: bool = False  # named directly in the question
+
+
+@dataclass
+class SearchResult:
+    """Hits plus what the evidence looked like, for the answerer's refusal decision."""
+
+    hits: list[Hit]
+    analysis: QueryAnalysis
+    best_dense: float = 0.0
+    best_lexical: float = 0.0
+    out_of_scope: str = ""  # why the question cannot be about this corpus, if it cannot
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# Named retrieval presets the evaluation compares: (use dense, use lexical, use reranker).
+PRESETS: dict[str, tuple[bool, bool, bool]] = {
+    "bm25": (False, True, False),
+    "dense": (True, False, False),
+    "hybrid": (True, True, False),
+    "hybrid+rerank": (True, True, True),
+}
+
+
+class Retriever:
+    """Searches the index the way the settings say."""
+
+    def __init__(self, store: IndexStore, embedder: Embedder, settings: RetrievalSettings,
+                 reranker: object | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.reranker = reranker
+        self._embed_query: Callable[[str], np.ndarray] = lru_cache(maxsize=1024)(embedder.embed_query)
+
+    # --- corpus facts --------------------------------------------------------------------------
+
+    def regions(self) -> set[str]:
+        """Regions present in the index."""
+        return {c.region for c in self.store.all_chunks().values() if c.region}
+
+    def _years_of(self, region: str) -> set[str]:
+        years = set()
+        for doc in self.store.documents().values():
+            if _same_region(doc.get("region", ""), region):
+                years.add((doc.get("date") or "")[:4])
+                years.update(y for y in ("2019", "2020", "2021", "2022", "2023", "2024", "2025", "2026")
+                             if y in doc.get("title", ""))
+        return years
+
+    def out_of_scope(self, analysis: QueryAnalysis) -> str:
+        """A reason the corpus cannot answer this question, or ''."""
+        known = self.regions()
+        named_known = [r for r in analysis.regions if any(_same_region(k, r) for k in known)]
+        if analysis.foreign_places and not named_known:
+            return f"问题涉及的地区（{'、'.join(analysis.foreign_places)}）不在文件范围内"
+        if analysis.regions and not named_known:
+            return f"文件中没有{'、'.join(analysis.regions)}的文件"
+        if analysis.years and named_known:
+            for region in named_known:
+                if not set(analysis.years) & self._years_of(region):
+                    return f"文件中没有{region}{'、'.join(analysis.years)}年的文件"
+        return ""
+
+    # --- search ----------------------------------------------------------------------------------
+
+    def explicit(self, analysis: QueryAnalysis, filters: Filters) -> list[Hit]:
+        """Measures the question names directly."""
+        hits = []
+        for ref in analysis.refs:
+            region = ref.region or (analysis.regions[0] if analysis.regions else "")
+            for chunk in self.store.all_chunks().values():
+                if chunk.measure == ref.measure and (not region or _same_region(chunk.region, region)) \
+                        and filters.accepts(chunk):
+                    hits.append(Hit(chunk, 1.0, explicit=True))
+        hits.sort(key=lambda h: (h.chunk.doc_id, h.chunk.part))
+        return hits
+
+    def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid",
+               analysis: QueryAnalysis | None = None) -> SearchResult:
+        """The top_k chunks for a query, best first."""
+        filters = filters or Filters()
+        analysis = analysis or analyze(query)
+        use_dense, use_lexical, use_rerank = PRESETS[preset]
+        timings: dict[str, float] = {}
+        chunks = self.store.all_chunks()
+        region_scope = self._region_scope(analysis, filters)
+        pool = len(chunks) if (region_scope or _active(filters)) else self.settings.candidates
+
+        dense: list[tuple[str, float]] = []
+        if use_dense:
+            t = time.perf_counter()
+            vector = self._embed_query(query)
+            timings["embed_ms"] = (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
+            dense = self.store.dense_search(vector, pool)
+            timings["dense_ms"] = (time.perf_counter() - t) * 1000
+        lexical: list[tuple[str, float]] = []
+        if use_lexical:
+            t = time.perf_counter()
+            lexical = self.store.lexical().search(query, pool)
+            timings["lexical_ms"] = (time.perf_counter() - t) * 1000
+
+        def keep(chunk_id: str) -> bool:
+            chunk = chunks.get(chunk_id)
+            if chunk is None or not filters.accepts(chunk):
+                return False
+            return not region_scope or self.settings.region_mode != "restrict" or \
+                any(_same_region(chunk.region, r) for r in region_scope)
+
+        dense = [(i, s) for i, s in dense if keep(i)]
+        lexical = [(i, s) for i, s in lexical if keep(i)]
+        fused = self._fuse(dense, lexical)
+        if region_scope and self.settings.region_mode == "boost":
+            fused = {i: s * (1.5 if any(_same_region(chunks[i].region, r) for r in region_scope) else 1.0)
+                     for i, s in fused.items()}
+        dense_by, lexical_by = dict(dense), dict(lexical)
+        ranked = sorted(fused, key=lambda i: -fused[i])
+        hits = [Hit(chunks[i], fused[i], dense_by.get(i), lexical_by.get(i)) for i in ranked]
+
+        if use_rerank and self.reranker is not None and hits:
+            t = time.perf_counter()
+            head = hits[: self.settings.rerank_candidates]
+            scores = self.reranker.score(query, [h.chunk.embed_text for h in head])  # type: ignore[attr-defined]
+            for h, s in zip(head, scores):
+                h.score = float(s)
+            hits = sorted(head, key=lambda h: -h.score) + hits[len(head):]
+            timings["rerank_ms"] = (time.perf_counter() - t) * 1000
+
+        explicit = self.explicit(analysis, filters)
+        seen = {h.chunk.chunk_id for h in explicit}
+        hits = explicit + [h for h in hits if h.chunk.chunk_id not in seen]
+        return SearchResult(
+            hits=hits[:top_k] if not explicit else hits[: max(top_k, len(explicit))],
+            analysis=analysis,
+            best_dense=max((s for _, s in dense), default=0.0),
+            best_lexical=max((s for _, s in lexical), default=0.0),
+            out_of_scope=self.out_of_scope(analysis),
+            timings=timings,
+        )
+
+    def _region_scope(self, analysis: QueryAnalysis, filters: Filters) -> list[str]:
+        if filters.region or self.settings.region_mode == "off":
+            return []
+        known = self.regions()
+        return [r for r in analysis.regions if any(_same_region(k, r) for k in known)]
+
+    def _fuse(self, dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]]) -> dict[str, float]:
+        s = self.settings
+        fused: dict[str, float] = {}
+        if s.fusion == "rrf":
+            for weight, ranking in ((s.dense_weight, dense), (s.lexical_weight, lexical)):
+                for rank, (chunk_id, _) in enumerate(ranking):
+                    fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (s.rrf_k + rank + 1)
+            return fused
+        # Weighted: each side min-max normalised to [0, 1] over its candidates.
+        for weight, ranking in ((s.dense_weight, dense), (s.lexical_weight, lexical)):
+            if not ranking:
+                continue
+            values = [v for _, v in ranking]
+            lo, hi = min(values), max(values)
+            for chunk_id, v in ranking:
+                norm = (v - lo) / (hi - lo) if hi > lo else 1.0
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight * norm
+        return fused
+
+
+def _active(filters: Filters) -> bool:
+    return any((filters.region, filters.doc_id, filters.unit, filters.date_from, filters.date_to))

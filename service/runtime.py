@@ -1,0 +1,46 @@
+"""The loaded service: embedder, index, retriever and answerer, built once from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.embedders import Embedder, build_embedder
+from ingest.lexical import tokenize
+from ingest.store import IndexStore
+from service.answerers import build_answerer
+from service.qa import QAService
+from service.retrieval.retriever import Retriever
+from service.settings import Settings
+
+__all__ = ["Runtime", "build_runtime"]
+
+
+@dataclass
+class Runtime:
+    """Everything a request needs."""
+
+    settings: Settings
+    embedder: Embedder
+    store: IndexStore
+    qa: QAService
+
+    def warm(self) -> None:
+        """Load the lexical index and the chunk cache, and run the embedder once."""
+        self.store.all_chunks()
+        self.store.lexical()
+        tokenize("预热")  # jieba loads its dictionary on first use
+        self.embedder.embed_query("预热")
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Open the index with the configured embedder (fails on a mismatch) and wire the answerer."""
+    embedder = build_embedder(settings.embedder.name, settings.embedder.model)
+    store = IndexStore(settings.store, embedder.name, embedder.dimension)
+    reranker = None
+    if settings.retrieval.reranker:
+        from service.retrieval.rerank import CrossEncoderReranker
+
+        reranker = CrossEncoderReranker(settings.retrieval.reranker)
+    retriever = Retriever(store, embedder, settings.retrieval, reranker)
+    qa = QAService(settings, retriever, build_answerer(settings))
+    return Runtime(settings, embedder, store, qa)

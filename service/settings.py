@@ -1,0 +1,88 @@
+"""All service settings, from the environment (prefix POLICY_RAG_, nested with __)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from ingest.errors import ConfigError
+from ingest.settings import IngestSettings
+
+__all__ = ["RetrievalSettings", "AnswerSettings", "LLMSettings", "APISettings", "Settings", "get_settings"]
+
+
+class RetrievalSettings(BaseModel):
+    """Hybrid retrieval: candidates from each side, fusion, reranking and the refusal threshold."""
+
+    fusion: Literal["rrf", "weighted"] = Field("rrf", description="How dense and BM25 rankings are combined.")
+    rrf_k: int = Field(60, ge=1, le=1000, description="The k of reciprocal rank fusion.")
+    dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking in fusion.")
+    lexical_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 ranking in fusion.")
+    candidates: int = Field(40, ge=5, le=500, description="Candidates taken from each side before fusion.")
+    region_mode: Literal["restrict", "boost", "off"] = Field(
+        "restrict", description="What a region named in the question does: keep only that region, rank it first, or nothing.")
+    reranker: str = Field("", description="A sentence-transformers CrossEncoder name or path; empty for none.")
+    rerank_candidates: int = Field(20, ge=1, le=200, description="How many fused candidates the reranker rescores.")
+    min_dense: float = Field(0.80, ge=0, le=1, description="Refuse when the best dense similarity is below this "
+                                                           "and BM25 found nothing strong (calibrated by `make eval`).")
+    min_lexical: float = Field(4.0, ge=0, description="A BM25 score at or above this counts as strong evidence.")
+    max_list: int = Field(40, ge=1, le=200, description="Most measures a 「有哪些」 answer lists.")
+
+
+class AnswerSettings(BaseModel):
+    """Which answerer writes answers."""
+
+    backend: Literal["extractive", "openai", "llamacpp"] = Field("extractive", description="The answer backend.")
+    on_unverified: Literal["drop", "flag"] = Field("drop", description="Drop LLM sentences that fail verification, "
+                                                                       "or keep them and flag the answer.")
+
+
+class LLMSettings(BaseModel):
+    """Model backends (used when answer.backend is openai or llamacpp)."""
+
+    base_url: str = Field("", description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.")
+    model: str = Field("", description="Model name sent to the endpoint.")
+    api_key: str = Field("", description="Bearer key for the endpoint, if it needs one.")
+    timeout: float = Field(60.0, gt=0, le=600, description="Seconds before a model call is abandoned.")
+    max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx with backoff.")
+    model_path: str = Field("", description="A GGUF file for the in-process llamacpp backend.")
+    n_ctx: int = Field(4096, ge=512, le=131072, description="llama.cpp context size.")
+    n_threads: int | None = Field(None, ge=1, le=256, description="llama.cpp threads (default: all cores).")
+
+
+class APISettings(BaseModel):
+    """HTTP limits, keys and conversation bounds."""
+
+    max_question_chars: int = Field(1000, ge=10, le=20000, description="Longest question accepted.")
+    max_top_k: int = Field(50, ge=1, le=500, description="Largest top_k accepted.")
+    history_turns: int = Field(6, ge=0, le=50, description="Most previous turns used to rewrite a follow-up.")
+    history_chars: int = Field(4000, ge=0, le=100000, description="Most characters of history used.")
+    api_keys: list[str] = Field(default_factory=list, description="Keys that protect the chat and bot endpoints; "
+                                                                    "empty means open (local use).")
+    rate_limit_per_minute: int = Field(60, ge=1, le=100000, description="Requests per key per minute.")
+    conversation_ttl_seconds: int = Field(3600, ge=10, description="How long the bot keeps a conversation.")
+
+
+class Settings(IngestSettings):
+    """The whole service configuration."""
+
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    api: APISettings = Field(default_factory=APISettings)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.answer.backend == "openai" and not (self.llm.base_url and self.llm.model):
+            raise ConfigError("answer.backend=openai needs POLICY_RAG_LLM__BASE_URL and POLICY_RAG_LLM__MODEL.")
+        if self.answer.backend == "llamacpp" and not self.llm.model_path:
+            raise ConfigError("answer.backend=llamacpp needs POLICY_RAG_LLM__MODEL_PATH (a .gguf file).")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment, read once per process."""
+    return Settings()
