@@ -68,7 +68,7 @@ def build_tiny_sentence_transformer(path: Path, text: str | None = None, *, seed
     try:
         from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     except ImportError:  # sentence-transformers < 6
-        from sentence_transformers.models import Normalize, Pooling, Transformer  # type: ignore[no-redef]
+        from sentence_transformers.models import Normalize, Pooling, Transformer  # type: ignore[no-redef,import-not-found]
 
     path = Path(path)
     bert_dir = path.parent / f".{path.name}-bert"

@@ -254,6 +254,7 @@ def verify_answer(
             dropped.append(f"【{label}】（出处不存在，已删除）")
         if _squash(plain).rstrip(_TERMINATORS) == refusal:
             sentence.keys.clear()
+            sentence.text = plain
             refusals += 1
             kept.append(sentence)
             continue

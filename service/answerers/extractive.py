@@ -24,7 +24,8 @@ _GENERIC = set("目标 多少 措施 工作 提出 推进 加快 哪些 什么 �
 
 def measure_body(chunk: Chunk) -> str:
     """The measure's words without its number and without the closing units parenthesis."""
-    text = _NUMBER_PREFIX.sub("", chunk.text.strip())
+    lines = [line for line in _NUMBER_PREFIX.sub("", chunk.text.strip()).split("\n") if line]
+    text = "".join(line if line[-1] in "。；！？：" else line + "。" for line in lines[:-1]) + (lines[-1] if lines else "")
     return _CLOSING_UNITS.sub("", text.rstrip("。； ")).rstrip("。； ")
 
 

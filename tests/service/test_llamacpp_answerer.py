@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import ConfigError, MissingExtraError
+from ingest.errors import BackendError, ConfigError, MissingExtraError
 from service.answerers.base import Answer, Intent, Passage
 from service.answerers.guarded import VerifiedAnswerer
 from service.answerers.llamacpp import LlamaCppAnswerer
@@ -61,6 +61,8 @@ def test_prompt_longer_than_the_context_falls_back(smollm2_gguf: Path, make_pass
     tiny = LlamaCppAnswerer(smollm2_gguf, n_ctx=256, max_tokens=32)
     long_passage = make_passage("济源市 第46条", "加快储能项目建设，力争储能装机容量达到25兆瓦。" * 40)
 
+    with pytest.raises(BackendError, match="POLICY_RAG_LLM__N_CTX"):
+        tiny.generate(QUESTION, [long_passage])
     answer = VerifiedAnswerer(tiny, quote_fallback).answer(QUESTION, [long_passage], Intent())
 
     assert answer.fallback is True

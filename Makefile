@@ -1,0 +1,42 @@
+# policy-rag: `make run` serves the bundled corpus, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+INDEX  ?= .data/index
+CORPUS ?= data/corpus
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install install-dev index run test eval bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+install: $(PY)  ## the service and its offline defaults
+	$(PIP) install --quiet -e .
+
+install-dev: $(PY)  ## plus test, eval and optional backends (llama-cpp-python compiles once, ~9 min)
+	$(PIP) install --quiet -e '.[dev]'
+
+index: install  ## build the index of the bundled corpus if there is none
+	@if [ ! -f $(INDEX)/measures.documents.json ]; then \
+		POLICY_RAG_STORE__PATH=$(INDEX) $(PY) -m ingest $(CORPUS); \
+	else echo "index present at $(INDEX) (rebuild: $(PY) -m ingest --rebuild $(CORPUS))"; fi
+
+run: index  ## serve on http://$(HOST):$(PORT)
+	POLICY_RAG_STORE__PATH=$(INDEX) HOST=$(HOST) PORT=$(PORT) $(PY) -m service
+
+test: install-dev  ## the whole suite, offline
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -q
+
+eval: install-dev index  ## evaluation report on the dev set → reports/eval
+	POLICY_RAG_STORE__PATH=$(INDEX) $(PY) -m eval run --index $(INDEX) --out reports/eval
+
+bench: install-dev index  ## ingestion and service benchmarks → reports/bench
+	$(PY) bench/ingest.py --out reports/bench
+	POLICY_RAG_STORE__PATH=$(INDEX) $(PY) bench/service.py --index $(INDEX) --out reports/bench
+
+clean:
+	rm -rf $(VENV) .data reports

@@ -1,0 +1,101 @@
+"""Session fixtures: the bundled corpus indexed once, the in-process service, and a live uvicorn server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "data" / "corpus"
+sys.path.insert(0, str(Path(__file__).parent))  # tests/tiny_models.py and friends
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 120.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll a URL until it answers 200 or the time is up."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before {url} answered")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not become ready in {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled corpus indexed once per test session with the default (bundled) embedder."""
+    folder = tmp_path_factory.mktemp("index")
+    result = subprocess.run([sys.executable, "-m", "ingest", str(CORPUS), "--index", str(folder), "--quiet"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr + result.stdout
+    return folder
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(corpus_index: Path):  # type: ignore[no-untyped-def]
+    """Default settings pointing at the session index."""
+    from service.settings import Settings
+
+    settings = Settings()
+    settings.store.path = str(corpus_index)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def corpus_runtime(corpus_settings):  # type: ignore[no-untyped-def]
+    """The loaded in-process runtime over the session index."""
+    from service.runtime import build_runtime
+
+    runtime = build_runtime(corpus_settings)
+    runtime.warm()
+    return runtime
+
+
+@pytest.fixture(scope="session")
+def corpus_qa(corpus_runtime):  # type: ignore[no-untyped-def]
+    """The QA service over the session index."""
+    return corpus_runtime.qa
+
+
+def start_service(env_overrides: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """`python -m service` on a free loopback port; returns the process and its base URL."""
+    port = free_port()
+    env = dict(os.environ, HOST="127.0.0.1", PORT=str(port), **env_overrides)
+    proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def live_server(corpus_index: Path) -> Iterator[str]:
+    """The real service under uvicorn on loopback, serving the session index."""
+    proc, url = start_service({"POLICY_RAG_STORE__PATH": str(corpus_index)})
+    try:
+        wait_http(f"{url}/readyz", timeout=120, proc=proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
