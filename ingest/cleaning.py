@@ -50,6 +50,8 @@ def _to_fullwidth_punct(text: str) -> str:
 _INLINE_BREAK = re.compile(
     r"\s+(?=(?:[一二三四五六七八九十百]+、|（[一二三四五六七八九十百]+）|\d{1,3}[.、](?!\d)|"
     r"第[一二三四五六七八九十百零〇\d]+条(?!规定|所|的|中|之|和|至)|重点工作\s*\d+))"
+    # 「79.6月底前」 is a measure too when it follows a finished sentence; the parser checks the numbering.
+    r"|(?<=[。；！？）])\s+(?=\d{1,3}[.、]\d)"
 )
 
 

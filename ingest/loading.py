@@ -13,7 +13,8 @@ __all__ = ["SUPPORTED_SUFFIXES", "decode_bytes", "read_text"]
 SUPPORTED_SUFFIXES = (".txt", ".md")
 
 # Encodings we accept from detection; anything else is more likely a wrong guess on binary data.
-_CJK_ENCODINGS = {"gb18030", "gbk", "gb2312", "big5", "hz", "utf_16", "utf_16_le", "utf_16_be", "cp936"}
+# UTF-16 only with its byte-order mark: without it, any even-length GBK text also decodes as UTF-16.
+_CJK_ENCODINGS = {"gb18030", "gbk", "gb2312", "big5", "hz", "cp936"}
 
 
 def _looks_like_text(text: str) -> bool:
@@ -31,7 +32,10 @@ def decode_bytes(raw: bytes, name: str = "input") -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = raw.decode("utf-16")
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DecodeError(f"{name}: the file starts like UTF-16 but is not valid UTF-16.") from None
         if _looks_like_text(text):
             return text
     if b"\x00" in raw:
@@ -48,10 +52,10 @@ def decode_bytes(raw: bytes, name: str = "input") -> str:
         # GB18030 is a superset of GBK and GB2312: decode with it whatever the detector named.
         encoding = "gb18030" if best.encoding.lower() in {"gbk", "gb2312", "cp936", "hz"} else best.encoding
         text = raw.decode(encoding, errors="strict")
-    if not _looks_like_text(text):
-        raise DecodeError(f"{name}: this looks like a binary file, not text.")
     if not text.strip():
         raise EmptyDocumentError(f"{name}: the file holds no text.")
+    if not _looks_like_text(text):
+        raise DecodeError(f"{name}: this looks like a binary file, not text.")
     return text
 
 

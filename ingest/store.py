@@ -105,14 +105,14 @@ class IndexStore:
                                     metadatas=[self._metadata(c) for c in same])
         if stale:
             self._collection.delete(ids=stale)
-        self._chunks = None
+        self._chunks = self._lexical = None  # the next read checks the lexical index against the collection
 
     def delete_documents(self, doc_ids: Sequence[str]) -> int:
         """Remove every chunk of these documents; returns how many."""
         ids = [i for i, (doc, _) in self.chunk_hashes().items() if doc in set(doc_ids)]
         if ids:
             self._collection.delete(ids=ids)
-        self._chunks = None
+        self._chunks = self._lexical = None
         return len(ids)
 
     @staticmethod

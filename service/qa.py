@@ -71,7 +71,9 @@ class QAService:
         """Rewrite, retrieve and choose passages; returns (question searched, result, passages, refusal reason)."""
         searched = rewrite_followup(question, history, self.settings.api) if history else question
         analysis = analyze(searched)
-        result = self.retriever.search(searched, top_k, filters, preset=preset, analysis=analysis)
+        # 「谁负责」 looks deeper: the measure that names its units may rank below news about the topic.
+        depth = max(top_k * 4, 20) if analysis.intent.asks_responsible else top_k
+        result = self.retriever.search(searched, depth, filters, preset=preset, analysis=analysis)
         reason = self.refusal_reason(result)
         if reason:
             return searched, result, [], reason
@@ -80,6 +82,8 @@ class QAService:
             hits = [h for h in hits if h.explicit]
         elif analysis.intent.asks_list:
             hits = self._expand_list(analysis, result, filters or Filters())
+        elif analysis.intent.asks_responsible:  # 「谁负责」: measures that name their units answer it
+            hits = sorted(hits, key=lambda h: not h.chunk.responsible_units)[:top_k]
         chunks = [h.chunk for h in hits]
         keys = passage_keys(chunks)
         return searched, result, [Passage(k, h.chunk, h.score) for k, h in zip(keys, hits)], ""

@@ -48,6 +48,12 @@ def wait_http(url: str, timeout: float = 120.0, proc: subprocess.Popen[bytes] | 
 def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled corpus indexed once per test session with the default (bundled) embedder."""
     folder = tmp_path_factory.mktemp("index")
+    reuse = os.environ.get("POLICY_RAG_TEST_INDEX")  # developer shortcut: a prebuilt index of data/corpus
+    if reuse:
+        import shutil
+
+        shutil.copytree(reuse, folder, dirs_exist_ok=True)
+        return folder
     result = subprocess.run([sys.executable, "-m", "ingest", str(CORPUS), "--index", str(folder), "--quiet"],
                             cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr + result.stdout

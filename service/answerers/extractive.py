@@ -16,7 +16,7 @@ from service.answerers.base import REFUSAL, Answer, Intent, Passage, citation_fr
 
 __all__ = ["ExtractiveAnswerer", "measure_body", "best_clause", "responsibility_phrase"]
 
-_NUMBER_PREFIX = re.compile(r"^(\d{1,3}[.、．]|第[^条]{1,5}条|重点工作\s*\d+\s*[：:]?)")
+_NUMBER_PREFIX = re.compile(r"^(\d{1,3}[.、．]|第[^条]{1,5}条|重点工作\s*\d+\s*[：:]?|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
 _CLOSING_UNITS = re.compile(r"（[^（）]*(?:（[^（）]*）[^（）]*)*(负责|牵头)[^（）]*）\s*$")
 _GENERIC = set("目标 多少 措施 工作 提出 推进 加快 哪些 什么 怎么 如何 方面 情况 要求 内容 规定 城市 文件 哪个 哪一条 "
                "负责 单位 部门 责任 牵头 主要 相关 有关 关于 达到 全年 力争 市 县 区 条 讲".split())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,16 @@ def ask(url: str, question: str, **extra: object) -> dict:  # type: ignore[type-
     r = httpx.post(f"{url}/v1/ask", json={"question": question, **extra}, timeout=60)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+def wait_loaded(url: str, timeout: float = 120) -> httpx.Response:
+    """/readyz once the background load has finished (ready, empty or error)."""
+    deadline = time.time() + timeout
+    while True:
+        r = httpx.get(f"{url}/readyz", timeout=10)
+        if r.json()["status"] != "loading" or time.time() > deadline:
+            return r
+        time.sleep(0.3)
 
 
 def numbers(text: str) -> list[str]:
@@ -154,8 +165,8 @@ def test_empty_index_gives_503_with_ingest_hint(tmp_path: Path, corpus_index: Pa
     proc, url = start_service({"POLICY_RAG_STORE__PATH": str(tmp_path / "empty")})
     try:
         wait_http(f"{url}/healthz", timeout=120, proc=proc)
-        deadline_ready = httpx.get(f"{url}/readyz", timeout=10)
-        assert deadline_ready.status_code == 503
+        ready = wait_loaded(url)
+        assert ready.status_code == 503 and ready.json()["status"] == "empty"
         r = httpx.post(f"{url}/v1/ask", json={"question": "储能"}, timeout=30)
         assert r.status_code == 503
         assert "python -m ingest" in r.json()["detail"]
@@ -171,8 +182,9 @@ def test_index_built_with_another_embedder_is_refused(tmp_path: Path, corpus_ind
                                "POLICY_RAG_EMBEDDER__MODEL": str(tmp_path / "no-such-model")})
     try:
         wait_http(f"{url}/healthz", timeout=120, proc=proc)
-        r = httpx.get(f"{url}/readyz", timeout=10)
+        r = wait_loaded(url)
         assert r.status_code == 503 and r.json()["status"] == "error"
+        assert "no-such-model" in r.json()["detail"]
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -1,0 +1,297 @@
+"""`python -m eval`: run the evaluation, validate a dataset, calibrate the refusal thresholds."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eval.dataset import DatasetError, EvalQuestion, load_dataset, validate_dataset
+from eval.runner import DEFAULT_CACHE, DEFAULT_CORPUS, METRICS, NAIVE, EvalReport, available_presets
+
+__all__ = ["DEFAULT_DATASET", "Threshold", "parse_threshold", "check_thresholds", "calibrate_refusal", "main"]
+
+DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "dev.jsonl"
+DEFAULT_OUT = Path("reports/eval")
+_ALL_PRESETS = ["bm25", "dense", "hybrid", "hybrid+rerank", NAIVE]
+_DENSE_GRID = [round(0.80 + 0.005 * i, 3) for i in range(31)]  # 0.800 … 0.950
+_LEXICAL_GRID = [0.5 * i for i in range(31)]  # 0 … 15
+
+
+@dataclass
+class Threshold:
+    """One `--min` requirement: metric of preset (None: the default target) must be at least value."""
+
+    preset: str | None
+    metric: str
+    value: float
+
+
+def parse_threshold(text: str) -> Threshold:
+    """Parse `recall@5=0.8` or `bm25:recall@5=0.8`, rejecting unknown metric names."""
+    name, sep, raw = text.partition("=")
+    if not sep:
+        raise ValueError(f"--min {text!r}: expected METRIC=VALUE, e.g. recall@5=0.8")
+    preset, _, metric = name.strip().rpartition(":")
+    metric = metric.strip()
+    if metric not in METRICS:
+        raise ValueError(f"--min {text!r}: unknown metric {metric!r}. Choose from: {', '.join(METRICS)}")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"--min {text!r}: {raw!r} is not a number") from None
+    return Threshold(preset.strip() or None, metric, value)
+
+
+def check_thresholds(report: EvalReport, thresholds: Sequence[Threshold]) -> list[str]:
+    """A sentence for every requirement the report misses; the default target is hybrid, else the first preset."""
+    default = "hybrid" if "hybrid" in report.presets else next(iter(report.presets))
+    problems = []
+    for t in thresholds:
+        preset = t.preset or default
+        if preset not in report.presets:
+            problems.append(f"{preset}:{t.metric}: preset {preset!r} was not evaluated")
+            continue
+        value = report.metric(preset, t.metric)
+        if value is None:
+            problems.append(f"{preset}:{t.metric}: not available for this preset")
+        elif value < t.value:
+            problems.append(f"{preset}:{t.metric} = {value:.3f}, below the required {t.value:g}")
+    return problems
+
+
+def _build_qa(index: str | None) -> Any:
+    """The in-process service over `index` (default: the configured store path), warmed up."""
+    from ingest.errors import PolicyRagError
+    from service.runtime import build_runtime
+    from service.settings import Settings
+
+    settings = Settings()
+    if index:
+        settings.store.path = index
+    if not settings.store.url and not Path(settings.store.path).exists():
+        raise PolicyRagError(f"No index at {settings.store.path}. Build it with "
+                             f"`python -m ingest data/corpus --index {settings.store.path}`.")
+    runtime = build_runtime(settings)
+    if runtime.store.count() == 0:
+        raise PolicyRagError(f"The index at {settings.store.path} is empty. Build it with "
+                             f"`python -m ingest data/corpus --index {settings.store.path}`.")
+    runtime.warm()
+    return runtime.qa
+
+
+def _questions(path: str, limit: int | None) -> list[EvalQuestion]:
+    questions = load_dataset(path)
+    return questions[:limit] if limit else questions
+
+
+# --- run ------------------------------------------------------------------------------------------
+
+
+def _run(args: argparse.Namespace) -> int:
+    from eval.report import main_table, write_report
+    from eval.runner import run_eval, run_eval_http
+
+    thresholds = [parse_threshold(t) for t in args.min or []]
+    questions = _questions(args.dataset, args.limit)
+    if args.against:
+        if args.preset:
+            print("note: --preset is ignored with --against (the service answers with its default preset)",
+                  file=sys.stderr)
+        report = run_eval_http(questions, args.against, progress=not args.no_progress, budget_chars=args.budget)
+    else:
+        qa = _build_qa(args.index)
+        presets = list(dict.fromkeys(args.preset or available_presets(qa.settings)))
+        report = run_eval(questions, qa, presets, progress=not args.no_progress, corpus_dir=args.corpus,
+                          cache_dir=Path(args.cache), budget_chars=args.budget)
+        report.meta["index"] = qa.settings.store.path
+    report.meta["dataset"] = str(args.dataset)
+    written = write_report(report, args.out)
+    print(main_table(report))
+    print(f"\n{len(questions)} questions; report: {', '.join(str(p) for p in written)}")
+    problems = check_thresholds(report, thresholds)
+    for problem in problems:
+        print(f"FAILED --min {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+# --- validate -------------------------------------------------------------------------------------
+
+
+def _validate(args: argparse.Namespace) -> int:
+    questions = load_dataset(args.file)
+    problems = validate_dataset(questions, args.corpus)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.file}", file=sys.stderr)
+        return 1
+    print(f"ok: {len(questions)} questions ({sum(not q.answerable for q in questions)} unanswerable)")
+    return 0
+
+
+# --- calibrate ------------------------------------------------------------------------------------
+
+
+def calibrate_refusal(questions: Sequence[EvalQuestion], qa: Any, *, preset: str = "hybrid",
+                      max_false_refusals: float = 0.05, dense_grid: Sequence[float] = _DENSE_GRID,
+                      lexical_grid: Sequence[float] = _LEXICAL_GRID) -> dict[str, Any]:
+    """Sweep (min_dense, min_lexical) through `qa.refusal_reason`; the best refusal F1 within the false-refusal cap.
+
+    The cap counts only false refusals the thresholds cause: those made with the thresholds off (out-of-scope
+    regions or years, no hits) are reported as `fixed` since no threshold can undo them.
+    """
+    from eval.metrics import refusal_scores
+
+    searched = [(q, qa.search(q.question, 5, preset=preset)) for q in questions]
+    answerable = sum(q.answerable for q in questions)
+    settings = qa.settings.retrieval
+    saved = (settings.min_dense, settings.min_lexical)
+
+    def reasons(dense: float, lexical: float) -> list[str]:
+        settings.min_dense, settings.min_lexical = dense, lexical
+        return [qa.refusal_reason(r) for _, r in searched]
+
+    def score(dense: float, lexical: float) -> dict[str, Any]:
+        scores = refusal_scores([(bool(why), q.answerable) for why, (q, _) in zip(reasons(dense, lexical), searched)])
+        added = scores["false_refusals"] - len(fixed)
+        return dict(scores, min_dense=dense, min_lexical=lexical, added_false_refusals=added,
+                    false_refusal_rate=scores["false_refusals"] / answerable if answerable else 0.0,
+                    added_rate=added / answerable if answerable else 0.0)
+
+    missed: list[tuple[EvalQuestion, Any]] = []
+    try:
+        off = reasons(0.0, 0.0)
+        fixed = [(q, why) for why, (q, _) in zip(off, searched) if why and q.answerable]
+        current = score(*saved)
+        grid = [score(d, lex) for d in dense_grid for lex in lexical_grid]
+        best_pair = None
+        allowed = [g for g in grid if g["added_rate"] <= max_false_refusals]
+        # Ties are common on a small set: prefer fewer false refusals, then the lower (less refusing) thresholds.
+        allowed.sort(key=lambda g: (-(g["f1"] or 0.0), g["false_refusals"], g["min_dense"], g["min_lexical"]))
+        if allowed:
+            best_pair = allowed[0]
+            at_best = reasons(best_pair["min_dense"], best_pair["min_lexical"])
+            missed = [(q, r) for why, (q, r) in zip(at_best, searched) if not why and not q.answerable]
+    finally:
+        settings.min_dense, settings.min_lexical = saved
+    tied = [g for g in allowed if g["f1"] == best_pair["f1"] and g["false_refusals"] == best_pair["false_refusals"]] \
+        if best_pair else []
+    return {"preset": preset, "questions": len(questions), "unanswerable": len(questions) - answerable,
+            "max_false_refusals": max_false_refusals, "current": current, "best": best_pair, "tied": tied,
+            "evaluated": len(grid), "fixed_false_refusals": [(q.id, q.question, why) for q, why in fixed],
+            "missed_at_best": [(q.id, q.question, r.best_dense, r.best_lexical) for q, r in missed]}
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _describe(label: str, g: dict[str, Any]) -> str:
+    return (f"{label}: min_dense={g['min_dense']:.3f} min_lexical={g['min_lexical']:.1f}  "
+            f"refusal P={_fmt(g['precision'])} R={_fmt(g['recall'])} F1={_fmt(g['f1'])}  "
+            f"false refusals {g['false_refusals']}/{g['total'] - g['unanswerable']} "
+            f"({g['false_refusal_rate']:.1%}; {g['added_false_refusals']} from the thresholds), "
+            f"missed {g['missed_refusals']}/{g['unanswerable']}")
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    questions = _questions(args.dataset, args.limit)
+    qa = _build_qa(args.index)
+    result = calibrate_refusal(questions, qa, preset=args.preset, max_false_refusals=args.max_false_refusals)
+    print(f"{result['questions']} questions ({result['unanswerable']} unanswerable), preset {result['preset']}, "
+          f"{result['evaluated']} threshold pairs; false refusals the thresholds cause capped at "
+          f"{result['max_false_refusals']:.0%} of answerable questions")
+    fixed = result["fixed_false_refusals"]
+    if fixed:
+        print(f"{len(fixed)} answerable question(s) are refused whatever the thresholds:")
+        for qid, question, why in fixed:
+            print(f"  {qid} {question} — {why}")
+    print(_describe("current", result["current"]))
+    best = result["best"]
+    if best is None:
+        print("no threshold pair keeps false refusals within the cap", file=sys.stderr)
+        return 1
+    print(_describe("best   ", best))
+    tied = result["tied"]
+    dense = sorted({g["min_dense"] for g in tied})
+    lexical = sorted({g["min_lexical"] for g in tied})
+    print(f"{len(tied)} pair(s) tie with the best: min_dense {dense[0]:.3f}–{dense[-1]:.3f}, "
+          f"min_lexical {lexical[0]:.1f}–{lexical[-1]:.1f}")
+    if result["missed_at_best"]:
+        print("unanswerable questions still answered at the best pair (best dense, best BM25):")
+        for qid, question, dense_score, lexical_score in result["missed_at_best"]:
+            print(f"  {qid} {question} ({dense_score:.3f}, {lexical_score:.1f})")
+    print(f"\nPOLICY_RAG_RETRIEVAL__MIN_DENSE={best['min_dense']:.3f}\n"
+          f"POLICY_RAG_RETRIEVAL__MIN_LEXICAL={best['min_lexical']:.1f}")
+    return 0
+
+
+# --- entry point ----------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    metrics = "\n".join(f"  {name:<20} {text}" for name, text in METRICS.items())
+    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run", help="evaluate retrieval presets and answers, write report.json/report.md/charts",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Evaluate the service on a dataset and write a report.",
+        epilog=f"metrics for --min (applied to the hybrid preset, or to PRESET:METRIC=VALUE):\n{metrics}\n\n"
+               "exit status: 0 when every --min holds, 1 when one fails, 2 on usage or index errors")
+    run.add_argument("--dataset", default=str(DEFAULT_DATASET), help="JSONL dataset (default: %(default)s)")
+    run.add_argument("--index", help="index folder (default: POLICY_RAG_STORE__PATH or .data/index)")
+    run.add_argument("--preset", action="append", choices=_ALL_PRESETS,
+                     help="preset to evaluate, repeatable (default: bm25 dense hybrid naive, plus hybrid+rerank "
+                          "when a reranker is configured)")
+    run.add_argument("--against", metavar="URL", help="evaluate a running service over HTTP instead (its default "
+                                                      "preset only), e.g. http://127.0.0.1:8000")
+    run.add_argument("--out", default=str(DEFAULT_OUT), help="report folder (default: %(default)s)")
+    run.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    run.add_argument("--min", action="append", metavar="METRIC=VALUE",
+                     help="fail (exit 1) when METRIC is below VALUE, e.g. recall@5=0.8 or bm25:key_fact=0.5")
+    run.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="corpus folder for the naive baseline "
+                                                                   "(default: %(default)s)")
+    run.add_argument("--budget", type=int, default=1000, metavar="CHARS",
+                     help="characters of results read for recall@budget (default: %(default)s, two naive chunks)")
+    run.add_argument("--cache", default=str(DEFAULT_CACHE), help="where naive-baseline vectors are cached "
+                                                                 "(default: %(default)s)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    run.set_defaults(handler=_run)
+
+    validate = commands.add_parser("validate", help="check a dataset against the corpus; exit 1 on problems")
+    validate.add_argument("file", help="JSONL dataset")
+    validate.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="corpus folder (default: %(default)s)")
+    validate.set_defaults(handler=_validate)
+
+    calibrate = commands.add_parser(
+        "calibrate", help="sweep the refusal thresholds min_dense and min_lexical on a dataset",
+        description="Sweep retrieval.min_dense (0.80–0.95 by 0.005) and retrieval.min_lexical (0–15 by 0.5) "
+                    "through QAService.refusal_reason and print the pair with the best refusal F1 on "
+                    "unanswerable questions while false refusals of answerable ones stay within the cap.")
+    calibrate.add_argument("--dataset", default=str(DEFAULT_DATASET), help="JSONL dataset (default: %(default)s)")
+    calibrate.add_argument("--index", help="index folder (default: POLICY_RAG_STORE__PATH or .data/index)")
+    calibrate.add_argument("--preset", default="hybrid", choices=_ALL_PRESETS[:-1], help="(default: %(default)s)")
+    calibrate.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    calibrate.add_argument("--max-false-refusals", type=float, default=0.05, metavar="RATE",
+                           help="largest share of answerable questions refused (default: %(default)s)")
+    calibrate.set_defaults(handler=_calibrate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments and run one command; returns the exit status."""
+    from ingest.errors import PolicyRagError
+
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.handler(args)
+    except (DatasetError, PolicyRagError, ValueError, RuntimeError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return status

@@ -1,0 +1,426 @@
+"""Run the evaluation: every question through each retrieval preset (in-process or over HTTP), scored."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from eval.dataset import EvalQuestion, normalize
+from eval.metrics import (
+    citation_precision,
+    citation_recall,
+    key_fact_accuracy,
+    mean,
+    mrr_at_k,
+    ndcg_at_k,
+    percentile,
+    recall_at_k,
+    refusal_scores,
+)
+from ingest.cleaning import normalize_line
+
+__all__ = [
+    "NAIVE",
+    "METRICS",
+    "DEFAULT_CORPUS",
+    "DEFAULT_CACHE",
+    "Retrieved",
+    "QuestionResult",
+    "PresetReport",
+    "EvalReport",
+    "NaiveIndex",
+    "available_presets",
+    "canonical",
+    "run_eval",
+    "run_eval_http",
+]
+
+NAIVE = "naive"
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
+DEFAULT_CACHE = Path("/tmp/policy-rag-eval-cache")
+NAIVE_CHUNK_CHARS = 500
+NAIVE_OVERLAP = 50
+ANSWER_TOP_K = 5  # measures a structured preset hands to the answerer
+NAIVE_TOP_K = 2  # naive chunks at about the same number of characters
+
+# Every summary metric, by the name `--min` and the reports use (k_max=10).
+METRICS: dict[str, str] = {
+    "recall@1": "share of gold evidence strings found in the top 1 result (answerable questions)",
+    "recall@5": "the same in the top 5",
+    "recall@10": "the same in the top 10",
+    "mrr@10": "reciprocal rank of the first result holding evidence, within the top 10",
+    "ndcg@10": "binary-relevance nDCG over the top 10",
+    "recall@budget": "recall within the first N characters of results (N = --budget, default 1000)",
+    "context_chars": "mean characters handed to the answerer (top 5 measures, or top 2 naive chunks)",
+    "key_fact": "share of answer keys stated in the answer (answerable questions)",
+    "citation_precision": "share of cited passages that hold gold evidence (naive: and touch one measure only)",
+    "citation_recall": "share of gold evidence strings covered by the cited passages",
+    "refusal_precision": "refusals that were right: unanswerable / all refused",
+    "refusal_recall": "unanswerable questions that were refused",
+    "refusal_f1": "harmonic mean of refusal precision and recall",
+    "false_refusal_rate": "answerable questions that were refused",
+}
+
+
+def canonical(text: str) -> str:
+    """A gold string as the index stores text: NFKC and full-width Chinese punctuation, no whitespace."""
+    # The index holds cleaned text (「279个,竣工」 became 「279个，竣工」), the dataset is verbatim source text.
+    return normalize(normalize_line(text))
+
+
+@dataclass
+class Retrieved:
+    """One ranked result or citation as the evaluation saw it."""
+
+    label: str
+    text: str
+    chunk_id: str = ""
+
+
+@dataclass
+class QuestionResult:
+    """One question through one preset: what came back, its scores and why it counts as a failure."""
+
+    id: str
+    question: str
+    type: str
+    answerable: bool
+    evidence: list[str]
+    answer_keys: list[str]
+    measures: list[str]
+    retrieved: list[Retrieved] = field(default_factory=list)
+    answer: str | None = None
+    refused: bool | None = None
+    citations: list[Retrieved] = field(default_factory=list)
+    scores: dict[str, float | None] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    context_chars: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PresetReport:
+    """Every question of one preset plus the summary metrics and latency percentiles."""
+
+    preset: str
+    questions: list[QuestionResult]
+    metrics: dict[str, float | None]
+    latency: dict[str, dict[str, float]]  # stage -> {"p50": ms, "p95": ms}
+    recall_curve: list[float]  # mean recall@k for k = 1..k_max
+
+    @property
+    def failures(self) -> list[QuestionResult]:
+        """Questions with at least one problem."""
+        return [q for q in self.questions if q.problems]
+
+
+@dataclass
+class EvalReport:
+    """The result of one evaluation run."""
+
+    presets: dict[str, PresetReport]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def metric(self, preset: str, name: str) -> float | None:
+        """One summary metric, or None when the preset does not have it."""
+        return self.presets[preset].metrics.get(name)
+
+    def to_json(self, text_chars: int | None = 200) -> dict[str, Any]:
+        """Plain data for report.json, with passage texts cut to `text_chars` to keep the file small."""
+        presets = {name: asdict(p) for name, p in self.presets.items()}
+        if text_chars is not None:
+            for preset in presets.values():
+                for question in preset["questions"]:
+                    for item in question["retrieved"] + question["citations"]:
+                        item["text"] = item["text"][:text_chars]
+        return {"meta": self.meta, "presets": presets}
+
+
+def available_presets(settings: Any) -> list[str]:
+    """The presets a run compares by default: hybrid+rerank only when a reranker is configured."""
+    names = ["bm25", "dense", "hybrid", NAIVE]
+    return names + ["hybrid+rerank"] if settings.retrieval.reranker else names
+
+
+# --- the naive baseline --------------------------------------------------------------------------
+
+
+@dataclass
+class _NaiveChunk:
+    chunk_id: str
+    text: str
+    measures: frozenset[str]  # "doc_id:measure" of every measure the window overlaps
+
+
+class NaiveIndex:
+    """The baseline: fixed character windows over each cleaned document, in an in-memory chromadb collection."""
+
+    def __init__(self, chunks: list[_NaiveChunk], vectors: np.ndarray, embedder: Any) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.chunks = {c.chunk_id: c for c in chunks}
+        self.embedder = embedder
+        client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
+        # Ephemeral clients share one in-process system, so every instance takes a fresh name.
+        self._collection = client.create_collection(f"naive-{uuid.uuid4().hex[:12]}", embedding_function=None,
+                                                    configuration={"hnsw": {"space": "cosine"}})
+        for start in range(0, len(chunks), 1000):
+            batch = chunks[start:start + 1000]
+            self._collection.add(ids=[c.chunk_id for c in batch], documents=[c.text for c in batch],
+                                 embeddings=vectors[start:start + len(batch)].tolist())
+
+    @classmethod
+    def build(cls, corpus_dir: Path, embedder: Any, *, cache_dir: Path | None = DEFAULT_CACHE,
+              chunk_chars: int = NAIVE_CHUNK_CHARS, overlap: int = NAIVE_OVERLAP) -> NaiveIndex:
+        """Window the corpus and embed it, reusing vectors cached under embedder name + chunk texts."""
+        from ingest.pipeline import expand_paths, parse_file
+
+        chunks: list[_NaiveChunk] = []
+        for path in expand_paths([Path(corpus_dir)]):
+            parsed = parse_file(path, max_chars=400)
+            for doc in parsed.documents:
+                spans = [(c.span_start - doc.offset, c.span_end - doc.offset, f"{c.doc_id}:{c.measure}")
+                         for c in parsed.chunks if c.doc_id == doc.doc_id]
+                step = chunk_chars - overlap
+                for n, start in enumerate(range(0, max(1, len(doc.text) - overlap), step)):
+                    end = min(start + chunk_chars, len(doc.text))
+                    # A shared separator or heading is not "text of" a measure: demand 10 characters.
+                    touched = frozenset(key for a, b, key in spans if min(end, b) - max(start, a) >= 10)
+                    chunks.append(_NaiveChunk(f"{doc.doc_id}#{n}", doc.text[start:end], touched))
+        if not chunks:
+            raise ValueError(f"No corpus documents under {corpus_dir} to build the naive baseline from.")
+        digest = hashlib.sha1("\x00".join([embedder.name, str(chunk_chars), str(overlap)]
+                                          + [c.text for c in chunks]).encode()).hexdigest()[:16]
+        cache = Path(cache_dir) / f"naive-{digest}.npy" if cache_dir else None
+        if cache is not None and cache.exists():
+            vectors = np.load(cache)
+        else:
+            vectors = np.asarray(embedder.embed_passages([c.text for c in chunks]), dtype=np.float32)
+            if cache is not None:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                np.save(cache, vectors)
+        return cls(chunks, vectors, embedder)
+
+    def search(self, query: str, k: int) -> tuple[list[_NaiveChunk], dict[str, float]]:
+        """The k nearest windows and the time embedding and searching took."""
+        t0 = time.perf_counter()
+        vector = self.embedder.embed_query(query)
+        t1 = time.perf_counter()
+        got = self._collection.query(query_embeddings=[np.asarray(vector).tolist()],
+                                     n_results=min(k, len(self.chunks)), include=["distances"])
+        t2 = time.perf_counter()
+        hits = [self.chunks[i] for i in got["ids"][0]]
+        timings = {"embed_ms": (t1 - t0) * 1000, "dense_ms": (t2 - t1) * 1000}
+        return hits, dict(timings, total_ms=(t2 - t0) * 1000)
+
+
+def _naive_citation_precision(cited: Sequence[_NaiveChunk], evidence: Sequence[str]) -> float | None:
+    """A window counts as a precise citation only when it holds gold evidence and overlaps one measure only."""
+    if not cited:
+        return None
+    return sum(1 for c in cited if len(c.measures) == 1 and citation_precision([c.text], evidence) == 1.0) / len(cited)
+
+
+# --- scoring --------------------------------------------------------------------------------------
+
+
+def _budget_texts(texts: Sequence[str], budget: int) -> list[str]:
+    """The ranked texts an answerer with `budget` characters would see; the last one is cut to fit."""
+    out: list[str] = []
+    left = budget
+    for text in texts:
+        if left <= 0:
+            break
+        out.append(text[:left])
+        left -= len(text)
+    return out
+
+
+def _score(q: EvalQuestion, retrieved: list[Retrieved], *, k_max: int, context_top: int, budget: int,
+           answer: tuple[str, bool, list[Retrieved]] | None, timings: dict[str, float]) -> QuestionResult:
+    """Score one question's results; `answer` is (text, refused, citations) or None for retrieval-only presets."""
+    evidence = [canonical(e) for e in q.evidence]
+    keys = [canonical(k) for k in q.answer_keys]
+    texts = [r.text for r in retrieved[:k_max]]
+    context = texts[:context_top]
+    result = QuestionResult(q.id, q.question, q.type, q.answerable, list(q.evidence), list(q.answer_keys),
+                            list(q.measures), retrieved[:k_max], timings=timings,
+                            context_chars=sum(len(t) for t in context))
+    scores = result.scores
+    if q.answerable:
+        for k in range(1, k_max + 1):
+            scores[f"recall@{k}"] = recall_at_k(texts, evidence, k)
+        scores[f"mrr@{k_max}"] = mrr_at_k(texts, evidence, k_max)
+        scores[f"ndcg@{k_max}"] = ndcg_at_k(texts, evidence, k_max)
+        scores["recall@budget"] = recall_at_k(_budget_texts(texts, budget), evidence, k_max) if texts else 0.0
+        in_context = recall_at_k(context, evidence, context_top) if context else 0.0
+        if in_context < 1.0:
+            result.problems.append(f"retrieval: {in_context:.0%} of the evidence in the top {context_top}")
+    if answer is None:  # retrieval only: the context handed over stands in for the citations
+        cited = context
+    else:
+        result.answer, result.refused, result.citations = answer
+        cited = [c.text for c in result.citations]
+        if q.answerable and result.refused:
+            result.problems.append("false refusal")
+        elif not q.answerable and not result.refused:
+            result.problems.append("answered an unanswerable question")
+        if q.answerable:
+            scores["key_fact"] = key_fact_accuracy(result.answer, keys)
+            if not result.refused and scores["key_fact"] < 1.0:
+                missing = [k for k, c in zip(q.answer_keys, keys) if c not in normalize(result.answer)]
+                result.problems.append(f"answer misses {'、'.join(missing)}")
+    if q.answerable:
+        scores["citation_precision"] = citation_precision(cited, evidence)
+        scores["citation_recall"] = citation_recall(cited, evidence)
+    return result
+
+
+def _summarize(preset: str, results: list[QuestionResult], k_max: int, answered: bool) -> PresetReport:
+    """Means over questions (None scores skipped), refusal scores and latency percentiles."""
+    answerable = [r for r in results if r.answerable]
+    metrics: dict[str, float | None] = {}
+    names = [f"recall@{k}" for k in (1, 5, 10) if k < k_max] + [f"recall@{k_max}", f"mrr@{k_max}", f"ndcg@{k_max}",
+                                                                 "recall@budget"]
+    names += ["key_fact"] if answered else []
+    for name in [*names, "citation_precision", "citation_recall"]:
+        metrics[name] = mean(r.scores.get(name) for r in answerable) if answerable else None
+    metrics["context_chars"] = mean(float(r.context_chars) for r in results)
+    if answered:
+        scores = refusal_scores([(bool(r.refused), r.answerable) for r in results])
+        metrics["refusal_precision"] = scores["precision"]
+        metrics["refusal_recall"] = scores["recall"]
+        metrics["refusal_f1"] = scores["f1"]
+        metrics["false_refusal_rate"] = scores["false_refusals"] / len(answerable) if answerable else None
+    stages = dict.fromkeys(stage for r in results for stage in r.timings)
+    latency = {stage: {"p50": percentile((r.timings.get(stage) for r in results), 50),
+                       "p95": percentile((r.timings.get(stage) for r in results), 95)} for stage in stages}
+    if "total_ms" in latency:
+        metrics["p50_total_ms"] = latency["total_ms"]["p50"]
+        metrics["p95_total_ms"] = latency["total_ms"]["p95"]
+    curve = [mean(r.scores.get(f"recall@{k}") for r in answerable) for k in range(1, k_max + 1)]
+    return PresetReport(preset, results, metrics, latency, curve)
+
+
+# --- running -------------------------------------------------------------------------------------
+
+
+def _hit_view(chunk: Any) -> Retrieved:
+    return Retrieved(chunk.measure_label, chunk.text, chunk.chunk_id)
+
+
+def _warm(qa: Any, presets: Iterable[str]) -> None:
+    """One throwaway search per preset, so jieba's dictionary and model loading stay out of the latencies."""
+    for preset in presets:
+        if preset != NAIVE:
+            qa.search("预热检索", 1, preset=preset)
+
+
+def run_eval(questions: Sequence[EvalQuestion], qa: Any, presets: Sequence[str], *, k_max: int = 10,
+             progress: bool = True, corpus_dir: str | Path = DEFAULT_CORPUS, cache_dir: Path | None = DEFAULT_CACHE,
+             budget_chars: int = NAIVE_TOP_K * NAIVE_CHUNK_CHARS) -> EvalReport:
+    """Evaluate a `QAService` in-process: `qa.search(q, k_max)` for retrieval, `qa.ask(q)` for answers."""
+    from service.retrieval.retriever import PRESETS
+
+    unknown = [p for p in presets if p not in PRESETS and p != NAIVE]
+    if unknown:
+        raise ValueError(f"Unknown preset {', '.join(map(repr, unknown))}. Choose from: {', '.join([*PRESETS, NAIVE])}")
+    embedder = qa.retriever.embedder
+    naive = NaiveIndex.build(Path(corpus_dir), embedder, cache_dir=cache_dir) if NAIVE in presets else None
+    _warm(qa, presets)
+    # The retriever memoises query vectors; clearing them makes every preset pay for its own embedding.
+    forget = getattr(getattr(qa.retriever, "_embed_query", None), "cache_clear", lambda: None)
+    bar = tqdm(total=len(questions) * len(presets), disable=not progress, file=sys.stderr, unit="q")
+    reports: dict[str, PresetReport] = {}
+    for preset in presets:
+        bar.set_description(preset)
+        results = []
+        for q in questions:
+            if naive is not None and preset == NAIVE:
+                windows, timings = naive.search(q.question, k_max)
+                retrieved = [Retrieved(w.chunk_id, w.text, w.chunk_id) for w in windows]
+                result = _score(q, retrieved, k_max=k_max, context_top=NAIVE_TOP_K, budget=budget_chars,
+                                answer=None, timings=timings)
+                if q.answerable:
+                    result.scores["citation_precision"] = _naive_citation_precision(
+                        windows[:NAIVE_TOP_K], [canonical(e) for e in q.evidence])
+                results.append(result)
+            else:
+                forget()
+                outcome = qa.ask(q.question, ANSWER_TOP_K, preset=preset)
+                hits = qa.search(q.question, k_max, preset=preset).hits
+                citations = [Retrieved(c.ref, c.text, c.chunk_id) for c in outcome.answer.citations]
+                results.append(_score(q, [_hit_view(h.chunk) for h in hits], k_max=k_max,
+                                      context_top=ANSWER_TOP_K, budget=budget_chars,
+                                      answer=(outcome.answer.text, outcome.answer.refused, citations),
+                                      timings=dict(outcome.timings)))
+            bar.update()
+        reports[preset] = _summarize(preset, results, k_max, answered=preset != NAIVE)
+    bar.close()
+    meta = {"mode": "in-process", "questions": len(questions), "answerable": sum(q.answerable for q in questions),
+            "k_max": k_max, "budget_chars": budget_chars, "embedder": embedder.name,
+            "answer_top_k": ANSWER_TOP_K, "naive": {"chunk_chars": NAIVE_CHUNK_CHARS, "overlap": NAIVE_OVERLAP,
+                                                    "top_k": NAIVE_TOP_K},
+            "retrieval": qa.settings.retrieval.model_dump(), "answer_backend": qa.settings.answer.backend,
+            "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+    return EvalReport(reports, meta)
+
+
+def run_eval_http(questions: Sequence[EvalQuestion], url: str, *, k_max: int = 10, progress: bool = True,
+                  budget_chars: int = NAIVE_TOP_K * NAIVE_CHUNK_CHARS, timeout: float = 120.0,
+                  client: Any | None = None, preset: str = "http") -> EvalReport:
+    """Evaluate a running service through POST /v1/search and /v1/ask (its default preset only)."""
+    import httpx
+
+    base = url.rstrip("/")
+    own = client is None
+    http = client if client is not None else httpx.Client(timeout=timeout)
+    results = []
+    try:
+        for q in tqdm(questions, disable=not progress, file=sys.stderr, unit="q", desc=preset):
+            t0 = time.perf_counter()
+            asked = _post(http, f"{base}/v1/ask", {"question": q.question, "top_k": ANSWER_TOP_K})
+            t1 = time.perf_counter()
+            found = _post(http, f"{base}/v1/search", {"query": q.question, "top_k": k_max})
+            t2 = time.perf_counter()
+            retrieved = [Retrieved(r.get("measure_label", ""), r.get("text", ""), r.get("chunk_id", ""))
+                         for r in found.get("results", [])]
+            citations = [Retrieved(c.get("ref", ""), c.get("text", ""), c.get("chunk_id", ""))
+                         for c in asked.get("citations", [])]
+            timings = {f"server_{k}": float(v) for k, v in (asked.get("timings") or {}).items()}
+            timings.update(total_ms=(t1 - t0) * 1000, search_ms=(t2 - t1) * 1000)
+            results.append(_score(q, retrieved, k_max=k_max, context_top=ANSWER_TOP_K, budget=budget_chars,
+                                  answer=(asked.get("answer", ""), bool(asked.get("refused")), citations),
+                                  timings=timings))
+    finally:
+        if own:
+            http.close()
+    meta = {"mode": "http", "url": base, "questions": len(questions),
+            "answerable": sum(q.answerable for q in questions), "k_max": k_max, "budget_chars": budget_chars,
+            "answer_top_k": ANSWER_TOP_K, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+    return EvalReport({preset: _summarize(preset, results, k_max, answered=True)}, meta)
+
+
+def _post(http: Any, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST JSON and decode the reply, naming the endpoint when it fails."""
+    import httpx
+
+    try:
+        response = http.post(url, json=body)
+        response.raise_for_status()
+    except httpx.HTTPStatusError as exc:
+        raise RuntimeError(f"{url} answered {exc.response.status_code}: {exc.response.text[:300]}") from exc
+    except httpx.HTTPError as exc:
+        raise RuntimeError(f"Cannot reach {url}: {exc}. Is the service running?") from exc
+    data: dict[str, Any] = response.json()
+    return data

@@ -1,0 +1,161 @@
+"""The evaluation runner, reports and CLI on real questions against the session corpus index (`corpus_qa`)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from eval.cli import DEFAULT_DATASET, calibrate_refusal, main, parse_threshold
+from eval.dataset import EvalQuestion, load_dataset
+from eval.report import write_report
+from eval.runner import NAIVE, canonical, run_eval, run_eval_http
+
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
+ZHENGZHOU = "002_7c0b39c9789cfac6.txt"  # the smallest corpus file: cheap to embed for the naive baseline
+QUESTION_IDS = ["q015", "q016", "q017", "q044", "q060", "q101"]  # five about 郑州, one about 上海 (unanswerable)
+
+
+@pytest.fixture(scope="module")
+def questions() -> list[EvalQuestion]:
+    """Six dev questions whose evidence lies in the Zhengzhou document, plus one the corpus cannot answer."""
+    by_id = {q.id: q for q in load_dataset(DEFAULT_DATASET)}
+    return [by_id[i] for i in QUESTION_IDS]
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A corpus folder holding only the Zhengzhou file."""
+    folder = tmp_path_factory.mktemp("corpus")
+    shutil.copy(CORPUS / ZHENGZHOU, folder / ZHENGZHOU)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("text", "preset", "metric", "value"),
+    [
+        ("recall@5=0.8", None, "recall@5", 0.8),
+        ("bm25:key_fact=0.5", "bm25", "key_fact", 0.5),
+        ("hybrid+rerank:refusal_recall=0.25", "hybrid+rerank", "refusal_recall", 0.25),
+        (" ndcg@10 = 1 ", None, "ndcg@10", 1.0),
+    ],
+)
+def test_parse_threshold(text: str, preset: str | None, metric: str, value: float) -> None:
+    got = parse_threshold(text)
+    assert (got.preset, got.metric, got.value) == (preset, metric, value)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("recall@7=0.5", "unknown metric"),
+    ("recall@5", "expected METRIC=VALUE"),
+    ("recall@5=high", "not a number"),
+])
+def test_parse_threshold_rejects(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_threshold(text)
+
+
+def test_canonical_matches_the_cleaned_index_text() -> None:
+    # The dataset copies the source verbatim; the index stores full-width punctuation after cleaning.
+    assert canonical("下半年开工项目279个,竣工项目247个") == "下半年开工项目279个，竣工项目247个"
+    assert canonical("完成镇(街道)老年 助餐") == "完成镇（街道）老年助餐"
+    assert canonical("增长2.5%") == "增长2.5%"
+
+
+@pytest.mark.slow
+def test_run_eval_scores_presets_and_writes_the_report(corpus_qa: Any, questions: list[EvalQuestion],
+                                                      small_corpus: Path, tmp_path: Path) -> None:
+    report = run_eval(questions, corpus_qa, ["bm25", "hybrid", NAIVE], progress=False, corpus_dir=small_corpus,
+                      cache_dir=tmp_path / "cache")
+    assert list(report.presets) == ["bm25", "hybrid", NAIVE]
+    hybrid = report.presets["hybrid"]
+    assert len(hybrid.questions) == 6
+    # Simple numeric questions about one named city: the real index finds their evidence.
+    assert hybrid.metrics["recall@10"] is not None and hybrid.metrics["recall@10"] >= 0.8
+    assert hybrid.recall_curve == sorted(hybrid.recall_curve) and len(hybrid.recall_curve) == 10
+    assert hybrid.metrics["refusal_recall"] == 1.0  # 上海 is outside the corpus
+    shanghai = next(q for q in hybrid.questions if q.id == "q101")
+    assert shanghai.refused and not shanghai.problems and "recall@5" not in shanghai.scores
+    assert {"retrieve_ms", "answer_ms", "total_ms"} <= set(hybrid.latency)
+    for preset in report.presets.values():
+        for name, value in preset.metrics.items():
+            if value is not None and not name.endswith(("_ms", "_chars")):
+                assert 0.0 <= value <= 1.0, (preset.preset, name, value)
+
+    naive = report.presets[NAIVE]
+    assert "key_fact" not in naive.metrics and "refusal_f1" not in naive.metrics
+    assert naive.metrics["citation_precision"] is not None
+    assert 0 < naive.metrics["context_chars"] <= 1000  # two windows of at most 500 characters
+    assert list((tmp_path / "cache").glob("naive-*.npy")), "naive vectors are cached"
+
+    paths = write_report(report, tmp_path / "out")
+    names = {p.name for p in paths}
+    assert names == {"report.json", "report.md", "recall_at_k.png", "latency.png"}
+    data = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert data["summary"]["hybrid"]["metrics"]["recall@10"] == hybrid.metrics["recall@10"]
+    assert len(data["presets"]["bm25"]["questions"]) == 6
+    markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "| recall@5 |" in markdown and "## Failures" in markdown
+    for png in ("recall_at_k.png", "latency.png"):
+        assert (tmp_path / "out" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_run_eval_http_reads_the_api_shapes(corpus_qa: Any, questions: list[EvalQuestion]) -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if request.url.path == "/v1/search":
+            hits = corpus_qa.search(body["query"], body["top_k"]).hits
+            return httpx.Response(200, json={"results": [
+                {"chunk_id": h.chunk.chunk_id, "measure_label": h.chunk.measure_label, "text": h.chunk.text}
+                for h in hits]})
+        outcome = corpus_qa.ask(body["question"], body["top_k"])
+        return httpx.Response(200, json={
+            "answer": outcome.answer.text, "refused": outcome.answer.refused, "timings": outcome.timings,
+            "citations": [{"ref": c.ref, "chunk_id": c.chunk_id, "text": c.text} for c in outcome.answer.citations]})
+
+    with httpx.Client(transport=httpx.MockTransport(handle)) as client:
+        report = run_eval_http(questions, "http://service", progress=False, client=client)
+    served = report.presets["http"]
+    assert served.metrics["recall@10"] is not None and served.metrics["recall@10"] >= 0.8
+    assert served.metrics["refusal_recall"] == 1.0
+    assert "server_total_ms" in served.latency and "total_ms" in served.latency
+
+
+@pytest.mark.slow
+def test_cli_exits_non_zero_when_a_minimum_fails(corpus_qa: Any, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["run", "--index", str(corpus_qa.settings.store.path), "--preset", "hybrid", "--limit", "3",
+            "--out", str(tmp_path), "--no-progress"]
+    assert main([*args, "--min", "recall@5=1.01"]) == 1
+    captured = capsys.readouterr()
+    assert "hybrid:recall@5" in captured.err and "below the required 1.01" in captured.err
+    assert "recall@5" in captured.out  # the table is still printed
+    assert (tmp_path / "report.md").exists()
+    assert main([*args, "--min", "recall@1=0", "--min", "hybrid:refusal_f1=0"]) == 1  # 3 answerable: no F1
+    assert "not available" in capsys.readouterr().err
+    assert main([*args, "--min", "recall@1=0"]) == 0
+
+
+def test_cli_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(DEFAULT_DATASET), "--corpus", str(CORPUS)]) == 0
+    assert capsys.readouterr().out.startswith("ok:")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "x1", "question": "济源？", "type": "numeric", "answerable": True,
+                               "evidence": ["这句话不在任何文件里出现过"], "answer_keys": ["25兆瓦"]},
+                              ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["validate", str(bad), "--corpus", str(CORPUS)]) == 1
+    assert "not found in corpus" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_calibrate_restores_the_thresholds(corpus_qa: Any, questions: list[EvalQuestion]) -> None:
+    before = (corpus_qa.settings.retrieval.min_dense, corpus_qa.settings.retrieval.min_lexical)
+    result = calibrate_refusal(questions, corpus_qa, dense_grid=[0.8, 0.9], lexical_grid=[0.0, 4.0])
+    assert (corpus_qa.settings.retrieval.min_dense, corpus_qa.settings.retrieval.min_lexical) == before
+    assert result["evaluated"] == 4 and result["best"] is not None
+    assert result["best"]["recall"] == 1.0  # 上海 is refused as out of scope at any threshold
