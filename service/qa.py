@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from ingest.lexical import tokenize
 from ingest.models import Chunk
 from service.answerers.base import REFUSAL, Answer, Answerer, Passage
-from service.followup import rewrite_followup
+from service.followup import bounded_history, rewrite_followup
 from service.retrieval.query import QueryAnalysis, analyze
 from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, _same_region
 from service.settings import Settings
@@ -53,6 +53,16 @@ class QAService:
         """Ranked chunks for a query."""
         return self.retriever.search(query, top_k, filters, preset=preset)
 
+    def rewrite(self, question: str, history: Sequence[dict[str, str]]) -> str:
+        """A follow-up as a standalone question: the LLM's condense prompt when there is one, else rules."""
+        condense = getattr(self.answerer, "condense", None)  # a capability of LLM-backed answerers
+        if condense is not None:
+            turns = bounded_history(history, self.settings.api)
+            rewritten = condense([(t["role"], t["content"]) for t in turns], question) if turns else ""
+            if rewritten:
+                return str(rewritten)
+        return rewrite_followup(question, history, self.settings.api)
+
     def refusal_reason(self, result: SearchResult) -> str:
         """Why the evidence is too weak to answer, or ''."""
         if result.out_of_scope:
@@ -69,7 +79,7 @@ class QAService:
     def prepare(self, question: str, top_k: int = 5, filters: Filters | None = None,
                 history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> tuple[str, SearchResult, list[Passage], str]:
         """Rewrite, retrieve and choose passages; returns (question searched, result, passages, refusal reason)."""
-        searched = rewrite_followup(question, history, self.settings.api) if history else question
+        searched = self.rewrite(question, history) if history else question
         analysis = analyze(searched)
         # 「谁负责」 looks deeper: the measure that names its units may rank below news about the topic.
         depth = max(top_k * 4, 20) if analysis.intent.asks_responsible else top_k

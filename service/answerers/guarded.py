@@ -37,6 +37,14 @@ class VerifiedAnswerer:
         self.name = llm.name
         self.supports_streaming = llm.supports_streaming
 
+    def condense(self, history: Sequence[tuple[str, str]], question: str) -> str:
+        """The LLM's standalone rewrite of a follow-up; '' when the model fails (callers use their rules)."""
+        try:
+            return self.llm.condense(history, question)
+        except Exception as exc:  # a model failure must not fail the request
+            logger.warning("LLM condense failed, using the rule-based rewrite: %s", exc)
+            return ""
+
     def answer(self, question: str, passages: Sequence[Passage], intent: Intent) -> Answer:
         """The verified LLM answer, or the fallback's."""
         if not passages:

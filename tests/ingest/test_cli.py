@@ -25,7 +25,7 @@ METADATA_KEYS = {
 def run_ingest(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """`python -m ingest ARGS` from the repository root."""
     env = dict(os.environ, ANONYMIZED_TELEMETRY="False", PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "ingest", *map(str, args)], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "ingest", *map(str, args)], check=False, cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
