@@ -10,9 +10,9 @@ from ingest.models import Chunk, Document, Measure, measure_label
 from ingest.parsing import parse_document
 from ingest.units import responsibility
 
-__all__ = ["CHUNKER_VERSION", "chunk_document", "chunk_text_file", "split_window", "measure_title"]
+__all__ = ["CHUNKER_VERSION", "HEADER_BUDGET", "chunk_document", "chunk_text_file", "split_window", "measure_title"]
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 
 
@@ -51,8 +51,11 @@ def _header(doc: Document, measure: Measure) -> str:
     return "｜".join(p for p in parts if p)
 
 
+HEADER_BUDGET = 80  # characters of context header the window leaves room for
+
+
 def chunk_document(doc: Document, *, max_chars: int = 400, overlap: int = 80) -> list[Chunk]:
-    """All chunks of one document, in order."""
+    """All chunks of one document, in order; no embed text exceeds max_chars + HEADER_BUDGET."""
     chunks: list[Chunk] = []
     labels: dict[str, int] = {}
     for measure in parse_document(doc):
@@ -64,7 +67,9 @@ def chunk_document(doc: Document, *, max_chars: int = 400, overlap: int = 80) ->
         place = doc.region if not doc.doc_id.rsplit("-a", 1)[-1].isdigit() else doc.title
         label = measure_label(place, key, numbered=measure.numbered, doc_title=doc.title)
         header = _header(doc, measure)
-        windows = split_window(measure.text, max_chars, overlap)
+        # A header longer than its budget shrinks the window, so header + text always fits the model.
+        window = max_chars - max(0, len(header) + 1 - HEADER_BUDGET)
+        windows = split_window(measure.text, window, min(overlap, window // 3))
         cursor = 0
         for part, window in enumerate(windows):
             found = measure.text.find(window, cursor)

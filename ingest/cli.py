@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -86,12 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         return _dry_run(args, settings)
     try:
         embedder = build_embedder(settings.embedder.name, settings.embedder.model)
-        if args.rebuild and not settings.store.url:
-            shutil.rmtree(settings.store.path, ignore_errors=True)
+        if args.rebuild:
+            IndexStore.destroy(settings.store)
         store = IndexStore(settings.store, embedder.name, embedder.dimension)
-        if args.rebuild and settings.store.url:
-            store.delete_documents(sorted({d for d, _ in store.chunk_hashes().values()}))
-            store.save_documents({})
     except PolicyRagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

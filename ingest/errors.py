@@ -10,6 +10,8 @@
     │   └── IndexMismatchError (409)
     ├── IndexNotReadyError (503)
     ├── NotFoundError (404)
+    ├── AuthError (401)
+    ├── RateLimitError (429, retryable)
     ├── BackendError (502, retryable)
     │   └── BackendTimeoutError (504, retryable)
     └── MissingExtraError (500)
@@ -28,6 +30,8 @@ __all__ = [
     "IndexMismatchError",
     "IndexNotReadyError",
     "NotFoundError",
+    "AuthError",
+    "RateLimitError",
     "BackendError",
     "BackendTimeoutError",
     "MissingExtraError",
@@ -88,6 +92,23 @@ class NotFoundError(PolicyRagError):
     """A document or measure that the index does not hold."""
 
     status_code = 404
+
+
+class AuthError(PolicyRagError):
+    """A missing or wrong API key."""
+
+    status_code = 401
+
+
+class RateLimitError(PolicyRagError):
+    """Too many requests for one key; `retry_after` says how many seconds to wait."""
+
+    status_code = 429
+    retryable = True
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class BackendError(PolicyRagError):

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.chunking import chunk_text_file
+from ingest.chunking import HEADER_BUDGET, chunk_text_file
 from ingest.embedders import Embedder
 from ingest.errors import PolicyRagError, UnsupportedFormatError
 from ingest.loading import SUPPORTED_SUFFIXES, read_text
@@ -54,7 +54,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 def window_chars(embedder_max_chars: int) -> int:
     """Characters of measure text per chunk, leaving room for the context header."""
-    return max(120, embedder_max_chars - 80)
+    return max(120, embedder_max_chars - HEADER_BUDGET)
 
 
 def parse_file(path: Path, *, max_chars: int, overlap: int = 80, max_bytes: int = 20_000_000) -> FileResult:
@@ -85,11 +85,16 @@ def ingest_paths(
     existing = store.chunk_hashes()
     registry = store.documents()
     max_chars = window_chars(embedder.max_chars)
+    seen: dict[str, Path] = {}
     for path in expand_paths(paths):
         result = parse_file(path, max_chars=max_chars, overlap=overlap, max_bytes=max_bytes)
         report.files.append(result)
+        clash = next((seen[d.doc_id] for d in result.documents if d.doc_id in seen), None)
+        if clash is not None:
+            result.error = f"{path}: same document id as {clash} (file names must be unique); rename one of them."
         if result.error:
             continue
+        seen.update({d.doc_id: path for d in result.documents})
         todo = [c for c in result.chunks if existing.get(c.chunk_id, ("", ""))[1] != content_hash(c)]
         try:
             vectors = embedder.embed_passages([c.embed_text for c in todo]) if todo else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -78,6 +79,18 @@ class IndexStore:
                 f"The index at {self.settings.url or self.folder} was built with other settings: {', '.join(diffs)}. "
                 f"Rebuild it with `{REBUILD_HINT}` (same environment variables as the service)."
             )
+
+    @staticmethod
+    def destroy(settings: StoreSettings) -> None:
+        """Delete the collection, its registry and its lexical index (and nothing else in the folder)."""
+        client = _client(settings)
+        try:
+            client.delete_collection(settings.collection)
+        except Exception:  # chromadb raises a plain error when the collection does not exist
+            pass
+        folder = Path(settings.path)
+        (folder / f"{settings.collection}.documents.json").unlink(missing_ok=True)
+        shutil.rmtree(folder / f"{settings.collection}.lexical", ignore_errors=True)
 
     # --- writing -------------------------------------------------------------------------
 

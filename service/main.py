@@ -13,7 +13,9 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from ingest.errors import PolicyRagError
 from service.api.errors import install_error_handlers
-from service.api.routes import ask, documents, health, search
+from service.api.routes import ask, bot, chat, documents, health, search
+from service.api.security import RateLimiter
+from service.conversations import ConversationStore
 from service.runtime import Runtime, build_runtime
 from service.settings import Settings, get_settings
 
@@ -55,7 +57,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (health, search, ask, documents):
+    app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)
+    app.state.conversations = ConversationStore(settings.api.history_turns, settings.api.conversation_ttl_seconds)
+    for module in (health, search, ask, documents, chat, bot):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False, response_model=None)

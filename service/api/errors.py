@@ -37,6 +37,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PolicyRagError)
     async def _ours(_request: Request, exc: PolicyRagError) -> JSONResponse:
         headers = {"Retry-After": str(getattr(exc, "retry_after", 1))} if exc.status_code in (429, 503) else None
+        if exc.status_code == 401:
+            headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
