@@ -19,29 +19,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "corpus"
-sys.path.insert(0, str(Path(__file__).parent))  # tests/tiny_models.py and friends
+sys.path.insert(0, str(Path(__file__).parent))  # tests/helpers.py, tests/tiny_models.py
 
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float = 120.0, proc: subprocess.Popen[bytes] | None = None) -> None:
-    """Poll a URL until it answers 200 or the time is up."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before {url} answered")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"{url} did not become ready in {timeout}s")
+from helpers import start_service, wait_http  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -84,15 +64,6 @@ def corpus_runtime(corpus_settings):  # type: ignore[no-untyped-def]
 def corpus_qa(corpus_runtime):  # type: ignore[no-untyped-def]
     """The QA service over the session index."""
     return corpus_runtime.qa
-
-
-def start_service(env_overrides: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """`python -m service` on a free loopback port; returns the process and its base URL."""
-    port = free_port()
-    env = dict(os.environ, HOST="127.0.0.1", PORT=str(port), **env_overrides)
-    proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return proc, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")

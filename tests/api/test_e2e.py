@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import start_service, wait_http
+from helpers import start_service, wait_http
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import free_port, wait_http
+from helpers import free_port, wait_http
 from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus
 
 from ingest.pipeline import ingest_paths

@@ -1,0 +1,45 @@
+"""Helpers shared by test modules: free ports, waiting for servers, starting the service."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 120.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll a URL until it answers 200 or the time is up."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before {url} answered")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not become ready in {timeout}s")
+
+
+def start_service(env_overrides: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """`python -m service` on a free loopback port; returns the process and its base URL."""
+    port = free_port()
+    env = dict(os.environ, HOST="127.0.0.1", PORT=str(port), **env_overrides)
+    proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, f"http://127.0.0.1:{port}"
