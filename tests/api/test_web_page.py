@@ -33,7 +33,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture()
 def page(browser: Browser, live_server: str) -> Iterator[Page]:
     """A fresh desktop-sized page on the service's base URL."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 640}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(ANSWER_TIMEOUT_MS)
     yield page
@@ -70,6 +70,7 @@ def test_chat_page_answers_cites_and_fits_a_phone(page: Page) -> None:
     expect(panel).to_contain_text("责任单位：发展改革和统计局")
     expect(panel).to_contain_text("四、突出集群发展")
     expect(panel).to_contain_text("（一）全面推进产业集群建设")
+    expect(panel).not_to_contain_text("牵头单位")  # this measure names no lead unit
     page.screenshot(path=str(ARTIFACTS / "desktop-answer.png"))
     page.screenshot(path=str(README_SHOT))
 
@@ -87,14 +88,16 @@ def test_chat_page_answers_cites_and_fits_a_phone(page: Page) -> None:
     expect(answers.nth(2).get_by_test_id("not-found")).to_have_text("未找到")
     expect(answers.nth(2).get_by_test_id("citation-chip")).to_have_count(0)
 
-    # A region filter is sent as filters.region.
+    # A region filter is sent as filters.region; a measure with a lead unit shows 牵头单位.
     page.get_by_test_id("region").select_option("济源市")
-    filtered = ask(page, "新增城镇就业目标是多少？")
+    filtered = ask(page, "全社会研发投入强度目标是多少？")
     assert filtered["filters"] == {"region": "济源市"}
     assert len(filtered["history"]) == 6
     expect(answers).to_have_count(4)
-    expect(answers.nth(3).get_by_test_id("citation-chip").first).to_contain_text("济源市")
-    page.screenshot(path=str(ARTIFACTS / "desktop-conversation.png"), full_page=True)
+    expect(answers.nth(3)).to_contain_text("2.1%")
+    answers.nth(3).get_by_test_id("citation-chip").filter(has_text="济源市 第9条").first.click()
+    expect(answers.nth(3).get_by_test_id("measure-panel")).to_contain_text("牵头单位：工业信息和科技局")
+    page.screenshot(path=str(ARTIFACTS / "desktop-conversation.png"))
 
     # A 422 from the service appears in the chat as a red message with its detail.
     ask(page, "问" * 1001)
@@ -115,6 +118,7 @@ def test_chat_page_answers_cites_and_fits_a_phone(page: Page) -> None:
     # 新对话 clears the conversation; the next question goes out without history.
     page.get_by_test_id("new-chat").click()
     expect(answers).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "phone-new-chat.png"))
     fresh = ask(page, "济源市储能装机容量目标是多少？")
     assert fresh["history"] == []
     expect(answers.nth(0)).to_contain_text("25兆瓦")

