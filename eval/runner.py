@@ -134,14 +134,15 @@ class EvalReport:
         """One summary metric, or None when the preset does not have it."""
         return self.presets[preset].metrics.get(name)
 
-    def to_json(self, text_chars: int | None = 200) -> dict[str, Any]:
-        """Plain data for report.json, with passage texts cut to `text_chars` to keep the file small."""
+    def to_json(self, text_chars: int = 200, texts_shown: int = 3) -> dict[str, Any]:
+        """Plain data for report.json; only the top `texts_shown` results keep (the start of) their text."""
         presets = {name: asdict(p) for name, p in self.presets.items()}
-        if text_chars is not None:
-            for preset in presets.values():
-                for question in preset["questions"]:
-                    for item in question["retrieved"] + question["citations"]:
-                        item["text"] = item["text"][:text_chars]
+        for preset in presets.values():
+            for question in preset["questions"]:
+                for rank, item in enumerate(question["retrieved"]):
+                    item["text"] = item["text"][:text_chars] if rank < texts_shown else ""
+                for item in question["citations"]:
+                    item["text"] = item["text"][:text_chars]
         return {"meta": self.meta, "presets": presets}
 
 
