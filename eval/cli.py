@@ -242,7 +242,8 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="evaluate retrieval presets and answers, write report.json/report.md/charts",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Evaluate the service on a dataset and write a report.",
-        epilog=f"metrics for --min (applied to the hybrid preset, or to PRESET:METRIC=VALUE):\n{metrics}\n\n"
+        epilog=f"metrics for --min (applied to the hybrid preset, or to the service with --against; "
+               f"PRESET:METRIC=VALUE names another preset):\n{metrics}\n\n"
                "exit status: 0 when every --min holds, 1 when one fails, 2 on usage or index errors")
     run.add_argument("--dataset", default=str(DEFAULT_DATASET), help="JSONL dataset (default: %(default)s)")
     run.add_argument("--index", help="index folder (default: POLICY_RAG_STORE__PATH or .data/index)")

@@ -336,6 +336,9 @@ def run_eval(questions: Sequence[EvalQuestion], qa: Any, presets: Sequence[str],
     unknown = [p for p in presets if p not in PRESETS and p != NAIVE]
     if unknown:
         raise ValueError(f"Unknown preset {', '.join(map(repr, unknown))}. Choose from: {', '.join([*PRESETS, NAIVE])}")
+    if "hybrid+rerank" in presets and getattr(qa.retriever, "reranker", None) is None:
+        raise ValueError("The hybrid+rerank preset needs a reranker: set POLICY_RAG_RETRIEVAL__RERANKER "
+                         "(a CrossEncoder name or path), or leave the preset out.")
     embedder = qa.retriever.embedder
     naive = NaiveIndex.build(Path(corpus_dir), embedder, cache_dir=cache_dir) if NAIVE in presets else None
     _warm(qa, presets)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "corpus"
 sys.path.insert(0, str(Path(__file__).parent))  # tests/helpers.py, tests/tiny_models.py
 
-from helpers import start_service, wait_http  # noqa: E402
+from helpers import start_service, stop_process, wait_http  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -74,5 +74,4 @@ def live_server(corpus_index: Path) -> Iterator[str]:
         wait_http(f"{url}/readyz", timeout=120, proc=proc)
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_process(proc)

@@ -9,7 +9,7 @@ import httpx
 import openai
 import pytest
 
-from helpers import start_service, wait_http
+from helpers import start_service, stop_process, wait_http
 
 pytestmark = pytest.mark.slow
 
@@ -89,8 +89,7 @@ def keyed_server(corpus_index) -> Iterator[str]:  # type: ignore[no-untyped-def]
         wait_http(f"{url}/readyz", timeout=120, proc=proc)
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_process(proc)
 
 
 def test_keys_protect_chat_and_bot(keyed_server: str) -> None:

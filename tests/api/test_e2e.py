@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpers import start_service, wait_http
+from helpers import start_service, stop_process, wait_http
 
 pytestmark = pytest.mark.slow
 
@@ -171,8 +171,7 @@ def test_empty_index_gives_503_with_ingest_hint(tmp_path: Path, corpus_index: Pa
         assert r.status_code == 503
         assert "python -m ingest" in r.json()["detail"]
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_process(proc)
 
 
 def test_index_built_with_another_embedder_is_refused(tmp_path: Path, corpus_index: Path) -> None:
@@ -186,5 +185,4 @@ def test_index_built_with_another_embedder_is_refused(tmp_path: Path, corpus_ind
         assert r.status_code == 503 and r.json()["status"] == "error"
         assert "no-such-model" in r.json()["detail"]
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_process(proc)

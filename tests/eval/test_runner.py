@@ -159,3 +159,13 @@ def test_calibrate_restores_the_thresholds(corpus_qa: Any, questions: list[EvalQ
     assert (corpus_qa.settings.retrieval.min_dense, corpus_qa.settings.retrieval.min_lexical) == before
     assert result["evaluated"] == 4 and result["best"] is not None
     assert result["best"]["recall"] == 1.0  # 上海 is refused as out of scope at any threshold
+
+
+@pytest.mark.slow
+def test_cli_against_the_live_service(live_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["run", "--against", live_server, "--limit", "4", "--out", str(tmp_path), "--no-progress"]
+    assert main([*args, "--min", "recall@5=0.5"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("metric") and " http" in out.splitlines()[0]
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert data["meta"]["mode"] == "http" and len(data["presets"]["http"]["questions"]) == 4

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import free_port, wait_http
+from helpers import free_port, stop_process, wait_http
 from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus
 
 from ingest.pipeline import ingest_paths
@@ -32,12 +32,7 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
         wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60, proc=proc)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc)
         log.close()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from helpers import free_port, stop_process
 
 from ingest.models import Chunk
 from service.answerers.base import REFUSAL, Answer, Intent, Passage, citation_from_chunk
@@ -153,17 +154,10 @@ def smollm2_gguf() -> Path:
     return path
 
 
-def _free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def closed_port_url() -> str:
     """An OpenAI-style base URL on a loopback port where nothing listens."""
-    return f"http://127.0.0.1:{_free_port()}/v1"
+    return f"http://127.0.0.1:{free_port()}/v1"
 
 
 @pytest.fixture(scope="session")
@@ -173,7 +167,7 @@ def llama_server(smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -
         import llama_cpp.server  # noqa: F401
     except ImportError:
         pytest.fail("needs pip install 'policy-rag[llamacpp]' (`make test` installs it)")
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
     command = [
         sys.executable, "-m", "llama_cpp.server",
@@ -189,12 +183,7 @@ def llama_server(smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -
             _wait_until_serving(base_url, process, log_path)
             yield base_url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+            stop_process(process, timeout=15)
 
 
 def _wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpers import start_service, wait_http
+from helpers import start_service, stop_process, wait_http
 
 pytestmark = pytest.mark.slow
 QUESTION = "济源市储能装机容量目标是多少？"
@@ -29,8 +29,7 @@ def llm_service(corpus_index: Path, llama_server: str) -> Iterator[str]:
         wait_http(f"{url}/readyz", timeout=120, proc=proc)  # type: ignore[arg-type]
         yield url
     finally:
-        proc.terminate()  # type: ignore[attr-defined]
-        proc.wait(timeout=20)  # type: ignore[attr-defined]
+        stop_process(proc)  # type: ignore[arg-type]
 
 
 def assert_grounded(body: dict) -> None:  # type: ignore[type-arg]
@@ -75,5 +74,4 @@ def test_model_endpoint_down_falls_back_without_an_error(corpus_index: Path) -> 
         assert body["fallback"] is True and body["refused"] is False
         assert "25兆瓦" in body["answer"] and "【济源市 第46条】" in body["answer"]
     finally:
-        proc.terminate()  # type: ignore[attr-defined]
-        proc.wait(timeout=20)  # type: ignore[attr-defined]
+        stop_process(proc)  # type: ignore[arg-type]
