@@ -72,6 +72,10 @@ class Chunk:
     text: str = ""  # the measure's own text, shown to users and answerers
     embed_text: str = ""  # context header + text, what the embedder sees
 
+    def numbered_section(self) -> bool:
+        """Whether this chunk is a numbered measure (第N条) under a section heading."""
+        return self.measure.isdigit() and bool(self.section)
+
     def to_metadata(self) -> dict[str, Any]:
         """Flat chromadb metadata: lists become JSON strings."""
         meta = asdict(self)

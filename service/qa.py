@@ -17,8 +17,9 @@ from service.settings import Settings
 __all__ = ["AskOutcome", "QAService", "passage_keys"]
 
 # Words that say what kind of answer is wanted, not what it is about.
-_NOT_TOPIC = set("哪些 城市 地方 地区 提出 措施 有 关于 什么 方面 工作 内容 文件 多少 目标 谁 负责 单位 部门 "
-                 "都 还有 其他 列出 所有 全部 各项 几条 发展 推进 加快 实施 情况 相关 要求 重点".split())
+_NOT_TOPIC = set("哪些 城市 地方 地区 提出 提到 措施 举措 做法 部署 作了 采取 各自 分别 有 关于 什么 方面 工作 内容 "
+                 "文件 多少 目标 谁 负责 单位 部门 都 还有 其他 列出 所有 全部 各项 几条 发展 推进 加快 实施 情况 相关 "
+                 "要求 重点 具体 今年 河南 规模".split())
 
 
 @dataclass
@@ -84,6 +85,8 @@ class QAService:
         # 「谁负责」 looks deeper: the measure that names its units may rank below news about the topic.
         depth = max(top_k * 4, 20) if analysis.intent.asks_responsible else top_k
         result = self.retriever.search(searched, depth, filters, preset=preset, analysis=analysis)
+        if len(analysis.regions) > 1 and not result.out_of_scope and not analysis.refs:
+            result.hits = self._per_region(searched, depth, filters or Filters(), preset, analysis)
         reason = self.refusal_reason(result)
         if reason:
             return searched, result, [], reason
@@ -131,21 +134,38 @@ class QAService:
 
     # --- 「有哪些」 questions: every matching measure, not just top_k ---------------------------------
 
+    def _per_region(self, question: str, top_k: int, filters: Filters, preset: str,
+                    analysis: QueryAnalysis) -> list[Hit]:
+        """「开封和安阳…分别」: the best hits of each named region, interleaved, so no region is crowded out."""
+        per_region = []
+        for region in analysis.regions:
+            scoped = Filters(**{**filters.__dict__, "region": region})
+            per_region.append(self.retriever.search(question, top_k, scoped, preset=preset, analysis=analysis).hits)
+        merged: list[Hit] = []
+        for rank in range(top_k):
+            merged.extend(hits[rank] for hits in per_region if rank < len(hits))
+        return merged[: max(top_k, len(analysis.regions))]
+
     def _expand_list(self, analysis: QueryAnalysis, result: SearchResult, filters: Filters) -> list[Hit]:
-        chunks = [c for c in self.retriever.store.all_chunks().values() if filters.accepts(c)]
+        """Every measure that covers the topic: a section whose heading names it, or most of its words."""
+        chunks = [c for c in self.retriever.store.all_chunks().values() if filters.accepts(c) and c.part == 0]
         if analysis.regions:
             scoped = [c for c in chunks if any(_same_region(c.region, r) for r in analysis.regions)]
             chunks = scoped or chunks
         topic = [t for t in dict.fromkeys(tokenize(analysis.question))
                  if t not in _NOT_TOPIC and len(t) > 1 and not any(t in r for r in analysis.regions)]
+        # jieba's search mode repeats parts of long words (以旧换新 → 以旧, 换新): keep the longest forms.
+        topic = [t for t in topic if not any(t != o and t in o for o in topic)]
         if not topic:
             return result.hits
-        # A section whose heading holds the topic is listed whole (「五、突出乡村振兴…」).
         phrase = max(topic, key=len)
-        in_section = [c for c in chunks if phrase in c.section and c.part == 0]
-        rare = [t for t in topic if sum(t in c.text for c in chunks) <= max(3, len(chunks) // 10)]
-        needle = rare or [phrase]
-        matching = [c for c in chunks if c.part == 0 and any(t in c.text for t in needle)]
+        in_section = [c for c in chunks if c.numbered_section() and phrase in c.section]
+        weight = sum(len(t) for t in topic)
+
+        def coverage(chunk: Chunk) -> float:
+            return sum(len(t) for t in topic if t in chunk.text or t in chunk.section) / weight
+
+        matching = [c for c in chunks if coverage(c) >= 0.6]
         picked = in_section if len(in_section) >= 2 else matching
         if not picked:
             return result.hits

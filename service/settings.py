@@ -25,7 +25,7 @@ class RetrievalSettings(BaseModel):
         "restrict", description="What a region named in the question does: keep only that region, rank it first, or nothing.")
     reranker: str = Field("", description="A sentence-transformers CrossEncoder name or path; empty for none.")
     rerank_candidates: int = Field(20, ge=1, le=200, description="How many fused candidates the reranker rescores.")
-    min_dense: float = Field(0.80, ge=0, le=1, description="Refuse when the best dense similarity is below this "
+    min_dense: float = Field(0.885, ge=0, le=1, description="Refuse when the best dense similarity is below this "
                                                            "and BM25 found nothing strong (calibrated by `make eval`).")
     min_lexical: float = Field(4.0, ge=0, description="A BM25 score at or above this counts as strong evidence.")
     max_list: int = Field(40, ge=1, le=200, description="Most measures a 「有哪些」 answer lists.")

@@ -22,6 +22,7 @@ _GENERIC = set("目标 多少 措施 工作 提出 推进 加快 哪些 什么 �
                "负责 单位 部门 责任 牵头 主要 相关 有关 关于 达到 全年 力争 市 县 区 条 讲".split())
 
 
+_QUANTITY = re.compile(r"多少|(?<!哪)几[个家项条年月天次万亿]|多大|多长|多高|多快|哪天|哪一天|什么时候|何时|几号")
 def measure_body(chunk: Chunk) -> str:
     """The measure's words without its number and without the closing units parenthesis."""
     lines = [line for line in _NUMBER_PREFIX.sub("", chunk.text.strip()).split("\n") if line]
@@ -34,20 +35,42 @@ def _terms(question: str, regions: Sequence[str]) -> list[str]:
     return [t for t in dict.fromkeys(tokenize(question)) if t not in _GENERIC and t not in place_chars and len(t) > 1]
 
 
-def best_clause(body: str, terms: Sequence[str], *, want_number: bool) -> str:
-    """The clause (split at ，；。) that covers most question terms; a short clause keeps its neighbour."""
-    sentences = [s for s in re.split(r"(?<=[。；！？])", body) if s.strip()]
-    best, best_score = "", -1.0
-    for sentence in sentences:
+def _clause_score(clause: str, terms: Sequence[str], want_number: bool, need_number: bool = False) -> float:
+    if need_number and not re.search(r"\d", clause):
+        return 0.0
+    score = float(sum(len(t) for t in terms if t in clause))
+    if want_number and re.search(r"\d", clause):
+        score += 1.5
+    return score
+
+
+def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars: int = 120,
+                need_number: bool = False) -> str:
+    """The verbatim span of the best sentence that covers its best-scoring clauses.
+
+    Clauses are split at ，；。; a span runs from the first to the last clause scoring at least half
+    the best (so 「开工项目279个，竣工项目247个，完成投资1350亿元」 stays whole), within max_chars.
+    """
+    best_span, best_score = "", -1.0
+    for sentence in (s for s in re.split(r"(?<=[。；！？])", body) if s.strip()):
         clauses = [c for c in re.split(r"[，。；！？]", sentence) if c.strip()]
-        for i, clause in enumerate(clauses):
-            score = sum(len(t) for t in terms if t in clause)
-            if want_number and re.search(r"\d", clause):
-                score += 1.5
-            if score > best_score:
-                best_score = score
-                best = clause if len(clause) >= 10 or i + 1 >= len(clauses) else f"{clause}，{clauses[i + 1]}"
-    return best.strip()
+        scores = [_clause_score(c, terms, want_number, need_number) for c in clauses]
+        top = max(scores, default=0.0)
+        if top <= best_score:
+            continue
+        keep = [i for i, sc in enumerate(scores) if sc >= top / 2 and sc > 0] or [scores.index(top)]
+        first = last = scores.index(top)
+        for i in keep:  # widen towards other strong clauses while the span stays short
+            lo, hi = min(first, i), max(first, last, i)
+            if len("，".join(clauses[lo:hi + 1])) <= max_chars:
+                first, last = lo, hi
+        span = "，".join(c.strip() for c in clauses[first:last + 1])
+        if len(span) < 10 and last + 1 < len(clauses):  # a very short clause keeps its neighbour
+            span = f"{span}，{clauses[last + 1].strip()}"
+        best_span, best_score = span, top
+    if need_number and best_score <= 1.5:  # no clause with a number that shares a word with the question
+        return ""
+    return best_span.strip()
 
 
 def _leading_sentences(body: str, limit: int) -> str:
@@ -85,8 +108,10 @@ class ExtractiveAnswerer:
             return Answer(REFUSAL, refused=True, backend=self.name)
         terms = _terms(question, intent.regions)
         if intent.asks_list and len(passages) > 1:
-            return self._listing(passages, intent)
+            return self._listing(passages, intent, terms)
         chosen = self._chosen(passages, intent)
+        if not intent.explicit and not self._answers(question, terms, chosen, intent):
+            return Answer(REFUSAL, refused=True, backend=self.name)
         parts = []
         for passage in chosen:
             if intent.explicit:  # the question names the measure: say what it says
@@ -103,6 +128,19 @@ class ExtractiveAnswerer:
         return Answer("".join(parts), [citation_from_chunk(p.key, p.chunk) for p in chosen], backend=self.name)
 
     @staticmethod
+    def _answers(question: str, terms: Sequence[str], chosen: Sequence[Passage], intent: Intent) -> bool:
+        """Whether the chosen measures can answer at all: a number when one is asked for, units when only
+        「谁负责」 is asked. (A word-coverage rule was tried too: it refused paraphrases, so it is not used.)"""
+        wants_quantity = bool(_QUANTITY.search(question))
+        if wants_quantity:
+            spans = [best_clause(measure_body(p.chunk), terms, want_number=True) for p in chosen]
+            if not any(re.search(r"\d", s) for s in spans):
+                return False
+        if intent.asks_responsible and not wants_quantity and not any(p.chunk.responsible_units for p in chosen):
+            return False
+        return True
+
+    @staticmethod
     def _chosen(passages: Sequence[Passage], intent: Intent) -> list[Passage]:
         """The top passage, or the best one per region when the question compares regions."""
         if len(intent.regions) > 1 or intent.explicit:
@@ -115,11 +153,14 @@ class ExtractiveAnswerer:
             return picked[: max(2, len(intent.regions))]
         return [passages[0]]
 
-    def _listing(self, passages: Sequence[Passage], intent: Intent) -> Answer:
+    def _listing(self, passages: Sequence[Passage], intent: Intent, terms: Sequence[str]) -> Answer:
         lines = []
         for n, passage in enumerate(passages, start=1):
             chunk = passage.chunk
             title = chunk.measure_title or measure_body(chunk)[:40]
+            detail = best_clause(measure_body(chunk), terms, want_number=True, max_chars=80)
+            if detail and detail not in title and title not in detail:
+                title = f"{title}：{detail}"
             line = f"{n}. {title}【{passage.key}】"
             if intent.asks_responsible and chunk.responsible_units:
                 line += f"（{responsibility_phrase(chunk)}）"

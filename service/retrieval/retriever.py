@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -97,12 +98,12 @@ class Retriever:
         return {c.region for c in self.store.all_chunks().values() if c.region}
 
     def _years_of(self, region: str) -> set[str]:
+        """Years a region's documents are dated or speak of (a 2021 report reviews 2020)."""
         years = set()
-        for doc in self.store.documents().values():
-            if _same_region(doc.get("region", ""), region):
-                years.add((doc.get("date") or "")[:4])
-                years.update(y for y in ("2019", "2020", "2021", "2022", "2023", "2024", "2025", "2026")
-                             if y in doc.get("title", ""))
+        for chunk in self.store.all_chunks().values():
+            if _same_region(chunk.region, region):
+                years.add(chunk.date[:4])
+                years.update(re.findall(r"(20\d{2})年", chunk.doc_title + chunk.text))
         return years
 
     def out_of_scope(self, analysis: QueryAnalysis) -> str:
