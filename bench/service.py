@@ -168,10 +168,11 @@ def _request(client: httpx.Client, endpoint: str, mode: str, query: str, first_s
         latency = (time.perf_counter() - t) * 1000
         if response.status_code != 200:
             return Sample(endpoint, mode, query, first_seen, latency, response.status_code, response.text[:300])
-        timings = response.json().get("timings") or {}
-        return Sample(endpoint, mode, query, first_seen, latency, 200, timings={k: float(v) for k, v in timings.items()})
-    except httpx.HTTPError as exc:
-        return Sample(endpoint, mode, query, first_seen, (time.perf_counter() - t) * 1000, 0, f"{type(exc).__name__}: {exc}")
+        timings = {k: float(v) for k, v in (response.json().get("timings") or {}).items()}
+        return Sample(endpoint, mode, query, first_seen, latency, 200, timings=timings)
+    except (httpx.HTTPError, ValueError) as exc:  # ValueError: a 200 whose body is not the expected JSON
+        latency = (time.perf_counter() - t) * 1000
+        return Sample(endpoint, mode, query, first_seen, latency, 0, f"{type(exc).__name__}: {exc}")
 
 
 class _Seen:

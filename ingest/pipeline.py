@@ -125,6 +125,6 @@ def ingest_paths(
             registry.pop(doc_id)
         report.pruned = gone
     store.save_documents(registry)
-    store.rebuild_lexical()
+    store.lexical()  # rebuilt only when the collection changed
     report.total_chunks = store.count()
     return report

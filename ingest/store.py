@@ -29,6 +29,10 @@ def content_hash(chunk: Chunk) -> str:
     return hashlib.sha1(f"{CHUNKER_VERSION}\n{chunk.embed_text}".encode()).hexdigest()[:16]
 
 
+def _meta_hash(chunk: Chunk) -> str:
+    return hashlib.sha1(json.dumps(chunk.to_metadata(), ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def _client(settings: StoreSettings) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -94,18 +98,26 @@ class IndexStore:
 
     # --- writing -------------------------------------------------------------------------
 
+    def _stored(self) -> dict[str, tuple[str, str, str]]:
+        """chunk_id → (doc_id, content hash, metadata hash) of everything stored."""
+        got = self._collection.get(include=["metadatas"])
+        return {i: (m["doc_id"], m.get("content_hash", ""), m.get("meta_hash", ""))
+                for i, m in zip(got["ids"], got["metadatas"])}
+
     def chunk_hashes(self) -> dict[str, tuple[str, str]]:
         """chunk_id → (doc_id, content hash) of everything stored."""
-        got = self._collection.get(include=["metadatas"])
-        return {i: (m["doc_id"], m.get("content_hash", "")) for i, m in zip(got["ids"], got["metadatas"])}
+        return {i: (doc, content) for i, (doc, content, _) in self._stored().items()}
 
     def replace_documents(self, doc_ids: Sequence[str], chunks: Sequence[Chunk],
                           vectors: dict[str, np.ndarray]) -> None:
         """Make the stored chunks of `doc_ids` exactly `chunks`; `vectors` holds those that need new embeddings."""
         wanted = {c.chunk_id for c in chunks}
-        stale = [i for i, (doc, _) in self.chunk_hashes().items() if doc in set(doc_ids) and i not in wanted]
+        stored = self._stored()
+        stale = [i for i, (doc, _, _) in stored.items() if doc in set(doc_ids) and i not in wanted]
         new = [c for c in chunks if c.chunk_id in vectors]
-        same = [c for c in chunks if c.chunk_id not in vectors]
+        # Metadata may change without the embedded text changing; unchanged chunks are not written at all.
+        same = [c for c in chunks if c.chunk_id not in vectors
+                and stored.get(c.chunk_id, ("", "", ""))[2] != _meta_hash(c)]
         if new:
             self._collection.upsert(
                 ids=[c.chunk_id for c in new],
@@ -131,6 +143,7 @@ class IndexStore:
     @staticmethod
     def _metadata(chunk: Chunk) -> dict[str, Any]:
         meta = chunk.to_metadata()
+        meta["meta_hash"] = _meta_hash(chunk)
         meta["content_hash"] = content_hash(chunk)
         meta["embed_text"] = chunk.embed_text
         return meta
