@@ -16,7 +16,8 @@ __all__ = ["RetrievalSettings", "AnswerSettings", "LLMSettings", "APISettings", 
 class RetrievalSettings(BaseModel):
     """Hybrid retrieval: candidates from each side, fusion, reranking and the refusal threshold."""
 
-    fusion: Literal["rrf", "weighted"] = Field("rrf", description="How dense and BM25 rankings are combined.")
+    fusion: Literal["rrf", "weighted"] = Field("weighted", description="How dense and BM25 rankings are combined: "
+                                                     "min-max normalised scores (weighted) won on the dev set.")
     rrf_k: int = Field(60, ge=1, le=1000, description="The k of reciprocal rank fusion.")
     dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking in fusion.")
     lexical_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 ranking in fusion.")
