@@ -68,8 +68,8 @@ def chunk_document(doc: Document, *, max_chars: int = 400, overlap: int = 80) ->
         label = measure_label(place, key, numbered=measure.numbered, doc_title=doc.title)
         header = _header(doc, measure)
         # A header longer than its budget shrinks the window, so header + text always fits the model.
-        window = max_chars - max(0, len(header) + 1 - HEADER_BUDGET)
-        windows = split_window(measure.text, window, min(overlap, window // 3))
+        width = max_chars - max(0, len(header) + 1 - HEADER_BUDGET)
+        windows = split_window(measure.text, width, min(overlap, width // 3))
         cursor = 0
         for part, window in enumerate(windows):
             found = measure.text.find(window, cursor)

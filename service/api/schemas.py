@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,7 +12,7 @@ __all__ = [
     "Health",
 ]
 
-_ASK_EXAMPLE = {"question": "济源市储能装机容量目标是多少？谁负责？", "top_k": 5}
+_ASK_EXAMPLE: dict[str, Any] = {"question": "济源市储能装机容量目标是多少？谁负责？", "top_k": 5}
 
 
 class SearchFilters(BaseModel):

@@ -14,6 +14,10 @@ router = APIRouter(tags=["documents"])
 _SUMMARY_FIELDS = ("doc_id", "title", "region", "date", "issuer", "doc_type", "source", "measures")
 
 
+def _summary(record: dict[str, object]) -> dict[str, object]:
+    return {k: record.get(k) or (0 if k == "measures" else "") for k in _SUMMARY_FIELDS}
+
+
 def _record(runtime: Runtime, doc_id: str) -> dict[str, object]:
     record = runtime.store.documents().get(doc_id)
     if record is None:
@@ -25,8 +29,7 @@ def _record(runtime: Runtime, doc_id: str) -> dict[str, object]:
 def list_documents(runtime: Runtime = Depends(get_runtime)) -> list[DocumentSummary]:
     """列出索引中的全部文档。"""
     docs = runtime.store.documents()
-    return [DocumentSummary(**{k: docs[d].get(k, "") or ("" if k != "measures" else 0) for k in _SUMMARY_FIELDS})
-            for d in sorted(docs)]
+    return [DocumentSummary.model_validate(_summary(docs[d])) for d in sorted(docs)]
 
 
 @router.get("/v1/documents/{doc_id}", response_model=DocumentDetail)
@@ -35,9 +38,8 @@ def get_document(doc_id: str, runtime: Runtime = Depends(get_runtime)) -> Docume
     record = _record(runtime, doc_id)
     chunks = sorted((c for c in runtime.store.all_chunks().values() if c.doc_id == doc_id and c.part == 0),
                     key=lambda c: c.span_start)
-    fields = {k: record.get(k, "") or ("" if k != "measures" else 0) for k in _SUMMARY_FIELDS}
-    return DocumentDetail(**fields, preface=str(record.get("preface") or ""),
-                          measure_labels=[c.measure_label for c in chunks])
+    return DocumentDetail.model_validate({**_summary(record), "preface": str(record.get("preface") or ""),
+                                          "measure_labels": [c.measure_label for c in chunks]})
 
 
 @router.get("/v1/documents/{doc_id}/measures/{measure}", response_model=MeasureDetail)
