@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import openai
@@ -14,17 +15,21 @@ from helpers import start_service, stop_process, wait_http
 pytestmark = pytest.mark.slow
 
 
-def client(url: str, key: str = "unused") -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0, timeout=60)
+@contextmanager
+def client(url: str, key: str = "unused") -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0, timeout=60) as c:
+        yield c
 
 
 def test_models(live_server: str) -> None:
-    assert [m.id for m in client(live_server).models.list()] == ["policy-rag"]
+    with client(live_server) as c:
+        assert [m.id for m in c.models.list()] == ["policy-rag"]
 
 
 def test_plain_completion_carries_citations(live_server: str) -> None:
-    completion = client(live_server).chat.completions.create(
-        model="policy-rag", messages=[{"role": "user", "content": "济源市储能装机容量目标是多少？谁负责？"}])
+    with client(live_server) as c:
+        completion = c.chat.completions.create(
+            model="policy-rag", messages=[{"role": "user", "content": "济源市储能装机容量目标是多少？谁负责？"}])
     text = completion.choices[0].message.content or ""
     assert "25兆瓦" in text and "【济源市 第46条】" in text
     citations = completion.model_extra["citations"]  # type: ignore[index]
@@ -32,9 +37,10 @@ def test_plain_completion_carries_citations(live_server: str) -> None:
 
 
 def test_streaming_completion_keeps_its_citations(live_server: str) -> None:
-    stream = client(live_server).chat.completions.create(
-        model="policy-rag", stream=True, messages=[{"role": "user", "content": "济源市储能装机容量目标是多少？"}])
-    chunks = list(stream)
+    with client(live_server) as c:
+        stream = c.chat.completions.create(
+            model="policy-rag", stream=True, messages=[{"role": "user", "content": "济源市储能装机容量目标是多少？"}])
+        chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert "【济源市 第46条】" in text
     last = chunks[-1]
@@ -43,12 +49,13 @@ def test_streaming_completion_keeps_its_citations(live_server: str) -> None:
 
 
 def test_follow_up_uses_the_conversation(live_server: str) -> None:
-    completion = client(live_server).chat.completions.create(model="policy-rag", messages=[
-        {"role": "system", "content": "你是政策问答助手。"},
-        {"role": "user", "content": "济源市储能装机容量目标是多少？"},
-        {"role": "assistant", "content": "力争储能装机容量达到25兆瓦【济源市 第46条】。"},
-        {"role": "user", "content": "它由谁负责？"},
-    ])
+    with client(live_server) as c:
+        completion = c.chat.completions.create(model="policy-rag", messages=[
+            {"role": "system", "content": "你是政策问答助手。"},
+            {"role": "user", "content": "济源市储能装机容量目标是多少？"},
+            {"role": "assistant", "content": "力争储能装机容量达到25兆瓦【济源市 第46条】。"},
+            {"role": "user", "content": "它由谁负责？"},
+        ])
     text = completion.choices[0].message.content or ""
     assert "发展改革和统计局" in text
     assert "储能" in completion.model_extra["rewritten_question"]  # type: ignore[index]
@@ -97,8 +104,8 @@ def test_keys_protect_chat_and_bot(keyed_server: str) -> None:
     assert r.status_code == 401 and "API key" in r.json()["detail"]
     r = bot(keyed_server, "c", "储能", key="k-wrong")
     assert r.status_code == 401 and "无效" in r.json()["detail"]
-    with pytest.raises(openai.AuthenticationError):
-        client(keyed_server, "k-wrong").models.list()
+    with client(keyed_server, "k-wrong") as c, pytest.raises(openai.AuthenticationError):
+        c.models.list()
     # /v1/ask stays open: keys protect the chat and bot endpoints only.
     assert httpx.post(f"{keyed_server}/v1/ask", json={"question": "储能"}, timeout=60).status_code == 200
 
