@@ -65,7 +65,7 @@ class Chunk:
     responsible_units: list[str] = field(default_factory=list)
     lead_units: list[str] = field(default_factory=list)
     source: str = ""
-    span_start: int = 0
+    span_start: int = 0  # character range of `text` in the document's cleaned text (GET /v1/documents/{id})
     span_end: int = 0
     part: int = 0  # window number when a long unit is split, else 0
     parts: int = 1

@@ -171,8 +171,7 @@ class IndexStore:
     @staticmethod
     def document_record(doc: Document, measures: int) -> dict[str, Any]:
         """What the registry keeps of a document."""
-        record = asdict(doc)
-        record.pop("text")
+        record = asdict(doc)  # the cleaned text stays: chunk spans index into it
         record["measures"] = measures
         return record
 

@@ -132,9 +132,10 @@ class DocumentSummary(BaseModel):
 
 
 class DocumentDetail(DocumentSummary):
-    """A document with its preface and the labels of its measures."""
+    """A document with its preface, its cleaned text (measure spans index into it) and its measure labels."""
 
     preface: str
+    text: str
     measure_labels: list[str]
 
 

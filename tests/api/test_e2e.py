@@ -127,6 +127,10 @@ def test_documents_and_measure_resolution(live_server: str) -> None:
     assert doc["region"] == "济源市" and "济源市 第46条" in doc["measure_labels"] and doc["preface"]
     m = httpx.get(f"{live_server}/v1/documents/004_1db4aff5efda3015/measures/46", timeout=30).json()
     assert m["section"].startswith("四、突出集群发展") and "25兆瓦" in m["text"]
+    assert doc["text"][m["span"][0]:m["span"][1]] == m["text"]  # the span locates the measure in its document
+    report = httpx.get(f"{live_server}/v1/documents/003_7fe58714293151c5-a01", timeout=30).json()
+    long_unit = httpx.get(f"{live_server}/v1/documents/003_7fe58714293151c5-a01/measures/三（九）", timeout=30).json()
+    assert report["text"][long_unit["span"][0]:long_unit["span"][1]] == long_unit["text"]  # windows joined back
     assert httpx.get(f"{live_server}/v1/documents/nope", timeout=30).status_code == 404
     assert httpx.get(f"{live_server}/v1/documents/004_1db4aff5efda3015/measures/999", timeout=30).status_code == 404
 

@@ -39,6 +39,7 @@ def get_document(doc_id: str, runtime: Runtime = Depends(get_runtime)) -> Docume
     chunks = sorted((c for c in runtime.store.all_chunks().values() if c.doc_id == doc_id and c.part == 0),
                     key=lambda c: c.span_start)
     return DocumentDetail.model_validate({**_summary(record), "preface": str(record.get("preface") or ""),
+                                          "text": str(record.get("text") or ""),
                                           "measure_labels": [c.measure_label for c in chunks]})
 
 
