@@ -220,7 +220,7 @@ class IndexStore:
 
     def dense_search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """The k nearest chunks as (chunk_id, cosine similarity)."""
-        n = self.count()
+        n = len(self.all_chunks())  # cached; saves a collection count per query
         if n == 0:
             raise IndexNotReadyError(f"The index is empty. Build it with `{REBUILD_HINT}`.")
         try:

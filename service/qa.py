@@ -78,8 +78,9 @@ class QAService:
         return ""
 
     def prepare(self, question: str, top_k: int = 5, filters: Filters | None = None,
-                history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> tuple[str, SearchResult, list[Passage], str]:
-        """Rewrite, retrieve and choose passages; returns (question searched, result, passages, refusal reason)."""
+                history: Sequence[dict[str, str]] = (), *,
+                preset: str = "hybrid") -> tuple[str, SearchResult, list[Passage]]:
+        """Rewrite, retrieve and choose passages; no passages means refuse."""
         searched = self.rewrite(question, history) if history else question
         analysis = analyze(searched)
         # 「谁负责」 looks deeper: the measure that names its units may rank below news about the topic.
@@ -87,9 +88,8 @@ class QAService:
         result = self.retriever.search(searched, depth, filters, preset=preset, analysis=analysis)
         if len(analysis.regions) > 1 and not result.out_of_scope and not analysis.refs:
             result.hits = self._per_region(searched, depth, filters or Filters(), preset, analysis)
-        reason = self.refusal_reason(result)
-        if reason:
-            return searched, result, [], reason
+        if self.refusal_reason(result):
+            return searched, result, []
         hits = result.hits
         if any(h.explicit for h in hits):  # 「济源第46条」: exactly the measures named
             hits = [h for h in hits if h.explicit]
@@ -99,13 +99,13 @@ class QAService:
             hits = sorted(hits, key=lambda h: not h.chunk.responsible_units)[:top_k]
         chunks = [h.chunk for h in hits]
         keys = passage_keys(chunks)
-        return searched, result, [Passage(k, h.chunk, h.score) for k, h in zip(keys, hits)], ""
+        return searched, result, [Passage(k, h.chunk, h.score) for k, h in zip(keys, hits)]
 
     def ask(self, question: str, top_k: int = 5, filters: Filters | None = None,
             history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> AskOutcome:
         """A cited answer or the refusal."""
         t0 = time.perf_counter()
-        searched, result, passages, _reason = self.prepare(question, top_k, filters, history, preset=preset)
+        searched, result, passages = self.prepare(question, top_k, filters, history, preset=preset)
         t1 = time.perf_counter()
         answer = self.answerer.answer(searched, passages, result.analysis.intent) if passages else \
             Answer(REFUSAL, refused=True, backend=self.answerer.name)
@@ -118,7 +118,7 @@ class QAService:
                    history: Sequence[dict[str, str]] = ()) -> Iterator[str | AskOutcome]:
         """Text deltas, then the finished outcome."""
         t0 = time.perf_counter()
-        searched, result, passages, _reason = self.prepare(question, top_k, filters, history)
+        searched, result, passages = self.prepare(question, top_k, filters, history)
         if not passages:
             answer = Answer(REFUSAL, refused=True, backend=self.answerer.name)
             yield answer.text

@@ -90,21 +90,33 @@ class Retriever:
         self.settings = settings
         self.reranker = reranker
         self._embed_query: Callable[[str], np.ndarray] = lru_cache(maxsize=1024)(embedder.embed_query)
+        self._facts: tuple[dict[str, Chunk], dict[str, set[str]]] | None = None
 
     # --- corpus facts --------------------------------------------------------------------------
 
+    def _corpus_years(self) -> dict[str, set[str]]:
+        """region → years its documents are dated or speak of (a 2021 report reviews 2020).
+
+        Derived once per chunk cache: the store hands out a new dict after every write.
+        """
+        chunks = self.store.all_chunks()
+        if self._facts is None or self._facts[0] is not chunks:
+            years: dict[str, set[str]] = {}
+            for chunk in chunks.values():
+                if chunk.region:
+                    found = years.setdefault(chunk.region, set())
+                    found.add(chunk.date[:4])
+                    found.update(re.findall(r"(20\d{2})年", chunk.doc_title + chunk.text))
+            self._facts = (chunks, years)
+        return self._facts[1]
+
     def regions(self) -> set[str]:
         """Regions present in the index."""
-        return {c.region for c in self.store.all_chunks().values() if c.region}
+        return set(self._corpus_years())
 
     def _years_of(self, region: str) -> set[str]:
-        """Years a region's documents are dated or speak of (a 2021 report reviews 2020)."""
-        years = set()
-        for chunk in self.store.all_chunks().values():
-            if _same_region(chunk.region, region):
-                years.add(chunk.date[:4])
-                years.update(re.findall(r"(20\d{2})年", chunk.doc_title + chunk.text))
-        return years
+        """Years a region's documents are dated or speak of."""
+        return set().union(*(y for r, y in self._corpus_years().items() if _same_region(r, region)))
 
     def out_of_scope(self, analysis: QueryAnalysis) -> str:
         """A reason the corpus cannot answer this question, or ''."""
