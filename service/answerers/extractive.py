@@ -54,8 +54,10 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
     best_span, best_score = "", -1.0
     for sentence in (s for s in re.split(r"(?<=[。；！？])", body) if s.strip()):
         clauses = [c for c in re.split(r"[，。；！？]", sentence) if c.strip()]
+        if not clauses:  # punctuation only: nothing to quote
+            continue
         scores = [_clause_score(c, terms, want_number, need_number) for c in clauses]
-        top = max(scores, default=0.0)
+        top = max(scores)
         if top <= best_score:
             continue
         keep = [i for i, sc in enumerate(scores) if sc >= top / 2 and sc > 0] or [scores.index(top)]
