@@ -2,7 +2,8 @@
 
 Each expected document (one JSON object per line) names its file, region, date, title, number of measures
 and three sample measures with their units. A file is parsed by `ingest.pipeline.parse_file` (no embedding,
-no index); its first document gives region, date and title, all its measures are counted.
+no index); the expected document (the first unless `document` says otherwise) gives region, date and title,
+and its numbered units are its measures.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "StructureError",
     "normalize_text",
     "load_expected",
+    "is_measure_label",
     "parsed_measures",
     "score_document",
     "evaluate_structure",
@@ -40,7 +42,9 @@ ACCEPTANCE: dict[str, float] = {"region": 0.95, "date": 0.95, "title": 0.95, "me
 # How far into a parsed measure (after normalisation) its expected start may lie: room for a printed label
 # such as 第一百二十三条 or （十二）, not for a preceding measure.
 _START_SLACK = 12
-_DRY_RUN_MAX_CHARS = 480  # the bundled embedder's window, as `python -m ingest --dry-run` uses
+_DRY_RUN_MAX_CHARS = 480
+_NUMERAL = re.compile(r"[0-9一二三四五六七八九十百千〇零]")
+_LEAD_IN_SUFFIX = "说明"  # the bundled embedder's window, as `python -m ingest --dry-run` uses
 
 
 class StructureError(ValueError):
@@ -70,6 +74,7 @@ class ExpectedDocument:
     region_level: str = ""
     doc_number: str = ""
     note: str = ""
+    document: int = 0  # position of the document inside its file (multi-article pages hold several)
 
 
 @dataclass
@@ -176,7 +181,7 @@ def _expected(data: Any, where: str) -> ExpectedDocument:
     return ExpectedDocument(file=data["file"], region=data["region"], date=data["date"], title=data["title"],
                             measures=data["measures"], sample_measures=samples,
                             region_level=data.get("region_level", ""), doc_number=data.get("doc_number", ""),
-                            note=data.get("note", ""))
+                            note=data.get("note", ""), document=int(data.get("document", 0)))
 
 
 def load_expected(path: str | Path) -> list[ExpectedDocument]:
@@ -193,17 +198,23 @@ def load_expected(path: str | Path) -> list[ExpectedDocument]:
         except json.JSONDecodeError as exc:
             raise StructureError(f"{path}:{number}: not JSON ({exc.msg})") from None
         docs.append(_expected(data, f"{path}:{number}"))
-    files = [d.file for d in docs]
-    twice = sorted({f for f in files if files.count(f) > 1})
+    keys = [f"{d.file}#{d.document}" for d in docs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
     if twice:
-        raise StructureError(f"{path}: file(s) listed twice: {', '.join(twice)}")
+        raise StructureError(f"{path}: document(s) listed twice: {', '.join(twice)}")
     return docs
 
 
-def parsed_measures(chunks: Sequence[Any]) -> list[ParsedMeasure]:
-    """One entry per measure: the first window of every unit the chunker produced."""
+def is_measure_label(label: str) -> bool:
+    """Whether a unit's printed label numbers it: lead-in text (前言, 导语, 一、说明) is not a measure."""
+    return bool(_NUMERAL.search(label)) and not label.endswith(_LEAD_IN_SUFFIX)
+
+
+def parsed_measures(chunks: Sequence[Any], doc_id: str | None = None) -> list[ParsedMeasure]:
+    """One entry per numbered unit (its first window) of one document, or of all when doc_id is None."""
     return [ParsedMeasure(c.measure_label, c.text, list(c.responsible_units), list(c.lead_units))
-            for c in chunks if c.part <= 1]
+            for c in chunks
+            if c.part == 0 and is_measure_label(c.measure) and (doc_id is None or c.doc_id == doc_id)]
 
 
 def _find_sample(sample: SampleMeasure, measures: Sequence[ParsedMeasure]) -> SampleResult:
@@ -220,10 +231,11 @@ def _find_sample(sample: SampleMeasure, measures: Sequence[ParsedMeasure]) -> Sa
 def score_document(expected: ExpectedDocument, documents: Sequence[Any], chunks: Sequence[Any],
                    error: str = "") -> DocumentResult:
     """Compare one parsed file (its documents and chunks) with its expected structure."""
-    measures = parsed_measures(chunks)
-    first = documents[0] if documents else None
+    first = documents[expected.document] if len(documents) > expected.document else None
+    measures = parsed_measures(chunks, first.doc_id) if first else []
     got = {"region": first.region if first else "", "date": first.date if first else "",
-           "title": first.title if first else "", "measures": len(measures), "documents": len(documents)}
+           "title": first.title if first else "", "measures": len(measures), "documents": len(documents),
+           "labels": [m.label for m in measures]}
     want = {"region": expected.region, "date": expected.date, "title": expected.title,
             "measures": expected.measures}
     region = (_normalize_name(got["region"]) == _normalize_name(expected.region)) if expected.region else None
@@ -244,8 +256,11 @@ def evaluate_structure(corpus: str | Path, expected: Sequence[ExpectedDocument],
         raise StructureError(f"{corpus}: no such folder; give --corpus the folder holding the documents.")
     limit = max_chars or window_chars(_DRY_RUN_MAX_CHARS)
     results = []
+    parsed_files: dict[str, Any] = {}
     for exp in expected:
-        parsed = parse_file(corpus / exp.file, max_chars=limit)
+        if exp.file not in parsed_files:
+            parsed_files[exp.file] = parse_file(corpus / exp.file, max_chars=limit)
+        parsed = parsed_files[exp.file]
         results.append(score_document(exp, parsed.documents, parsed.chunks, parsed.error))
     return StructureReport(results, {"corpus": str(corpus), "documents": len(results), "max_chars": limit})
 
