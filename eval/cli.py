@@ -13,7 +13,8 @@ from eval.dataset import DatasetError, EvalQuestion, load_dataset, validate_data
 from eval.structure import StructureError
 from eval.runner import DEFAULT_CACHE, DEFAULT_CORPUS, METRICS, NAIVE, EvalReport, available_presets
 
-__all__ = ["DEFAULT_DATASET", "DEFAULT_STRUCTURE", "Threshold", "parse_threshold", "check_thresholds", "calibrate_refusal", "main"]
+__all__ = ["DEFAULT_DATASET", "DEFAULT_STRUCTURE", "Threshold", "parse_threshold", "check_thresholds",
+           "calibrate_refusal", "main"]
 
 DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "dev.jsonl"
 DEFAULT_OUT = Path("reports/eval")

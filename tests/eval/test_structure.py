@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -57,7 +58,7 @@ def test_the_jiyuan_notice_has_154_measures_and_measure_46_names_two_units() -> 
     assert m46.responsible_units == ["发展改革和统计局", "工业信息和科技局"]
 
 
-def test_a_wrong_expectation_is_reported_as_wrong(tmp_path: Path) -> None:
+def test_a_wrong_expectation_is_reported_as_wrong() -> None:
     good = load_expected(SAMPLE_STRUCTURE)[-1]
     wrong = ExpectedDocument(file=good.file, region="开封市", date="2020-01-01", title=good.title + "补充",
                              measures=good.measures + 1,
@@ -91,8 +92,8 @@ def test_lead_in_units_are_not_measures() -> None:
 
 @pytest.mark.parametrize("line, message", [
     ('{"file": "a.txt"}', "missing field"),
-    ('{"file": "a.txt", "region": "", "date": "2024/1/1", "title": "t", "measures": 1, "sample_measures": []}',
-     "ISO"),
+    ('{"file": "a.txt", "region": "", "date": "2024/1/1", "title": "t", "measures": 1, '
+     '"sample_measures": []}', "ISO"),
     ("not json", "not JSON"),
 ])
 def test_broken_expected_files_are_refused_with_the_line(tmp_path: Path, line: str, message: str) -> None:
@@ -127,10 +128,9 @@ def test_the_real_corpus_meets_the_acceptance_thresholds() -> None:
     if corpus is None:
         pytest.skip("real corpus absent: set POLICY_RAG_REAL_CORPUS, or put it at /work/real-corpus or "
                     "../shared/real-corpus (see eval/datasets/real_sources.json)")
-    import hashlib
-
     for source in json.loads(REAL_SOURCES.read_text(encoding="utf-8"))["documents"]:
         data = (corpus / source["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == source["sha256"], f"{source['file']} differs from the manifest"
     report = evaluate_structure(corpus, load_expected(REAL_STRUCTURE))
-    assert check_acceptance(report) == []
+    problems = check_acceptance(report)
+    assert not problems, "real corpus below the issue's acceptance: " + "; ".join(problems)
