@@ -117,8 +117,9 @@ def test_the_real_corpus_manifest_matches_its_expected_structure() -> None:
     sources = json.loads(REAL_SOURCES.read_text(encoding="utf-8"))["documents"]
     expected = load_expected(REAL_STRUCTURE)
     assert sorted(s["file"] for s in sources) == sorted(e.file for e in expected)
-    assert len(expected) >= 25
-    assert len({s["province"] for s in sources}) >= 8
+    assert len(expected) >= 40
+    assert len({s["province"] for s in sources}) >= 12
+    assert {"md", "txt", "html"} <= {s["format"] for s in sources}
     for e in expected:
         assert len(e.sample_measures) == 3, e.file
 
