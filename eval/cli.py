@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from eval.dataset import DatasetError, EvalQuestion, load_dataset, validate_dataset
+from eval.structure import StructureError
 from eval.runner import DEFAULT_CACHE, DEFAULT_CORPUS, METRICS, NAIVE, EvalReport, available_presets
 
-__all__ = ["DEFAULT_DATASET", "Threshold", "parse_threshold", "check_thresholds", "calibrate_refusal", "main"]
+__all__ = ["DEFAULT_DATASET", "DEFAULT_STRUCTURE", "Threshold", "parse_threshold", "check_thresholds",
+           "calibrate_refusal", "main"]
 
 DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "dev.jsonl"
 DEFAULT_OUT = Path("reports/eval")
+DEFAULT_STRUCTURE = Path(__file__).resolve().parent / "datasets" / "sample_structure.jsonl"
 _ALL_PRESETS = ["bm25", "dense", "hybrid", "hybrid+rerank", NAIVE]
 _DENSE_GRID = [round(0.80 + 0.005 * i, 3) for i in range(31)]  # 0.800 … 0.950
 _LEXICAL_GRID = [0.5 * i for i in range(31)]  # 0 … 15
@@ -230,6 +233,33 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- structure ----------------------------------------------------------------------------------
+
+
+def _structure(args: argparse.Namespace) -> int:
+    from eval.report import format_table
+    from eval.structure import (
+        check_acceptance,
+        document_table,
+        evaluate_structure,
+        load_expected,
+        summary_table,
+        write_structure_report,
+    )
+
+    report = evaluate_structure(args.corpus, load_expected(args.expected))
+    report.meta["expected"] = str(args.expected)
+    written = write_structure_report(report, args.out)
+    print(format_table(document_table(report), markdown=False))
+    print()
+    print(format_table(summary_table(report), markdown=False))
+    print(f"\n{len(report.documents)} documents; report: {', '.join(str(p) for p in written)}")
+    problems = check_acceptance(report)
+    for problem in problems:
+        print(f"{'FAILED' if args.strict else 'below acceptance'}: {problem}", file=sys.stderr)
+    return 1 if problems and args.strict else 0
+
+
 # --- entry point ----------------------------------------------------------------------------------
 
 
@@ -282,6 +312,20 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--max-false-refusals", type=float, default=0.05, metavar="RATE",
                            help="largest share of answerable questions refused (default: %(default)s)")
     calibrate.set_defaults(handler=_calibrate)
+
+    structure = commands.add_parser(
+        "structure", help="score parsed region, date, title and measures against an expected-structure file",
+        description="Parse every document of an expected-structure JSONL file with the ingest dry-run path "
+                    "(no embedding, no index) and report region, date, title, measure count and sample "
+                    "measures with their units, per document and in total.",
+        epilog="exit status: 0, or 1 with --strict when a check is below the acceptance threshold "
+               "(region, date, title 95%, measures 90%), 2 on usage errors")
+    structure.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="folder of documents (default: %(default)s)")
+    structure.add_argument("--expected", default=str(DEFAULT_STRUCTURE),
+                           help="expected-structure JSONL (default: %(default)s)")
+    structure.add_argument("--out", default="reports/structure", help="report folder (default: %(default)s)")
+    structure.add_argument("--strict", action="store_true", help="exit 1 when an acceptance threshold is missed")
+    structure.set_defaults(handler=_structure)
     return parser
 
 
@@ -292,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         status: int = args.handler(args)
-    except (DatasetError, PolicyRagError, ValueError, RuntimeError, FileNotFoundError) as exc:
+    except (DatasetError, StructureError, PolicyRagError, ValueError, RuntimeError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return status

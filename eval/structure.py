@@ -1,0 +1,329 @@
+"""Structure evaluation: parse a corpus with the ingest dry-run path and score it against hand-written truth.
+
+Each expected document (one JSON object per line) names its file, region, date, title, number of measures
+and three sample measures with their units. A file is parsed by `ingest.pipeline.parse_file` (no embedding,
+no index); the expected document (the first unless `document` says otherwise) gives region, date and title,
+and its numbered units are its measures.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ACCEPTANCE",
+    "SampleMeasure",
+    "ExpectedDocument",
+    "ParsedMeasure",
+    "SampleResult",
+    "DocumentResult",
+    "StructureReport",
+    "StructureError",
+    "normalize_text",
+    "load_expected",
+    "is_measure_label",
+    "parsed_measures",
+    "score_document",
+    "evaluate_structure",
+    "check_acceptance",
+    "summary_table",
+    "document_table",
+    "write_structure_report",
+]
+
+# The acceptance thresholds of the real-corpus issue: share of documents right, per field.
+ACCEPTANCE: dict[str, float] = {"region": 0.95, "date": 0.95, "title": 0.95, "measures": 0.90}
+# How far into a parsed measure (after normalisation) its expected start may lie: room for a printed label
+# such as 第一百二十三条 or （十二）, not for a preceding measure.
+_START_SLACK = 12
+_DRY_RUN_MAX_CHARS = 480
+_NUMERAL = re.compile(r"[0-9一二三四五六七八九十百千〇零]")
+_LEAD_IN_SUFFIX = "说明"  # the bundled embedder's window, as `python -m ingest --dry-run` uses
+
+
+class StructureError(ValueError):
+    """An expected-structure file that cannot be read."""
+
+
+@dataclass
+class SampleMeasure:
+    """One measure a reader would cite, how to find it, and the units it names."""
+
+    label: str
+    text_start: str
+    responsible_units: list[str] = field(default_factory=list)
+    lead_units: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExpectedDocument:
+    """The hand-written structure of one file."""
+
+    file: str
+    region: str
+    date: str
+    title: str
+    measures: int
+    sample_measures: list[SampleMeasure]
+    region_level: str = ""
+    doc_number: str = ""
+    note: str = ""
+    document: int = 0  # position of the document inside its file (multi-article pages hold several)
+
+
+@dataclass
+class ParsedMeasure:
+    """One measure as the parser produced it (its first window when split)."""
+
+    label: str
+    text: str
+    responsible_units: list[str]
+    lead_units: list[str]
+
+
+@dataclass
+class SampleResult:
+    """Whether one sample measure was found as a measure of its own and with the right units."""
+
+    label: str
+    found: bool
+    units_right: bool
+    got_label: str = ""
+    got_responsible: list[str] = field(default_factory=list)
+    got_lead: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DocumentResult:
+    """One file's score; a check is None when the document states nothing to check (no region, no date)."""
+
+    file: str
+    error: str
+    expected: dict[str, Any]
+    got: dict[str, Any]
+    region: bool | None
+    date: bool | None
+    title: bool
+    measures: bool
+    samples: list[SampleResult]
+
+
+@dataclass
+class StructureReport:
+    """Every document's result and the totals."""
+
+    documents: list[DocumentResult]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def rate(self, check: str) -> tuple[int, int]:
+        """(right, applicable) for region, date, title, measures, samples_found or sample_units."""
+        if check in ("samples_found", "sample_units"):
+            samples = [s for d in self.documents for s in d.samples]
+            right = sum(s.found if check == "samples_found" else s.found and s.units_right for s in samples)
+            return right, len(samples)
+        values = [getattr(d, check) for d in self.documents]
+        applicable = [v for v in values if v is not None]
+        return sum(bool(v) for v in applicable), len(applicable)
+
+    def totals(self) -> dict[str, dict[str, float | int | None]]:
+        """Each check as right, of (applicable documents) and rate (None when nothing applies)."""
+        out: dict[str, dict[str, float | int | None]] = {}
+        for check in ("region", "date", "title", "measures", "samples_found", "sample_units"):
+            right, total = self.rate(check)
+            out[check] = {"right": right, "of": total, "rate": right / total if total else None}
+        out["parse_errors"] = {"right": sum(bool(d.error) for d in self.documents), "of": len(self.documents),
+                               "rate": None}
+        return out
+
+
+_PUNCT_CATEGORIES = ("P", "S", "Z", "C")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, no whitespace, no punctuation or symbols: how titles and measure starts are compared."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if not unicodedata.category(ch).startswith(_PUNCT_CATEGORIES))
+
+
+def _normalize_name(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _units(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
+        raise StructureError(f"{where}: units must be a list of strings")
+    return list(value)
+
+
+def _expected(data: Any, where: str) -> ExpectedDocument:
+    if not isinstance(data, dict):
+        raise StructureError(f"{where}: expected a JSON object")
+    missing = [k for k in ("file", "region", "date", "title", "measures", "sample_measures") if k not in data]
+    if missing:
+        raise StructureError(f"{where}: missing field(s) {', '.join(missing)}; see eval/DATASET.md")
+    if data["date"] and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["date"]):
+        raise StructureError(f"{where}: date {data['date']!r} is not ISO yyyy-mm-dd (or \"\" when none is stated)")
+    if not isinstance(data["measures"], int) or data["measures"] < 0:
+        raise StructureError(f"{where}: measures must be a whole number")
+    samples = []
+    for i, s in enumerate(data["sample_measures"]):
+        if not isinstance(s, dict) or not s.get("text_start") or "label" not in s:
+            raise StructureError(f"{where}: sample_measures[{i}] needs label and text_start")
+        samples.append(SampleMeasure(s["label"], s["text_start"],
+                                     _units(s.get("responsible_units", []), f"{where} sample {i}"),
+                                     _units(s.get("lead_units", []), f"{where} sample {i}")))
+    return ExpectedDocument(file=data["file"], region=data["region"], date=data["date"], title=data["title"],
+                            measures=data["measures"], sample_measures=samples,
+                            region_level=data.get("region_level", ""), doc_number=data.get("doc_number", ""),
+                            note=data.get("note", ""), document=int(data.get("document", 0)))
+
+
+def load_expected(path: str | Path) -> list[ExpectedDocument]:
+    """Read an expected-structure JSONL file, raising `StructureError` with the line on bad input."""
+    path = Path(path)
+    if not path.exists():
+        raise StructureError(f"{path}: no such file; give --expected an expected-structure JSONL file.")
+    docs: list[ExpectedDocument] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise StructureError(f"{path}:{number}: not JSON ({exc.msg})") from None
+        docs.append(_expected(data, f"{path}:{number}"))
+    keys = [f"{d.file}#{d.document}" for d in docs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise StructureError(f"{path}: document(s) listed twice: {', '.join(twice)}")
+    return docs
+
+
+def is_measure_label(label: str) -> bool:
+    """Whether a unit's printed label numbers it: lead-in text (前言, 导语, 一、说明) is not a measure."""
+    return bool(_NUMERAL.search(label)) and not label.endswith(_LEAD_IN_SUFFIX)
+
+
+def parsed_measures(chunks: Sequence[Any], doc_id: str | None = None) -> list[ParsedMeasure]:
+    """One entry per numbered unit (its first window) of one document, or of all when doc_id is None."""
+    return [ParsedMeasure(c.measure_label, c.text, list(c.responsible_units), list(c.lead_units))
+            for c in chunks
+            if c.part == 0 and is_measure_label(c.measure) and (doc_id is None or c.doc_id == doc_id)]
+
+
+def _find_sample(sample: SampleMeasure, measures: Sequence[ParsedMeasure]) -> SampleResult:
+    start = normalize_text(sample.text_start)
+    for m in measures:
+        at = normalize_text(m.text).find(start)
+        if 0 <= at <= _START_SLACK:
+            units_right = (sorted(m.responsible_units) == sorted(sample.responsible_units)
+                           and sorted(m.lead_units) == sorted(sample.lead_units))
+            return SampleResult(sample.label, True, units_right, m.label, m.responsible_units, m.lead_units)
+    return SampleResult(sample.label, False, False)
+
+
+def score_document(expected: ExpectedDocument, documents: Sequence[Any], chunks: Sequence[Any],
+                   error: str = "") -> DocumentResult:
+    """Compare one parsed file (its documents and chunks) with its expected structure."""
+    first = documents[expected.document] if len(documents) > expected.document else None
+    measures = parsed_measures(chunks, first.doc_id) if first else []
+    got = {"region": first.region if first else "", "date": first.date if first else "",
+           "title": first.title if first else "", "measures": len(measures), "documents": len(documents),
+           "labels": [m.label for m in measures]}
+    want = {"region": expected.region, "date": expected.date, "title": expected.title,
+            "measures": expected.measures}
+    region = (_normalize_name(got["region"]) == _normalize_name(expected.region)) if expected.region else None
+    date = (got["date"] == expected.date) if expected.date else None
+    title = bool(first) and normalize_text(got["title"]) == normalize_text(expected.title)
+    samples = [_find_sample(s, measures) for s in expected.sample_measures]
+    return DocumentResult(expected.file, error, want, got, region, date, title,
+                          bool(first) and len(measures) == expected.measures, samples)
+
+
+def evaluate_structure(corpus: str | Path, expected: Sequence[ExpectedDocument], *,
+                       max_chars: int | None = None) -> StructureReport:
+    """Parse every expected file under `corpus` with the ingest dry-run path and score it."""
+    from ingest.pipeline import parse_file, window_chars
+
+    corpus = Path(corpus)
+    if not corpus.is_dir():
+        raise StructureError(f"{corpus}: no such folder; give --corpus the folder holding the documents.")
+    limit = max_chars or window_chars(_DRY_RUN_MAX_CHARS)
+    results = []
+    parsed_files: dict[str, Any] = {}
+    for exp in expected:
+        if exp.file not in parsed_files:
+            parsed_files[exp.file] = parse_file(corpus / exp.file, max_chars=limit)
+        parsed = parsed_files[exp.file]
+        results.append(score_document(exp, parsed.documents, parsed.chunks, parsed.error))
+    return StructureReport(results, {"corpus": str(corpus), "documents": len(results), "max_chars": limit})
+
+
+def check_acceptance(report: StructureReport, thresholds: dict[str, float] = ACCEPTANCE) -> list[str]:
+    """A sentence for every check whose share of right documents is below its threshold."""
+    problems = []
+    for check, minimum in thresholds.items():
+        right, total = report.rate(check)
+        if total and right / total < minimum:
+            problems.append(f"{check}: {right}/{total} = {right / total:.1%}, below the required {minimum:.0%}")
+    return problems
+
+
+def _mark(value: bool | None) -> str:
+    return "—" if value is None else ("✓" if value else "✗")
+
+
+def summary_table(report: StructureReport) -> list[list[str]]:
+    """Rows (header first): each check with right, applicable, rate and the acceptance threshold."""
+    rows = [["check", "right", "of", "rate", "required"]]
+    for check, t in report.totals().items():
+        rate = "—" if t["rate"] is None else f"{t['rate']:.1%}"
+        required = f"{ACCEPTANCE[check]:.0%}" if check in ACCEPTANCE else ""
+        rows.append([check, str(t["right"]), str(t["of"]), rate, required])
+    return rows
+
+
+def document_table(report: StructureReport) -> list[list[str]]:
+    """Rows (header first): one per document, each check marked and the figures that missed shown."""
+    rows = [["file", "region", "date", "title", "measures", "samples", "units", "notes"]]
+    for d in report.documents:
+        notes = []
+        if d.error:
+            notes.append(d.error)
+        for key in ("region", "date", "title"):
+            if getattr(d, key) is False:
+                notes.append(f"{key}: got {d.got[key]!r}, want {d.expected[key]!r}")
+        measures = f"{d.got['measures']}/{d.expected['measures']}"
+        found = sum(s.found for s in d.samples)
+        units = sum(s.found and s.units_right for s in d.samples)
+        rows.append([d.file, _mark(d.region), _mark(d.date), _mark(d.title),
+                     ("✓ " if d.measures else "✗ ") + measures, f"{found}/{len(d.samples)}",
+                     f"{units}/{len(d.samples)}", "; ".join(notes).replace("|", "/")])
+    return rows
+
+
+def _markdown(rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "|".join("---" for _ in rows[0]) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows[1:]])
+
+
+def write_structure_report(report: StructureReport, out: str | Path) -> list[Path]:
+    """Write report.json (everything) and report.md (summary and per-document tables) into `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = {"meta": report.meta, "totals": report.totals(), "acceptance": ACCEPTANCE,
+            "documents": [asdict(d) for d in report.documents]}
+    json_path = out / "report.json"
+    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    md_path = out / "report.md"
+    md_path.write_text(
+        f"# Structure evaluation\n\nCorpus: `{report.meta.get('corpus', '')}`, {len(report.documents)} documents.\n\n"
+        f"## Totals\n\n{_markdown(summary_table(report))}\n\n"
+        f"## Documents\n\n{_markdown(document_table(report))}\n", encoding="utf-8")
+    return [json_path, md_path]
