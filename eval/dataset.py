@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ __all__ = [
     "parse_question",
     "load_dataset",
     "read_corpus",
+    "html_text",
     "validate_dataset",
 ]
 
@@ -35,7 +37,8 @@ QUESTION_TYPES: tuple[str, ...] = (
 )
 EVIDENCE_MIN_CHARS = 8
 EVIDENCE_MAX_CHARS = 40
-CORPUS_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".markdown", ".text")
+CORPUS_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".markdown", ".text", ".html", ".htm")
+_HTML_SUFFIXES = (".html", ".htm")
 
 _WHITESPACE = re.compile(r"\s+")
 _REQUIRED = ("id", "question", "type", "answerable")
@@ -135,6 +138,35 @@ def load_dataset(path: str | Path) -> list[EvalQuestion]:
     return questions
 
 
+class _TextOfHtml(HTMLParser):
+    """Collects the text of an HTML page, skipping script and style elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    """The visible text of an HTML page (tags, scripts and styles removed, entities decoded)."""
+    parser = _TextOfHtml()
+    parser.feed(markup)
+    parser.close()
+    return "\n".join(parser.parts)
+
+
 def read_corpus(corpus_dir: str | Path) -> dict[str, str]:
     """Normalized text of every corpus file under `corpus_dir` (by suffix), keyed by relative path."""
     root = Path(corpus_dir)
@@ -149,6 +181,8 @@ def read_corpus(corpus_dir: str | Path) -> dict[str, str]:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = raw.decode("gb18030", errors="replace")
+        if path.suffix.lower() in _HTML_SUFFIXES:
+            text = html_text(text)
         texts[path.relative_to(root).as_posix()] = normalize(text)
     return texts
 

@@ -156,3 +156,16 @@ def test_round_trip_keeps_unknown_fields(tmp_path: Path) -> None:
     assert question.line == 1
     assert question.extra == {"note": "人工核对"}
     assert question.to_json() == dict(GOOD, regions=["济源市"], note="人工核对")
+
+
+def test_validator_reads_html_text(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text(
+        "<html><head><style>p{color:red}</style><script>var a = '不在正文';</script></head>"
+        "<body><p>（一）加大稳岗&nbsp;支持力度。</p><p>返还失业保险费的50%</p></body></html>",
+        encoding="utf-8",
+    )
+    row = {**GOOD, "evidence": ["加大稳岗支持力度。"], "answer_keys": ["50%"], "measures": []}
+    assert validate_dataset([EvalQuestion(**{k: v for k, v in row.items()})], tmp_path) == []
+    script = {**row, "evidence": ["var a = '不在正文'"], "answer_keys": ["不在正文"]}
+    problems = validate_dataset([EvalQuestion(**script)], tmp_path)
+    assert any("not found in corpus" in p for p in problems)
