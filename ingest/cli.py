@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return _dry_run(args, settings)
     try:
-        embedder = build_embedder(settings.embedder.name, settings.embedder.model)
+        embedder = build_embedder(settings.embedder.name, settings.embedder.model, settings.embedder)
         if args.rebuild:
             IndexStore.destroy(settings.store)
         store = IndexStore(settings.store, embedder.name, embedder.dimension)

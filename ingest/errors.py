@@ -13,7 +13,8 @@
     ├── AuthError (401)
     ├── RateLimitError (429, retryable)
     ├── BackendError (502, retryable)
-    │   └── BackendTimeoutError (504, retryable)
+    │   ├── BackendTimeoutError (504, retryable)
+    │   └── EmbedderUnavailableError (503, retryable)
     └── MissingExtraError (500)
 """
 
@@ -34,6 +35,7 @@ __all__ = [
     "RateLimitError",
     "BackendError",
     "BackendTimeoutError",
+    "EmbedderUnavailableError",
     "MissingExtraError",
 ]
 
@@ -122,6 +124,12 @@ class BackendTimeoutError(BackendError):
     """A model backend did not answer in time."""
 
     status_code = 504
+
+
+class EmbedderUnavailableError(BackendError):
+    """The embedding server is down, unreachable or overloaded; searching and indexing wait for it."""
+
+    status_code = 503
 
 
 class MissingExtraError(PolicyRagError):

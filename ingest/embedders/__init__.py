@@ -6,32 +6,46 @@ from collections.abc import Callable
 
 from ingest.embedders.base import Embedder
 from ingest.errors import ConfigError
+from ingest.settings import EmbedderSettings
 
 __all__ = ["Embedder", "EMBEDDERS", "build_embedder"]
 
 
-def _bundled(model: str) -> Embedder:
+def _bundled(settings: EmbedderSettings) -> Embedder:
     from ingest.embedders.bundled import BundledEmbedder
 
-    return BundledEmbedder() if not model else BundledEmbedder(model)
+    return BundledEmbedder() if not settings.model else BundledEmbedder(settings.model)
 
 
-def _sentence_transformers(model: str) -> Embedder:
+def _sentence_transformers(settings: EmbedderSettings) -> Embedder:
     from ingest.embedders.sentence_transformers import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(model or "BAAI/bge-small-zh-v1.5")
+    return SentenceTransformerEmbedder(settings.model or "BAAI/bge-small-zh-v1.5")
 
 
-EMBEDDERS: dict[str, Callable[[str], Embedder]] = {
+def _openai(settings: EmbedderSettings) -> Embedder:
+    from ingest.embedders.openai_http import OpenAIEmbedder
+
+    return OpenAIEmbedder(
+        settings.base_url, settings.model, settings.api_key,
+        batch_size=settings.batch_size, max_concurrency=settings.max_concurrency, timeout=settings.timeout,
+        max_retries=settings.max_retries, dimension=settings.dimension, max_chars=settings.max_chars,
+        query_prefix=settings.query_prefix, passage_prefix=settings.passage_prefix,
+    )  # fmt: skip
+
+
+EMBEDDERS: dict[str, Callable[[EmbedderSettings], Embedder]] = {
     "bundled": _bundled,
     "sentence-transformers": _sentence_transformers,
+    "openai": _openai,
 }
 
 
-def build_embedder(name: str, model: str = "") -> Embedder:
-    """The embedder registered under `name`, loading `model` (a name or a local path)."""
+def build_embedder(name: str, model: str = "", settings: EmbedderSettings | None = None) -> Embedder:
+    """The embedder registered under `name`, loading `model`; `settings` carries the server options of `openai`."""
     try:
         factory = EMBEDDERS[name]
     except KeyError:
         raise ConfigError(f"Unknown embedder '{name}'. Choose from: {', '.join(EMBEDDERS)}") from None
-    return factory(model)
+    base = settings or EmbedderSettings()
+    return factory(base.model_copy(update={"name": name, "model": model or base.model}))

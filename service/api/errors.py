@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 
 from ingest.errors import PolicyRagError
 
-__all__ = ["install_error_handlers"]
+__all__ = ["install_error_handlers", "INTERNAL_ERROR"]
+
+INTERNAL_ERROR = "内部错误，请稍后再试。(internal error)"
 
 log = logging.getLogger("policy_rag")
 
@@ -48,4 +50,4 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
-        return JSONResponse({"detail": "内部错误，请稍后再试。(internal error)"}, status_code=500)
+        return JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)

@@ -1,0 +1,107 @@
+"""Per-request plumbing: an X-Request-ID on every response, one JSON access-log line, request metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from starlette.responses import JSONResponse
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.api.errors import INTERNAL_ERROR
+from service.metrics import Metrics
+
+__all__ = ["RequestContextMiddleware", "access_logger", "REQUEST_ID_HEADER"]
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Echoed back only when it is short and plain: a caller's id must not inject headers or log lines.
+_SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}")
+log = logging.getLogger("policy_rag")
+_UNMATCHED = "<unmatched>"  # one label for every unknown path, so scanners cannot blow up the metrics
+
+
+def access_logger() -> logging.Logger:
+    """`policy_rag.access`: one JSON object per line on stderr, not passed on to the root logger's format."""
+    logger = logging.getLogger("policy_rag.access")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def _request_id(scope: Scope) -> str:
+    """The caller's X-Request-ID when sane, else a new one."""
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _SANE_ID.fullmatch(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    """Pure ASGI (unlike BaseHTTPMiddleware it does not buffer streamed answers)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.log = access_logger()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        start = time.perf_counter()
+        status = 500  # what the client sees when the app dies before answering
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = int(message["status"])
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                headers.append((b"x-request-id", request_id.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Answered here rather than by Starlette's outermost handler, so that the 500 carries the id too.
+            log.exception("unexpected error (request %s)", request_id)
+            if started:
+                raise
+            await JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)(scope, receive, send_with_id)
+        finally:
+            seconds = time.perf_counter() - start
+            route = self._route(scope)
+            self.metrics.observe_request(scope["method"], route, status, seconds)
+            self.log.info(json.dumps({
+                "method": scope["method"], "path": scope["path"], "route": route, "status": status,
+                "duration_ms": round(seconds * 1000, 2), "request_id": request_id,
+            }, ensure_ascii=False))
+
+    def _route(self, scope: Scope) -> str:
+        """The path template of the route that served the request (/v1/documents/{doc_id}), not the raw path."""
+        route = scope.get("route")
+        path = getattr(route, "path", None)
+        if isinstance(path, str):
+            return path
+        app = scope.get("app")
+        for candidate in getattr(getattr(app, "router", None), "routes", []):
+            match, _ = candidate.matches(scope)
+            if match == Match.FULL:
+                return str(getattr(candidate, "path", _UNMATCHED))
+        return _UNMATCHED
