@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import Any
 
 from ingest.cleaning import clean_text
 from ingest.errors import EmptyDocumentError, InvalidMetadataError
@@ -82,7 +83,8 @@ def apply_overrides(doc: Document, overrides: dict[str, str], source: str) -> Do
         )
     if "date" in overrides and overrides["date"] and not _ISO_DATE.match(overrides["date"]):
         raise InvalidMetadataError(f"{Path(source).name}: date '{overrides['date']}' must be written yyyy-mm-dd.")
-    return dataclasses.replace(doc, **overrides)
+    changes: dict[str, Any] = dict(overrides)
+    return dataclasses.replace(doc, **changes)
 
 
 def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = False,

@@ -25,7 +25,7 @@ class DocxReader:
     """`.docx`: body paragraphs and tables in document order."""
 
     name = "docx"
-    suffixes = (".docx",)
+    suffixes: tuple[str, ...] = (".docx",)
 
     def sniff(self, head: bytes) -> bool:
         """A zip archive holding a Word document part."""

@@ -109,7 +109,24 @@ def _content_node(body: LexborNode) -> LexborNode:
             nodes[holder.mem_id] = holder
     if not scores:
         return body
-    return nodes[max(scores, key=lambda k: scores[k])]
+    return _widen(nodes[max(scores, key=lambda k: scores[k])])
+
+
+_BESIDE_BODY = {"table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+def _widen(node: LexborNode) -> LexborNode:
+    """Climb to the parent while everything beside the node there is a table or a heading: the article's data
+    tables and its title often sit next to the text container, an info bar or a menu never counts."""
+    while node.parent is not None and node.parent.tag not in ("body", "html"):
+        for sibling in node.parent.iter(include_text=True):
+            if sibling.mem_id == node.mem_id or _dropped(sibling):
+                continue
+            text = sibling.text_content if sibling.tag == "-text" else _text(sibling)
+            if (text or "").strip() and sibling.tag not in _BESIDE_BODY:
+                return node
+        node = node.parent
+    return node
 
 
 class _Lines:
@@ -219,7 +236,7 @@ class HtmlReader:
     """`.html`/`.htm`: the article text of a saved page or a fragment."""
 
     name = "html"
-    suffixes = (".html", ".htm", ".xhtml", ".shtml")
+    suffixes: tuple[str, ...] = (".html", ".htm", ".xhtml", ".shtml")
 
     def sniff(self, head: bytes) -> bool:
         """A document type or <html> element at the start."""

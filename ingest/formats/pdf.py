@@ -116,7 +116,7 @@ class PdfReader:
     """`.pdf` with a text layer; scans and password-protected files fail with a sentence saying so."""
 
     name = "pdf"
-    suffixes = (".pdf",)
+    suffixes: tuple[str, ...] = (".pdf",)
 
     def sniff(self, head: bytes) -> bool:
         """The PDF header (within the first kilobyte, as readers allow)."""

@@ -17,7 +17,7 @@ class TextReader:
     """`.txt`: decoded as is; `#` headings make it markdown, as people paste markdown into .txt files."""
 
     name = "text"
-    suffixes = (".txt",)
+    suffixes: tuple[str, ...] = (".txt",)
 
     def sniff(self, head: bytes) -> bool:
         """Text has no magic number: the fallback reader, never sniffed."""
@@ -33,7 +33,7 @@ class MarkdownReader:
     """`.md`: decoded text with optional YAML front matter giving document fields."""
 
     name = "markdown"
-    suffixes = (".md", ".markdown")
+    suffixes: tuple[str, ...] = (".md", ".markdown")
 
     def sniff(self, head: bytes) -> bool:
         """Markdown has no magic number either."""

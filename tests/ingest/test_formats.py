@@ -195,3 +195,21 @@ def test_encodings_line_ends_and_unicode_spaces(tmp_path: Path, raw: bytes, expe
     path = tmp_path / "measures.txt"
     path.write_bytes(raw)
     assert clean_text(load_file(path).text) == expected
+
+
+LAYOUT_TABLE_PAGE = """<html><head><meta charset="utf-8"><title>通知_某某县人民政府</title></head><body>
+<table width="1000"><tr><td><a href="/">首页</a></td><td><a href="/x">政务公开</a></td></tr></table>
+<table width="1000"><tr><td class="bt">关于印发某某县促进消费若干措施的通知</td></tr>
+<tr><td><div class="TRS_Editor"><div style="text-indent:2em">各乡镇人民政府，县直各单位：<br>
+现将《某某县促进消费若干措施》印发给你们，请认真贯彻执行。<br>1.县财政安排资金500万元，分批发放。<br>
+2.鼓励商户让利，对参与商户给予补贴。</div>
+<table border=1><tr><td>序号</td><td>项目</td></tr><tr><td>1</td><td>家电以旧换新</td></tr></table></div></td></tr></table>
+<div id="bottom">版权所有：某某县人民政府 技术支持：某某公司</div></body></html>"""
+
+
+def test_html_old_layout_table_page_keeps_title_text_and_data_table() -> None:
+    text, _ = html_to_text(LAYOUT_TABLE_PAGE)
+    assert text.splitlines() == [
+        "关于印发某某县促进消费若干措施的通知", "各乡镇人民政府，县直各单位：", "现将《某某县促进消费若干措施》印发给你们，请认真贯彻执行。",
+        "1.县财政安排资金500万元，分批发放。", "2.鼓励商户让利，对参与商户给予补贴。", "序号 | 项目", "1 | 家电以旧换新",
+    ]
