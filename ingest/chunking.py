@@ -8,6 +8,7 @@ from pathlib import Path
 from ingest.documents import split_documents
 from ingest.models import Chunk, Document, Measure, measure_label
 from ingest.parsing import parse_document
+from ingest.script import index_form, is_traditional
 from ingest.units import responsibility
 
 __all__ = ["CHUNKER_VERSION", "HEADER_BUDGET", "chunk_document", "chunk_text_file", "split_window", "measure_title"]
@@ -58,6 +59,7 @@ def chunk_document(doc: Document, *, max_chars: int = 400, overlap: int = 80) ->
     """All chunks of one document, in order; no embed text exceeds max_chars + HEADER_BUDGET."""
     chunks: list[Chunk] = []
     labels: dict[str, int] = {}
+    traditional = is_traditional(doc.title + doc.text)  # indexed simplified, shown and cited as written
     for measure in parse_document(doc):
         key = measure.measure
         labels[key] = labels.get(key, 0) + 1
@@ -96,7 +98,7 @@ def chunk_document(doc: Document, *, max_chars: int = 400, overlap: int = 80) ->
                 part=part,
                 parts=len(windows),
                 text=window,
-                embed_text=f"{header}\n{window}" if header else window,
+                embed_text=index_form(f"{header}\n{window}" if header else window, traditional),
             ))
     return chunks
 

@@ -25,6 +25,7 @@ _JUNK_LINE = re.compile(
     r")\s*$",
     re.IGNORECASE,
 )
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _TRAILING_PIPE = re.compile(r"\s*[|｜]\s*$")
 
 # A line that starts a new structural unit: never glued onto the previous paragraph.
@@ -120,7 +121,8 @@ def repair_page_breaks(paragraphs: list[str], after_blank: list[bool] | None = N
 
 def clean_text(text: str, *, markdown: bool = False) -> list[str]:
     """Turn raw text into clean, non-empty paragraphs with page breaks repaired."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    # Zero-width characters survive NFKC and str.strip(); the other Unicode spaces become spaces under NFKC.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH)
     paragraphs: list[str] = []
     after_blank: list[bool] = []
     blank = False

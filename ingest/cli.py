@@ -21,7 +21,7 @@ _DRY_RUN_MAX_CHARS = 480
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ingest", description="Index policy documents by measure.")
-    p.add_argument("paths", nargs="+", type=Path, help="files (.txt, .md) or folders")
+    p.add_argument("paths", nargs="+", type=Path, help="files (.txt, .md, .html, .docx, .pdf) or folders")
     p.add_argument("--dry-run", action="store_true", help="parse and chunk only; write nothing")
     p.add_argument("--json", action="store_true", help="with --dry-run: one JSON object per chunk on stdout")
     p.add_argument("--prune", action="store_true", help="remove documents whose files are not among PATHS")

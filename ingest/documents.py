@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
+from typing import Any
 
 from ingest.cleaning import clean_text
-from ingest.errors import EmptyDocumentError
+from ingest.errors import EmptyDocumentError, InvalidMetadataError
 from ingest.metadata import infer_date, infer_doc_type, infer_issuer, infer_region, site_tag
 from ingest.models import Document
 
-__all__ = ["split_documents"]
+__all__ = ["OVERRIDABLE_FIELDS", "apply_overrides", "split_documents"]
+
+# Document fields a sidecar .meta.json or front matter may set; the text and its bookkeeping are the file's own.
+OVERRIDABLE_FIELDS = tuple(f.name for f in dataclasses.fields(Document) if f.name not in {"doc_id", "text", "source", "offset"})
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 _SEPARATOR = re.compile(r"^\s*-\s*$")
 _ARTICLE_TITLE = re.compile(r"^\s*【[^】]+】")
@@ -67,8 +73,26 @@ def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "
     )
 
 
-def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = False) -> list[Document]:
-    """Split a file's text into cleaned documents (one, or one per article of a scraped page)."""
+def apply_overrides(doc: Document, overrides: dict[str, str], source: str) -> Document:
+    """The document with hand-set fields replacing the inferred ones."""
+    unknown = sorted(set(overrides) - set(OVERRIDABLE_FIELDS))
+    if unknown:
+        raise InvalidMetadataError(
+            f"{Path(source).name}: unknown document field(s) {', '.join(unknown)} in its metadata; "
+            f"valid fields: {', '.join(OVERRIDABLE_FIELDS)}."
+        )
+    if "date" in overrides and overrides["date"] and not _ISO_DATE.match(overrides["date"]):
+        raise InvalidMetadataError(f"{Path(source).name}: date '{overrides['date']}' must be written yyyy-mm-dd.")
+    changes: dict[str, Any] = dict(overrides)
+    return dataclasses.replace(doc, **changes)
+
+
+def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = False,
+                    overrides: dict[str, str] | None = None) -> list[Document]:
+    """Split a file's text into cleaned documents (one, or one per article of a scraped page).
+
+    `overrides` (from a sidecar .meta.json or front matter) replace inferred fields in every document.
+    """
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     docs: list[Document] = []
     if _is_multi_article(lines):
@@ -98,4 +122,6 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
             docs.append(_document(doc_id, source, paragraphs, preface=preface))
     if not docs:
         raise EmptyDocumentError(f"{Path(source).name}: no text left after cleaning.")
+    if overrides:
+        docs = [apply_overrides(doc, overrides, source) for doc in docs]
     return docs

@@ -5,6 +5,10 @@
     │   ├── UnsupportedFormatError (415)
     │   ├── EmptyDocumentError (422)
     │   ├── DecodeError (422)
+    │   ├── CorruptFileError (422)
+    │   ├── NoTextLayerError (422)
+    │   ├── EncryptedFileError (422)
+    │   ├── InvalidMetadataError (422)
     │   └── TooLargeError (413)
     ├── ConfigError (500)
     │   └── IndexMismatchError (409)
@@ -27,6 +31,10 @@ __all__ = [
     "EmptyDocumentError",
     "DecodeError",
     "TooLargeError",
+    "CorruptFileError",
+    "NoTextLayerError",
+    "EncryptedFileError",
+    "InvalidMetadataError",
     "ConfigError",
     "IndexMismatchError",
     "IndexNotReadyError",
@@ -71,6 +79,22 @@ class TooLargeError(InputError):
     """A file or request over the configured size limit."""
 
     status_code = 413
+
+
+class CorruptFileError(InputError):
+    """A file that is damaged or is not what its name says (junk renamed .pdf, a .docx that is no zip)."""
+
+
+class NoTextLayerError(InputError):
+    """A PDF without extractable text: a scanned image that needs OCR first."""
+
+
+class EncryptedFileError(InputError):
+    """A password-protected file we cannot open."""
+
+
+class InvalidMetadataError(InputError):
+    """A sidecar .meta.json or markdown front matter that is malformed or names unknown fields."""
 
 
 class ConfigError(PolicyRagError):

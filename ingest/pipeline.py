@@ -6,10 +6,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.chunking import HEADER_BUDGET, chunk_text_file
+from ingest.chunking import HEADER_BUDGET, chunk_document
+from ingest.documents import split_documents
 from ingest.embedders import Embedder
-from ingest.errors import PolicyRagError, UnsupportedFormatError
-from ingest.loading import SUPPORTED_SUFFIXES, read_text
+from ingest.errors import PolicyRagError
+from ingest.formats.overrides import is_sidecar
+from ingest.loading import is_document_file, load_file
 from ingest.models import Chunk, Document
 from ingest.store import IndexStore, content_hash
 
@@ -42,12 +44,12 @@ class IngestReport:
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, folders expanded to their supported files (sorted)."""
+    """Files as given, folders expanded to their supported files (sorted); sidecar .meta.json files are not documents."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES))
-        else:
+            out.extend(sorted(p for p in path.rglob("*") if is_document_file(p)))
+        elif not is_sidecar(path):
             out.append(path)
     return out
 
@@ -58,13 +60,13 @@ def window_chars(embedder_max_chars: int) -> int:
 
 
 def parse_file(path: Path, *, max_chars: int, overlap: int = 80, max_bytes: int = 20_000_000) -> FileResult:
-    """Read and chunk one file; errors are recorded, not raised."""
+    """Read (any supported format) and chunk one file; errors are recorded, not raised."""
     result = FileResult(path)
     try:
-        if not path.exists():
-            raise UnsupportedFormatError(f"{path}: no such file.")
-        raw = read_text(path, max_bytes=max_bytes)
-        result.documents, result.chunks = chunk_text_file(raw, path, max_chars=max_chars, overlap=overlap)
+        loaded = load_file(path, max_bytes=max_bytes)
+        result.documents = split_documents(loaded.text, path.name, path.stem, markdown=loaded.markdown,
+                                           overrides=loaded.overrides)
+        result.chunks = [c for d in result.documents for c in chunk_document(d, max_chars=max_chars, overlap=overlap)]
     except PolicyRagError as exc:
         result.error = str(exc)
     return result

@@ -47,8 +47,8 @@ def test_dry_run_prints_one_json_object_per_chunk_and_writes_nothing(tmp_path: P
 
 
 def test_bad_files_are_reported_and_the_good_one_is_indexed(tmp_path: Path) -> None:
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n")
+    pdf = tmp_path / "report.doc"
+    pdf.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     index = tmp_path / "index"
@@ -57,8 +57,8 @@ def test_bad_files_are_reported_and_the_good_one_is_indexed(tmp_path: Path) -> N
     assert result.returncode == 1, result.stderr
     out = result.stdout
     failed = {Path(line.split()[1].rstrip(":")).name: line for line in out.splitlines() if line.startswith("FAILED ")}
-    assert set(failed) == {"report.pdf", "empty.txt"}
-    assert "unsupported format '.pdf'" in failed["report.pdf"] and ".txt, .md" in failed["report.pdf"]
+    assert set(failed) == {"report.doc", "empty.txt"}
+    assert "files are not supported" in failed["report.doc"] and "save it as .docx" in failed["report.doc"]
     assert "the file is empty" in failed["empty.txt"]
     summary = next(line for line in out.splitlines() if line.startswith("扎实推进2024年下半年经济稳进向好若干措施"))
     assert summary.split()[1:] == ["开封市", "2024-09-06", "21", "21"]  # region, date, measures, embedded

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import DecodeError, EmptyDocumentError, InputError, TooLargeError, UnsupportedFormatError
+from ingest.errors import (
+    CorruptFileError,
+    DecodeError,
+    EmptyDocumentError,
+    InputError,
+    TooLargeError,
+    UnsupportedFormatError,
+)
 from ingest.loading import read_text
 
 POLICY = (
@@ -53,8 +60,9 @@ def _png() -> bytes:
     pytest.param("random.txt", random.Random(7).randbytes(4096) + b"\x00", DecodeError, 422, id="random-bytes"),
     pytest.param("image.txt", _png() + random.Random(8).randbytes(256), DecodeError, 422, id="png-header"),
     pytest.param("utf16-odd.txt", b"\xff\xfe" + b"abc", DecodeError, 422, id="utf-16-bom-truncated"),
-    pytest.param("report.pdf", b"%PDF-1.4\n", UnsupportedFormatError, 415, id="pdf"),
-    pytest.param("report.docx", b"PK\x03\x04", UnsupportedFormatError, 415, id="docx"),
+    pytest.param("report.pdf", b"%PDF-1.4\n", CorruptFileError, 422, id="pdf-header-only"),
+    pytest.param("report.docx", b"PK\x03\x04", CorruptFileError, 422, id="docx-truncated-zip"),
+    pytest.param("report.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", UnsupportedFormatError, 415, id="legacy-doc"),
     pytest.param("README", POLICY.encode(), UnsupportedFormatError, 415, id="no-suffix"),
 ])
 def test_unusable_files_raise(tmp_path: Path, name: str, raw: bytes, error: type[InputError], status: int) -> None:
@@ -66,11 +74,11 @@ def test_unusable_files_raise(tmp_path: Path, name: str, raw: bytes, error: type
     assert name in str(info.value)  # the message says which file
 
 
-@pytest.mark.parametrize("name", ["report.pdf", "report.docx"])
+@pytest.mark.parametrize("name", ["README", "report.odt"])
 def test_unsupported_format_names_the_supported_ones(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
-    path.write_bytes(b"%PDF-1.4\n")
-    with pytest.raises(UnsupportedFormatError, match=r"\.txt, \.md"):
+    path.write_bytes(POLICY.encode())
+    with pytest.raises(UnsupportedFormatError, match=r"\.txt, \.md, .*\.html.*\.docx, \.pdf"):
         read_text(path)
 
 

@@ -1,0 +1,47 @@
+"""File formats: one reader per format, chosen by what the file's bytes are, else by its suffix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.errors import UnsupportedFormatError
+from ingest.formats.base import FormatReader, LoadedText
+from ingest.formats.docx import DocxReader
+from ingest.formats.encoding import decode_bytes
+from ingest.formats.html import HtmlReader
+from ingest.formats.pdf import PdfReader
+from ingest.formats.text import MarkdownReader, TextReader
+
+__all__ = ["READERS", "SUPPORTED_SUFFIXES", "FormatReader", "LoadedText", "decode_bytes", "reader_for"]
+
+READERS: dict[str, FormatReader] = {
+    reader.name: reader
+    for reader in (TextReader(), MarkdownReader(), HtmlReader(), DocxReader(), PdfReader())
+}
+SUPPORTED_SUFFIXES = tuple(suffix for reader in READERS.values() for suffix in reader.suffixes)
+_BY_SUFFIX = {suffix: reader for reader in READERS.values() for suffix in reader.suffixes}
+# Formats people have that we do not read, and what to do instead.
+_LEGACY = {".doc": "Word 97-2003", ".wps": "WPS", ".et": "WPS spreadsheet", ".rtf": "RTF", ".xls": "Excel 97-2003"}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office and WPS binary files
+
+
+def _unsupported(name: str, suffix: str) -> UnsupportedFormatError:
+    return UnsupportedFormatError(
+        f"{name}: unsupported format '{suffix or '(none)'}'; supported: {', '.join(SUPPORTED_SUFFIXES)}."
+    )
+
+
+def reader_for(path: Path, head: bytes) -> FormatReader:
+    """The reader for a file: by sniffed content (a .pdf saved as .txt is still a PDF), else by suffix."""
+    suffix = path.suffix.lower()
+    if suffix in _LEGACY or head.startswith(_OLE_MAGIC):
+        kind = _LEGACY.get(suffix, "old Office/WPS binary")
+        raise UnsupportedFormatError(
+            f"{path.name}: {kind} files are not supported; open it in Word or WPS and save it as .docx "
+            f"(supported: {', '.join(SUPPORTED_SUFFIXES)})."
+        )
+    sniffed = next((reader for reader in READERS.values() if reader.sniff(head)), None)
+    reader = sniffed or _BY_SUFFIX.get(suffix)
+    if reader is None:
+        raise _unsupported(path.name, path.suffix)
+    return reader

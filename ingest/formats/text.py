@@ -1,0 +1,45 @@
+"""Plain text and markdown files (UTF-8, UTF-16 with BOM, GB18030/GBK; CRLF or LF)."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.formats.base import LoadedText
+from ingest.formats.encoding import decode_bytes
+from ingest.formats.overrides import split_front_matter
+
+__all__ = ["TextReader", "MarkdownReader"]
+
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
+
+
+class TextReader:
+    """`.txt`: decoded as is; `#` headings make it markdown, as people paste markdown into .txt files."""
+
+    name = "text"
+    suffixes: tuple[str, ...] = (".txt",)
+
+    def sniff(self, head: bytes) -> bool:
+        """Text has no magic number: the fallback reader, never sniffed."""
+        return False
+
+    def read(self, raw: bytes, name: str) -> LoadedText:
+        """The decoded text."""
+        text = decode_bytes(raw, name)
+        return LoadedText(text, markdown=bool(_MARKDOWN_HEADING.search(text)))
+
+
+class MarkdownReader:
+    """`.md`: decoded text with optional YAML front matter giving document fields."""
+
+    name = "markdown"
+    suffixes: tuple[str, ...] = (".md", ".markdown")
+
+    def sniff(self, head: bytes) -> bool:
+        """Markdown has no magic number either."""
+        return False
+
+    def read(self, raw: bytes, name: str) -> LoadedText:
+        """The text after the front matter, which becomes overrides."""
+        overrides, text = split_front_matter(decode_bytes(raw, name), name)
+        return LoadedText(text, markdown=True, overrides=overrides)
