@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from pathlib import Path
 
 from ingest.cleaning import clean_text
 from ingest.errors import EmptyDocumentError
-from ingest.metadata import infer_date, infer_doc_type, infer_issuer, infer_region, site_tag
+from ingest.metadata import infer_metadata, site_tag
 from ingest.models import Document
 
 __all__ = ["split_documents"]
@@ -53,18 +54,8 @@ def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "
         title, body_start = _title_of(paragraphs, Path(source).stem)
     body = paragraphs[body_start:]
     text = "\n".join(body)
-    region = infer_region(title, preface + text, tag)
-    return Document(
-        doc_id=doc_id,
-        title=title,
-        text=text,
-        source=source,
-        region=region,
-        issuer=infer_issuer(title, text, region),
-        date=infer_date(paragraphs, fallback=page_date if not re.match(r"^\d{4}年\d{1,2}月\d{1,2}日在", text) else ""),
-        doc_type=infer_doc_type(title, text),
-        preface=preface,
-    )
+    meta = infer_metadata(title, paragraphs, text=preface + text, tag=tag, fallback_date=page_date)
+    return Document(doc_id=doc_id, title=title, text=text, source=source, preface=preface, **asdict(meta))
 
 
 def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = False) -> list[Document]:
