@@ -26,7 +26,7 @@ import jieba
 
 __all__ = [
     "Place", "Mention", "mentions", "find_places", "find_regions", "most_specific", "lookup", "region_path", "region_matches",
-    "is_place_name",
+    "is_place_name", "load",
 ]
 
 jieba.setLogLevel(logging.WARNING)
@@ -158,6 +158,11 @@ def _tables() -> _Gazetteer:
     return _TABLES
 
 
+def load() -> None:
+    """Load the dictionary now (the service does it while warming up, not on its first question)."""
+    _tables()
+
+
 def _word_edges(text: str, start: int, end: int) -> bool:
     """Whether jieba puts word boundaries at both ends of text[start:end] (済源|第, not 周口|店)."""
     lo = max(0, start - _BOUNDARY_WINDOW)
@@ -176,6 +181,8 @@ def _candidates(text: str) -> list[tuple[int, int, _Entry]]:
     i = 0
     while i < len(text):
         for length in g.first_chars.get(text[i], ()):
+            if i + length > len(text):
+                continue
             entry = g.names.get(text[i: i + length])
             if entry is not None and (not entry.short or _word_edges(text, i, i + length)):
                 found.append((i, i + length, entry))

@@ -218,10 +218,10 @@ def infer_date(paragraphs: list[str], *, fallback: str = "") -> str:
     if fallback:
         return fallback
     joined = "".join(paragraphs)
-    md = _MONTH_DAY.search(joined)
     years = Counter(re.findall(r"(?<!\d)(20\d{2})年", joined))
-    if md and years:
-        return _valid(int(years.most_common(1)[0][0]), int(md.group(1)), int(md.group(2)))
+    for md in _MONTH_DAY.finditer(joined):  # news: 「8月15日，…」 in a text that speaks of its year
+        if years and not joined[md.end(): md.end() + 3].lstrip().startswith(_NOT_THE_DAY):
+            return _valid(int(years.most_common(1)[0][0]), int(md.group(1)), int(md.group(2)))
     return ""
 
 
