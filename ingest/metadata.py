@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import cn2an
 
-from ingest.gazetteer import Place, find_places, lookup, mentions
+from ingest.gazetteer import Mention, Place, find_places, lookup, mentions
 
 __all__ = [
     "NATIONAL", "DocumentMetadata", "infer_metadata", "infer_region", "infer_region_path", "infer_date",
@@ -45,7 +45,7 @@ def _most_named(text: str) -> Place | None:
     if not found:
         return None
     counts = Counter(m.place.name for m in found)
-    first = {}
+    first: dict[str, Mention] = {}
     for m in found:
         first.setdefault(m.place.name, m)
     best = max(first.values(), key=lambda m: (counts[m.place.name], len(m.place.path), -m.start))
