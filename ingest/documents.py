@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
 from pathlib import Path
 
 from ingest.cleaning import clean_text
@@ -55,7 +54,7 @@ def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "
     body = paragraphs[body_start:]
     text = "\n".join(body)
     meta = infer_metadata(title, paragraphs, text=preface + text, tag=tag, fallback_date=page_date)
-    return Document(doc_id=doc_id, title=title, text=text, source=source, preface=preface, **asdict(meta))
+    return Document(doc_id=doc_id, title=title, text=text, source=source, preface=preface, **vars(meta))
 
 
 def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = False) -> list[Document]:
