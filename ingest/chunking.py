@@ -92,6 +92,8 @@ def chunk_document(doc: Document, *, max_chars: int = 400, overlap: int = 80) ->
                 measure_title=measure_title(measure.text),
                 responsible_units=responsible,
                 lead_units=leads,
+                region_path=list(doc.region_path),
+                doc_number=doc.doc_number,
                 source=doc.source,
                 span_start=doc.offset + measure.start + local,
                 span_end=doc.offset + measure.start + local + len(window),

@@ -9,7 +9,7 @@ from typing import Any
 
 from ingest.cleaning import clean_text
 from ingest.errors import EmptyDocumentError, InvalidMetadataError
-from ingest.metadata import infer_date, infer_doc_type, infer_issuer, infer_region, site_tag
+from ingest.metadata import infer_metadata, infer_region_path, site_tag
 from ingest.models import Document
 
 __all__ = ["OVERRIDABLE_FIELDS", "apply_overrides", "split_documents"]
@@ -59,18 +59,8 @@ def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "
         title, body_start = _title_of(paragraphs, Path(source).stem)
     body = paragraphs[body_start:]
     text = "\n".join(body)
-    region = infer_region(title, preface + text, tag)
-    return Document(
-        doc_id=doc_id,
-        title=title,
-        text=text,
-        source=source,
-        region=region,
-        issuer=infer_issuer(title, text, region),
-        date=infer_date(paragraphs, fallback=page_date if not re.match(r"^\d{4}年\d{1,2}月\d{1,2}日在", text) else ""),
-        doc_type=infer_doc_type(title, text),
-        preface=preface,
-    )
+    meta = infer_metadata(title, paragraphs, text=preface + text, tag=tag, fallback_date=page_date)
+    return Document(doc_id=doc_id, title=title, text=text, source=source, preface=preface, **vars(meta))
 
 
 def apply_overrides(doc: Document, overrides: dict[str, str], source: str) -> Document:
@@ -84,6 +74,8 @@ def apply_overrides(doc: Document, overrides: dict[str, str], source: str) -> Do
     if "date" in overrides and overrides["date"] and not _ISO_DATE.match(overrides["date"]):
         raise InvalidMetadataError(f"{Path(source).name}: date '{overrides['date']}' must be written yyyy-mm-dd.")
     changes: dict[str, Any] = dict(overrides)
+    if changes.get("region") and "region_path" not in changes:  # the hand-set place brings its own parents
+        changes["region_path"] = infer_region_path(changes["region"])
     return dataclasses.replace(doc, **changes)
 
 

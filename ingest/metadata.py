@@ -1,114 +1,231 @@
-"""Document-level metadata inferred from the text: region, date, issuer, document type."""
+"""Document-level metadata inferred from the text: region, issuer, document number, date, document type.
+
+Region: the place the title names (its most specific one), else the site tag, else the issuer's place,
+else the most named place in the head of the text. Documents of central authorities (国务院, 国家发展改革委,
+财政部…) that name no place get the region 全国 (`NATIONAL`), so a reader sees where a measure applies and
+a question about another province is not answered from them as if they were local. Places come from
+`ingest.gazetteer`; nothing here knows any particular place.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 
-__all__ = ["CITIES", "COUNTIES", "infer_region", "infer_date", "infer_issuer", "infer_doc_type", "find_regions"]
+import cn2an
 
-# Henan's prefecture-level cities (济源 is a directly administered city) and the counties we have met.
-CITIES = [
-    "郑州", "开封", "洛阳", "平顶山", "安阳", "鹤壁", "新乡", "焦作", "濮阳", "许昌",
-    "漯河", "三门峡", "南阳", "商丘", "信阳", "周口", "驻马店", "济源",
+from ingest.gazetteer import Mention, Place, find_places, lookup, mentions
+
+__all__ = [
+    "NATIONAL", "DocumentMetadata", "infer_metadata", "infer_region", "infer_region_path", "infer_date",
+    "infer_issuer", "infer_doc_number", "infer_doc_type", "site_tag",
 ]
-COUNTIES = {"尉氏县": "开封市", "兰考县": "开封市", "杞县": "开封市", "通许县": "开封市", "巩义市": "郑州市",
-            "新密市": "郑州市", "登封市": "郑州市", "新郑市": "郑州市", "中牟县": "郑州市", "林州市": "安阳市"}
-# Other provinces and big cities, so that questions naming them are recognised as out of the corpus.
-OTHER_PLACES = [
-    "北京", "上海", "天津", "重庆", "广州", "深圳", "杭州", "南京", "武汉", "成都", "西安", "长沙", "合肥",
-    "济南", "青岛", "石家庄", "太原", "苏州", "厦门", "福州", "昆明", "贵阳", "南昌", "哈尔滨", "长春", "沈阳",
-    "大连", "兰州", "银川", "西宁", "乌鲁木齐", "拉萨", "呼和浩特", "南宁", "海口",
-    "河北", "山东", "山西", "湖北", "湖南", "广东", "江苏", "浙江", "安徽", "四川", "陕西", "福建", "江西",
-    "云南", "贵州", "辽宁", "吉林", "黑龙江", "甘肃", "青海", "宁夏", "新疆", "西藏", "内蒙古", "广西", "海南",
-]
+
+NATIONAL = "全国"
+HEAD_CHARS = 5000  # how much of a long text the place count reads: where a document says what it is about
 
 _TAG = re.compile(r"^【([^】]{2,8}?)(?:招商|资讯|新闻|要闻)?】")
 
-
-def find_regions(text: str) -> list[str]:
-    """Every Henan city or known county named in a text, in canonical form, first mention first."""
-    found: list[tuple[int, str]] = []
-    for county in COUNTIES:
-        for m in re.finditer(county[:-1], text):
-            found.append((m.start(), county))
-    for city in CITIES:
-        for m in re.finditer(city, text):
-            found.append((m.start(), city + "市"))
-    seen: list[str] = []
-    for _, name in sorted(found):
-        if name not in seen:
-            seen.append(name)
-    return seen
+# --- region ----------------------------------------------------------------------------------------
 
 
-def _canonical_place(name: str) -> str:
-    name = name.strip()
-    if name in ("河南", "河南省"):
-        return "河南省"
-    for county in COUNTIES:
-        if name in (county, county[:-1]):
-            return county
-    for city in CITIES:
-        if name in (city, city + "市"):
-            return city + "市"
-    return name
+def _deepest_of_first(places: list[Place]) -> Place | None:
+    """The first place named, or a place inside it named too (「开封市尉氏县」 → 尉氏县)."""
+    if not places:
+        return None
+    inside = [p for p in places if places[0].name in p.path]
+    return max(inside, key=lambda p: len(p.path))
 
 
-def infer_region(title: str, text: str, tag: str = "") -> str:
-    """The place a document is about: a place in its title, then its site tag, then the most named city."""
-    for place in find_regions(title):
-        return place
-    if tag:
-        return _canonical_place(tag)
-    counts: Counter[str] = Counter()
-    for county in COUNTIES:
-        counts[county] += 2 * text.count(county[:-1])
-    for city in CITIES:
-        counts[city + "市"] += text.count(city)
-    if counts and counts.most_common(1)[0][1] > 0:
-        return counts.most_common(1)[0][0]
-    return "河南省" if "河南" in title + text else ""
+def _most_named(text: str) -> Place | None:
+    """The most named place in the head of a text; ties go to the smaller unit, then the earlier one."""
+    found = mentions(text[:HEAD_CHARS])
+    if not found:
+        return None
+    counts = Counter(m.place.name for m in found)
+    first: dict[str, Mention] = {}
+    for m in found:
+        first.setdefault(m.place.name, m)
+    best = max(first.values(), key=lambda m: (counts[m.place.name], len(m.place.path), -m.start))
+    return best.place
 
 
-_FULL_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+def _region_place(title: str, text: str, tag: str = "", issuer: str = "") -> Place | str | None:
+    for source in (title, tag, issuer):
+        place = _deepest_of_first(find_places(source)) if source else None
+        if place is not None:
+            return place
+    if issuer and _CENTRAL.match(issuer):
+        return NATIONAL
+    return _most_named(text)
+
+
+def infer_region(title: str, text: str, tag: str = "", issuer: str = "") -> str:
+    """The place a document is about: canonical full name (尉氏县, 阿坝藏族羌族自治州), 全国, or ''."""
+    place = _region_place(title, text, tag, issuer)
+    return place if isinstance(place, str) else place.name if place else ""
+
+
+def infer_region_path(region: str) -> list[str]:
+    """The region with the units enclosing it, province first: 尉氏县 → [河南省, 开封市, 尉氏县]."""
+    if not region:
+        return []
+    place = lookup(region)
+    return list(place.path) if place is not None else [region]
+
+
+# --- issuer ----------------------------------------------------------------------------------------
+
+# How an authority's name ends: …人民政府(办公厅), …委员会, …办公室, …局, …厅, …部, 县委, 国务院…
+_AUTHORITY = r"(?:人民政府(?:办公厅|办公室)?|常务委员会|人大常委会|委员会|办公厅|办公室|政府|[省市县区州]委|局|厅|部|委|署|院)"
+_TITLE_AUTHORITY = re.compile(rf"^(?P<org>[^，。；：,;:\s《]{{2,40}}?{_AUTHORITY}(?:\s+[^，。；：,;:\s]{{2,20}}?{_AUTHORITY})*)\s*关于")
+_HEAD_AUTHORITY = re.compile(rf"(?:^|[，。,\s])(?P<org>[^，。；：,;:\s《“]{{2,40}}?{_AUTHORITY})关于(?:印发|明确|做好|进一步)")
+_SIGNATURE = re.compile(rf"^(?P<org>[^，。；：,;:\s]{{2,40}}?{_AUTHORITY})$")
+_HEAD_OF_GOVERNMENT = re.compile(r"人民政府(?:[省市县区州盟]长|主席|旗长)")
+_CENTRAL = re.compile(r"^(?:中共中央|国务院|全国|中华人民共和国|国家[^省市县区]{2,16}(?:委员会|局|署|院|委)$|[^省市县区]{1,10}部$)")
+
+
+def _tidy_issuer(org: str) -> str:
+    """Drop a province written before a place it encloses: 河南济源市人民政府 → 济源市人民政府."""
+    found = mentions(org)
+    if len(found) >= 2 and found[0].start == 0 and found[0].place.name in found[1].place.parents \
+            and found[1].start == found[0].end:
+        return org[found[1].start:]
+    return org
+
+
+def infer_issuer(title: str, paragraphs: list[str]) -> str:
+    """The issuing authority: named in the title before 关于, signed at the end, or in the first sentence."""
+    m = _TITLE_AUTHORITY.match(title.strip())
+    if m:
+        return _tidy_issuer(m.group("org"))
+    tail = [p.strip() for p in paragraphs[-6:]]
+    for i, para in enumerate(tail):
+        line = _strip_date(para)
+        m = _SIGNATURE.match(line)
+        # A signature stands on its own line next to the signing date, or shares the line with it.
+        if m and (line != para or any(_date_line(p) for p in tail[i + 1: i + 3])):
+            return _tidy_issuer(m.group("org"))
+    head = "\n".join(paragraphs[:3])[:400]
+    m = _HEAD_AUTHORITY.search(head)
+    if m:
+        return _tidy_issuer(m.group("org"))
+    for m in _HEAD_OF_GOVERNMENT.finditer(head):  # work reports: 「…会议上 尉氏县人民政府县长 张锋」
+        named = [p for p in mentions(head[: m.start()]) if p.end == m.start()]
+        if named:
+            return named[-1].place.name + "人民政府"
+    return ""
+
+
+# --- document number ---------------------------------------------------------------------------
+
+_DOC_NUMBER = re.compile(
+    r"(?P<prefix>[\u4e00-\u9fff]{1,12}?)\s*[〔\[［【(（]\s*(?P<year>(?:19|20)\d{2})\s*[〕\]］】)）]\s*第?\s*(?P<num>\d{1,5})\s*号"
+)
+_LABELLED_NUMBER = re.compile(r"(?:文\s*号|发文字号)\s*[:：]?\s*")
+
+
+def _number(m: re.Match[str]) -> str:
+    return f"{m.group('prefix')}〔{m.group('year')}〕{int(m.group('num'))}号"
+
+
+def infer_doc_number(title: str, paragraphs: list[str]) -> str:
+    """The document's own number (文号), brackets normalised to 〔〕: 鲁政发〔2019〕3号.
+
+    Only a number the document states as its own counts: labelled 文号, standing on its own line or at the
+    start of one in the head, or in the title. A number quoted in the body cites another document.
+    """
+    head = paragraphs[:8]
+    for para in head:
+        label = _LABELLED_NUMBER.search(para)
+        if label:
+            m = _DOC_NUMBER.match(para, label.end())
+            if m:
+                return _number(m)
+    for para in head:
+        m = _DOC_NUMBER.match(para.strip())
+        if m:
+            return _number(m)
+    m = _DOC_NUMBER.search(title)
+    return _number(m) if m else ""
+
+
+# --- date ----------------------------------------------------------------------------------------
+
+_DIGIT_DATE = re.compile(r"(?<![\d.])(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_HAN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
 _MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日")
+_NOT_THE_DAY = ("前", "底", "以", "至", "起", "到", "—", "-", "～", "~")  # deadlines and periods, not the date
 
 
-def _iso(y: str, m: str, d: str) -> str:
-    return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
+def _valid(year: int, month: int, day: int) -> str:
+    if not 1900 <= year <= 2100:
+        return ""
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:  # month 13, 2月30日: a garbled date is no date
+        return ""
+
+
+def _dates(text: str) -> list[tuple[int, int, str]]:
+    """Every valid full date in a text: (start, end, ISO date), in Arabic or Chinese numerals."""
+    found = []
+    for m in _DIGIT_DATE.finditer(text):
+        iso = _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if iso:
+            found.append((m.start(), m.end(), iso))
+    for m in _HAN_DATE.finditer(text):
+        year = int("".join(str(cn2an.cn2an(c, "smart")) if c not in "〇○" else "0" for c in m.group(1)))
+        iso = _valid(year, int(cn2an.cn2an(m.group(2), "smart")), int(cn2an.cn2an(m.group(3), "smart")))
+        if iso:
+            found.append((m.start(), m.end(), iso))
+    return sorted(found)
+
+
+def _date_line(para: str) -> str:
+    """The date of a line that is only a date (maybe in brackets, maybe followed by 印发)."""
+    found = _dates(para)
+    if len(found) == 1:
+        start, end, iso = found[0]
+        rest = para[:start] + para[end:]
+        if not re.sub(r"[\s()（）〔〕\[\]印发]", "", rest):
+            return iso
+    return ""
+
+
+def _strip_date(para: str) -> str:
+    """A signature line without its trailing date: 「山东省人民政府 2019年3月1日」 → 山东省人民政府."""
+    found = _dates(para)
+    if found and found[-1][1] == len(para.rstrip()):
+        return para[: found[-1][0]].strip()
+    return para
 
 
 def infer_date(paragraphs: list[str], *, fallback: str = "") -> str:
-    """The document's own date: a signature date on its own line, one at the head, or month-day plus year."""
-    for para in reversed(paragraphs[-3:]):
-        m = _FULL_DATE.fullmatch(para.strip())
-        if m:
-            return _iso(*m.groups())
+    """The document's own date (ISO): the signing date near the end, else the first one in the head."""
+    for para in reversed(paragraphs[-4:]):
+        para = para.strip()
+        signed = para[len(_strip_date(para)):]  # the date after a signature on the same line
+        iso = _date_line(para) or (_date_line(signed) if _SIGNATURE.match(_strip_date(para)) else "")
+        if iso:
+            return iso
     head = "".join(paragraphs[:2])[:300]
-    for m in _FULL_DATE.finditer(head):
-        after = head[m.end(): m.end() + 3]
-        if not after.startswith(("前", "底", "以", "至", "起")):
-            return _iso(*m.groups())
+    for start, end, iso in _dates(head):
+        if not head[end: end + 3].lstrip().startswith(_NOT_THE_DAY):
+            return iso  # includes 「2024年1月30日在…会议上」
     if fallback:
         return fallback
     joined = "".join(paragraphs)
-    md = _MONTH_DAY.search(joined)
-    years = Counter(re.findall(r"(20\d{2})年", joined))
-    if md and years:
-        return _iso(years.most_common(1)[0][0], *md.groups())
+    years = Counter(re.findall(r"(?<!\d)(20\d{2})年", joined))
+    for md in _MONTH_DAY.finditer(joined):  # news: 「8月15日，…」 in a text that speaks of its year
+        if years and not joined[md.end(): md.end() + 3].lstrip().startswith(_NOT_THE_DAY):
+            return _valid(int(years.most_common(1)[0][0]), int(md.group(1)), int(md.group(2)))
     return ""
 
 
-def infer_issuer(title: str, text: str, region: str = "") -> str:
-    """The issuing authority where the text states it."""
-    m = re.match(r"^(.{2,12}?(?:人民政府办公室|人民政府|办公室|委员会))关于", title)
-    if m:
-        return m.group(1)
-    if region and re.search(f"{region}人民政府[县市区]长", text[:400]):
-        return region + "人民政府"
-    return ""
+# --- type, tags, everything at once ------------------------------------------------------------
 
 
 def infer_doc_type(title: str, text: str) -> str:
@@ -128,3 +245,32 @@ def site_tag(title_line: str) -> tuple[str, str]:
     if not m:
         return "", title_line
     return m.group(1), title_line[m.end():]
+
+
+@dataclass
+class DocumentMetadata:
+    """What a document says about itself."""
+
+    region: str = ""
+    region_path: list[str] = field(default_factory=list)
+    issuer: str = ""
+    doc_number: str = ""
+    date: str = ""
+    doc_type: str = ""
+
+
+def infer_metadata(title: str, paragraphs: list[str], *, text: str = "", tag: str = "",
+                   fallback_date: str = "") -> DocumentMetadata:
+    """All document metadata; `paragraphs` are the cleaned paragraphs, `text` what the place count reads."""
+    body = text or "\n".join(paragraphs)
+    issuer = infer_issuer(title, paragraphs)
+    region = infer_region(title, body, tag, issuer)
+    return DocumentMetadata(
+        region=region,
+        region_path=infer_region_path(region),
+        issuer=issuer,
+        doc_number=infer_doc_number(title, paragraphs),
+        date=infer_date(paragraphs, fallback=fallback_date),
+        doc_type=infer_doc_type(title, body),
+    )
+

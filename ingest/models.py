@@ -18,8 +18,10 @@ class Document:
     text: str
     source: str
     offset: int = 0  # where `text` starts inside the cleaned source text
-    region: str = ""
+    region: str = ""  # the place it is about, canonical: 尉氏县, 济源市, 山东省, 全国
+    region_path: list[str] = field(default_factory=list)  # province first: [河南省, 开封市, 尉氏县]
     issuer: str = ""
+    doc_number: str = ""  # 文号 with 〔〕 brackets: 豫政办〔2024〕12号
     date: str = ""  # ISO yyyy-mm-dd, from the text
     doc_type: str = ""
     preface: str = ""  # news summary kept apart from the measures
@@ -64,6 +66,8 @@ class Chunk:
     measure_title: str
     responsible_units: list[str] = field(default_factory=list)
     lead_units: list[str] = field(default_factory=list)
+    region_path: list[str] = field(default_factory=list)  # the document's region, province first
+    doc_number: str = ""
     source: str = ""
     span_start: int = 0  # character range of `text` in the document's cleaned text (GET /v1/documents/{id})
     span_end: int = 0
@@ -83,6 +87,7 @@ class Chunk:
             meta.pop(key)
         meta["responsible_units"] = json.dumps(self.responsible_units, ensure_ascii=False)
         meta["lead_units"] = json.dumps(self.lead_units, ensure_ascii=False)
+        meta["region_path"] = json.dumps(self.region_path, ensure_ascii=False)
         return meta
 
     @classmethod
@@ -91,6 +96,7 @@ class Chunk:
         data = dict(meta)
         data["responsible_units"] = json.loads(data.get("responsible_units") or "[]")
         data["lead_units"] = json.loads(data.get("lead_units") or "[]")
+        data["region_path"] = json.loads(data.get("region_path") or "[]")
         known = set(cls.__dataclass_fields__) - {"text", "embed_text"}
         data = {k: v for k, v in data.items() if k in known}
         return cls(**data, text=text, embed_text=embed_text)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from ingest.lexical import tokenize
-from ingest.metadata import find_regions
+from ingest.gazetteer import find_regions, mentions
 from service.settings import APISettings
 
 __all__ = ["bounded_history", "rewrite_followup"]
@@ -39,13 +39,12 @@ def rewrite_followup(question: str, history: Sequence[dict[str, str]], settings:
     q = question.strip().rstrip("？?。")
     regions = find_regions(q)
     topic = [t for t in tokenize(q) if t not in _FOLLOW_WORDS and not any(t in r for r in regions)]
-    prev_regions = find_regions(previous)
     if _MORE.search(q):
         return f"{previous.rstrip('？?。')}还有哪些？"
     if regions and len(topic) <= 1:  # 「那郑州呢？」: the previous question about another place
         base = previous.rstrip("？?。")
-        for old in prev_regions:
-            base = base.replace(old, "").replace(old.rstrip("市县"), "")
+        for named in sorted(mentions(base), key=lambda m: -m.start):  # drop the previous places as written
+            base = base[: named.start] + base[named.end:]
         return f"{''.join(regions)}{base}？"
     if not regions and (_PRONOUN.match(q) or len(topic) <= 2):  # 「它由谁负责？」
         return f"{previous.rstrip('？?。')}，{q}？"

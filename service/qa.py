@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from ingest.gazetteer import region_matches
 from ingest.lexical import tokenize
 from ingest.models import Chunk
 from service.answerers.base import REFUSAL, Answer, Answerer, Passage
 from service.followup import bounded_history, rewrite_followup
 from service.retrieval.query import QueryAnalysis, analyze
-from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, _same_region
+from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, chunk_region_path
 from service.settings import Settings
 
 __all__ = ["AskOutcome", "QAService", "passage_keys"]
@@ -161,7 +162,7 @@ class QAService:
         """Every measure that covers the topic: a section whose heading names it, or most of its words."""
         chunks = [c for c in self.retriever.store.all_chunks().values() if filters.accepts(c) and c.part == 0]
         if analysis.regions:
-            scoped = [c for c in chunks if any(_same_region(c.region, r) for r in analysis.regions)]
+            scoped = [c for c in chunks if any(region_matches(chunk_region_path(c), r) for r in analysis.regions)]
             chunks = scoped or chunks
         topic = [t for t in dict.fromkeys(tokenize(analysis.question))
                  if t not in _NOT_TOPIC and len(t) > 1 and not any(t in r for r in analysis.regions)]

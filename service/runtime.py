@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ingest import gazetteer
 from ingest.embedders import Embedder, build_embedder
 from ingest.lexical import tokenize
 from ingest.store import IndexStore
@@ -29,6 +30,7 @@ class Runtime:
         self.store.all_chunks()
         self.store.lexical()
         tokenize("预热")  # jieba loads its dictionary on first use
+        gazetteer.load()
         self.embedder.embed_query("预热")
 
 

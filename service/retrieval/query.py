@@ -5,17 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.metadata import CITIES, COUNTIES, OTHER_PLACES, find_regions
+from ingest.gazetteer import find_regions, mentions
 from ingest.parsing import chinese_to_int
 from service.answerers.base import Intent
 
 __all__ = ["ExplicitRef", "QueryAnalysis", "analyze"]
 
-_REF = re.compile(
-    r"(?P<place>" + "|".join(sorted(CITIES + [c[:-1] for c in COUNTIES], key=len, reverse=True)) + r")?"
-    r"[市县]?(?:的|文件|措施)?\s*第(?P<num>[一二三四五六七八九十百零〇\d]+)条"
-)
-_KEY_TASK = re.compile(r"(?P<place>郑州)?[市]?(?:的)?\s*重点工作\s*(?P<num>[一二三四五六七八九十\d]+)")
+# TODO: take the 第N条 numeral pattern from ingest/numbering.py (the one numbering grammar) once it exists.
+_REF = re.compile(r"(?:的|文件|措施)?\s*第(?P<num>[一二三四五六七八九十百零〇\d]+)条")
+_KEY_TASK = re.compile(r"(?:的)?\s*重点工作\s*(?P<num>[一二三四五六七八九十\d]+)")
 _RESPONSIBLE = re.compile(r"谁负责|谁牵头|哪[些个家]?(单位|部门|机构)|责任单位|牵头单位|负责单位|由谁|谁来|主管|由.{0,8}负责|负责部门")
 _LIST = re.compile(r"哪些|都有|列出|所有|全部|各项|几条|还有其他")
 _NUMBER = re.compile(r"多少|几个|几家|目标|比例|比重|增长|达到|数量|规模|多大|多长|几")
@@ -35,25 +33,27 @@ class QueryAnalysis:
     """Everything retrieval and answering learn from the question text."""
 
     question: str
-    regions: list[str] = field(default_factory=list)  # corpus-style names: 济源市, 尉氏县
-    foreign_places: list[str] = field(default_factory=list)  # places outside Henan's cities: 上海, 广东
+    regions: list[str] = field(default_factory=list)  # canonical names of the places named: 济源市, 山东省
     years: list[str] = field(default_factory=list)
     refs: list[ExplicitRef] = field(default_factory=list)
     intent: Intent = field(default_factory=Intent)
+
+
+def _place_before(question: str, start: int) -> str:
+    """The place named right before position `start` (「济源第46条」, 「开封市的第十四条」), or ''."""
+    named = [m for m in mentions(question[:start]) if not question[m.end: start].strip(" 市县区省的")]
+    return named[-1].place.name if named else ""
 
 
 def analyze(question: str) -> QueryAnalysis:
     """Read the question once; everything downstream uses the result."""
     q = question.strip()
     regions = find_regions(q)
-    foreign = [p for p in OTHER_PLACES if p in q and not any(p in r for r in regions)]
     refs: list[ExplicitRef] = []
     for m in _REF.finditer(q):
-        place = m.group("place") or ""
-        region = find_regions(place)[0] if place else ""
-        refs.append(ExplicitRef(str(chinese_to_int(m.group("num"))), region))
+        refs.append(ExplicitRef(str(chinese_to_int(m.group("num"))), _place_before(q, m.start())))
     for m in _KEY_TASK.finditer(q):
-        refs.append(ExplicitRef(f"重点工作{chinese_to_int(m.group('num'))}", "郑州市" if m.group("place") else ""))
+        refs.append(ExplicitRef(f"重点工作{chinese_to_int(m.group('num'))}", _place_before(q, m.start())))
     years = _YEAR.findall(q)
     intent = Intent(
         asks_responsible=bool(_RESPONSIBLE.search(q)),
@@ -63,4 +63,4 @@ def analyze(question: str) -> QueryAnalysis:
         years=years,
         explicit=bool(refs),
     )
-    return QueryAnalysis(q, regions, foreign, years, refs, intent)
+    return QueryAnalysis(q, regions, years, refs, intent)

@@ -11,12 +11,13 @@ from functools import lru_cache
 import numpy as np
 
 from ingest.embedders import Embedder
+from ingest.gazetteer import region_matches
 from ingest.models import Chunk
 from ingest.store import IndexStore
 from service.retrieval.query import QueryAnalysis, analyze
 from service.settings import RetrievalSettings
 
-__all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS"]
+__all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS", "chunk_region_path"]
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Filters:
 
     def accepts(self, chunk: Chunk) -> bool:
         """Whether a chunk passes every filter."""
-        if self.region and not _same_region(chunk.region, self.region):
+        if self.region and not region_matches(chunk_region_path(chunk), self.region):
             return False
         if self.doc_id and chunk.doc_id != self.doc_id:
             return False
@@ -44,8 +45,9 @@ class Filters:
         return True
 
 
-def _same_region(have: str, want: str) -> bool:
-    return have == want or have.rstrip("市县省") == want.rstrip("市县省")
+def chunk_region_path(chunk: Chunk) -> list[str]:
+    """A chunk's region with the units enclosing it (chunks of an index built before paths: the region alone)."""
+    return chunk.region_path or ([chunk.region] if chunk.region else [])
 
 
 @dataclass
@@ -90,42 +92,48 @@ class Retriever:
         self.settings = settings
         self.reranker = reranker
         self._embed_query: Callable[[str], np.ndarray] = lru_cache(maxsize=1024)(embedder.embed_query)
-        self._facts: tuple[dict[str, Chunk], dict[str, set[str]]] | None = None
+        self._facts: tuple[dict[str, Chunk], dict[str, tuple[list[str], set[str]]]] | None = None
 
     # --- corpus facts --------------------------------------------------------------------------
 
-    def _corpus_years(self) -> dict[str, set[str]]:
-        """region → years its documents are dated or speak of (a 2021 report reviews 2020).
+    def _corpus_facts(self) -> dict[str, tuple[list[str], set[str]]]:
+        """region → (its path, years its documents are dated or speak of: a 2021 report reviews 2020).
 
         Derived once per chunk cache: the store hands out a new dict after every write.
         """
         chunks = self.store.all_chunks()
         if self._facts is None or self._facts[0] is not chunks:
-            years: dict[str, set[str]] = {}
+            facts: dict[str, tuple[list[str], set[str]]] = {}
             for chunk in chunks.values():
                 if chunk.region:
-                    found = years.setdefault(chunk.region, set())
+                    _, found = facts.setdefault(chunk.region, (chunk_region_path(chunk), set()))
                     found.add(chunk.date[:4])
                     found.update(re.findall(r"(20\d{2})年", chunk.doc_title + chunk.text))
-            self._facts = (chunks, years)
+            self._facts = (chunks, facts)
         return self._facts[1]
 
     def regions(self) -> set[str]:
         """Regions present in the index."""
-        return set(self._corpus_years())
+        return set(self._corpus_facts())
+
+    def holds(self, region: str) -> bool:
+        """Whether the index has documents in a region (a province holds its cities' and counties' documents)."""
+        return any(region_matches(path, region) for path, _ in self._corpus_facts().values())
+
+    def foreign_places(self, analysis: QueryAnalysis) -> list[str]:
+        """Places the question names that the index holds no document of."""
+        return [r for r in analysis.regions if not self.holds(r)]
 
     def _years_of(self, region: str) -> set[str]:
         """Years a region's documents are dated or speak of."""
-        return set().union(*(y for r, y in self._corpus_years().items() if _same_region(r, region)))
+        return set().union(*(y for path, y in self._corpus_facts().values() if region_matches(path, region)))
 
     def out_of_scope(self, analysis: QueryAnalysis) -> str:
         """A reason the corpus cannot answer this question, or ''."""
-        known = self.regions()
-        named_known = [r for r in analysis.regions if any(_same_region(k, r) for k in known)]
-        if analysis.foreign_places and not named_known:
-            return f"问题涉及的地区（{'、'.join(analysis.foreign_places)}）不在文件范围内"
-        if analysis.regions and not named_known:
-            return f"文件中没有{'、'.join(analysis.regions)}的文件"
+        named_known = [r for r in analysis.regions if self.holds(r)]
+        foreign = self.foreign_places(analysis)
+        if foreign and not named_known:
+            return f"问题涉及的地区（{'、'.join(foreign)}）不在文件范围内"
         if analysis.years and named_known:
             for region in named_known:
                 if not set(analysis.years) & self._years_of(region):
@@ -140,7 +148,7 @@ class Retriever:
         for ref in analysis.refs:
             region = ref.region or (analysis.regions[0] if analysis.regions else "")
             for chunk in self.store.all_chunks().values():
-                if chunk.measure == ref.measure and (not region or _same_region(chunk.region, region)) \
+                if chunk.measure == ref.measure and (not region or region_matches(chunk_region_path(chunk), region)) \
                         and filters.accepts(chunk):
                     hits.append(Hit(chunk, 1.0, explicit=True))
         hits.sort(key=lambda h: (h.chunk.doc_id, h.chunk.part))
@@ -176,13 +184,13 @@ class Retriever:
             if chunk is None or not filters.accepts(chunk):
                 return False
             return not region_scope or self.settings.region_mode != "restrict" or \
-                any(_same_region(chunk.region, r) for r in region_scope)
+                any(region_matches(chunk_region_path(chunk), r) for r in region_scope)
 
         dense = [(i, s) for i, s in dense if keep(i)]
         lexical = [(i, s) for i, s in lexical if keep(i)]
         fused = self._fuse(dense, lexical)
         if region_scope and self.settings.region_mode == "boost":
-            fused = {i: s * (1.5 if any(_same_region(chunks[i].region, r) for r in region_scope) else 1.0)
+            fused = {i: s * (1.5 if any(region_matches(chunk_region_path(chunks[i]), r) for r in region_scope) else 1.0)
                      for i, s in fused.items()}
         dense_by, lexical_by = dict(dense), dict(lexical)
         ranked = sorted(fused, key=lambda i: -fused[i])
@@ -212,8 +220,7 @@ class Retriever:
     def _region_scope(self, analysis: QueryAnalysis, filters: Filters) -> list[str]:
         if filters.region or self.settings.region_mode == "off":
             return []
-        known = self.regions()
-        return [r for r in analysis.regions if any(_same_region(k, r) for k in known)]
+        return [r for r in analysis.regions if self.holds(r)]
 
     def _fuse(self, dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]]) -> dict[str, float]:
         s = self.settings

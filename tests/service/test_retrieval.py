@@ -25,6 +25,9 @@ pytestmark = pytest.mark.slow
     ("哪些城市提出发展低空经济？", [], [], False, True),
     ("1.5万人的目标是哪一条？", [], [], False, False),
     ("文件第3条规定了什么", [("3", "")], [], False, False),
+    ("尉氏县的第3条讲什么", [("3", "尉氏县")], ["尉氏县"], False, False),
+    ("阿坝州第十二条由谁负责", [("12", "阿坝藏族羌族自治州")], ["阿坝藏族羌族自治州"], True, False),
+    ("河南济源和山东有哪些措施", [], ["济源市", "山东省"], False, True),
 ])
 def test_query_analysis(question: str, refs: list[tuple[str, str]], regions: list[str], responsible: bool,
                         listing: bool) -> None:
@@ -46,6 +49,12 @@ def test_filters_restrict_results(corpus_qa) -> None:  # type: ignore[no-untyped
     assert hits and all(h.chunk.region == "济源市" and any("交通运输局" in u for u in h.chunk.responsible_units)
                         for h in hits)
     assert corpus_qa.search("项目建设", 10, Filters(doc_id="no-such-doc")).hits == []
+
+
+def test_a_city_filter_finds_its_county_documents(corpus_qa) -> None:  # type: ignore[no-untyped-def]
+    hits = corpus_qa.search("政府工作报告", 50, Filters(region="开封市")).hits
+    assert {h.chunk.region for h in hits} == {"开封市", "尉氏县"}
+    assert all(h.chunk.region_path[:2] == ["河南省", "开封市"] for h in hits)
 
 
 def test_region_named_in_the_question_restricts(corpus_qa) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,177 @@
+"""Document metadata from many provinces: places, region paths, issuers, document numbers and dates."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.gazetteer import find_places, find_regions, lookup, region_matches, region_path
+from ingest.metadata import NATIONAL, infer_date, infer_doc_number, infer_issuer, infer_metadata
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("济源第46条讲什么", ["济源市"]),
+    ("山东省人民政府关于印发", ["山东省"]),
+    ("山东推进新旧动能转换", ["山东省"]),
+    ("阿坝州人民政府办公室", ["阿坝藏族羌族自治州"]),
+    ("阿坝藏族羌族自治州", ["阿坝藏族羌族自治州"]),
+    ("开封、安阳、济源今年", ["开封市", "安阳市", "济源市"]),
+    ("南京市鼓楼区人民政府", ["南京市", "鼓楼区"]),
+    ("福州市鼓楼区", ["福州市", "鼓楼区"]),
+    ("鼓楼区推进老旧小区改造", []),  # four 鼓楼区 in China: no parent named, no place
+    ("推进城区道路改造", []),  # 城区 is a word before it is a district
+    ("周口店遗址保护", []),  # 周口 is not a word here
+    ("两种方案大同小异", []),
+    ("尉氏今年新建学校", []),  # a county's short form alone
+    ("尉氏县政府工作报告：尉氏今年新建学校", ["尉氏县"]),
+    ("青海省海南州", ["青海省", "海南藏族自治州"]),
+    ("海南加快自由贸易港建设", ["海南省"]),
+    ("北京市海淀区", ["北京市", "海淀区"]),
+    ("广西壮族自治区南宁市", ["广西壮族自治区", "南宁市"]),
+])
+def test_places_named_in_a_text(text: str, expected: list[str]) -> None:
+    assert [p.name for p in find_places(text)] == expected
+
+
+def test_the_same_district_name_takes_the_parent_named_beside_it() -> None:
+    nanjing = find_places("南京市鼓楼区")[-1]
+    fuzhou = find_places("福州市鼓楼区")[-1]
+    assert nanjing.path == ("江苏省", "南京市", "鼓楼区")
+    assert fuzhou.path == ("福建省", "福州市", "鼓楼区")
+
+
+@pytest.mark.parametrize(("name", "path"), [
+    ("尉氏县", ["河南省", "开封市", "尉氏县"]),
+    ("尉氏", ["河南省", "开封市", "尉氏县"]),
+    ("济源", ["河南省", "济源市"]),
+    ("山东", ["山东省"]),
+    ("阿坝州", ["四川省", "阿坝藏族羌族自治州"]),
+    ("汶川县", ["四川省", "阿坝藏族羌族自治州", "汶川县"]),
+    ("海淀区", ["北京市", "海淀区"]),
+    ("全国", ["全国"]),
+])
+def test_region_path_climbs_to_the_province(name: str, path: list[str]) -> None:
+    assert region_path(name) == path
+
+
+@pytest.mark.parametrize(("path", "wanted", "matches"), [
+    (["河南省", "开封市", "尉氏县"], "开封市", True),
+    (["河南省", "开封市", "尉氏县"], "开封", True),
+    (["河南省", "开封市", "尉氏县"], "河南", True),
+    (["河南省", "开封市", "尉氏县"], "尉氏县", True),
+    (["河南省", "开封市"], "尉氏县", False),  # a city's document is not a county's
+    (["河南省", "开封市", "尉氏县"], "山东省", False),
+    ("济源市", "济源", True),
+    (["全国"], "全国", True),
+    ([], "河南省", False),
+])
+def test_region_matches_by_enclosing_unit(path: list[str] | str, wanted: str, matches: bool) -> None:
+    assert region_matches(path, wanted) is matches
+
+
+def test_lookup_refuses_names_it_cannot_settle() -> None:
+    assert lookup("鼓楼区") is None and lookup("不存在的地方") is None
+    lookup_jinan = lookup("济南")
+    assert lookup_jinan is not None and lookup_jinan.name == "济南市"
+
+
+def test_find_regions_keeps_the_most_specific_places() -> None:
+    assert find_regions("河南济源市和山东的政策") == ["济源市", "山东省"]
+
+
+# Short handwritten documents in the style of real ones: (title, paragraphs, tag,
+#   region, region_path, issuer, doc_number, date).
+DOCUMENTS = [
+    pytest.param(
+        "山东省人民政府关于支持民营经济发展的若干意见",
+        ["山东省人民政府关于支持民营经济发展的若干意见", "鲁政发〔2019〕3号", "各市人民政府，省政府各部门：",
+         "为支持民营经济发展，现提出如下意见。", "山东省人民政府", "2019年3月1日"],
+        "", "山东省", ["山东省"], "山东省人民政府", "鲁政发〔2019〕3号", "2019-03-01", id="shandong-province"),
+    pytest.param(
+        "阿坝州人民政府办公室关于印发阿坝州文化旅游提质增效行动方案的通知",
+        ["阿坝州人民政府办公室关于印发阿坝州文化旅游提质增效行动方案的通知", "阿府办发[2023]15号",
+         "各县（市）人民政府，州级各部门：", "现将方案印发给你们，请认真贯彻执行。", "阿坝州人民政府办公室",
+         "二〇二三年六月十二日"],
+        "", "阿坝藏族羌族自治州", ["四川省", "阿坝藏族羌族自治州"], "阿坝州人民政府办公室", "阿府办发〔2023〕15号",
+        "2023-06-12", id="aba-prefecture"),
+    pytest.param(
+        "关于进一步做好稳就业工作的通知",
+        ["关于进一步做好稳就业工作的通知", "文号：穗府办函【2022】88号", "各区人民政府，市政府各部门：",
+         "广州市将进一步做好稳就业工作。广州市各区要落实责任。", "广州市人民政府办公厅 2022年8月5日"],
+        "", "广州市", ["广东省", "广州市"], "广州市人民政府办公厅", "穗府办函〔2022〕88号", "2022-08-05",
+        id="guangzhou-signature-on-one-line"),
+    pytest.param(
+        "2024年江宁区政府工作报告",
+        ["2024年江宁区政府工作报告", "2024年1月30日在南京市江宁区第十八届人民代表大会第四次会议上",
+         "南京市江宁区人民政府区长 王某", "各位代表：现在，我代表区人民政府向大会报告工作。"],
+        "", "江宁区", ["江苏省", "南京市", "江宁区"], "江宁区人民政府", "", "2024-01-30", id="work-report-district"),
+    pytest.param(
+        "国务院办公厅关于加快发展保障性租赁住房的意见",
+        ["国务院办公厅关于加快发展保障性租赁住房的意见", "国办发［2021］22号",
+         "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：", "现提出以下意见。", "国务院办公厅",
+         "2021年6月24日"],
+        "", NATIONAL, [NATIONAL], "国务院办公厅", "国办发〔2021〕22号", "2021-06-24", id="national"),
+    pytest.param(
+        "兰考县2024年重点民生实事",
+        ["兰考县2024年重点民生实事", "兰考县将新建学校3所。兰考今年还将改造老旧小区。"],
+        "", "兰考县", ["河南省", "开封市", "兰考县"], "", "", "", id="county-keeps-the-county"),
+    pytest.param(
+        "文旅消费提振行动",
+        ["文旅消费提振行动", "为落实《浙江省人民政府办公厅关于提振消费的通知》（浙政办发〔2024〕5号）要求，"
+         "杭州市推出以下举措。杭州市各区县（市）要抓好落实。杭州将发放消费券。"],
+        "", "杭州市", ["浙江省", "杭州市"], "", "", "", id="cited-number-is-not-its-own"),
+    pytest.param(
+        "招商引资再提速",
+        ["招商引资再提速", "今年以来，项目建设持续推进。"],
+        "兰考县", "兰考县", ["河南省", "开封市", "兰考县"], "", "", "", id="site-tag"),
+]
+
+
+@pytest.mark.parametrize(("title", "paragraphs", "tag", "region", "path", "issuer", "number", "date"), DOCUMENTS)
+def test_document_metadata(title: str, paragraphs: list[str], tag: str, region: str, path: list[str], issuer: str,
+                           number: str, date: str) -> None:
+    meta = infer_metadata(title, paragraphs, tag=tag)
+    assert (meta.region, meta.region_path, meta.issuer, meta.doc_number, meta.date) == (
+        region, path, issuer, number, date)
+
+
+@pytest.mark.parametrize(("paragraphs", "expected"), [
+    (["标题", "正文。", "2024年6月27日"], "2024-06-27"),
+    (["标题", "正文。", "（2024年6月27日）", "（此件公开发布）"], "2024-06-27"),
+    (["标题", "正文。", "二〇二四年一月三十日"], "2024-01-30"),
+    (["标题（2023年12月5日）", "正文。"], "2023-12-05"),
+    (["标题", "2024年1月30日在市第十六届人民代表大会第三次会议上", "正文。"], "2024-01-30"),
+    (["标题", "6月30日前完成2024年度任务。"], ""),  # a deadline is not the date, no full date anywhere
+    (["标题", "2024年6月30日前完成建设任务。"], ""),
+    (["标题", "正文。", "2O24年6月27日"], ""),  # letter O in the year
+    (["标题", "正文。", "20244年6月27日"], ""),
+    (["标题", "正文。", "2024年13月2日"], ""),
+    (["标题", "正文。", "2024年2月30日"], ""),
+])
+def test_dates(paragraphs: list[str], expected: str) -> None:
+    assert infer_date(paragraphs) == expected
+
+
+def test_a_page_date_is_only_a_fallback() -> None:
+    assert infer_date(["标题", "正文。"], fallback="2025-07-07") == "2025-07-07"
+    assert infer_date(["标题", "正文。", "2024年6月27日"], fallback="2025-07-07") == "2024-06-27"
+
+
+@pytest.mark.parametrize(("title", "paragraphs", "expected"), [
+    ("关于印发方案的通知", ["关于印发方案的通知", "豫政办〔2024〕12号"], "豫政办〔2024〕12号"),
+    ("关于印发方案的通知", ["关于印发方案的通知", "京政发(2020)7号"], "京政发〔2020〕7号"),
+    ("关于印发方案的通知", ["关于印发方案的通知", "发文字号：苏政办发〔2021〕第 9 号"], "苏政办发〔2021〕9号"),
+    ("关于印发方案的通知（湘政发〔2022〕1号）", ["正文。"], "湘政发〔2022〕1号"),
+    ("方案", ["方案", "按照《意见》（豫政〔2023〕8号）要求，制定本方案。"], ""),
+])
+def test_document_numbers(title: str, paragraphs: list[str], expected: str) -> None:
+    assert infer_doc_number(title, paragraphs) == expected
+
+
+@pytest.mark.parametrize(("title", "paragraphs", "expected"), [
+    ("河南济源市人民政府关于明确重点工作的通知", [], "济源市人民政府"),
+    ("关于做好春耕工作的通知", ["关于做好春耕工作的通知", "正文。", "黑龙江省农业农村厅", "2024年3月2日"], "黑龙江省农业农村厅"),
+    ("关于做好春耕工作的通知", ["关于做好春耕工作的通知", "正文。", "联系我们"], ""),
+    ("支持措施", ["7月1日，成都市人民政府关于印发支持措施的通知发布。"], "成都市人民政府"),
+])
+def test_issuers(title: str, paragraphs: list[str], expected: str) -> None:
+    assert infer_issuer(title, paragraphs) == expected
