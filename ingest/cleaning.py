@@ -27,6 +27,7 @@ _JUNK_LINE = re.compile(
     r")\s*$",
     re.IGNORECASE,
 )
+_CIRCLED = re.compile("([\u2460-\u2473])")
 _TRAILING_PIPE = re.compile(r"\s*[|｜]\s*$")
 
 _HEADING = HEADING_START
@@ -43,8 +44,9 @@ def _to_fullwidth_punct(text: str) -> str:
 
 
 def _canonical(line: str) -> str:
-    """NFKC and full-width Chinese punctuation, spaces kept."""
-    return _to_fullwidth_punct(unicodedata.normalize("NFKC", line))
+    """NFKC and full-width Chinese punctuation, spaces kept; circled numbers ①… stay (they are numbering)."""
+    parts = _CIRCLED.split(line)
+    return "".join(p if _CIRCLED.fullmatch(p) else _to_fullwidth_punct(unicodedata.normalize("NFKC", p)) for p in parts)
 
 
 def _squeeze_spaces(line: str) -> str:

@@ -62,6 +62,8 @@ def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, list[int]]:
     if worded or candidates:
         first = (worded or candidates)[0]
         used = [first]
+        if paragraphs[first].startswith("关于") and first - 1 in candidates:
+            used.insert(0, first - 1)  # the issuer on the line above: 「某市人民政府」 + 「关于…的通知」
         nxt = first + 1
         if (nxt in candidates and not _TITLE_END.search(paragraphs[first]) and _TITLE_END.search(paragraphs[nxt])
                 and len(paragraphs[first]) + len(paragraphs[nxt]) <= _TITLE_MAX + 20):

@@ -70,13 +70,19 @@ def _headline(marker: Marker | None, line: str) -> _Heading | None:
     """The heading a line is, in the outline sense, or None."""
     md = _MARKDOWN.match(line)
     if md:
-        return _Heading(1.5 + len(md.group(1)) / 10, md.group(2), _markdown_path(md.group(2)))
+        return _Heading(_RANK["division"] + len(md.group(1)) / 10, md.group(2), _markdown_path(md.group(2)))
     if marker is None or marker.kind not in _RANK:
         return None
     path = {"heading": marker.numeral, "paren": f"（{marker.numeral}）", "key_task": f"重点工作{marker.number}",
             "part": f"第{marker.numeral}编", "chapter": f"第{marker.numeral}章",
             "division": f"第{marker.numeral}节"}[marker.kind]
     return _Heading(_RANK[marker.kind], line, path)
+
+
+def _path(stack: list[_Heading]) -> str:
+    """A unit's label from the headings above it: 「三（二）」; a markdown heading's words start it afresh."""
+    words = [i for i, h in enumerate(stack) if h.rank < _RANK["heading"] and h.rank > _RANK["division"]]
+    return "".join(h.path for h in stack[words[-1] if words else 0:])
 
 
 def _section_of(stack: list[_Heading]) -> tuple[str, str]:
@@ -134,7 +140,7 @@ def parse_document(doc: Document) -> list[Measure]:
         close()
         section, subsection = _section_of(stack)
         current = _Open(label, start, [first], section, subsection, numbered,
-                        "".join(h.path for h in stack), number)
+                        _path(stack), number)
 
     offset = 0
     for line, marker in zip(lines, markers):
@@ -159,7 +165,7 @@ def parse_document(doc: Document) -> list[Measure]:
             closing, may_restart = False, True
             if layout == "outline" or len(_heading_text(line)) < len(line):
                 # A unit of its own: a work report's section, a heading that carries sentences.
-                open_unit("".join(h.path for h in stack), start, line, numbered=False)
+                open_unit(_path(stack), start, line, numbered=False)
             else:
                 close()
             continue
@@ -175,8 +181,7 @@ def parse_document(doc: Document) -> list[Measure]:
             open_unit(CLOSING, start, line, numbered=False)
             continue
         if current is None:
-            path = "".join(h.path for h in stack)
-            label = path or (PREAMBLE if unit_kind else LEAD_IN)
+            label = _path(stack) or (PREAMBLE if unit_kind else LEAD_IN)
             open_unit(label, start, line, numbered=False)
         else:
             current.parts.append(line)
