@@ -7,20 +7,23 @@ from pathlib import Path
 
 from ingest.documents import split_documents
 from ingest.models import Chunk, Document, Measure, measure_label
+from ingest.numbering import article_title, match_marker, strip_marker
 from ingest.parsing import parse_document
 from ingest.script import index_form, is_traditional
 from ingest.units import responsibility
 
 __all__ = ["CHUNKER_VERSION", "HEADER_BUDGET", "chunk_document", "chunk_text_file", "split_window", "measure_title"]
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 
 
 def measure_title(text: str) -> str:
-    """A measure's first sentence without its number, at most 60 characters."""
-    body = re.sub(r"^(\d{1,3}[.、．]|第[^条]{1,5}条|重点工作\s*\d+\s*[：:]?)", "", text.strip())
-    return re.split(r"[。；\n]", body, maxsplit=1)[0][:60]
+    """A measure's bracketed title (「第三条【定义】」), else its first sentence without its number, ≤ 60 characters."""
+    marker = match_marker(text.strip())
+    body = strip_marker(text, ("item", "article", "key_task"))
+    title = article_title(body) if marker and marker.kind in ("item", "article") else ""
+    return title or re.split(r"[。；\n]", body, maxsplit=1)[0][:60]
 
 
 def split_window(text: str, max_chars: int, overlap: int) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ingest.numbering import HEADING_START, STRUCTURE_START, split_inline
+
 __all__ = [
     "normalize_line",
     "strip_junk",
@@ -26,15 +28,10 @@ _JUNK_LINE = re.compile(
     re.IGNORECASE,
 )
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_CIRCLED = re.compile("([\u2460-\u2473])")
 _TRAILING_PIPE = re.compile(r"\s*[|｜]\s*$")
 
-# A line that starts a new structural unit: never glued onto the previous paragraph.
-STRUCTURE_START = re.compile(
-    r"^(#|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[)）]|\d{1,3}[.、．]|"
-    r"第[一二三四五六七八九十百零〇\d]+条|重点工作\s*\d+|原文如下)"
-)
-# A heading line: short, and no sentence end inside.
-_HEADING = re.compile(r"^(#|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[)）]|重点工作\s*\d+)")
+_HEADING = HEADING_START
 _ENDS_UNIT = re.compile(r"[。！？；：:!?;）)”」』…|]$|^\d{4}-\d{2}-\d{2}$|\d{4}年\d{1,2}月\d{1,2}日$")
 
 
@@ -47,18 +44,10 @@ def _to_fullwidth_punct(text: str) -> str:
     return text.replace("...", "…")
 
 
-# Inside one long line (the one-line documents), a space before a marker is a unit boundary.
-_INLINE_BREAK = re.compile(
-    r"\s+(?=(?:[一二三四五六七八九十百]+、|（[一二三四五六七八九十百]+）|\d{1,3}[.、](?!\d)|"
-    r"第[一二三四五六七八九十百零〇\d]+条(?!规定|所|的|中|之|和|至)|重点工作\s*\d+))"
-    # 「79.6月底前」 is a measure too when it follows a finished sentence; the parser checks the numbering.
-    r"|(?<=[。；！？）])\s+(?=\d{1,3}[.、]\d)"
-)
-
-
 def _canonical(line: str) -> str:
-    """NFKC and full-width Chinese punctuation, spaces kept."""
-    return _to_fullwidth_punct(unicodedata.normalize("NFKC", line))
+    """NFKC and full-width Chinese punctuation, spaces kept; circled numbers ①… stay (they are numbering)."""
+    parts = _CIRCLED.split(line)
+    return "".join(p if _CIRCLED.fullmatch(p) else _to_fullwidth_punct(unicodedata.normalize("NFKC", p)) for p in parts)
 
 
 def _squeeze_spaces(line: str) -> str:
@@ -133,13 +122,22 @@ def clean_text(text: str, *, markdown: bool = False) -> list[str]:
             continue
         if not strip_junk([line]):
             continue
-        is_head = markdown and line.startswith("#")
+        level = len(re.match(r"#*", line).group()) if markdown else 0  # type: ignore[union-attr]
         line = _canonical(strip_markdown(strip_junk([line])[0]) if markdown else strip_junk([line])[0])
-        for n, segment in enumerate(_INLINE_BREAK.split(line)):
+        for n, segment in enumerate(split_inline(line)):
             segment = _squeeze_spaces(segment)
             if segment:
-                paragraphs.append(("#" if is_head else "") + segment)
+                paragraphs.append("#" * level + segment)
                 after_blank.append(blank and n == 0)
         blank = False
     joined = repair_page_breaks(paragraphs, after_blank)
-    return [p.lstrip("#") for p in joined]
+    return [_markdown_heading(p) for p in joined]
+
+
+def _markdown_heading(paragraph: str) -> str:
+    """A numbered heading loses its hashes; an unnumbered one keeps them (「## 工作回顾」) to stay a heading."""
+    text = paragraph.lstrip("#")
+    level = len(paragraph) - len(text)
+    if not level or STRUCTURE_START.match(text):
+        return text
+    return f"{'#' * min(level, 6)} {text}"

@@ -11,6 +11,7 @@ from ingest.cleaning import clean_text
 from ingest.errors import EmptyDocumentError, InvalidMetadataError
 from ingest.metadata import infer_metadata, infer_region_path, site_tag
 from ingest.models import Document
+from ingest.numbering import match_marker
 
 __all__ = ["OVERRIDABLE_FIELDS", "apply_overrides", "split_documents"]
 
@@ -23,6 +24,20 @@ _ARTICLE_TITLE = re.compile(r"^\s*【[^】]+】")
 _PAGE_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*$")
 _PREFACE_END = re.compile(r"^\s*原文如下\s*[:：]?\s*$")
 _QUOTED_TITLE = re.compile(r"《([^》]{6,60})》")
+_TITLE_WINDOW, _TITLE_MAX = 8, 60
+_MARKDOWN_HASHES = re.compile(r"^#{1,6}\s*")
+# Words that name a kind of official document; a title usually holds one, and ends with one.
+_KIND = r"方案|措施|办法|规定|意见|通知|报告|计划|条例|细则|决定|规划|纲要|要点|公告|通告|批复|清单|规则|指南|制度|若干政策"
+_TITLE_WORD = re.compile(rf"关于|{_KIND}")
+_TITLE_END = re.compile(rf"(?:{_KIND})(?:（[^）]{{1,12}}）)?$")
+# Lines around a title that are not it: a citation code, an addressee or salutation (ends with a colon),
+# a document number, a date, a publication note.
+_NOT_TITLE = [
+    re.compile(r"引证码|^【[^】]*】[A-Za-z.\d]+$"),
+    re.compile(r"[：:]$"),
+    re.compile(r"〔\d{4}〕|［\d{4}］|\[\d{4}\]|\d{4}〕|第\d+号$|^\S{1,12}\d+号$"),
+    re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日|^\d{4}-\d{2}-\d{2}|^(发布|成文|印发|施行)日期|^（此件"),
+]
 
 
 def _is_multi_article(lines: list[str]) -> bool:
@@ -41,23 +56,75 @@ def _articles(lines: list[str]) -> list[list[str]]:
     return [b for b in blocks if any(line.strip() for line in b)]
 
 
-def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, int]:
-    """A document's title and how many leading paragraphs it used."""
-    first = paragraphs[0]
-    if len(first) <= 60 and "。" not in first:
-        return first, 1
-    quoted = _QUOTED_TITLE.search(first)
-    if quoted:
-        return quoted.group(1), 0
-    return fallback, 0
+def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, list[int]]:
+    """A document's title and the indexes of the paragraphs it used (a title may span two lines)."""
+    window = []
+    for i, para in enumerate(paragraphs[:_TITLE_WINDOW]):
+        if _is_body(para):
+            break
+        window.append(i)
+    candidates = [i for i in window if _is_title_like(paragraphs[i])]
+    worded = [i for i in candidates if _TITLE_WORD.search(paragraphs[i])]
+    if worded or candidates:
+        first = (worded or candidates)[0]
+        used = [first]
+        if paragraphs[first].startswith("关于") and first - 1 in candidates:
+            used.insert(0, first - 1)  # the issuer on the line above: 「某市人民政府」 + 「关于…的通知」
+        nxt = first + 1
+        if (nxt in candidates and not _TITLE_END.search(paragraphs[first]) and _TITLE_END.search(paragraphs[nxt])
+                and len(paragraphs[first]) + len(paragraphs[nxt]) <= _TITLE_MAX + 20):
+            used.append(nxt)
+        return "".join(_heading_words(paragraphs[i]) for i in used), used
+    for para in paragraphs[:3]:
+        quoted = _QUOTED_TITLE.search(para)
+        if quoted:
+            return quoted.group(1), []
+    return fallback, []
+
+
+def _heading_words(para: str) -> str:
+    return _MARKDOWN_HASHES.sub("", para).strip()
+
+
+def _is_body(para: str) -> bool:
+    """A paragraph of running text or numbered structure: the title is above it."""
+    marker = match_marker(para)
+    return bool(marker and marker.kind != "attachment") or ("。" in para and len(para) > _TITLE_MAX)
+
+
+def _is_title_like(para: str) -> bool:
+    """A line that can be a title: short, no sentence, and none of the lines that surround a title."""
+    words = _heading_words(para)
+    return (4 <= len(words) <= _TITLE_MAX and "。" not in words and match_marker(words) is None
+            and not any(p.search(words) for p in _NOT_TITLE))
+
+
+def _second_title(paragraphs: list[str], after: int) -> int | None:
+    """Where a second document starts: its own title line, then numbering that starts again at one."""
+    seen_structure = False
+    for i in range(after + 1, len(paragraphs) - 1):
+        para = paragraphs[i]
+        marker = match_marker(para)
+        if marker and marker.kind != "attachment":
+            seen_structure = True
+            continue
+        words = _heading_words(para)
+        if not (_is_title_like(para) and len(words) >= 8 and _TITLE_END.search(words)):
+            continue
+        following = next((m for m in map(match_marker, paragraphs[i + 1:i + 8])
+                          if m and m.kind != "attachment"), None)
+        notice_before = _TITLE_WORD.search(paragraphs[after] if after >= 0 else "") is not None
+        if following and following.number == 1 and (seen_structure or notice_before):
+            return i
+    return None
 
 
 def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "", tag: str = "",
               page_date: str = "", preface: str = "") -> Document:
-    body_start = 0
+    used: list[int] = []
     if not title:
-        title, body_start = _title_of(paragraphs, Path(source).stem)
-    body = paragraphs[body_start:]
+        title, used = _title_of(paragraphs, Path(source).stem)
+    body = [p for i, p in enumerate(paragraphs) if i not in used and not _NOT_TITLE[0].search(p)]
     text = "\n".join(body)
     meta = infer_metadata(title, paragraphs, text=preface + text, tag=tag, fallback_date=page_date)
     return Document(doc_id=doc_id, title=title, text=text, source=source, preface=preface, **vars(meta))
@@ -77,6 +144,23 @@ def apply_overrides(doc: Document, overrides: dict[str, str], source: str) -> Do
     if changes.get("region") and "region_path" not in changes:  # the hand-set place brings its own parents
         changes["region_path"] = infer_region_path(changes["region"])
     return dataclasses.replace(doc, **changes)
+
+
+def _split_parts(paragraphs: list[str]) -> list[list[str]]:
+    """One file's paragraphs cut where a second document begins (a notice, then the plan it issues)."""
+    parts: list[list[str]] = []
+    while paragraphs:
+        _, used = _title_of(paragraphs, "")
+        cut = _second_title(paragraphs, used[-1] if used else -1)
+        if cut is None:
+            parts.append(paragraphs)
+            break
+        head = paragraphs[:cut]
+        if head and (m := match_marker(head[-1])) and m.kind == "attachment" and not m.rest:
+            head = head[:-1]  # the 「附件」 line that introduced the second document
+        parts.append(head)
+        paragraphs = paragraphs[cut:]
+    return [p for p in parts if p]
 
 
 def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = False,
@@ -110,8 +194,10 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
             preface = "\n".join(clean_text("\n".join(lines[:cut])))
             lines = lines[cut + 1:]
         paragraphs = clean_text("\n".join(lines), markdown=markdown)
-        if paragraphs:
-            docs.append(_document(doc_id, source, paragraphs, preface=preface))
+        parts = _split_parts(paragraphs)
+        for n, part in enumerate(parts, start=1):
+            docs.append(_document(f"{doc_id}-d{n:02d}" if len(parts) > 1 else doc_id, source, part,
+                                  preface=preface if n == 1 else ""))
     if not docs:
         raise EmptyDocumentError(f"{Path(source).name}: no text left after cleaning.")
     if overrides:

@@ -1,8 +1,15 @@
-"""The measure parser: document → section 「一、」 → subsection 「（一）」 → measure 「1.」, or its own units.
+"""The measure parser: a document's numbered lines (see ingest.numbering) → citable measures or units.
 
-Levels mix inside one document, so every paragraph is classified on its own; a measure number
-is accepted only where the numbering continues (「79.6月底前…」 is measure 79, 「1.5万人」 is
-never a measure), and cross-references (「第3条规定」) never start a unit.
+Three layouts, chosen per document:
+- regulations: 第X条 articles are the measures (label "3"), 第X编/章/节 and markdown headings their sections;
+- measure lists: 1./1、 items are the measures, 一、/（一）/markdown headings their sections; an item is
+  accepted only where the numbering continues (「79.6月底前…」 is item 79, 「1.5万人」 is never an item).
+  Numbered straight through, an item keeps its number ("46"); numbering that restarts under each heading
+  gives every item its path, 「三（二）2」 (section, （subsection）, item), so labels stay unique;
+- everything else (work reports, notices): each heading opens a unit labelled by its path 「一（三）」.
+Text before the first unit is 前言 (导语 without numbered measures), closing text after the last measure
+(「本方案自…起施行」 and the signature after it) is 结语, and each 附件 is its own unit 附件1.
+Cross references (「依照第三条规定」) never start a unit; 一是…二是… runs and ①/（1） stay inside their unit.
 """
 
 from __future__ import annotations
@@ -11,129 +18,178 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.models import Document, Measure
+from ingest.numbering import Marker, match_marker
 
-__all__ = ["parse_document", "CHINESE_NUMERALS", "chinese_to_int"]
+__all__ = ["parse_document", "PREAMBLE", "LEAD_IN", "CLOSING"]
 
-CHINESE_NUMERALS = "零一二三四五六七八九十百"
-_SECTION = re.compile(r"^([一二三四五六七八九十百]+)、(.*)$")
-_SUBSECTION = re.compile(r"^（([一二三四五六七八九十百]+)）(.*)$")
-_MEASURE = re.compile(r"^(\d{1,3})[.、．](.*)$")
-_ARTICLE = re.compile(r"^第([一二三四五六七八九十百零〇\d]+)条(?!规定|所|的|中|之|和|至)[\s、：]*(.*)$")
-# Signature lines (date, byline) close a document; they belong to no measure.
-_SIGNATURE = re.compile(r"^(\d{4}年\d{1,2}月\d{1,2}日|记者[\u4e00-\u9fff ]{2,12}|（此件公开发布）)$")
-_KEY_TASK = re.compile(r"^重点工作\s*(\d+)\s*[：:]?\s*(.*)$")
+PREAMBLE, LEAD_IN, CLOSING = "前言", "导语", "结语"
+
+# Signature lines (date, byline) belong to no measure; they stay only in a closing unit.
+_SIGNATURE = re.compile(r"^(\d{4}年\d{1,2}月\d{1,2}日|记者[\u4e00-\u9fff ]{2,12}|（此件公开发布）|（此件.{0,8}）)$")
+# A closing sentence of the whole document: when it takes effect, who interprets it, what it repeals.
+_CLOSING_SENTENCE = re.compile(
+    r"^本(?:[\u4e00-\u9fff]{0,6})?(?:方案|办法|措施|意见|规定|细则|条例|通知|决定|计划|规则|政策|规划)"
+    r"[^。]{0,40}(?:施行|实施|执行|解释|废止|有效期)"
+)
+_MARKDOWN = re.compile(r"^(#{1,6}) (.*)$")
+_RANK = {"part": 0.0, "chapter": 1.0, "division": 2.0, "heading": 3.0, "key_task": 3.0, "paren": 4.0}
 
 
-def chinese_to_int(text: str) -> int:
-    """「四十六」 → 46; plain digits pass through."""
-    if text.isdigit():
-        return int(text)
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
-    total, current = 0, 0
-    for ch in text:
-        if ch in digits:
-            current = digits[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-    return total + current
+@dataclass
+class _Heading:
+    rank: float
+    line: str
+    path: str  # this heading's part of a label: "三", "（二）", "第一章", a markdown heading's words
 
 
 @dataclass
 class _Open:
-    measure: str
+    label: str
     start: int
     parts: list[str] = field(default_factory=list)
     section: str = ""
     subsection: str = ""
     numbered: bool = True
+    path: str = ""  # the headings above, for restarting item numbers
+    number: int = 0  # the item number; 0 for units
 
 
-def _heading_text(marker_line: str) -> str:
+def _heading_text(line: str) -> str:
     """A heading's words: the whole line when short, else its first clause."""
-    if len(marker_line) <= 40 and "。" not in marker_line:
-        return marker_line
-    return re.split(r"[。；]", marker_line, maxsplit=1)[0][:40]
+    if len(line) <= 40 and "。" not in line:
+        return line
+    return re.split(r"[。；]", line, maxsplit=1)[0][:40]
+
+
+def _markdown_path(words: str) -> str:
+    """A markdown heading without a numeral is labelled by its first words."""
+    return re.sub(r"[\s，、：:。；“”\"'（）()]", "", words)[:12]
+
+
+def _headline(marker: Marker | None, line: str) -> _Heading | None:
+    """The heading a line is, in the outline sense, or None."""
+    md = _MARKDOWN.match(line)
+    if md:
+        return _Heading(_RANK["division"] + len(md.group(1)) / 10, md.group(2), _markdown_path(md.group(2)))
+    if marker is None or marker.kind not in _RANK:
+        return None
+    path = {"heading": marker.numeral, "paren": f"（{marker.numeral}）", "key_task": f"重点工作{marker.number}",
+            "part": f"第{marker.numeral}编", "chapter": f"第{marker.numeral}章",
+            "division": f"第{marker.numeral}节"}[marker.kind]
+    return _Heading(_RANK[marker.kind], line, path)
+
+
+def _path(stack: list[_Heading]) -> str:
+    """A unit's label from the headings above it: 「三（二）」; a markdown heading's words start it afresh."""
+    words = [i for i, h in enumerate(stack) if h.rank < _RANK["heading"] and h.rank > _RANK["division"]]
+    return "".join(h.path for h in stack[words[-1] if words else 0:])
+
+
+def _section_of(stack: list[_Heading]) -> tuple[str, str]:
+    """(section, subsection) headings above a unit: 一、 or 第X章 above, （一） or 第X节 below."""
+    tops = [h for h in stack if h.rank < _RANK["paren"]]
+    subs = [h for h in stack if h.rank >= _RANK["paren"]] or tops[1:2]
+    return (_heading_text(tops[0].line) if tops else "", _heading_text(subs[0].line) if subs else "")
+
+
+def _continues(marker: Marker, last: int, may_restart: bool) -> bool:
+    """Whether an item number continues the numbering (or restarts it right under a heading)."""
+    number = marker.number
+    if number == last + 1 or (may_restart and number == 1 and last > 0):
+        return True
+    return number > last and not marker.rest[:1].isdigit() and number <= last + 3
+
+
+def _layout(lines: list[str], markers: list[Marker | None]) -> str:
+    """「articles」, 「items」 or 「outline」: which numbering carries the measures."""
+    counts = {"article": 0, "item": 0}
+    for kind in counts:
+        last, may_restart = 0, False
+        for line, marker in zip(lines, markers):
+            if _headline(marker, line) is not None and kind == "item":
+                may_restart = True
+            elif marker is not None and marker.kind == kind and (kind == "item" or marker.rest) and _continues(marker, last, may_restart):
+                counts[kind] += 1
+                last, may_restart = marker.number, False
+    if counts["article"] >= 2 and counts["article"] >= counts["item"]:
+        return "articles"
+    return "items" if counts["item"] >= 3 else "outline"
 
 
 def parse_document(doc: Document) -> list[Measure]:
-    """Split a document's cleaned text into measures (numbered) or units (重点工作N, 一、, （一）)."""
+    """Split a document's cleaned text into measures (第N条, items) or units (headings, 前言, 结语, 附件)."""
     lines = doc.text.split("\n")
-    offsets = []
-    pos = 0
-    for line in lines:
-        offsets.append(pos)
-        pos += len(line) + 1
-
-    numbered = _count_numbered(lines) >= 3
-    out: list[Measure] = []
-    section = subsection = ""
+    markers = [match_marker(line) for line in lines]
+    layout = _layout(lines, markers)
+    unit_kind = {"articles": "article", "items": "item"}.get(layout, "")
+    out: list[_Open] = []
+    stack: list[_Heading] = []
     current: _Open | None = None
-    last_number = 0
-    sec_key = sub_key = ""
+    last, may_restart, restarted = 0, False, False
+    closing = attachment = False
 
     def close() -> None:
         nonlocal current
         if current and "".join(current.parts).strip():
-            text = "\n".join(current.parts)
-            out.append(Measure(current.measure, text, current.start, current.start + len(text),
-                               current.section, current.subsection, current.numbered))
+            if current.label != CLOSING or any(not _SIGNATURE.match(p) for p in current.parts):
+                out.append(current)
         current = None
 
-    def open_unit(label: str, start: int, first: str, *, is_numbered: bool) -> None:
+    def open_unit(label: str, start: int, first: str, *, numbered: bool, number: int = 0) -> None:
         nonlocal current
         close()
-        current = _Open(label, start, [first], section, subsection, is_numbered)
+        section, subsection = _section_of(stack)
+        current = _Open(label, start, [first], section, subsection, numbered,
+                        _path(stack), number)
 
-    for line, start in zip(lines, offsets):
+    offset = 0
+    for line, marker in zip(lines, markers):
+        start, offset = offset, offset + len(line) + 1
+        if marker and marker.kind == "attachment":
+            stack, attachment, closing = [], True, False
+            open_unit(f"附件{marker.number or ''}", start, line, numbered=False)
+            continue
+        if attachment and current is not None:
+            current.parts.append(line)
+            continue
         if _SIGNATURE.match(line):
+            if current and current.label == CLOSING:
+                current.parts.append(line)
             continue
-        if m := _SECTION.match(line):
-            section, subsection = line if numbered else _heading_text(line), ""
-            sec_key, sub_key = m.group(1), ""
-            if numbered:
-                close()
+        heading = _headline(marker, line) if layout != "articles" or not marker or marker.kind in (
+            "part", "chapter", "division") else None
+        if heading is not None:
+            while stack and stack[-1].rank >= heading.rank:
+                stack.pop()
+            stack.append(heading)
+            closing, may_restart = False, True
+            if layout == "outline" or len(_heading_text(line)) < len(line):
+                # A unit of its own: a work report's section, a heading that carries sentences.
+                open_unit(_path(stack), start, line, numbered=False)
             else:
-                open_unit(sec_key, start, line, is_numbered=False)
-            continue
-        if m := _SUBSECTION.match(line):
-            subsection = line if numbered else _heading_text(line)
-            sub_key = f"（{m.group(1)}）"
-            if numbered:
                 close()
-            else:
-                open_unit(sec_key + sub_key, start, line, is_numbered=False)
             continue
-        if numbered and (m := _MEASURE.match(line)):
-            number = int(m.group(1))
-            if number == last_number + 1 or (number > last_number and not m.group(2)[:1].isdigit() and number <= last_number + 3):
-                last_number = number
-                open_unit(str(number), start, line, is_numbered=True)
-                continue
-        if (m := _ARTICLE.match(line)) and m.group(2):
-            open_unit(str(chinese_to_int(m.group(1))), start, line, is_numbered=True)
+        if marker and marker.kind == unit_kind and (marker.kind == "item" or marker.rest) \
+                and _continues(marker, last, may_restart):
+            restarted |= marker.number == 1 and last > 0
+            last, may_restart, closing = marker.number, False, False
+            open_unit(str(marker.number), start, line, numbered=True, number=marker.number)
             continue
-        if m := _KEY_TASK.match(line):
-            section, subsection = line, ""
-            open_unit(f"重点工作{m.group(1)}", start, line, is_numbered=False)
+        if unit_kind and last and not closing and _CLOSING_SENTENCE.match(line):
+            closing = True
+            stack = []
+            open_unit(CLOSING, start, line, numbered=False)
             continue
         if current is None:
-            label = ("前言" if not last_number else f"{sec_key}、说明") if numbered else "导语"
-            current = _Open(label, start, [], section, subsection, False)
-        current.parts.append(line)
+            label = _path(stack) or (PREAMBLE if unit_kind else LEAD_IN)
+            open_unit(label, start, line, numbered=False)
+        else:
+            current.parts.append(line)
     close()
-    return out
-
-
-def _count_numbered(lines: list[str]) -> int:
-    """How many lines continue a 1., 2., 3. … numbering."""
-    expected, count = 1, 0
-    for line in lines:
-        m = _MEASURE.match(line)
-        if m and int(m.group(1)) == expected:
-            count += 1
-            expected += 1
-    return count
+    measures = []
+    for unit in out:
+        label = f"{unit.path}{unit.number}" if restarted and unit.number and unit.path else unit.label
+        text = "\n".join(unit.parts)
+        measures.append(Measure(label, text, unit.start, unit.start + len(text), unit.section, unit.subsection,
+                                unit.numbered))
+    return measures

@@ -1,4 +1,10 @@
-"""Responsible and lead units from a measure's closing parenthesis 「（X牵头，Y、Z按职责分工负责）」."""
+"""Responsible and lead units of a measure, in the forms documents print them.
+
+- a closing parenthesis 「（X牵头，Y、Z按职责分工负责）」 (today's measure lists);
+- a parenthesis inside the measure 「…（X牵头，Y配合），…」, one per task;
+- labels 「牵头单位：X；责任单位：Y、Z」, 「配合单位：…」, 「参加单位：…」, on the last line or their own line.
+Lead units (牵头) are kept apart; the responsible units list the leads first, then the others.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +12,87 @@ import re
 
 __all__ = ["responsibility", "split_units"]
 
-# The last parenthesis of a measure, allowing one level of nesting: 「自然资源和规划局（林业局）」.
-_CLOSING = re.compile(r"（((?:[^（）]|（[^（）]*）)*)）\s*$")
-_DUTY_TAIL = re.compile(r"(按职责分工)?负责")
+# A parenthesis, allowing one level of nesting: 「自然资源和规划局（林业局）」.
+_PAREN = re.compile(r"（((?:[^（）]|（[^（）]*）)*)）")
+_CLOSING = re.compile(_PAREN.pattern + r"\s*$")
+_LEAD_ROLE = "牵头"
+_OTHER_ROLES = r"按职责分工负责|分工负责|共同负责|负责|配合|参与|参加|协助|协同"
+_ROLE_TAIL = re.compile(rf"({_LEAD_ROLE}|{_OTHER_ROLES})+$")
+_CLAUSE = re.compile(r"[，,；;]")
+_LABEL = re.compile(
+    r"(?P<role>牵头单位|牵头部门|责任单位|责任部门|主责单位|配合单位|配合部门|参加单位|参与单位|协办单位|协助单位)"
+    r"[：:]\s*(?P<units>(?:[^；;。\n（）：:]|（[^（）]*）)+)"
+)
 _ETC = re.compile(r"(等相关单位|等相关部门|等单位|等部门|等)$")
+_LEAD_NOTE = re.compile(r"[（(]牵头[）)]$")
 
 
 def split_units(text: str) -> list[str]:
     """「A、B及C」 → [A, B, C], without 「等相关单位」 tails."""
     units = []
     for part in re.split(r"[、，,]|及(?=[\u4e00-\u9fff]{2,})", text):
-        part = _ETC.sub("", part.strip())
+        part = _ETC.sub("", part.strip().removeprefix("由"))
         if part and part not in units:
             units.append(part)
     return units
 
 
+def _roles(content: str, *, strict: bool) -> tuple[list[str], list[str]] | None:
+    """(leads, others) of 「X牵头，Y、Z按职责分工负责」; strict: every clause must end with a role."""
+    content = content.split("。", 1)[0]
+    if not _ROLE_TAIL.search(content):
+        return None
+    leads: list[str] = []
+    others: list[str] = []
+    pending = ""
+    for clause in _CLAUSE.split(content):
+        pending = f"{pending}、{clause}" if pending else clause
+        m = _ROLE_TAIL.search(pending)
+        if not m:
+            continue
+        names = split_units(pending[:m.start()])
+        (leads if _LEAD_ROLE in m.group() else others).extend(names)
+        pending = ""
+    if pending and strict:
+        return None
+    if strict and any(len(u) > 20 for u in leads + others):
+        return None  # a sentence, not a list of units
+    return leads, others
+
+
+def _labelled(text: str) -> tuple[list[str], list[str]] | None:
+    """(leads, others) from 「牵头单位：…；责任单位：…」 labels."""
+    leads: list[str] = []
+    others: list[str] = []
+    found = False
+    for m in _LABEL.finditer(text):
+        found = True
+        for unit in split_units(m.group("units")):
+            if m.group("role").startswith(("牵头", "主责")) or _LEAD_NOTE.search(unit):
+                leads.append(_LEAD_NOTE.sub("", unit))
+            else:
+                others.append(unit)
+    return (leads, others) if found else None
+
+
+def _merge(leads: list[str], others: list[str]) -> tuple[list[str], list[str]]:
+    leads = list(dict.fromkeys(leads))
+    return leads + [u for u in dict.fromkeys(others) if u not in leads], leads
+
+
 def responsibility(measure_text: str) -> tuple[list[str], list[str]]:
     """(responsible_units, lead_units) of a measure; the leads come first among the responsible."""
-    m = _CLOSING.search(measure_text.rstrip("。； "))
-    if not m:
-        return [], []
-    content = m.group(1).split("。", 1)[0]
-    if "负责" not in content and "牵头" not in content:
-        return [], []
+    text = measure_text.rstrip("。； \n")
+    labelled = _labelled(text)
+    if labelled:
+        return _merge(*labelled)
+    closing = _CLOSING.search(text)
     leads: list[str] = []
-    if "牵头" in content:
-        lead_part, content = content.split("牵头", 1)
-        leads = split_units(lead_part)
-        content = content.lstrip("，,、")
-    while _DUTY_TAIL.search(content):
-        content = _DUTY_TAIL.sub("", content)
-    others = split_units(content)
-    responsible = leads + [u for u in others if u not in leads]
-    return responsible, leads
+    others: list[str] = []
+    for m in _PAREN.finditer(text):  # one parenthesis per task inside the measure, the last one lenient
+        is_last = closing is not None and m.start() == closing.start()
+        roles = _roles(m.group(1), strict=not is_last)
+        if roles:
+            leads.extend(roles[0])
+            others.extend(roles[1])
+    return _merge(leads, others)

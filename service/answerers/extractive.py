@@ -12,11 +12,12 @@ from collections.abc import Iterator, Sequence
 
 from ingest.lexical import tokenize
 from ingest.models import Chunk
+from ingest.numbering import strip_marker
 from service.answerers.base import REFUSAL, Answer, Intent, Passage, citation_from_chunk
 
 __all__ = ["ExtractiveAnswerer", "measure_body", "best_clause", "responsibility_phrase"]
 
-_NUMBER_PREFIX = re.compile(r"^(\d{1,3}[.、．]|第[^条]{1,5}条|重点工作\s*\d+\s*[：:]?|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
+_UNIT_MARKERS = ("item", "article", "key_task", "heading", "paren")
 _CLOSING_UNITS = re.compile(r"（[^（）]*(?:（[^（）]*）[^（）]*)*(负责|牵头)[^（）]*）\s*$")
 _GENERIC = set("目标 多少 措施 工作 提出 推进 加快 哪些 什么 怎么 如何 方面 情况 要求 内容 规定 城市 文件 哪个 哪一条 "
                "负责 单位 部门 责任 牵头 主要 相关 有关 关于 达到 全年 力争 市 县 区 条 讲".split())
@@ -25,7 +26,7 @@ _GENERIC = set("目标 多少 措施 工作 提出 推进 加快 哪些 什么 �
 _QUANTITY = re.compile(r"多少|(?<!哪)几[个家项条年月天次万亿]|多大|多长|多高|多快|哪天|哪一天|什么时候|何时|几号")
 def measure_body(chunk: Chunk) -> str:
     """The measure's words without its number and without the closing units parenthesis."""
-    lines = [line for line in _NUMBER_PREFIX.sub("", chunk.text.strip()).split("\n") if line]
+    lines = [line for line in strip_marker(chunk.text, _UNIT_MARKERS).split("\n") if line]
     text = "".join(line if line[-1] in "。；！？：" else line + "。" for line in lines[:-1]) + (lines[-1] if lines else "")
     return _CLOSING_UNITS.sub("", text.rstrip("。； ")).rstrip("。； ")
 

@@ -6,14 +6,13 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.gazetteer import find_regions, mentions
-from ingest.parsing import chinese_to_int
+from ingest.numbering import ARTICLE_REF, KEY_TASK_REF, chinese_to_int
 from service.answerers.base import Intent
 
 __all__ = ["ExplicitRef", "QueryAnalysis", "analyze"]
 
-# TODO: take the 第N条 numeral pattern from ingest/numbering.py (the one numbering grammar) once it exists.
-_REF = re.compile(r"(?:的|文件|措施)?\s*第(?P<num>[一二三四五六七八九十百零〇\d]+)条")
-_KEY_TASK = re.compile(r"(?:的)?\s*重点工作\s*(?P<num>[一二三四五六七八九十\d]+)")
+_REF = re.compile(r"(?:的|文件|措施)?\s*" + ARTICLE_REF.pattern)
+_KEY_TASK = re.compile(r"(?:的)?\s*" + KEY_TASK_REF.pattern)
 _RESPONSIBLE = re.compile(r"谁负责|谁牵头|哪[些个家]?(单位|部门|机构)|责任单位|牵头单位|负责单位|由谁|谁来|主管|由.{0,8}负责|负责部门")
 _LIST = re.compile(r"哪些|都有|列出|所有|全部|各项|几条|还有其他")
 _NUMBER = re.compile(r"多少|几个|几家|目标|比例|比重|增长|达到|数量|规模|多大|多长|几")

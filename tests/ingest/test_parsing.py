@@ -12,6 +12,7 @@ from ingest.chunking import chunk_text_file, measure_title
 from ingest.documents import split_documents
 from ingest.loading import read_text
 from ingest.models import Chunk, Document, Measure
+from ingest.numbering import enumeration_items
 from ingest.parsing import parse_document
 from ingest.pipeline import window_chars
 
@@ -246,3 +247,197 @@ def test_spans_point_into_the_document_text() -> None:
     docs = split_documents(f"{TITLE}\n一、总体要求\n1.甲项措施。\n2.乙项措施。\n3.丙项措施。", "t.txt", "t")
     for measure in parse_document(docs[0]):
         assert docs[0].text[measure.start:measure.end] == measure.text
+
+
+# --- every numbering form, in small handwritten documents ------------------------------------
+
+RESTARTING = """关于加快发展数字经济的实施意见
+为推动数字经济高质量发展，结合本市实际，提出如下意见。
+一、夯实数字基础
+（一）建设新型基础设施
+1.加快建设5G基站，全年新建基站800个。
+2.推进千兆光网覆盖。
+（二）建设算力平台
+1.建设城市算力中心。
+2.发展边缘计算节点。
+二、发展数字产业
+（一）培育核心产业
+1.支持集成电路设计企业发展。
+2.培育软件和信息服务龙头企业。
+三、组织实施
+本意见自2025年1月1日起施行。"""
+
+REGULATION = """某市科技专项资金管理办法
+第一章 总则 第一条 为了规范科技专项资金管理，根据有关规定，制定本办法。
+第二条【定义】本办法所称专项资金，是指市财政安排用于支持科技创新的资金。
+第三条 专项资金的使用应当符合下列原则：
+（一）公开透明；
+（二）突出重点。
+第二章 申报与审批
+第四条 申报单位应当符合第二条规定的条件，并依照
+第三条规定提交材料。
+第五条 资金拨付
+市财政部门按照项目进度拨付资金。
+第三章 附则
+第六条 本办法自2025年3月1日起施行。"""
+
+ITEMS_WITH_SUBITEMS = """关于促进消费的若干措施
+一、扩大商品消费
+1.开展汽车促销活动，对购车给予补贴：
+①新能源汽车每辆补贴3000元；
+②燃油汽车每辆补贴2000元。
+2.促进家电更新。一是开展以旧换新；二是推广绿色智能家电；三是完善回收网络。
+3.发展夜间经济。"""
+
+WORK_REPORT_MD = """# 2024年某县人民政府工作报告
+
+各位代表：
+
+现在，我代表县人民政府向大会报告工作，请予审议。
+
+## 过去一年工作回顾
+
+一年来，全县经济持续向好，地区生产总值增长6%。
+
+## 2025年工作安排
+
+总体要求是稳中求进。一是抓项目；二是抓招商。
+
+### 重点项目建设
+
+全年实施重点项目100个，完成投资200亿元。"""
+
+CLOSING_AND_ATTACHMENTS = """某市促进就业若干措施
+为进一步稳定和扩大就业，制定以下措施。
+1.加大创业担保贷款支持力度。（市人社局牵头，市财政局配合）
+2.扩大公益性岗位规模。
+牵头单位：市人社局；责任单位：各县区政府
+3.开展职业技能培训，全年培训1万人次（市人社局牵头，市教育局参与），推动就业见习（市团委负责）。
+本措施自印发之日起施行，有效期三年。
+某市人民政府办公室
+2025年1月10日
+附件1：重点企业名单
+1.甲公司
+2.乙公司
+附件2：补贴标准"""
+
+
+@pytest.mark.parametrize(("raw", "markdown", "labels"), [
+    pytest.param(RESTARTING, False, ["前言", "一（一）1", "一（一）2", "一（二）1", "一（二）2", "二（一）1", "二（一）2", "结语"],
+                 id="numbering-restarts-under-each-heading"),
+    pytest.param(REGULATION, False, ["1", "2", "3", "4", "5", "6"], id="chapters-and-articles"),
+    pytest.param(ITEMS_WITH_SUBITEMS, False, ["1", "2", "3"], id="circled-and-yi-shi-stay-inside"),
+    pytest.param(WORK_REPORT_MD, True, ["导语", "过去一年工作回顾", "2025年工作安排", "重点项目建设"],
+                 id="markdown-headings-work-report"),
+    pytest.param(CLOSING_AND_ATTACHMENTS, False, ["前言", "1", "2", "3", "结语", "附件1", "附件2"],
+                 id="preamble-closing-attachments"),
+])
+def test_unit_labels(raw: str, markdown: bool, labels: list[str]) -> None:
+    assert [m.measure for m in _parse(raw, markdown=markdown)] == labels
+
+
+def test_restarting_items_keep_their_headings() -> None:
+    by_label = {m.measure: m for m in _parse(RESTARTING)}
+    assert (by_label["一（二）1"].section, by_label["一（二）1"].subsection) == ("一、夯实数字基础", "（二）建设算力平台")
+    assert by_label["一（二）1"].text == "1.建设城市算力中心。"
+    assert by_label["一（一）1"].numbered and not by_label["结语"].numbered
+    assert by_label["结语"].text == "本意见自2025年1月1日起施行。"
+
+
+def test_regulation_articles_chapters_and_cross_references() -> None:
+    by_label = {m.measure: m for m in _parse(REGULATION)}
+    assert by_label["1"].text == "第一条为了规范科技专项资金管理，根据有关规定，制定本办法。"
+    assert by_label["1"].section == "第一章总则"
+    assert by_label["4"].section == "第二章申报与审批"
+    assert by_label["3"].text.endswith("（一）公开透明；\n（二）突出重点。")  # its own list stays inside
+    assert by_label["4"].text.endswith("第三条规定提交材料。")  # a cross reference starts no article
+    assert by_label["6"].section == "第三章附则"
+    assert measure_title(by_label["2"].text) == "定义"
+    assert measure_title(by_label["5"].text) == "资金拨付"
+
+
+def test_circled_items_and_yi_shi_runs_stay_in_their_measure() -> None:
+    by_label = {m.measure: m for m in _parse(ITEMS_WITH_SUBITEMS)}
+    assert by_label["1"].text.count("\n") == 2 and "②燃油汽车" in by_label["1"].text
+    assert [n for n, _ in enumeration_items(by_label["2"].text)] == [1, 2, 3]
+
+
+def test_markdown_work_report_sections() -> None:
+    docs = split_documents(WORK_REPORT_MD, "report.md", "report", markdown=True)
+    assert docs[0].title == "2024年某县人民政府工作报告"
+    by_label = {m.measure: m for m in parse_document(docs[0])}
+    assert by_label["导语"].text.startswith("各位代表：")
+    assert (by_label["重点项目建设"].section, by_label["重点项目建设"].subsection) == ("2025年工作安排", "重点项目建设")
+
+
+def test_units_in_every_form_reach_the_chunks(tmp_path: Path) -> None:
+    _, chunks = chunk_text_file(CLOSING_AND_ATTACHMENTS, Path("jobs.txt"), max_chars=WINDOW)
+    units = {c.measure: (c.responsible_units, c.lead_units) for c in chunks}
+    assert units["1"] == (["市人社局", "市财政局"], ["市人社局"])
+    assert units["2"] == (["市人社局", "各县区政府"], ["市人社局"])
+    assert units["3"] == (["市人社局", "市教育局", "市团委"], ["市人社局"])
+    assert units["结语"] == ([], [])
+    closing = next(c for c in chunks if c.measure == "结语")
+    assert closing.text.endswith("某市人民政府办公室\n2025年1月10日")
+    attachment = next(c for c in chunks if c.measure == "附件1")
+    assert attachment.text == "附件1：重点企业名单\n1.甲公司\n2.乙公司"
+
+
+NOTICE_AND_PLAN = """某市人民政府关于印发某市优化营商环境行动方案的通知
+各县（市、区）人民政府，市人民政府各部门：
+现将《某市优化营商环境行动方案》印发给你们，请认真贯彻执行。
+某市人民政府
+2025年2月1日
+某市优化营商环境行动方案
+为持续优化营商环境，制定本方案。
+一、提升政务服务效能
+1.推行一网通办。
+2.压缩审批时限。
+二、强化要素保障
+3.保障用地需求。"""
+
+POLICY_AND_ACTION_PLAN = """关于支持制造业高质量发展的若干政策
+一、支持企业技术改造
+1.对技术改造项目给予补助。
+2.支持首台套装备推广应用。
+3.支持企业上云。
+附件
+制造业数字化转型行动计划（2025—2027年）
+一、主要目标
+1.到2027年，规上工业企业数字化改造全覆盖。
+2.培育智能工厂20家。
+3.建设工业互联网平台5个。"""
+
+
+@pytest.mark.parametrize(("raw", "titles", "labels"), [
+    pytest.param(NOTICE_AND_PLAN, ["某市人民政府关于印发某市优化营商环境行动方案的通知", "某市优化营商环境行动方案"],
+                 [["导语"], ["前言", "1", "2", "3"]], id="notice-then-plan"),
+    pytest.param(POLICY_AND_ACTION_PLAN, ["关于支持制造业高质量发展的若干政策", "制造业数字化转型行动计划（2025—2027年）"],
+                 [["1", "2", "3"], ["1", "2", "3"]], id="policy-then-action-plan"),
+])
+def test_two_documents_in_one_file(raw: str, titles: list[str], labels: list[list[str]]) -> None:
+    docs = split_documents(raw, "two.txt", "two")
+    assert [d.doc_id for d in docs] == ["two-d01", "two-d02"]
+    assert [d.title for d in docs] == titles
+    assert [[m.measure for m in parse_document(d)] for d in docs] == labels
+    assert "附件" not in docs[0].text.split("\n")
+
+
+@pytest.mark.parametrize(("raw", "title"), [
+    pytest.param("【法宝引证码】CLI.12.4638041\n某省促进中小企业发展条例\n第一条 为了促进中小企业发展，制定本条例。\n"
+                 "第二条 本条例适用于本省。", "某省促进中小企业发展条例", id="citation-code"),
+    pytest.param("某府办〔2024〕12号\n各市人民政府，各县（市、区）人民政府，省人民政府各部门：\n某省人民政府办公厅\n"
+                 "关于进一步优化营商环境的意见\n现就进一步优化营商环境提出如下意见。\n一、总体要求\n二、主要任务",
+                 "某省人民政府办公厅关于进一步优化营商环境的意见", id="document-number-and-addressee"),
+    pytest.param("各位代表：\n现在，我代表市人民政府，向大会报告工作，请予审议，并请市政协委员和其他列席人员提出意见。\n"
+                 "一、过去一年工作回顾\n一年来经济平稳。", "stem", id="salutation"),
+    pytest.param("2025年政府工作报告\n——2025年1月10日在某市第十六届人民代表大会第三次会议上\n各位代表：\n现在，我代表市人民政府报告工作。",
+                 "2025年政府工作报告", id="report-with-byline"),
+    pytest.param("第一章 总则\n第一条 为了规范管理，制定本办法。\n第二条 本办法适用于全市。", "stem", id="chapter-heading"),
+    pytest.param("2024年3月5日\n某市人民政府关于印发某市促进\n数字经济发展实施方案的通知\n各区人民政府：\n现将方案印发给你们。",
+                 "某市人民政府关于印发某市促进数字经济发展实施方案的通知", id="date-and-two-line-title"),
+])
+def test_titles(raw: str, title: str) -> None:
+    doc = split_documents(raw, "stem.txt", "stem")[0]
+    assert doc.title == title
+    assert "引证码" not in doc.text

@@ -43,3 +43,20 @@ def test_responsibility(measure_text: str, responsible: list[str], leads: list[s
 ])
 def test_split_units(text: str, units: list[str]) -> None:
     assert split_units(text) == units
+
+
+@pytest.mark.parametrize(("measure_text", "responsible", "leads"), [
+    pytest.param("2.扩大公益性岗位规模。\n牵头单位：市人社局；责任单位：各县区政府",
+                 ["市人社局", "各县区政府"], ["市人社局"], id="labels-on-own-line"),
+    pytest.param("4.推进改革。牵头单位：市发展改革委、市财政局；配合单位：市商务局；参加单位：各县区政府。",
+                 ["市发展改革委", "市财政局", "市商务局", "各县区政府"], ["市发展改革委", "市财政局"], id="labels-three-roles"),
+    pytest.param("5.优化审批。责任单位：市政务服务中心（牵头）、市自然资源局",
+                 ["市政务服务中心", "市自然资源局"], ["市政务服务中心"], id="lead-noted-in-list"),
+    pytest.param("3.建设数据中心（市发展改革委牵头，市财政局、市大数据局配合），推进平台建设（市工信局负责）。",
+                 ["市发展改革委", "市财政局", "市大数据局", "市工信局"], ["市发展改革委"], id="parentheses-inside"),
+    pytest.param("7.加强监管（市场监管局牵头，公安局参与），完善标准体系，提升服务水平。",
+                 ["市场监管局", "公安局"], ["市场监管局"], id="parenthesis-in-the-middle-only"),
+    pytest.param("8.加快建设产业园（含孵化器、加速器），形成集聚效应。", [], [], id="parenthesis-without-roles"),
+])
+def test_responsibility_forms(measure_text: str, responsible: list[str], leads: list[str]) -> None:
+    assert responsibility(measure_text) == (responsible, leads)

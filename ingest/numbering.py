@@ -1,0 +1,171 @@
+"""The one numbering grammar of Chinese official documents: 第X编/章/节/条, 一、, （一）, 1., （1）, ①, 一是.
+
+Every module that needs to recognise a numbered line (cleaning, parsing, chunking, query analysis)
+uses the patterns and functions here; no other module writes a numbering regex.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "Marker",
+    "KINDS",
+    "chinese_to_int",
+    "int_to_chinese",
+    "match_marker",
+    "strip_marker",
+    "split_inline",
+    "enumeration_items",
+    "article_title",
+    "ARTICLE_REF",
+    "KEY_TASK_REF",
+    "STRUCTURE_START",
+    "HEADING_START",
+]
+
+_CN = "零〇一二三四五六七八九十百千两"
+CN_NUM = f"[{_CN}]+"
+ANY_NUM = rf"[{_CN}\d]+"
+# Words after 「第三条」 that make it a cross reference (「依照第三条规定」), never the start of an article.
+_XREF = r"(?!规定|所|的|中|之|和|至|、第|或|及|第|款|项|执行|处理)"
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+# Each kind: the prefix that prints the number (one group: the numeral). Order matters: first match wins.
+_PREFIXES: dict[str, str] = {
+    "part": rf"第({ANY_NUM})编",
+    "chapter": rf"第({ANY_NUM})章",
+    "division": rf"第({ANY_NUM})节",
+    "article": rf"第({ANY_NUM})条{_XREF}",
+    "key_task": r"重点工作\s*(\d+)",
+    "attachment": rf"附件\s*(\d{{1,2}}|{CN_NUM})?(?=\s*[：:．.、]|\s|$)",
+    "heading": rf"({CN_NUM})、",
+    "paren": rf"[（\(]({CN_NUM})[）\)]",
+    "item": r"(\d{1,3})[.、．](?![.、．])",
+    "paren_item": r"[（\(](\d{1,3})[）\)]",
+    "circled": rf"([{_CIRCLED}])",
+}
+KINDS = tuple(_PREFIXES)
+_MARKER = {kind: re.compile(rf"^{prefix}[\s：:、]*(.*)$", re.S) for kind, prefix in _PREFIXES.items()}
+_HEADING_KINDS = ("part", "chapter", "division", "key_task", "heading", "paren")
+
+
+def _any(kinds: tuple[str, ...] | list[str]) -> str:
+    """An alternation of the prefixes of some kinds, without capture groups."""
+    return "|".join(re.sub(r"(?<!\\)\((?!\?)", "(?:", _PREFIXES[k]) for k in kinds)
+
+
+# A line that starts a new structural unit: never glued onto the previous paragraph by page-break repair.
+STRUCTURE_START = re.compile(rf"^(?:#|{_any(KINDS)}|原文如下)")
+# A line that can be a heading (short, no sentence inside: the caller checks that).
+HEADING_START = re.compile(rf"^(?:#|{_any(_HEADING_KINDS)})")
+# 「第46条」 / 「第四十六条」 anywhere, e.g. in a question.
+ARTICLE_REF = re.compile(rf"第(?P<num>{ANY_NUM})条")
+KEY_TASK_REF = re.compile(r"重点工作\s*(?P<num>[一二三四五六七八九十\d]+)")
+
+# Inside one long line (the one-line documents), a space before a marker is a unit boundary.
+_INLINE_BREAK = re.compile(
+    rf"\s+(?=(?:{_any(['part', 'chapter', 'division', 'article', 'key_task', 'heading'])}|"
+    rf"（{CN_NUM}）|\d{{1,3}}[.、](?!\d)))"
+    # 「79.6月底前」 is a measure too when it follows a finished sentence; the parser checks the numbering.
+    r"|(?<=[。；！？）])\s+(?=\d{1,3}[.、]\d)"
+)
+# 「第一章总则第一条为了…」: a heading sharing its line with the first article.
+_HEADING_THEN_ARTICLE = re.compile(
+    rf"^((?:{_any(['part', 'chapter', 'division'])})[^，。；：第]{{0,20}}?)(?=第{ANY_NUM}条{_XREF})"
+)
+_ENUMERATION = re.compile(rf"(?:^|(?<=[。；，：！？]))\s*({CN_NUM})是")
+_ARTICLE_TITLE = re.compile(r"^\s*[【〔\[（(]([^】〕\]）)]{1,20})[】〕\]）)]")
+
+
+@dataclass(frozen=True)
+class Marker:
+    """The number a line starts with: its kind, value, the numeral as printed and the text after it."""
+
+    kind: str  # one of KINDS
+    number: int  # 0 for an unnumbered 附件
+    numeral: str  # as printed: "三", "12", "②"
+    rest: str
+
+
+def chinese_to_int(text: str) -> int:
+    """「四十六」 → 46, 「一百零五」 → 105, 「二〇二」 → 202; plain digits pass through."""
+    text = text.strip()
+    if text.isdigit() and text.isascii():
+        return int(text)
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+    units = {"十": 10, "百": 100, "千": 1000}
+    if not any(c in units for c in text):  # 「二〇二」: digit by digit
+        return int("".join(str(digits[c]) for c in text if c in digits) or 0)
+    total, current = 0, 0
+    for ch in text:
+        if ch in digits:
+            current = digits[ch]
+        elif ch in units:
+            total += (current or 1) * units[ch]
+            current = 0
+    return total + current
+
+
+def int_to_chinese(number: int) -> str:
+    """46 → 「四十六」 (1–999), the way headings print section numbers."""
+    digits = "零一二三四五六七八九"
+    if number < 10:
+        return digits[number]
+    if number < 20:
+        return "十" + (digits[number % 10] if number % 10 else "")
+    if number < 100:
+        return digits[number // 10] + "十" + (digits[number % 10] if number % 10 else "")
+    rest = number % 100
+    tail = "" if not rest else ("零" + int_to_chinese(rest) if rest < 10 else
+                                ("一" if rest < 20 else "") + int_to_chinese(rest))
+    return digits[number // 100] + "百" + tail
+
+
+def match_marker(line: str) -> Marker | None:
+    """The numbering a line starts with, or None (「1.5万人」 is an item 1 here: the parser checks sequence)."""
+    for kind, pattern in _MARKER.items():
+        m = pattern.match(line)
+        if m:
+            numeral = m.group(1) or ""
+            if kind == "circled":
+                number = _CIRCLED.index(numeral) + 1
+            else:
+                number = chinese_to_int(numeral) if numeral else 0
+            return Marker(kind, number, numeral, m.group(2))
+    return None
+
+
+def strip_marker(text: str, kinds: tuple[str, ...] = KINDS) -> str:
+    """A unit's text without the number it starts with (「46.」, 「第三条」, 「重点工作4：」), for some kinds."""
+    marker = match_marker(text.strip())
+    return marker.rest if marker and marker.kind in kinds else text.strip()
+
+
+def split_inline(line: str) -> list[str]:
+    """Cut one long line at the markers a space precedes, and a heading off the article on its line."""
+    out: list[str] = []
+    for segment in _INLINE_BREAK.split(line):
+        m = _HEADING_THEN_ARTICLE.match(segment.strip())
+        if m and m.group(1).strip():
+            out.extend([m.group(1).strip(), segment.strip()[m.end():]])
+        else:
+            out.append(segment)
+    return out
+
+
+def enumeration_items(paragraph: str) -> list[tuple[int, int]]:
+    """(number, start offset) of a run 「一是…二是…三是…」 in a paragraph; empty unless it counts 1, 2, … ."""
+    found: list[tuple[int, int]] = []
+    for m in _ENUMERATION.finditer(paragraph):
+        number = chinese_to_int(m.group(1))
+        if number == len(found) + 1:
+            found.append((number, m.start(1)))
+    return found if len(found) >= 2 else []
+
+
+def article_title(rest: str) -> str:
+    """The bracketed title of an article, 「【定义】本办法…」 or 「（定义）…」 → 「定义」; else empty."""
+    m = _ARTICLE_TITLE.match(rest)
+    return m.group(1).strip() if m else ""
