@@ -44,10 +44,10 @@ import numpy as np
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from ingest.embedders import Embedder, build_embedder  # noqa: E402
+from ingest.index.embedders import Embedder, build_embedder  # noqa: E402
 from ingest.pipeline import expand_paths, ingest_paths, parse_file, window_chars  # noqa: E402
 from ingest.settings import StoreSettings  # noqa: E402
-from ingest.store import IndexStore  # noqa: E402
+from ingest.index.store import IndexStore  # noqa: E402
 
 COLD_TARGET_S = 90.0
 WARM_TARGET_S = 5.0

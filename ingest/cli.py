@@ -7,11 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from ingest.embedders import build_embedder
+from ingest.index.embedders import build_embedder
 from ingest.errors import PolicyRagError
 from ingest.pipeline import IngestReport, expand_paths, ingest_paths, parse_file, window_chars
 from ingest.settings import IngestSettings
-from ingest.store import IndexStore
+from ingest.index.store import IndexStore
 
 __all__ = ["main"]
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunking import HEADER_BUDGET, chunk_text_file
-from ingest.embedders import Embedder
+from ingest.index.embedders import Embedder
 from ingest.errors import PolicyRagError, UnsupportedFormatError
 from ingest.loading import SUPPORTED_SUFFIXES, read_text
 from ingest.models import Chunk, Document
-from ingest.store import IndexStore, content_hash
+from ingest.index.store import IndexStore, content_hash
 
 __all__ = ["FileResult", "IngestReport", "expand_paths", "parse_file", "ingest_paths", "window_chars"]
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from ingest.lexical import tokenize
+from ingest.index.lexical import tokenize
 from ingest.models import Chunk
 from service.answerers.base import REFUSAL, Answer, Answerer, Passage
 from service.followup import bounded_history, rewrite_followup

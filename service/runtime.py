@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.embedders import Embedder, build_embedder
-from ingest.lexical import tokenize
-from ingest.store import IndexStore
+from ingest.index.embedders import Embedder, build_embedder
+from ingest.index.lexical import tokenize
+from ingest.index.store import IndexStore
 from service.answerers import build_answerer
 from service.qa import QAService
 from service.retrieval.retriever import Retriever

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from ingest.errors import IndexNotReadyError
-from ingest.store import REBUILD_HINT
+from ingest.index.store import REBUILD_HINT
 from service.runtime import Runtime
 from service.settings import Settings
 

@@ -14,7 +14,7 @@ from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus
 
 from ingest.pipeline import ingest_paths
 from ingest.settings import StoreSettings
-from ingest.store import IndexStore
+from ingest.index.store import IndexStore
 
 
 @pytest.fixture

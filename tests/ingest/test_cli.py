@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingest.embedders import build_embedder
+from ingest.index.embedders import build_embedder
 from ingest.settings import StoreSettings
-from ingest.store import IndexStore
+from ingest.index.store import IndexStore
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "data" / "corpus"

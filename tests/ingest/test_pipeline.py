@@ -14,7 +14,7 @@ import pytest
 from ingest.errors import IndexMismatchError
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.settings import StoreSettings
-from ingest.store import IndexStore
+from ingest.index.store import IndexStore
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 KAIFENG = "000_4551c735332e43b6"

@@ -15,7 +15,7 @@ import numpy as np
 
 from ingest.chunking import CHUNKER_VERSION
 from ingest.errors import ConfigError, IndexMismatchError, IndexNotReadyError, PolicyRagError
-from ingest.lexical import LexicalIndex
+from ingest.index.lexical import LexicalIndex
 from ingest.models import Chunk, Document
 from ingest.settings import StoreSettings
 

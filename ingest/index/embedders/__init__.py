@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ingest.embedders.base import Embedder
+from ingest.index.embedders.base import Embedder
 from ingest.errors import ConfigError
 
 __all__ = ["Embedder", "EMBEDDERS", "build_embedder"]
 
 
 def _bundled(model: str) -> Embedder:
-    from ingest.embedders.bundled import BundledEmbedder
+    from ingest.index.embedders.bundled import BundledEmbedder
 
     return BundledEmbedder() if not model else BundledEmbedder(model)
 
 
 def _sentence_transformers(model: str) -> Embedder:
-    from ingest.embedders.sentence_transformers import SentenceTransformerEmbedder
+    from ingest.index.embedders.sentence_transformers import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(model or "BAAI/bge-small-zh-v1.5")
 
