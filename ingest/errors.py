@@ -5,10 +5,13 @@
     │   ├── UnsupportedFormatError (415)
     │   ├── EmptyDocumentError (422)
     │   ├── DecodeError (422)
-    │   └── TooLargeError (413)
+    │   ├── TooLargeError (413)
+    │   └── DocumentExistsError (409)
     ├── ConfigError (500)
     │   └── IndexMismatchError (409)
     ├── IndexNotReadyError (503)
+    ├── StoreUnavailableError (503, retryable)
+    ├── IndexBusyError (409, retryable)
     ├── NotFoundError (404)
     ├── AuthError (401)
     ├── RateLimitError (429, retryable)
@@ -26,9 +29,12 @@ __all__ = [
     "EmptyDocumentError",
     "DecodeError",
     "TooLargeError",
+    "DocumentExistsError",
     "ConfigError",
     "IndexMismatchError",
     "IndexNotReadyError",
+    "StoreUnavailableError",
+    "IndexBusyError",
     "NotFoundError",
     "AuthError",
     "RateLimitError",
@@ -71,6 +77,12 @@ class TooLargeError(InputError):
     status_code = 413
 
 
+class DocumentExistsError(InputError):
+    """An upload would overwrite a document that is already indexed."""
+
+    status_code = 409
+
+
 class ConfigError(PolicyRagError):
     """Settings that contradict each other or name something that does not exist."""
 
@@ -85,6 +97,21 @@ class IndexNotReadyError(PolicyRagError):
     """The index is empty or not loaded yet."""
 
     status_code = 503
+    retryable = True
+
+
+class StoreUnavailableError(PolicyRagError):
+    """The index store (a chromadb server) cannot be reached; the message names it."""
+
+    status_code = 503
+    retryable = True
+    retry_after = 2
+
+
+class IndexBusyError(PolicyRagError):
+    """Another writer holds the index; the message names it."""
+
+    status_code = 409
     retryable = True
 
 

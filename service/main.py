@@ -11,11 +11,12 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 
-from ingest.errors import PolicyRagError
+from ingest.errors import PolicyRagError, StoreUnavailableError
 from service.api.errors import install_error_handlers
-from service.api.routes import ask, bot, chat, documents, health, search
+from service.api.routes import admin, ask, bot, chat, documents, health, jobs, search
 from service.api.security import RateLimiter
 from service.conversations import ConversationStore
+from service.jobs import JobQueue
 from service.runtime import Runtime, build_runtime
 from service.settings import Settings, get_settings
 
@@ -28,8 +29,12 @@ _STATIC = Path(__file__).parent / "static"
 def _load(app: FastAPI, settings: Settings, runtime: Runtime | None) -> None:
     try:
         runtime = runtime or build_runtime(settings)
-        runtime.warm()
+        try:
+            runtime.warm()
+        except StoreUnavailableError as exc:  # the store may come later: requests answer 503 until it does
+            log.warning("%s", exc)
         app.state.runtime = runtime
+        app.state.jobs = JobQueue(runtime)
     except PolicyRagError as exc:
         app.state.startup_error = exc
         log.error("%s", exc)
@@ -43,11 +48,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = None
         app.state.startup_error = None
+        app.state.jobs = None
         if background:
             threading.Thread(target=_load, args=(app, settings, runtime), daemon=True).start()
         else:
             _load(app, settings, runtime)
         yield
+        if app.state.jobs is not None:
+            app.state.jobs.close()
 
     app = FastAPI(
         title="policy-rag",
@@ -59,7 +67,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     install_error_handlers(app)
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)
     app.state.conversations = ConversationStore(settings.api.history_turns, settings.api.conversation_ttl_seconds)
-    for module in (health, search, ask, documents, chat, bot):
+    for module in (health, search, ask, documents, admin, jobs, chat, bot):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False, response_model=None)
