@@ -66,6 +66,7 @@ class ChromaStore:
         self._read_lock = threading.Lock()
         self._connect_lock = threading.Lock()
         self._writer_depth = threading.local()
+        self._own_tokens: set[str] = set()  # generations this object wrote
 
     # --- what engines supply ---------------------------------------------------------------------
 
@@ -81,6 +82,9 @@ class ChromaStore:
 
     def _check_writer(self) -> None:
         """Raise when this writer no longer holds the lock (a lease can expire)."""
+
+    def _on_foreign_write(self) -> None:
+        """Another process wrote: engines whose client caches index files reopen here."""
 
     # --- connection ------------------------------------------------------------------------------
 
@@ -168,6 +172,8 @@ class ChromaStore:
                 return snap
             generation = self.generation()
             if snap is None or snap.generation != generation:
+                if snap is not None and generation not in self._own_tokens:
+                    self._on_foreign_write()
                 snap = self._load(generation)
                 self._snapshot = snap
             self._checked_at = time.monotonic()
@@ -282,6 +288,7 @@ class ChromaStore:
         self._check_writer()
         records = records or {}
         token = uuid.uuid4().hex
+        self._own_tokens.add(token)
         ids = list(records) + [GENERATION_ID]
         docs = [json.dumps(records[i], ensure_ascii=False) for i in records] + [token]
         metas: list[dict[str, Any]] = [{"kind": "document", "source": str(records[i].get("source") or "")}

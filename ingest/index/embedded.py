@@ -31,6 +31,15 @@ class EmbeddedStore(ChromaStore):
         self.folder.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(self.folder), settings=ChromaSettings(anonymized_telemetry=False))
 
+    def _drop_client(self) -> None:
+        if self._client is not None:
+            self._client.close()  # the last client of a folder stops chromadb's in-process system
+        self._client = None
+
+    def _on_foreign_write(self) -> None:
+        """chromadb keeps the vector index of a folder in memory: reopen it to see another process's writes."""
+        self._forget_connection()
+
     @contextmanager
     def _lock(self, timeout: float) -> Iterator[None]:
         """An exclusive file lock; the OS releases it when the holder dies, even by SIGKILL."""
