@@ -72,10 +72,10 @@ def parse_file(path: Path, *, max_chars: int, overlap: int = 80, max_bytes: int 
 
 def _apply_overrides(result: FileResult, overrides: dict[str, str], *, max_chars: int, overlap: int) -> None:
     """Set title, region or date given by the caller on every document of a file, and chunk again."""
-    fields = {k: v for k, v in overrides.items() if k in ("title", "region", "date") and v}
+    fields: dict[str, str] = {k: v for k, v in overrides.items() if k in ("title", "region", "date") and v}
     if not fields or result.error:
         return
-    result.documents = [replace(d, **fields) for d in result.documents]
+    result.documents = [replace(d, **fields) for d in result.documents]  # type: ignore[arg-type]
     result.chunks = [c for d in result.documents for c in chunk_document(d, max_chars=max_chars, overlap=overlap)]
 
 

@@ -194,7 +194,7 @@ class ChromaStore:
             chunks: dict[str, Chunk] = {}
             logical: dict[str, str] = {}
             for batch in batched(sids, _BATCH):
-                got = self._call(lambda c, r, b=batch: c.get(ids=list(b), include=["metadatas", "documents"]))
+                got = self._call(lambda c, r: c.get(ids=list(batch), include=["metadatas", "documents"]))
                 for sid, meta, text in zip(got["ids"], got["metadatas"], got["documents"]):
                     chunk = Chunk.from_metadata(meta, text or "", meta.get("embed_text", ""))
                     chunks[chunk.chunk_id] = chunk
@@ -303,7 +303,7 @@ class ChromaStore:
         stored = self._call(lambda c, r: c.get(include=[]))["ids"]
         orphans = [sid for sid in stored if sid not in named]
         for batch in batched(orphans, _BATCH):
-            self._call(lambda c, r, b=batch: c.delete(ids=list(b)), retry=False)
+            self._call(lambda c, r: c.delete(ids=list(batch)), retry=False)
         if orphans:
             self._bump()
 
@@ -328,7 +328,7 @@ class ChromaStore:
             kept = {sid for rec in new_records.values() for sid in rec["_chunks"]}
             stale = [sid for d in list(changed) + gone for sid in old.get(d, {}).get("_chunks", []) if sid not in kept]
             for batch in batched(stale, _BATCH):
-                self._call(lambda c, r, b=batch: c.delete(ids=list(b)), retry=False)
+                self._call(lambda c, r: c.delete(ids=list(batch)), retry=False)
             return True
 
     def _store_chunks(self, chunks: Sequence[Chunk], vectors: dict[str, np.ndarray]) -> None:
@@ -336,12 +336,12 @@ class ChromaStore:
         wanted = {stored_id(c): c for c in chunks}
         present: set[str] = set()
         for batch in batched(sorted(wanted), _BATCH):
-            present.update(self._call(lambda c, r, b=batch: c.get(ids=list(b), include=[]))["ids"])
+            present.update(self._call(lambda c, r: c.get(ids=list(batch), include=[]))["ids"])
         todo = [c for sid, c in wanted.items() if sid not in present]
         reuse = sorted({content_hash(c) for c in todo if c.chunk_id not in vectors})
         by_hash: dict[str, list[float]] = {}
         for batch in batched(reuse, 200):
-            got = self._call(lambda c, r, b=batch: c.get(where={"content_hash": {"$in": list(b)}},
+            got = self._call(lambda c, r: c.get(where={"content_hash": {"$in": list(batch)}},
                                                          include=["metadatas", "embeddings"]))
             for meta, emb in zip(got["metadatas"], got["embeddings"]):
                 by_hash[str(meta["content_hash"])] = list(np.asarray(emb, dtype=np.float32).tolist())
@@ -354,9 +354,9 @@ class ChromaStore:
                     embeddings.append(by_hash[content_hash(c)])
                 else:
                     raise PolicyRagError(f"No vector for chunk {c.chunk_id}: embed it before writing.")
-            self._call(lambda cc, r, b=batch, e=embeddings: cc.upsert(
-                ids=[stored_id(c) for c in b], embeddings=e, documents=[c.text for c in b],
-                metadatas=[_metadata(c) for c in b]), retry=False)
+            self._call(lambda c, r: c.upsert(
+                ids=[stored_id(x) for x in batch], embeddings=embeddings, documents=[x.text for x in batch],
+                metadatas=[_metadata(x) for x in batch]), retry=False)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> int:
         """Remove documents and their chunks; returns how many chunks went."""
@@ -369,7 +369,7 @@ class ChromaStore:
             self._bump()
             stale = [sid for d in gone for sid in old[d].get("_chunks", [])]
             for batch in batched(stale, _BATCH):
-                self._call(lambda c, r, b=batch: c.delete(ids=list(b)), retry=False)
+                self._call(lambda c, r: c.delete(ids=list(batch)), retry=False)
             return len(stale)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +14,9 @@ from ingest.errors import IndexBusyError
 from ingest.index.chroma import ChromaStore
 from ingest.settings import StoreSettings
 
-__all__ = ["EmbeddedStore"]
+__all__ = ["EmbeddedStore", "MemoryStore", "MEMORY"]
+
+MEMORY = ":memory:"  # StoreSettings.path of an in-process index
 
 
 class EmbeddedStore(ChromaStore):
@@ -61,3 +64,27 @@ class EmbeddedStore(ChromaStore):
             yield
         finally:
             lock.release()
+
+
+class MemoryStore(ChromaStore):
+    """An in-process index that disappears with the process (path ":memory:"), for evaluation baselines."""
+
+    def __init__(self, settings: StoreSettings, embedder_name: str, dimension: int) -> None:
+        super().__init__(settings, embedder_name, dimension)
+        self.description = f"memory:{settings.collection}"
+        self._thread_lock = threading.Lock()
+
+    def _make_client(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        return chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
+
+    @contextmanager
+    def _lock(self, timeout: float) -> Iterator[None]:
+        if not self._thread_lock.acquire(timeout=timeout if timeout > 0 else -1):
+            raise IndexBusyError(f"The in-memory index {self.description} is being written by another thread.")
+        try:
+            yield
+        finally:
+            self._thread_lock.release()

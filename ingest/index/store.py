@@ -17,6 +17,12 @@ def _embedded(settings: StoreSettings, embedder_name: str, dimension: int) -> Ch
     return EmbeddedStore(settings, embedder_name, dimension)
 
 
+def _memory(settings: StoreSettings, embedder_name: str, dimension: int) -> ChromaStore:
+    from ingest.index.embedded import MemoryStore
+
+    return MemoryStore(settings, embedder_name, dimension)
+
+
 def _server(settings: StoreSettings, embedder_name: str, dimension: int) -> ChromaStore:
     from ingest.index.server import ServerStore
 
@@ -27,12 +33,17 @@ def _server(settings: StoreSettings, embedder_name: str, dimension: int) -> Chro
 STORES: dict[str, Callable[[StoreSettings, str, int], IndexStore]] = {
     "embedded": _embedded,
     "server": _server,
+    "memory": _memory,
 }
 
 
+def _engine(settings: StoreSettings) -> str:
+    return "server" if settings.url else "memory" if settings.path == ":memory:" else "embedded"
+
+
 def open_store(settings: StoreSettings, embedder_name: str, dimension: int, *, check: bool = True) -> IndexStore:
-    """The index the settings name (a server when `url` is set); `check` connects and verifies it now."""
-    store = STORES["server" if settings.url else "embedded"](settings, embedder_name, dimension)
+    """The index the settings name (a server when `url` is set, in-process for path ":memory:"); `check` connects now."""
+    store = STORES[_engine(settings)](settings, embedder_name, dimension)
     if check:
         store.check()
     return store
@@ -40,4 +51,4 @@ def open_store(settings: StoreSettings, embedder_name: str, dimension: int, *, c
 
 def destroy_store(settings: StoreSettings) -> None:
     """Delete the index's collections, whatever embedder built them (for `--rebuild`)."""
-    STORES["server" if settings.url else "embedded"](settings, "", 0).destroy()
+    STORES[_engine(settings)](settings, "", 0).destroy()
