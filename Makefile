@@ -20,10 +20,8 @@ install: $(PY)  ## the service and its offline defaults
 install-dev: $(PY)  ## plus test, eval and optional backends (llama-cpp-python compiles once, ~9 min)
 	$(PIP) install --quiet -e '.[dev]'
 
-index: install  ## build the index of the bundled corpus if there is none
-	@if [ ! -f $(INDEX)/measures.documents.json ]; then \
-		POLICY_RAG_STORE__PATH=$(INDEX) $(PY) -m ingest $(CORPUS); \
-	else echo "index present at $(INDEX) (rebuild: $(PY) -m ingest --rebuild $(CORPUS))"; fi
+index: install  ## index the bundled corpus (incremental: unchanged files embed nothing)
+	POLICY_RAG_STORE__PATH=$(INDEX) $(PY) -m ingest --quiet $(CORPUS)
 
 run: index  ## serve on http://$(HOST):$(PORT)
 	POLICY_RAG_STORE__PATH=$(INDEX) HOST=$(HOST) PORT=$(PORT) $(PY) -m service

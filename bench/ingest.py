@@ -44,10 +44,10 @@ import numpy as np
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from ingest.embedders import Embedder, build_embedder  # noqa: E402
+from ingest.index.embedders import Embedder, build_embedder  # noqa: E402
 from ingest.pipeline import expand_paths, ingest_paths, parse_file, window_chars  # noqa: E402
 from ingest.settings import StoreSettings  # noqa: E402
-from ingest.store import IndexStore  # noqa: E402
+from ingest.index.store import IndexStore, open_store  # noqa: E402
 
 COLD_TARGET_S = 90.0
 WARM_TARGET_S = 5.0
@@ -116,7 +116,7 @@ def _parse_times(files: list[Path], max_chars: int) -> list[dict[str, Any]]:
 def _cold_run(corpus: Path, index: Path) -> tuple[ColdRun, IndexStore, Embedder]:
     t = time.perf_counter()
     embedder = TimedEmbedder(build_embedder("bundled"))
-    store = IndexStore(StoreSettings(path=str(index)), embedder.name, embedder.dimension)
+    store = open_store(StoreSettings(path=str(index)), embedder.name, embedder.dimension)
     load_s = time.perf_counter() - t
     t = time.perf_counter()
     report = ingest_paths([corpus], store, embedder)

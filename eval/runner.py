@@ -163,22 +163,29 @@ class _NaiveChunk:
 
 
 class NaiveIndex:
-    """The baseline: fixed character windows over each cleaned document, in an in-memory chromadb collection."""
+    """The baseline: fixed character windows over each cleaned document, in an in-memory index."""
 
     def __init__(self, chunks: list[_NaiveChunk], vectors: np.ndarray, embedder: Any) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
+        from ingest.index.store import open_store
+        from ingest.models import Chunk
+        from ingest.settings import StoreSettings
 
         self.chunks = {c.chunk_id: c for c in chunks}
         self.embedder = embedder
-        client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
-        # Ephemeral clients share one in-process system, so every instance takes a fresh name.
-        self._collection = client.create_collection(f"naive-{uuid.uuid4().hex[:12]}", embedding_function=None,
-                                                    configuration={"hnsw": {"space": "cosine"}})
-        for start in range(0, len(chunks), 1000):
-            batch = chunks[start:start + 1000]
-            self._collection.add(ids=[c.chunk_id for c in batch], documents=[c.text for c in batch],
-                                 embeddings=vectors[start:start + len(batch)].tolist())
+        # An in-process index; every instance takes a fresh collection name (in-memory indexes share one system).
+        settings = StoreSettings(path=":memory:", collection=f"naive-{uuid.uuid4().hex[:12]}", refresh_seconds=0)
+        self._store = open_store(settings, f"naive:{embedder.name}", int(vectors.shape[1]))
+        windows = [Chunk(chunk_id=c.chunk_id, doc_id=c.chunk_id.split("#")[0], doc_title="", region="", issuer="",
+                         date="", doc_type="", section="", subsection="", measure=c.chunk_id, measure_label="",
+                         measure_title="", text=c.text, embed_text=c.text) for c in chunks]
+        by_doc: dict[str, list[Chunk]] = {}
+        for window in windows:
+            by_doc.setdefault(window.doc_id, []).append(window)
+        with self._store.writing():
+            for doc_id, doc_windows in by_doc.items():
+                self._store.replace_documents([doc_id], doc_windows, {
+                    w.chunk_id: vectors[i] for i, w in enumerate(windows) if w.doc_id == doc_id},
+                    {doc_id: {"doc_id": doc_id}})
 
     @classmethod
     def build(cls, corpus_dir: Path, embedder: Any, *, cache_dir: Path | None = DEFAULT_CACHE,
@@ -217,10 +224,9 @@ class NaiveIndex:
         t0 = time.perf_counter()
         vector = self.embedder.embed_query(query)
         t1 = time.perf_counter()
-        got = self._collection.query(query_embeddings=[np.asarray(vector).tolist()],
-                                     n_results=min(k, len(self.chunks)), include=["distances"])
+        got = self._store.dense_search(np.asarray(vector), k)
         t2 = time.perf_counter()
-        hits = [self.chunks[i] for i in got["ids"][0]]
+        hits = [self.chunks[i] for i, _ in got]
         timings = {"embed_ms": (t1 - t0) * 1000, "dense_ms": (t2 - t1) * 1000}
         return hits, dict(timings, total_ms=(t2 - t0) * 1000)
 

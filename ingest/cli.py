@@ -7,11 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from ingest.embedders import build_embedder
+from ingest.index.embedders import build_embedder
 from ingest.errors import PolicyRagError
 from ingest.pipeline import IngestReport, expand_paths, ingest_paths, parse_file, window_chars
 from ingest.settings import IngestSettings
-from ingest.store import IndexStore
+from ingest.index.store import destroy_store, open_store
 
 __all__ = ["main"]
 
@@ -86,16 +86,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         embedder = build_embedder(settings.embedder.name, settings.embedder.model, settings.embedder)
         if args.rebuild:
-            IndexStore.destroy(settings.store)
-        store = IndexStore(settings.store, embedder.name, embedder.dimension)
+            destroy_store(settings.store)
+        store = open_store(settings.store, embedder.name, embedder.dimension)
+        from tqdm import tqdm
+
+        files = expand_paths(args.paths)
+        with tqdm(total=len(files), unit="file", disable=args.quiet, file=sys.stderr) as bar:
+            report = ingest_paths(args.paths, store, embedder, prune=args.prune, overlap=settings.chunk_overlap,
+                                  max_bytes=settings.max_file_bytes, progress=lambda _n: bar.update(1))
     except PolicyRagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from tqdm import tqdm
-
-    files = expand_paths(args.paths)
-    with tqdm(total=len(files), unit="file", disable=args.quiet, file=sys.stderr) as bar:
-        report = ingest_paths(args.paths, store, embedder, prune=args.prune, overlap=settings.chunk_overlap,
-                              max_bytes=settings.max_file_bytes, progress=lambda _n: bar.update(1))
     print(_summary(report))
     return 1 if report.failed else 0

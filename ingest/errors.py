@@ -9,10 +9,13 @@
     │   ├── NoTextLayerError (422)
     │   ├── EncryptedFileError (422)
     │   ├── InvalidMetadataError (422)
-    │   └── TooLargeError (413)
+    │   ├── TooLargeError (413)
+    │   └── DocumentExistsError (409)
     ├── ConfigError (500)
     │   └── IndexMismatchError (409)
     ├── IndexNotReadyError (503)
+    ├── StoreUnavailableError (503, retryable)
+    ├── IndexBusyError (409, retryable)
     ├── NotFoundError (404)
     ├── AuthError (401)
     ├── RateLimitError (429, retryable)
@@ -35,9 +38,12 @@ __all__ = [
     "NoTextLayerError",
     "EncryptedFileError",
     "InvalidMetadataError",
+    "DocumentExistsError",
     "ConfigError",
     "IndexMismatchError",
     "IndexNotReadyError",
+    "StoreUnavailableError",
+    "IndexBusyError",
     "NotFoundError",
     "AuthError",
     "RateLimitError",
@@ -97,6 +103,12 @@ class InvalidMetadataError(InputError):
     """A sidecar .meta.json or markdown front matter that is malformed or names unknown fields."""
 
 
+class DocumentExistsError(InputError):
+    """An upload would overwrite a document that is already indexed."""
+
+    status_code = 409
+
+
 class ConfigError(PolicyRagError):
     """Settings that contradict each other or name something that does not exist."""
 
@@ -111,6 +123,21 @@ class IndexNotReadyError(PolicyRagError):
     """The index is empty or not loaded yet."""
 
     status_code = 503
+    retryable = True
+
+
+class StoreUnavailableError(PolicyRagError):
+    """The index store (a chromadb server) cannot be reached; the message names it."""
+
+    status_code = 503
+    retryable = True
+    retry_after = 2
+
+
+class IndexBusyError(PolicyRagError):
+    """Another writer holds the index; the message names it."""
+
+    status_code = 409
     retryable = True
 
 

@@ -15,8 +15,13 @@ class StoreSettings(BaseModel):
 
     path: str = Field(".data/index", description="Folder of the embedded chromadb index and the lexical index.")
     url: str = Field("", description="A chromadb server (http://host:port) instead of the embedded index; "
-                                     "the lexical index still lives under `path`.")
+                                     "everything lives on the server then.")
     collection: str = Field("measures", description="Collection name.")
+    refresh_seconds: float = Field(0.5, ge=0, le=60, description="How often a reader checks the index generation "
+                                                                  "for writes by other processes.")
+    lock_timeout: float = Field(600.0, ge=0, description="Seconds a writer waits for another writer to finish.")
+    lease_seconds: float = Field(30.0, ge=1, description="Server mode: how long a writer's lease lasts unless "
+                                                          "renewed (a killed writer blocks others this long).")
 
 
 class EmbedderSettings(BaseModel):

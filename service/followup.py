@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ingest.lexical import tokenize
+from ingest.index.lexical import tokenize
 from ingest.gazetteer import find_regions, mentions
 from service.settings import APISettings
 

@@ -11,12 +11,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 
-from ingest.errors import PolicyRagError
+from ingest.errors import PolicyRagError, StoreUnavailableError
 from service.api.errors import install_error_handlers
 from service.api.middleware import RequestContextMiddleware
-from service.api.routes import ask, bot, chat, documents, health, metrics, search
+from service.api.routes import admin, ask, bot, chat, documents, health, jobs, metrics, search
 from service.api.security import RateLimiter
 from service.conversations import ConversationStore
+from service.jobs import JobQueue
 from service.metrics import Metrics
 from service.runtime import Runtime, build_runtime
 from service.settings import Settings, get_settings
@@ -34,11 +35,16 @@ def _load(app: FastAPI, settings: Settings, runtime: Runtime | None) -> bool:
     """Build and warm the runtime; False when it failed (the error is kept for /readyz and every request)."""
     try:
         runtime = runtime or build_runtime(settings)
-        runtime.warm()
+        try:
+            runtime.warm()
+        except StoreUnavailableError as exc:  # the store may come later: requests answer 503 until it does
+            log.warning("%s", exc)
         runtime.qa.observer = app.state.metrics.observe
         app.state.metrics.count_chunks_with(runtime.store.count)
         app.state.runtime = runtime
         app.state.startup_error = None
+        if app.state.jobs is None:
+            app.state.jobs = JobQueue(runtime)
         return True
     except PolicyRagError as exc:
         app.state.startup_error = exc
@@ -64,6 +70,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = None
         app.state.startup_error = None
+        app.state.jobs = None
         stop = threading.Event()
         if background:
             threading.Thread(target=_load_until_ready, args=(app, settings, runtime, stop), daemon=True).start()
@@ -71,6 +78,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
             threading.Thread(target=_load_until_ready, args=(app, settings, runtime, stop, True), daemon=True).start()
         yield
         stop.set()
+        if app.state.jobs is not None:
+            app.state.jobs.close()
 
     app = FastAPI(
         title="policy-rag",
@@ -84,7 +93,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)
     app.state.conversations = ConversationStore(settings.api.history_turns, settings.api.conversation_ttl_seconds)
-    for module in (health, search, ask, documents, chat, bot, metrics):
+    for module in (health, search, ask, documents, admin, jobs, chat, bot, metrics):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False, response_model=None)

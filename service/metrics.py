@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from ingest.errors import PolicyRagError
 from service.qa import AskOutcome
 from service.retrieval.retriever import SearchResult
 
@@ -42,8 +43,15 @@ class Metrics:
         self.chunks.set_function(chunk_count or (lambda: 0.0))
 
     def count_chunks_with(self, chunk_count: Callable[[], float]) -> None:
-        """Read the index size from `chunk_count` at every scrape."""
-        self.chunks.set_function(chunk_count)
+        """Read the index size from `chunk_count` at every scrape (NaN while the store cannot be reached)."""
+
+        def safe() -> float:
+            try:
+                return float(chunk_count())
+            except PolicyRagError:
+                return float("nan")
+
+        self.chunks.set_function(safe)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """One finished HTTP request."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ingest.gazetteer import region_matches
-from ingest.lexical import tokenize
+from ingest.index.lexical import tokenize
 from ingest.models import Chunk
 from service.answerers.base import REFUSAL, Answer, Answerer, Passage
 from service.followup import bounded_history, rewrite_followup

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest import gazetteer
-from ingest.embedders import Embedder, build_embedder
-from ingest.lexical import tokenize
-from ingest.store import IndexStore
+from ingest.index.embedders import Embedder, build_embedder
+from ingest.index.lexical import tokenize
+from ingest.index.store import IndexStore, open_store
 from service.answerers import build_answerer
 from service.qa import QAService
 from service.retrieval.retriever import Retriever
@@ -26,18 +26,23 @@ class Runtime:
     qa: QAService
 
     def warm(self) -> None:
-        """Load the lexical index and the chunk cache, and run the embedder once."""
-        self.store.all_chunks()
-        self.store.lexical()
+        """Run the embedder once, then connect to the index and load its chunks and lexical index.
+
+        A store that cannot be reached raises StoreUnavailableError; the runtime stays usable and
+        reconnects on the next request.
+        """
         tokenize("预热")  # jieba loads its dictionary on first use
         gazetteer.load()
         self.embedder.embed_query("预热")
+        self.store.check()
+        self.store.all_chunks()
+        self.store.lexical()
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    """Open the index with the configured embedder (fails on a mismatch) and wire the answerer."""
+    """Wire embedder, index (not contacted yet), retriever and answerer; `warm` opens the index."""
     embedder = build_embedder(settings.embedder.name, settings.embedder.model, settings.embedder)
-    store = IndexStore(settings.store, embedder.name, embedder.dimension)
+    store = open_store(settings.store, embedder.name, embedder.dimension, check=False)
     reranker = None
     if settings.retrieval.reranker:
         from service.retrieval.rerank import CrossEncoderReranker

@@ -62,6 +62,9 @@ class APISettings(BaseModel):
     history_chars: int = Field(4000, ge=0, le=100000, description="Most characters of history used.")
     api_keys: list[str] = Field(default_factory=list, description="Keys that protect the chat and bot endpoints; "
                                                                     "empty means open (local use).")
+    admin_keys: list[str] = Field(default_factory=list, description="Keys for uploading, replacing and deleting "
+                                                                      "documents; empty means those routes are off.")
+    max_upload_bytes: int = Field(50_000_000, ge=1, description="Largest document upload accepted (413 above).")
     rate_limit_per_minute: int = Field(60, ge=1, le=100000, description="Requests per key per minute.")
     conversation_ttl_seconds: int = Field(3600, ge=10, description="How long the bot keeps a conversation.")
 

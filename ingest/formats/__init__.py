@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ingest.errors import UnsupportedFormatError
@@ -12,7 +13,7 @@ from ingest.formats.html import HtmlReader
 from ingest.formats.pdf import PdfReader
 from ingest.formats.text import MarkdownReader, TextReader
 
-__all__ = ["READERS", "SUPPORTED_SUFFIXES", "FormatReader", "LoadedText", "decode_bytes", "reader_for"]
+__all__ = ["READERS", "SUPPORTED_SUFFIXES", "FormatReader", "LoadedText", "decode_bytes", "reader_for", "sniff_suffix"]
 
 READERS: dict[str, FormatReader] = {
     reader.name: reader
@@ -45,3 +46,23 @@ def reader_for(path: Path, head: bytes) -> FormatReader:
     if reader is None:
         raise _unsupported(path.name, path.suffix)
     return reader
+
+
+# A bare page fragment (「<p style=…>」 without <html>) has no document type to sniff.
+_FRAGMENT = re.compile(rb"^\s*<(?:p|div|table|span|section|article|h[1-6]|br)[\s/>]", re.IGNORECASE)
+
+
+def sniff_suffix(raw: bytes, name: str = "") -> str:
+    """The suffix the bytes call for, whatever the name says (uploads name files as they like).
+
+    Old Office/WPS binaries raise UnsupportedFormatError; text is .md when the name says markdown, else .txt.
+    """
+    head = raw[:4096].lstrip(b"\xef\xbb\xbf")
+    if head.startswith(_OLE_MAGIC):
+        reader_for(Path(name or "upload.doc"), head)  # raises the message that says to save as .docx
+    sniffed = next((reader for reader in READERS.values() if reader.sniff(head)), None)
+    if sniffed is not None:
+        return sniffed.suffixes[0]
+    if _FRAGMENT.match(head):
+        return READERS["html"].suffixes[0]
+    return ".md" if name.lower().endswith((".md", ".markdown")) else ".txt"

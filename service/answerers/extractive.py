@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from ingest.lexical import tokenize
+from ingest.index.lexical import tokenize
 from ingest.models import Chunk
 from ingest.numbering import strip_marker
 from service.answerers.base import REFUSAL, Answer, Intent, Passage, citation_from_chunk

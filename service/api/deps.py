@@ -1,15 +1,24 @@
-"""FastAPI dependencies: settings and the loaded runtime."""
+"""FastAPI dependencies: settings, the loaded runtime, the job queue and the admin key check."""
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import Request
 
-from ingest.errors import IndexNotReadyError
-from ingest.store import REBUILD_HINT
+from ingest.errors import AuthError, IndexNotReadyError, PolicyRagError
+from ingest.index.store import REBUILD_HINT
+from service.jobs import JobQueue
 from service.runtime import Runtime
 from service.settings import Settings
 
-__all__ = ["get_runtime", "get_app_settings"]
+__all__ = ["get_runtime", "get_loaded_runtime", "get_app_settings", "get_jobs", "require_admin", "AdminDisabledError"]
+
+
+class AdminDisabledError(PolicyRagError):
+    """Admin routes are off because no admin key is configured."""
+
+    status_code = 403
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -18,12 +27,40 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The loaded runtime; 503 while the index is missing or empty."""
+def get_loaded_runtime(request: Request) -> Runtime:
+    """The loaded runtime, whether or not the index holds anything yet; 503 while loading."""
     runtime: Runtime | None = getattr(request.app.state, "runtime", None)
     if runtime is None:
         error = getattr(request.app.state, "startup_error", None)
         raise IndexNotReadyError(str(error) if error else "The service is still loading the index.")
-    if runtime.store.count() == 0:
-        raise IndexNotReadyError(f"The index is empty. Build it with `{REBUILD_HINT}` (or `make run`).")
     return runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The loaded runtime; 503 while the index is missing, empty or unreachable."""
+    runtime = get_loaded_runtime(request)
+    if runtime.store.count() == 0:  # re-checked against the index generation, never cached as "empty"
+        raise IndexNotReadyError(f"The index is empty. Build it with `{REBUILD_HINT}` (or `make run`), "
+                                 "or upload documents with POST /v1/documents.")
+    return runtime
+
+
+def get_jobs(request: Request) -> JobQueue:
+    """The background ingestion queue of this process."""
+    get_loaded_runtime(request)
+    jobs: JobQueue = request.app.state.jobs
+    return jobs
+
+
+def require_admin(request: Request) -> None:
+    """Admin routes need `Authorization: Bearer <admin key>`; with no admin key configured they are off."""
+    keys = get_app_settings(request).api.admin_keys
+    if not keys:
+        raise AdminDisabledError("Document administration is off. Enable it by setting "
+                                 "POLICY_RAG_API__ADMIN_KEYS='[\"<a long random key>\"]' and send "
+                                 "`Authorization: Bearer <key>`.")
+    header = request.headers.get("authorization", "")
+    given = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    if not given or not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
+        raise AuthError("An admin key is required: send `Authorization: Bearer <key>` with a key from "
+                        "POLICY_RAG_API__ADMIN_KEYS (chat keys are not admin keys).")

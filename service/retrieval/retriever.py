@@ -10,10 +10,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingest.embedders import Embedder
+from ingest.index.embedders import Embedder
 from ingest.gazetteer import region_matches
 from ingest.models import Chunk
-from ingest.store import IndexStore
+from ingest.index.store import IndexStore
 from service.retrieval.query import QueryAnalysis, analyze
 from service.settings import RetrievalSettings
 

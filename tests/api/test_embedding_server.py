@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from helpers import ROOT, find_smollm2_gguf, free_port, start_service, stop_process, wait_http
 
-from ingest.embedders.openai_http import OpenAIEmbedder
+from ingest.index.embedders.openai_http import OpenAIEmbedder
 from ingest.errors import EmbedderUnavailableError
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus
 
 from ingest.pipeline import ingest_paths
 from ingest.settings import StoreSettings
-from ingest.store import IndexStore
+from ingest.index.store import open_store
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_ingest_and_search_through_a_chroma_server(tmp_path: Path, chroma_url: s
     corpus = copy_corpus(tmp_path / "corpus", KAIFENG, ZHENGZHOU)
     embedder = BigramEmbedder()
     settings = StoreSettings(path=str(tmp_path / "lexical"), url=chroma_url)
-    store = IndexStore(settings, embedder.name, embedder.dimension)
+    store = open_store(settings, embedder.name, embedder.dimension)
 
     first = ingest_paths([corpus], store, embedder)
     assert first.failed == []
@@ -60,7 +60,7 @@ def test_ingest_and_search_through_a_chroma_server(tmp_path: Path, chroma_url: s
     assert again.total_chunks == first.total_chunks
 
     # A second client with its own (empty) lexical folder sees the same collection and builds its BM25 from it.
-    other = IndexStore(StoreSettings(path=str(tmp_path / "other-lexical"), url=chroma_url),
+    other = open_store(StoreSettings(path=str(tmp_path / "other-lexical"), url=chroma_url),
                        embedder.name, embedder.dimension)
     assert set(other.all_chunks()) == set(chunks)
     assert other.lexical().search("郑好融", 3)[0][0].startswith(f"{ZHENGZHOU}:重点工作10")

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingest.embedders import build_embedder
+from ingest.index.embedders import build_embedder
 from ingest.settings import StoreSettings
-from ingest.store import IndexStore
+from ingest.index.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "data" / "corpus"
@@ -65,6 +65,6 @@ def test_bad_files_are_reported_and_the_good_one_is_indexed(tmp_path: Path) -> N
     assert "21 chunks in the index" in out
 
     embedder = build_embedder("bundled")  # only for its name and dimension, which the index records
-    store = IndexStore(StoreSettings(path=str(index)), embedder.name, embedder.dimension)
+    store = open_store(StoreSettings(path=str(index)), embedder.name, embedder.dimension)
     assert store.count() == 21
     assert {c.doc_id for c in store.all_chunks().values()} == {KAIFENG.stem}

@@ -15,9 +15,9 @@ import httpx
 import numpy as np
 import pytest
 
-from ingest.embedders import build_embedder
-from ingest.embedders.openai_http import PROBE_TEXT, OpenAIEmbedder
-from ingest.embedders.sentence_transformers import BGE_ZH_INSTRUCTION
+from ingest.index.embedders import build_embedder
+from ingest.index.embedders.openai_http import PROBE_TEXT, OpenAIEmbedder
+from ingest.index.embedders.sentence_transformers import BGE_ZH_INSTRUCTION
 from ingest.errors import (BackendError, BackendTimeoutError, ConfigError, EmbedderUnavailableError,
                            IndexMismatchError)
 from ingest.settings import EmbedderSettings

@@ -14,7 +14,8 @@ import pytest
 from ingest.errors import IndexMismatchError
 from ingest.pipeline import IngestReport, ingest_paths
 from ingest.settings import StoreSettings
-from ingest.store import IndexStore
+from ingest.index.store import IndexStore
+from ingest.index.store import open_store as open_index
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 KAIFENG = "000_4551c735332e43b6"
@@ -60,7 +61,7 @@ class BigramEmbedder:
 
 def open_store(folder: Path, embedder: BigramEmbedder) -> IndexStore:
     """A chromadb PersistentClient index in `folder`."""
-    return IndexStore(StoreSettings(path=str(folder)), embedder.name, embedder.dimension)
+    return open_index(StoreSettings(path=str(folder)), embedder.name, embedder.dimension)
 
 
 def copy_corpus(target: Path, *stems: str) -> Path:
@@ -138,7 +139,8 @@ def test_lexical_index_follows_writes_through_the_store(tmp_path: Path) -> None:
     chunks = report.files[0].chunks
     chunks[-1].text += MEASURE_46_NEW
     chunks[-1].embed_text += MEASURE_46_NEW
-    store.replace_documents([KAIFENG], chunks, {chunks[-1].chunk_id: embedder.embed_query(chunks[-1].embed_text)})
+    store.replace_documents([KAIFENG], chunks, {chunks[-1].chunk_id: embedder.embed_query(chunks[-1].embed_text)},
+                            store.documents())
     assert store.lexical().search("钠离子", 3)[0][0] == chunks[-1].chunk_id
 
     store.delete_documents([KAIFENG])
@@ -205,7 +207,7 @@ def test_opening_an_index_with_other_embedder_settings_fails(tmp_path: Path, nam
     embedder = BigramEmbedder()
     open_store(tmp_path / "index", embedder)
     with pytest.raises(IndexMismatchError) as info:
-        IndexStore(StoreSettings(path=str(tmp_path / "index")), name, dimension)
+        open_index(StoreSettings(path=str(tmp_path / "index")), name, dimension)
     assert info.value.status_code == 409
     assert "python -m ingest --rebuild" in str(info.value)
     open_store(tmp_path / "index", embedder)  # the failed attempt changed nothing

@@ -15,8 +15,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from tiny_models import build_tiny_sentence_transformer
 
-from ingest.embedders import build_embedder
-from ingest.embedders.sentence_transformers import (
+from ingest.index.embedders import build_embedder
+from ingest.index.embedders.sentence_transformers import (
     BGE_EN_INSTRUCTION,
     BGE_ZH_INSTRUCTION,
     E5_INSTRUCT_QUERY,

@@ -15,11 +15,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from format_writers import write_docx, write_pdf, write_scanned_pdf  # noqa: E402
 from tiny_models import build_tiny_sentence_transformer  # noqa: E402
 
-from ingest.embedders import build_embedder  # noqa: E402
+from ingest.index.embedders import build_embedder  # noqa: E402
 from ingest.pipeline import ingest_paths  # noqa: E402
 from ingest.script import is_traditional, to_simplified  # noqa: E402
 from ingest.settings import StoreSettings  # noqa: E402
-from ingest.store import IndexStore  # noqa: E402
+from ingest.index.store import open_store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "data" / "corpus"
@@ -54,7 +54,7 @@ def test_simplified_question_finds_a_traditional_document(tmp_path: Path, tiny_m
     (folder / "jiyuan-traditional.txt").write_text(traditional, encoding="utf-8")
     (folder / KAIFENG.name).write_bytes(KAIFENG.read_bytes())
     embedder = build_embedder("sentence-transformers", str(tiny_model))
-    store = IndexStore(StoreSettings(path=str(tmp_path / "index")), embedder.name, embedder.dimension)
+    store = open_store(StoreSettings(path=str(tmp_path / "index")), embedder.name, embedder.dimension)
     report = ingest_paths([folder], store, embedder)
     assert not report.failed, [f.error for f in report.failed]
 
@@ -107,5 +107,5 @@ def test_bad_files_are_reported_each_with_its_reason_and_nothing_indexed_is_lost
     assert "176 chunks in the index" in second.stdout  # Kaifeng's 21 kept, the notice's 155 added
 
     embedder = build_embedder("sentence-transformers", str(tiny_model))
-    store = IndexStore(StoreSettings(path=str(index)), embedder.name, embedder.dimension)
+    store = open_store(StoreSettings(path=str(index)), embedder.name, embedder.dimension)
     assert {c.doc_id for c in store.all_chunks().values()} == {KAIFENG.stem, "jiyuan"}

@@ -9,9 +9,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from ingest.embedders import build_embedder  # noqa: E402
+from ingest.index.embedders import build_embedder  # noqa: E402
 from ingest.pipeline import ingest_paths  # noqa: E402
-from ingest.store import IndexStore  # noqa: E402
+from ingest.index.store import open_store  # noqa: E402
 from service.retrieval.query import analyze  # noqa: E402
 from service.retrieval.retriever import Filters, Retriever  # noqa: E402
 from service.settings import Settings  # noqa: E402
@@ -38,7 +38,7 @@ def two_province_retriever(tmp_path_factory: pytest.TempPathFactory) -> Retrieve
     settings = Settings()
     settings.store.path = str(tmp_path_factory.mktemp("index"))
     embedder = build_embedder(settings.embedder.name, settings.embedder.model)
-    store = IndexStore(settings.store, embedder.name, embedder.dimension)
+    store = open_store(settings.store, embedder.name, embedder.dimension)
     report = ingest_paths([corpus], store, embedder)
     assert report.failed == []
     return Retriever(store, embedder, settings.retrieval)

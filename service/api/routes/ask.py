@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 
@@ -21,9 +22,8 @@ def _sse(event: str, data: object) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _events(runtime: Runtime, body: AskRequest) -> Iterator[str]:
-    history = [m.model_dump() for m in body.history]
-    for item in runtime.qa.ask_stream(body.question, body.top_k, to_filters(body.filters), history):
+def _events(items: Iterator[str | AskOutcome]) -> Iterator[str]:
+    for item in items:
         if isinstance(item, AskOutcome):
             yield _sse("final", to_ask_response(item).model_dump())
         else:
@@ -37,7 +37,10 @@ def _events(runtime: Runtime, body: AskRequest) -> Iterator[str]:
 def ask(body: AskRequest, runtime: Runtime = Depends(get_runtime)) -> AskResponse | StreamingResponse:
     """回答问题并引用具体条目（如【济源市 第46条】）；证据不足时回答「文件中没有找到相关内容。」"""
     if body.stream:
-        return StreamingResponse(_events(runtime, body), media_type="text/event-stream",
+        history = [m.model_dump() for m in body.history]
+        items = runtime.qa.ask_stream(body.question, body.top_k, to_filters(body.filters), history)
+        first = next(items)  # retrieval runs here, so an unreachable index is a 503, not a broken stream
+        return StreamingResponse(_events(itertools.chain([first], items)), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     history = [m.model_dump() for m in body.history]
     outcome = runtime.qa.ask(body.question, body.top_k, to_filters(body.filters), history)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ingest.embedders.base import Embedder
+from ingest.index.embedders.base import Embedder
 from ingest.errors import ConfigError
 from ingest.settings import EmbedderSettings
 
@@ -12,19 +12,19 @@ __all__ = ["Embedder", "EMBEDDERS", "build_embedder"]
 
 
 def _bundled(settings: EmbedderSettings) -> Embedder:
-    from ingest.embedders.bundled import BundledEmbedder
+    from ingest.index.embedders.bundled import BundledEmbedder
 
     return BundledEmbedder() if not settings.model else BundledEmbedder(settings.model)
 
 
 def _sentence_transformers(settings: EmbedderSettings) -> Embedder:
-    from ingest.embedders.sentence_transformers import SentenceTransformerEmbedder
+    from ingest.index.embedders.sentence_transformers import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(settings.model or "BAAI/bge-small-zh-v1.5")
 
 
 def _openai(settings: EmbedderSettings) -> Embedder:
-    from ingest.embedders.openai_http import OpenAIEmbedder
+    from ingest.index.embedders.openai_http import OpenAIEmbedder
 
     return OpenAIEmbedder(
         settings.base_url, settings.model, settings.api_key,

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from ingest.embedders.sentence_transformers import query_prefixes
+from ingest.index.embedders.sentence_transformers import query_prefixes
 from ingest.errors import BackendError, BackendTimeoutError, ConfigError, EmbedderUnavailableError, IndexMismatchError
 
 __all__ = ["OpenAIEmbedder", "PROBE_TEXT"]

@@ -1,0 +1,385 @@
+"""The chromadb engine shared by the embedded and the server store: chunks, registry, generation, snapshots.
+
+Two collections: `<name>` holds one item per stored chunk version (id `chunk_id#hash`), `<name>__documents`
+holds one record per document (naming the stored ids of its chunks) plus the `__generation__` item.
+A write stores new chunk versions first, then flips the records and the generation in one upsert, then deletes
+what no record names any more; readers only see chunks a record names, so a writer killed at any point leaves
+every document in its old or its new version. The next writer deletes the orphans.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+
+from ingest.chunking import CHUNKER_VERSION
+from ingest.errors import IndexMismatchError, PolicyRagError, StoreUnavailableError
+from ingest.index.base import REBUILD_HINT, batched, content_hash, meta_hash, stored_id
+from ingest.index.lexical import LexicalIndex
+from ingest.models import Chunk
+from ingest.settings import StoreSettings
+
+__all__ = ["ChromaStore", "GENERATION_ID", "LEASE_ID"]
+
+GENERATION_ID = "__generation__"
+LEASE_ID = "__lease__"
+_KEY = [1.0]  # registry items need a vector; they are only ever fetched by id
+_BATCH = 1000
+T = TypeVar("T")
+
+
+@dataclass
+class _Snapshot:
+    """What readers see of one generation."""
+
+    generation: str
+    chunks: dict[str, Chunk]  # chunk_id → chunk
+    logical: dict[str, str]  # stored id → chunk_id, current chunks only
+    documents: dict[str, dict[str, Any]]
+    stored: int  # items in the chunk collection, orphans and old versions included
+    lexical: LexicalIndex | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class ChromaStore:
+    """An `IndexStore` on chromadb; subclasses supply the client, the writer lock and error translation."""
+
+    description = "chromadb"
+
+    def __init__(self, settings: StoreSettings, embedder_name: str, dimension: int) -> None:
+        self.settings = settings
+        self.embedder_name = embedder_name
+        self.dimension = dimension
+        self._client: Any = None
+        self._chunk_coll: Any = None
+        self._registry_coll: Any = None
+        self._snapshot: _Snapshot | None = None
+        self._checked_at = 0.0
+        self._read_lock = threading.Lock()
+        self._connect_lock = threading.Lock()
+        self._writer_depth = threading.local()
+        self._own_tokens: set[str] = set()  # generations this object wrote
+
+    # --- what engines supply ---------------------------------------------------------------------
+
+    def _make_client(self) -> Any:
+        raise NotImplementedError
+
+    def _lock(self, timeout: float) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def _translate(self, exc: Exception) -> PolicyRagError | None:
+        """Our error for a client error, or None to let it through."""
+        return None
+
+    def _check_writer(self) -> None:
+        """Raise when this writer no longer holds the lock (a lease can expire)."""
+
+    def _on_foreign_write(self) -> None:
+        """Another process wrote: engines whose client caches index files reopen here."""
+
+    # --- connection ------------------------------------------------------------------------------
+
+    def _expected_metadata(self) -> dict[str, Any]:
+        return {"embedder": self.embedder_name, "dimension": self.dimension, "chunker_version": CHUNKER_VERSION}
+
+    def _collections(self) -> tuple[Any, Any]:
+        with self._connect_lock:
+            if self._chunk_coll is None:
+                if self._client is None:
+                    self._client = self._make_client()
+                chunks = self._client.get_or_create_collection(
+                    self.settings.collection, metadata=self._expected_metadata(), embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine"}})
+                meta = chunks.metadata or {}
+                diffs = [f"{k}={meta.get(k)!r} (now {v!r})" for k, v in self._expected_metadata().items()
+                         if meta.get(k) != v]
+                if diffs:
+                    raise IndexMismatchError(
+                        f"The index at {self.description} was built with other settings: {', '.join(diffs)}. "
+                        f"Rebuild it with `{REBUILD_HINT}` (same environment variables as the service).")
+                self._registry_coll = self._client.get_or_create_collection(
+                    f"{self.settings.collection}__documents", embedding_function=None)
+                self._chunk_coll = chunks
+            return self._chunk_coll, self._registry_coll
+
+    def _forget_connection(self) -> None:
+        with self._connect_lock:
+            self._chunk_coll = self._registry_coll = None
+            self._drop_client()
+
+    def _drop_client(self) -> None:
+        self._client = None
+
+    def _call(self, action: Callable[[Any, Any], T], *, retry: bool = True) -> T:
+        """Run a client action; connection errors become StoreUnavailableError (one reconnect first for reads)."""
+        for attempt in (0, 1):
+            try:
+                chunks, registry = self._collections()
+                return action(chunks, registry)
+            except PolicyRagError:
+                raise
+            except Exception as exc:
+                ours = self._translate(exc)
+                if ours is None:
+                    raise
+                self._forget_connection()
+                if attempt == 1 or not retry:
+                    raise ours from exc
+        raise AssertionError("unreachable")
+
+    def check(self) -> None:
+        """Connect and verify the collection metadata."""
+        self._call(lambda c, r: None)
+
+    def close(self) -> None:
+        """Drop the client (chromadb keeps no sockets we must close beyond its own)."""
+        self._forget_connection()
+
+    def destroy(self) -> None:
+        """Delete this index's collections, under the writer lock, whatever embedder built them."""
+        with self._lock(self.settings.lock_timeout):
+            client = self._make_client()
+            for name in (self.settings.collection, f"{self.settings.collection}__documents"):
+                try:
+                    client.delete_collection(name)
+                except Exception as exc:  # chromadb raises a plain error when the collection does not exist
+                    ours = self._translate(exc)
+                    if ours is not None and not _missing(exc):
+                        raise ours from exc
+            self._forget_connection()
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def generation(self) -> str:
+        """The current generation token ('' for an index never written)."""
+        got = self._call(lambda c, r: r.get(ids=[GENERATION_ID], include=["metadatas"]))
+        return str(got["metadatas"][0].get("token", "")) if got["ids"] else ""
+
+    def _current(self) -> _Snapshot:
+        with self._read_lock:
+            now = time.monotonic()
+            snap = self._snapshot
+            if snap is not None and now - self._checked_at < self.settings.refresh_seconds:
+                return snap
+            generation = self.generation()
+            if snap is None or snap.generation != generation:
+                if snap is not None and generation not in self._own_tokens:
+                    self._on_foreign_write()
+                snap = self._load(generation)
+                self._snapshot = snap
+            self._checked_at = time.monotonic()
+            return snap
+
+    def _load(self, generation: str) -> _Snapshot:
+        """Read the registry and the chunks it names; retried when a writer flips in between."""
+        for _ in range(5):
+            records = self._call(lambda c, r: r.get(where={"kind": "document"}, include=["documents"]))
+            documents: dict[str, dict[str, Any]] = {}
+            wanted: dict[str, str] = {}
+            for doc_id, body in zip(records["ids"], records["documents"]):
+                record = json.loads(body)
+                for sid in record.pop("_chunks", []):
+                    wanted[sid] = doc_id
+                documents[doc_id] = record
+            sids = sorted(wanted)
+            chunks: dict[str, Chunk] = {}
+            logical: dict[str, str] = {}
+            for batch in batched(sids, _BATCH):
+                got = self._call(lambda c, r: c.get(ids=list(batch), include=["metadatas", "documents"]))
+                for sid, meta, text in zip(got["ids"], got["metadatas"], got["documents"]):
+                    chunk = Chunk.from_metadata(meta, text or "", meta.get("embed_text", ""))
+                    chunks[chunk.chunk_id] = chunk
+                    logical[sid] = chunk.chunk_id
+            stored = int(self._call(lambda c, r: c.count()))
+            again = self.generation()
+            if again == generation and len(logical) == len(sids):
+                ordered = {cid: chunks[cid] for cid in sorted(chunks)}
+                return _Snapshot(generation, ordered, logical, documents, stored)
+            generation = again
+        raise StoreUnavailableError(f"The index at {self.description} kept changing while it was read; "
+                                    "try again in a moment.")
+
+    def _invalidate(self) -> None:
+        with self._read_lock:
+            self._checked_at = 0.0
+
+    def count(self) -> int:
+        """Chunks of the current documents."""
+        return len(self._current().chunks)
+
+    def all_chunks(self) -> dict[str, Chunk]:
+        """Every current chunk by id (the same dict until the generation changes)."""
+        return self._current().chunks
+
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """doc_id → document record."""
+        return {k: dict(v) for k, v in self._current().documents.items()}
+
+    def lexical(self) -> LexicalIndex:
+        """BM25 over the current chunks, built in memory once per generation."""
+        snap = self._current()
+        with snap.lock:
+            if snap.lexical is None:
+                ids = list(snap.chunks)
+                snap.lexical = LexicalIndex.build(ids, [snap.chunks[i].embed_text or snap.chunks[i].text
+                                                        for i in ids], snap.generation)
+            return snap.lexical
+
+    def dense_search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """The k nearest current chunks as (chunk_id, cosine similarity)."""
+        from ingest.errors import IndexNotReadyError
+
+        snap = self._current()
+        if not snap.chunks:
+            raise IndexNotReadyError(f"The index is empty. Build it with `{REBUILD_HINT}`.")
+        # Old versions and orphans may sit in the collection until a writer removes them: ask for enough.
+        n = min(k + snap.stored - len(snap.logical), snap.stored)
+        got = self._call(lambda c, r: c.query(query_embeddings=[vector.tolist()], n_results=max(1, n), where=where,
+                                              include=["distances"]))
+        hits = [(snap.logical[i], 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])
+                if i in snap.logical]
+        return hits[:k]
+
+    def content_hashes(self) -> set[str]:
+        """Content hashes of the current chunks."""
+        return {content_hash(c) for c in self._current().chunks.values()}
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self, timeout: float | None) -> Iterator[None]:
+        depth = getattr(self._writer_depth, "n", 0)
+        if depth:
+            self._writer_depth.n = depth + 1
+            try:
+                yield
+            finally:
+                self._writer_depth.n -= 1
+            return
+        with self._lock(self.settings.lock_timeout if timeout is None else timeout):
+            self._writer_depth.n = 1
+            try:
+                self._remove_orphans()
+                yield
+            finally:
+                self._writer_depth.n = 0
+                self._invalidate()
+
+    def writing(self, timeout: float | None = None) -> AbstractContextManager[None]:
+        """Hold the writer lock for a series of writes (re-entrant within a thread)."""
+        return self._writing(timeout)
+
+    def _records(self) -> dict[str, dict[str, Any]]:
+        """doc_id → full record (with `_chunks`), read fresh for a writer."""
+        got = self._call(lambda c, r: r.get(where={"kind": "document"}, include=["documents"]))
+        return {i: json.loads(b) for i, b in zip(got["ids"], got["documents"])}
+
+    def _bump(self, records: dict[str, dict[str, Any]] | None = None) -> None:
+        """Write records (may be none) and a new generation in one upsert: the moment readers switch."""
+        self._check_writer()
+        records = records or {}
+        token = uuid.uuid4().hex
+        self._own_tokens.add(token)
+        ids = list(records) + [GENERATION_ID]
+        docs = [json.dumps(records[i], ensure_ascii=False) for i in records] + [token]
+        metas: list[dict[str, Any]] = [{"kind": "document", "source": str(records[i].get("source") or "")}
+                                       for i in records]
+        metas.append({"kind": "meta", "token": token, "at": time.time()})
+        self._call(lambda c, r: r.upsert(ids=ids, documents=docs, metadatas=metas, embeddings=[_KEY] * len(ids)),
+                   retry=False)
+
+    def _remove_orphans(self) -> None:
+        """Delete stored chunks no record names (left by a writer that died); bump the generation if any."""
+        named = {sid for rec in self._records().values() for sid in rec.get("_chunks", [])}
+        stored = self._call(lambda c, r: c.get(include=[]))["ids"]
+        orphans = [sid for sid in stored if sid not in named]
+        for batch in batched(orphans, _BATCH):
+            self._call(lambda c, r: c.delete(ids=list(batch)), retry=False)
+        if orphans:
+            self._bump()
+
+    def replace_documents(self, doc_ids: Sequence[str], chunks: Sequence[Chunk], vectors: dict[str, np.ndarray],
+                          records: dict[str, dict[str, Any]]) -> bool:
+        """Make documents `doc_ids` exactly `records` with `chunks`; returns whether anything changed."""
+        with self.writing():
+            old = self._records()
+            new_records: dict[str, dict[str, Any]] = {}
+            for doc_id, record in records.items():
+                sids = sorted(stored_id(c) for c in chunks if c.doc_id == doc_id)
+                new_records[doc_id] = {**record, "_chunks": sids}
+            gone = [d for d in doc_ids if d in old and d not in records]
+            changed = {d: r for d, r in new_records.items() if old.get(d) != r}
+            if not changed and not gone:
+                return False
+            self._store_chunks([c for c in chunks if c.doc_id in changed], vectors)
+            self._bump(changed)
+            if gone:
+                self._call(lambda c, r: r.delete(ids=gone), retry=False)
+                self._bump()
+            kept = {sid for rec in new_records.values() for sid in rec["_chunks"]}
+            stale = [sid for d in list(changed) + gone for sid in old.get(d, {}).get("_chunks", []) if sid not in kept]
+            for batch in batched(stale, _BATCH):
+                self._call(lambda c, r: c.delete(ids=list(batch)), retry=False)
+            return True
+
+    def _store_chunks(self, chunks: Sequence[Chunk], vectors: dict[str, np.ndarray]) -> None:
+        """Store chunk versions not stored yet; vectors come from `vectors` or from a stored chunk with the same text."""
+        wanted = {stored_id(c): c for c in chunks}
+        present: set[str] = set()
+        for batch in batched(sorted(wanted), _BATCH):
+            present.update(self._call(lambda c, r: c.get(ids=list(batch), include=[]))["ids"])
+        todo = [c for sid, c in wanted.items() if sid not in present]
+        reuse = sorted({content_hash(c) for c in todo if c.chunk_id not in vectors})
+        by_hash: dict[str, list[float]] = {}
+        for batch in batched(reuse, 200):
+            got = self._call(lambda c, r: c.get(where={"content_hash": {"$in": list(batch)}},
+                                                         include=["metadatas", "embeddings"]))
+            for meta, emb in zip(got["metadatas"], got["embeddings"]):
+                by_hash[str(meta["content_hash"])] = list(np.asarray(emb, dtype=np.float32).tolist())
+        for batch in batched(todo, _BATCH):
+            embeddings: list[list[float]] = []
+            for c in batch:
+                if c.chunk_id in vectors:
+                    embeddings.append(np.asarray(vectors[c.chunk_id], dtype=np.float32).tolist())
+                elif content_hash(c) in by_hash:
+                    embeddings.append(by_hash[content_hash(c)])
+                else:
+                    raise PolicyRagError(f"No vector for chunk {c.chunk_id}: embed it before writing.")
+            self._call(lambda c, r: c.upsert(
+                ids=[stored_id(x) for x in batch], embeddings=embeddings, documents=[x.text for x in batch],
+                metadatas=[_metadata(x) for x in batch]), retry=False)
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> int:
+        """Remove documents and their chunks; returns how many chunks went."""
+        with self.writing():
+            old = self._records()
+            gone = [d for d in doc_ids if d in old]
+            if not gone:
+                return 0
+            self._call(lambda c, r: r.delete(ids=gone), retry=False)
+            self._bump()
+            stale = [sid for d in gone for sid in old[d].get("_chunks", [])]
+            for batch in batched(stale, _BATCH):
+                self._call(lambda c, r: c.delete(ids=list(batch)), retry=False)
+            return len(stale)
+
+
+def _missing(exc: BaseException) -> bool:
+    return "does not exist" in str(exc) or "not found" in str(exc).lower()
+
+
+def _metadata(chunk: Chunk) -> dict[str, Any]:
+    meta = chunk.to_metadata()
+    meta["meta_hash"] = meta_hash(chunk)
+    meta["content_hash"] = content_hash(chunk)
+    meta["embed_text"] = chunk.embed_text
+    return meta

@@ -1,0 +1,146 @@
+"""The server engine: a `chroma run` server shared by every replica, writers serialised by a lease record.
+
+Everything a replica needs lives on the server (chunks, registry, generation, lease); the lexical index is
+rebuilt in memory from the chunks. The lease is a record with an expiry, renewed while a writer runs.
+Limits: chromadb has no compare-and-swap, so two writers starting within the same fraction of a second may
+both read a free lease; each writes its claim, waits, reads it back and only the one whose claim survived
+goes on (the other waits). A writer stalled longer than the lease (SIGSTOP, a frozen VM) may lose it; it
+checks before every flip and stops with an error then. Expiry uses wall clocks: keep hosts in NTP sync.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlparse
+
+from ingest.errors import IndexBusyError, PolicyRagError, StoreUnavailableError
+from ingest.index.chroma import LEASE_ID, ChromaStore
+from ingest.settings import StoreSettings
+
+__all__ = ["ServerStore", "is_connection_error"]
+
+_SETTLE = 0.3  # seconds between writing a claim and reading it back
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """Whether an exception (or its cause) means the server could not be reached."""
+    import httpx
+
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, (httpx.TransportError, ConnectionError, TimeoutError)):
+            return True
+        text = str(seen)
+        if "Could not connect" in text or "Connection refused" in text or "Failed to connect" in text:
+            return True
+        if isinstance(seen, httpx.HTTPStatusError) and seen.response.status_code in (502, 503, 504):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _is_missing_collection(exc: BaseException) -> bool:
+    return "does not exist" in str(exc) and "ollection" in str(exc)
+
+
+class ServerStore(ChromaStore):
+    """The index on a chromadb server (POLICY_RAG_STORE__URL)."""
+
+    def __init__(self, settings: StoreSettings, embedder_name: str, dimension: int) -> None:
+        super().__init__(settings, embedder_name, dimension)
+        self.description = f"the chromadb server {settings.url}"
+        self._owner = ""
+        self._lease_lost = False
+
+    def _make_client(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        url = urlparse(self.settings.url)
+        return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                   ssl=url.scheme == "https", settings=ChromaSettings(anonymized_telemetry=False))
+
+    def _translate(self, exc: Exception) -> PolicyRagError | None:
+        if is_connection_error(exc):
+            return StoreUnavailableError(
+                f"The index store ({self.description}) is unreachable: {exc.__class__.__name__}. "
+                "Start it (`chroma run --path <folder>`) or check POLICY_RAG_STORE__URL; the service reconnects "
+                "by itself.")
+        if _is_missing_collection(exc):  # rebuilt under us: reopen by name
+            return StoreUnavailableError(f"The index on {self.description} was recreated; try again.")
+        return None
+
+    # --- the lease ---------------------------------------------------------------------------------
+
+    def _read_lease(self) -> dict[str, Any]:
+        got = self._call(lambda c, r: r.get(ids=[LEASE_ID], include=["metadatas"]))
+        return dict(got["metadatas"][0]) if got["ids"] else {}
+
+    def _write_lease(self, owner: str, holder: str) -> None:
+        meta = {"kind": "lease", "owner": owner, "holder": holder,
+                "expires": time.time() + self.settings.lease_seconds}
+        self._call(lambda c, r: r.upsert(ids=[LEASE_ID], documents=[owner], metadatas=[meta], embeddings=[[1.0]]),
+                   retry=False)
+
+    @contextmanager
+    def _lock(self, timeout: float) -> Iterator[None]:
+        owner = uuid.uuid4().hex
+        holder = f"pid {os.getpid()} on {socket.gethostname()}"
+        deadline = time.monotonic() + timeout
+        while True:
+            lease = self._read_lease()
+            if not lease or float(lease.get("expires", 0)) < time.time():
+                self._write_lease(owner, holder)
+                time.sleep(_SETTLE)
+                if self._read_lease().get("owner") == owner:
+                    break
+                continue
+            if time.monotonic() >= deadline:
+                left = float(lease.get("expires", 0)) - time.time()
+                raise IndexBusyError(
+                    f"The index on {self.description} is being written by {lease.get('holder', 'another writer')} "
+                    f"(lease expires in {left:.0f} s unless renewed); waited {timeout:.0f} s. Wait for that ingest "
+                    "to finish and run again (or raise POLICY_RAG_STORE__LOCK_TIMEOUT).")
+            time.sleep(0.5)
+        self._owner, self._lease_lost = owner, False
+        stop = threading.Event()
+        renewer = threading.Thread(target=self._renew, args=(owner, holder, stop), daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            renewer.join()
+            self._owner = ""
+            try:
+                if self._read_lease().get("owner") == owner:
+                    self._call(lambda c, r: r.delete(ids=[LEASE_ID]), retry=False)
+            except PolicyRagError:
+                pass  # the lease expires by itself
+
+    def _renew(self, owner: str, holder: str, stop: threading.Event) -> None:
+        while not stop.wait(self.settings.lease_seconds / 3):
+            try:
+                if self._read_lease().get("owner") != owner:
+                    self._lease_lost = True
+                    return
+                self._write_lease(owner, holder)
+            except PolicyRagError:
+                continue  # the server is away; the writer's own calls fail and say so
+
+    def _check_writer(self) -> None:
+        if not self._owner:
+            return
+        if self._lease_lost or self._read_lease().get("owner") != self._owner:
+            raise IndexBusyError(f"This writer lost its lease on {self.description} (it stalled longer than "
+                                 f"{self.settings.lease_seconds:.0f} s); nothing of the current document was "
+                                 "published. Run the ingest again.")
