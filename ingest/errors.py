@@ -1,4 +1,4 @@
-"""The project's exception tree; every class knows its HTTP status and whether a retry may help.
+"""The corpus and index errors, and the base of the project's tree; each knows its status and whether to retry.
 
     PolicyRagError (500)
     ├── InputError (422)
@@ -8,13 +8,12 @@
     │   └── TooLargeError (413)
     ├── ConfigError (500)
     │   └── IndexMismatchError (409)
-    ├── IndexNotReadyError (503)
+    ├── IndexNotReadyError (503, retryable)
     ├── NotFoundError (404)
-    ├── AuthError (401)
-    ├── RateLimitError (429, retryable)
-    ├── BackendError (502, retryable)
-    │   └── BackendTimeoutError (504, retryable)
-    └── MissingExtraError (500)
+    ├── MissingExtraError (500)
+    └── … the service's own errors (service/errors.py: AuthError, RateLimitError, BackendError)
+
+The status is data, not HTTP: only service/api/errors.py turns an error into a response.
 """
 
 from __future__ import annotations
@@ -30,10 +29,6 @@ __all__ = [
     "IndexMismatchError",
     "IndexNotReadyError",
     "NotFoundError",
-    "AuthError",
-    "RateLimitError",
-    "BackendError",
-    "BackendTimeoutError",
     "MissingExtraError",
 ]
 
@@ -92,36 +87,6 @@ class NotFoundError(PolicyRagError):
     """A document or measure that the index does not hold."""
 
     status_code = 404
-
-
-class AuthError(PolicyRagError):
-    """A missing or wrong API key."""
-
-    status_code = 401
-
-
-class RateLimitError(PolicyRagError):
-    """Too many requests for one key; `retry_after` says how many seconds to wait."""
-
-    status_code = 429
-    retryable = True
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class BackendError(PolicyRagError):
-    """A model backend (LLM, embedder server) failed."""
-
-    status_code = 502
-    retryable = True
-
-
-class BackendTimeoutError(BackendError):
-    """A model backend did not answer in time."""
-
-    status_code = 504
 
 
 class MissingExtraError(PolicyRagError):

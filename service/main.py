@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 
-from ingest.errors import PolicyRagError
+from ingest import PolicyRagError
 from service.api.errors import install_error_handlers
 from service.api.routes import ask, bot, chat, documents, health, search
 from service.api.security import RateLimiter

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.embedders import Embedder, build_embedder
-from ingest.lexical import tokenize
-from ingest.store import IndexStore
+from ingest import Embedder, IndexStore, build_embedder, tokenize
 from service.answerers import build_answerer
 from service.qa import QAService
 from service.retrieval.retriever import Retriever

@@ -7,8 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from ingest.errors import ConfigError
-from ingest.settings import IngestSettings
+from ingest import ConfigError, IngestSettings
 
 __all__ = ["RetrievalSettings", "AnswerSettings", "LLMSettings", "APISettings", "Settings", "get_settings"]
 

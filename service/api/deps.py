@@ -1,15 +1,17 @@
-"""FastAPI dependencies: settings and the loaded runtime."""
+"""FastAPI dependencies: settings, the loaded runtime, and the request limits the settings set."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Any
 
-from ingest.errors import IndexNotReadyError
-from ingest.store import REBUILD_HINT
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+
+from ingest import REBUILD_HINT, IndexNotReadyError
 from service.runtime import Runtime
 from service.settings import Settings
 
-__all__ = ["get_runtime", "get_app_settings"]
+__all__ = ["get_runtime", "get_app_settings", "check_limits"]
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -27,3 +29,16 @@ def get_runtime(request: Request) -> Runtime:
     if runtime.store.count() == 0:
         raise IndexNotReadyError(f"The index is empty. Build it with `{REBUILD_HINT}` (or `make run`).")
     return runtime
+
+
+def check_limits(settings: Settings, *, text: tuple[str, str] | None = None, top_k: int | None = None) -> None:
+    """422, like a schema error, for a text over `api.max_question_chars` or a top_k over `api.max_top_k`."""
+    errors: list[dict[str, Any]] = []
+    if text is not None and len(text[1]) > settings.api.max_question_chars:
+        errors.append({"type": "string_too_long", "loc": ("body", text[0]),
+                       "msg": f"String should have at most {settings.api.max_question_chars} characters"})
+    if top_k is not None and top_k > settings.api.max_top_k:
+        errors.append({"type": "less_than_equal", "loc": ("body", "top_k"),
+                       "msg": f"Input should be less than or equal to {settings.api.max_top_k}"})
+    if errors:
+        raise RequestValidationError(errors)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.metadata import CITIES, COUNTIES, OTHER_PLACES, find_regions
-from ingest.parsing import chinese_to_int
+from ingest import CITIES, COUNTIES, OTHER_PLACES, chinese_to_int, find_regions
 from service.answerers.base import Intent
 
 __all__ = ["ExplicitRef", "QueryAnalysis", "analyze"]

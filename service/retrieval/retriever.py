@@ -10,13 +10,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingest.embedders import Embedder
-from ingest.models import Chunk
-from ingest.store import IndexStore
+from ingest import Chunk, Embedder, IndexStore
 from service.retrieval.query import QueryAnalysis, analyze
 from service.settings import RetrievalSettings
 
-__all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS"]
+__all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS", "same_region"]
 
 
 @dataclass
@@ -31,7 +29,7 @@ class Filters:
 
     def accepts(self, chunk: Chunk) -> bool:
         """Whether a chunk passes every filter."""
-        if self.region and not _same_region(chunk.region, self.region):
+        if self.region and not same_region(chunk.region, self.region):
             return False
         if self.doc_id and chunk.doc_id != self.doc_id:
             return False
@@ -44,7 +42,8 @@ class Filters:
         return True
 
 
-def _same_region(have: str, want: str) -> bool:
+def same_region(have: str, want: str) -> bool:
+    """Two names of one place: 济源 and 济源市, 尉氏 and 尉氏县."""
     return have == want or have.rstrip("市县省") == want.rstrip("市县省")
 
 
@@ -116,12 +115,12 @@ class Retriever:
 
     def _years_of(self, region: str) -> set[str]:
         """Years a region's documents are dated or speak of."""
-        return set().union(*(y for r, y in self._corpus_years().items() if _same_region(r, region)))
+        return set().union(*(y for r, y in self._corpus_years().items() if same_region(r, region)))
 
     def out_of_scope(self, analysis: QueryAnalysis) -> str:
         """A reason the corpus cannot answer this question, or ''."""
         known = self.regions()
-        named_known = [r for r in analysis.regions if any(_same_region(k, r) for k in known)]
+        named_known = [r for r in analysis.regions if any(same_region(k, r) for k in known)]
         if analysis.foreign_places and not named_known:
             return f"问题涉及的地区（{'、'.join(analysis.foreign_places)}）不在文件范围内"
         if analysis.regions and not named_known:
@@ -140,7 +139,7 @@ class Retriever:
         for ref in analysis.refs:
             region = ref.region or (analysis.regions[0] if analysis.regions else "")
             for chunk in self.store.all_chunks().values():
-                if chunk.measure == ref.measure and (not region or _same_region(chunk.region, region)) \
+                if chunk.measure == ref.measure and (not region or same_region(chunk.region, region)) \
                         and filters.accepts(chunk):
                     hits.append(Hit(chunk, 1.0, explicit=True))
         hits.sort(key=lambda h: (h.chunk.doc_id, h.chunk.part))
@@ -176,13 +175,13 @@ class Retriever:
             if chunk is None or not filters.accepts(chunk):
                 return False
             return not region_scope or self.settings.region_mode != "restrict" or \
-                any(_same_region(chunk.region, r) for r in region_scope)
+                any(same_region(chunk.region, r) for r in region_scope)
 
         dense = [(i, s) for i, s in dense if keep(i)]
         lexical = [(i, s) for i, s in lexical if keep(i)]
         fused = self._fuse(dense, lexical)
         if region_scope and self.settings.region_mode == "boost":
-            fused = {i: s * (1.5 if any(_same_region(chunks[i].region, r) for r in region_scope) else 1.0)
+            fused = {i: s * (1.5 if any(same_region(chunks[i].region, r) for r in region_scope) else 1.0)
                      for i, s in fused.items()}
         dense_by, lexical_by = dict(dense), dict(lexical)
         ranked = sorted(fused, key=lambda i: -fused[i])
@@ -213,7 +212,7 @@ class Retriever:
         if filters.region or self.settings.region_mode == "off":
             return []
         known = self.regions()
-        return [r for r in analysis.regions if any(_same_region(k, r) for k in known)]
+        return [r for r in analysis.regions if any(same_region(k, r) for k in known)]
 
     def _fuse(self, dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]]) -> dict[str, float]:
         s = self.settings

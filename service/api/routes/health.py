@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ingest.store import REBUILD_HINT
+from ingest import REBUILD_HINT
 from service.api.schemas import Health
 
 router = APIRouter(tags=["health"])
