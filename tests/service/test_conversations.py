@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from freezegun import freeze_time
 
@@ -24,7 +26,9 @@ def test_history_is_bounded_and_expires() -> None:
 
 def test_rate_limiter_window() -> None:
     limiter = RateLimiter(per_minute=2)
-    with freeze_time("2026-01-01 00:00:00") as clock:  # the limits library reads the wall clock
+    # The limits library reads the wall clock. The frozen clock starts at the real time because the storage's
+    # expiry thread sees the real clock (freezegun leaves threading alone): it must not expire our hits.
+    with freeze_time(datetime.now(timezone.utc)) as clock:
         limiter.check("k")  # t = 0
         clock.tick(1.0)
         limiter.check("k")  # t = 1
