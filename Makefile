@@ -1,4 +1,4 @@
-# policy-rag: `make run` serves the bundled corpus, `make test` runs the whole suite.
+# policy-rag: `make run` serves the bundled corpus, `make test` runs the whole suite, `make test-fast` the quick part.
 PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -8,7 +8,7 @@ CORPUS ?= data/corpus
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install install-dev index run test eval bench clean
+.PHONY: install install-test install-dev test-deps index run test test-fast eval bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ $(PY):
 
 install: $(PY)  ## the service and its offline defaults
 	$(PIP) install --quiet -e .
+
+install-test: $(PY)  ## plus what the tests that need no llama.cpp build import (pytest, openai, playwright, mypy…)
+	$(PIP) install --quiet -e '.[test]'
 
 install-dev: $(PY)  ## plus test, eval and optional backends (llama-cpp-python compiles once, ~9 min)
 	$(PIP) install --quiet -e '.[dev]'
@@ -26,8 +29,14 @@ index: install  ## index the bundled corpus (incremental: unchanged files embed 
 run: index  ## serve on http://$(HOST):$(PORT)
 	POLICY_RAG_STORE__PATH=$(INDEX) HOST=$(HOST) PORT=$(PORT) $(PY) -m service
 
-test: install-dev  ## the whole suite, offline
+test-deps:  ## system packages the suite needs (Chromium, CJK fonts); the same script CI uses
+	bash scripts/test-deps.sh
+
+test: install-dev test-deps  ## the whole suite, offline
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -q
+
+test-fast: install-test  ## no browser, no llama.cpp and no corpus index: a minute or two
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -q -m "not browser and not llm and not corpus"
 
 eval: install-dev index  ## evaluation report on the dev set → reports/eval
 	POLICY_RAG_STORE__PATH=$(INDEX) $(PY) -m eval run --index $(INDEX) --out reports/eval

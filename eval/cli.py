@@ -68,7 +68,7 @@ def check_thresholds(report: EvalReport, thresholds: Sequence[Threshold]) -> lis
 
 def _build_qa(index: str | None) -> Any:
     """The in-process service over `index` (default: the configured store path), warmed up."""
-    from ingest.errors import PolicyRagError
+    from ingest import PolicyRagError
     from service.runtime import build_runtime
     from service.settings import Settings
 
@@ -115,6 +115,10 @@ def _run(args: argparse.Namespace) -> int:
     written = write_report(report, args.out)
     print(main_table(report))
     print(f"\n{len(questions)} questions; report: {', '.join(str(p) for p in written)}")
+    if not any(p.suffix == ".png" for p in written):
+        from eval.report import CHARTS_HINT
+
+        print(f"note: no charts. {CHARTS_HINT}", file=sys.stderr)
     problems = check_thresholds(report, thresholds)
     for problem in problems:
         print(f"FAILED --min {problem}", file=sys.stderr)
@@ -331,7 +335,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run one command; returns the exit status."""
-    from ingest.errors import PolicyRagError
+    from ingest import PolicyRagError
 
     args = _parser().parse_args(argv)
     try:

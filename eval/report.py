@@ -1,4 +1,4 @@
-"""Evaluation reports: report.json, report.md with presets side by side, and PNG charts."""
+"""Evaluation reports: report.json, report.md with presets side by side, and PNG charts when matplotlib is installed."""
 
 from __future__ import annotations
 
@@ -107,7 +107,10 @@ def _failure_md(q: QuestionResult) -> list[str]:
     return lines
 
 
-def _markdown(report: EvalReport, charts: Sequence[Path]) -> str:
+CHARTS_HINT = "Charts need matplotlib, which the base install leaves out: pip install 'policy-rag[eval]' (or '.[eval]')."
+
+
+def _markdown(report: EvalReport, charts: Sequence[Path], charts_note: str = "") -> str:
     meta = report.meta
     out = ["# Evaluation report", ""]
     facts = [f"{key}: {meta[key]}" for key in ("created", "mode", "dataset", "index", "url", "questions", "answerable",
@@ -126,6 +129,8 @@ def _markdown(report: EvalReport, charts: Sequence[Path]) -> str:
     out += ["## Recall@5 by question type", "", format_table(_type_rows(report), markdown=True), ""]
     if charts:
         out += ["## Charts", ""] + [f"![{path.stem}]({path.name})" for path in charts] + [""]
+    elif charts_note:
+        out += ["## Charts", "", charts_note, ""]
     out += ["## Failures", ""]
     for name, preset in report.presets.items():
         failures = preset.failures
@@ -136,15 +141,15 @@ def _markdown(report: EvalReport, charts: Sequence[Path]) -> str:
     return "\n".join(out)
 
 
-def _charts(report: EvalReport, out_dir: Path) -> list[Path]:
-    """recall_at_k.png and latency.png; labels stay English since no CJK font is assumed."""
+def _charts(report: EvalReport, out_dir: Path) -> list[Path] | None:
+    """recall_at_k.png and latency.png, or None without matplotlib; labels stay English (no CJK font assumed)."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise RuntimeError("Charts need matplotlib: pip install 'policy-rag[eval]'") from exc
+    except ImportError:
+        return None
     paths = []
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, preset in report.presets.items():
@@ -183,12 +188,14 @@ def write_report(report: EvalReport, out_dir: str | Path, *, charts: bool = True
     """Write report.json, report.md and the charts into `out_dir`; returns the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pictures = _charts(report, out) if charts else []
+    drawn = _charts(report, out) if charts else []
+    pictures = drawn if drawn is not None else []
+    note = CHARTS_HINT if drawn is None else ""
     full = report.to_json()
     data = {"meta": full["meta"], "summary": {name: _preset_json(p) for name, p in report.presets.items()},
             "presets": full["presets"]}
     json_path = out / "report.json"
     json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     md_path = out / "report.md"
-    md_path.write_text(_markdown(report, pictures), encoding="utf-8")
+    md_path.write_text(_markdown(report, pictures, note), encoding="utf-8")
     return [json_path, md_path, *pictures]

@@ -26,7 +26,7 @@ from eval.metrics import (
     recall_at_k,
     refusal_scores,
 )
-from ingest.cleaning import normalize_line
+from ingest import normalize_line
 
 __all__ = [
     "NAIVE",
@@ -191,7 +191,7 @@ class NaiveIndex:
     def build(cls, corpus_dir: Path, embedder: Any, *, cache_dir: Path | None = DEFAULT_CACHE,
               chunk_chars: int = NAIVE_CHUNK_CHARS, overlap: int = NAIVE_OVERLAP) -> NaiveIndex:
         """Window the corpus and embed it, reusing vectors cached under embedder name + chunk texts."""
-        from ingest.pipeline import expand_paths, parse_file
+        from ingest import expand_paths, parse_file
 
         chunks: list[_NaiveChunk] = []
         for path in expand_paths([Path(corpus_dir)]):

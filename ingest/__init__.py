@@ -1,1 +1,168 @@
-"""Corpus model and index: loading, parsing documents into measures, embedding and storing them."""
+"""Corpus model and index: loading, parsing documents into measures, embedding and storing them.
+
+This module is the public surface that `service/` and `eval/` use; everything else is internal. Errors are
+imported eagerly (they are tiny); the rest loads on first use, so `import ingest` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ingest.errors import (
+    ConfigError,
+    CorruptFileError,
+    DecodeError,
+    DocumentExistsError,
+    EmbedderError,
+    EmbedderTimeoutError,
+    EmbedderUnavailableError,
+    EmptyDocumentError,
+    EncryptedFileError,
+    IndexBusyError,
+    IndexMismatchError,
+    IndexNotReadyError,
+    InputError,
+    InvalidMetadataError,
+    MissingExtraError,
+    NoTextLayerError,
+    NotFoundError,
+    PolicyRagError,
+    StoreUnavailableError,
+    TooLargeError,
+    UnsupportedFormatError,
+)
+
+if TYPE_CHECKING:
+    from ingest.cleaning import normalize_line
+    from ingest.formats import SUPPORTED_SUFFIXES, sniff_suffix
+    from ingest.gazetteer import find_regions, mentions, region_matches, region_path
+    from ingest.index.embedders import EMBEDDERS, Embedder, build_embedder
+    from ingest.index.embedders.sentence_transformers import load_sentence_transformers_model
+    from ingest.index.lexical import tokenize
+    from ingest.index.store import REBUILD_HINT, IndexStore, open_store, destroy_store
+    from ingest.models import Chunk, Document, Measure, measure_label
+    from ingest.numbering import ARTICLE_REF, KEY_TASK_REF, chinese_to_int, strip_marker
+    from ingest.pipeline import IngestReport, expand_paths, ingest_paths, parse_file, window_chars
+    from ingest.settings import EmbedderSettings, IngestSettings, StoreSettings
+    from ingest.stopwords import ANSWER_KIND_WORDS, FOLLOW_UP_WORDS, FUNCTION_WORDS, GENERIC_TERMS, LEXICAL_STOP_WORDS, QUESTION_WORDS
+
+# name -> the module that defines it, imported on first access.
+_LAZY = {
+    "normalize_line": "ingest.cleaning",
+    "SUPPORTED_SUFFIXES": "ingest.formats",
+    "sniff_suffix": "ingest.formats",
+    "find_regions": "ingest.gazetteer",
+    "mentions": "ingest.gazetteer",
+    "region_matches": "ingest.gazetteer",
+    "region_path": "ingest.gazetteer",
+    "EMBEDDERS": "ingest.index.embedders",
+    "Embedder": "ingest.index.embedders",
+    "build_embedder": "ingest.index.embedders",
+    "load_sentence_transformers_model": "ingest.index.embedders.sentence_transformers",
+    "tokenize": "ingest.index.lexical",
+    "REBUILD_HINT": "ingest.index.store",
+    "IndexStore": "ingest.index.store",
+    "open_store": "ingest.index.store",
+    "destroy_store": "ingest.index.store",
+    "Chunk": "ingest.models",
+    "Document": "ingest.models",
+    "Measure": "ingest.models",
+    "measure_label": "ingest.models",
+    "ARTICLE_REF": "ingest.numbering",
+    "KEY_TASK_REF": "ingest.numbering",
+    "chinese_to_int": "ingest.numbering",
+    "strip_marker": "ingest.numbering",
+    "IngestReport": "ingest.pipeline",
+    "expand_paths": "ingest.pipeline",
+    "ingest_paths": "ingest.pipeline",
+    "parse_file": "ingest.pipeline",
+    "window_chars": "ingest.pipeline",
+    "EmbedderSettings": "ingest.settings",
+    "IngestSettings": "ingest.settings",
+    "StoreSettings": "ingest.settings",
+    "ANSWER_KIND_WORDS": "ingest.stopwords",
+    "FOLLOW_UP_WORDS": "ingest.stopwords",
+    "FUNCTION_WORDS": "ingest.stopwords",
+    "GENERIC_TERMS": "ingest.stopwords",
+    "LEXICAL_STOP_WORDS": "ingest.stopwords",
+    "QUESTION_WORDS": "ingest.stopwords",
+}
+
+__all__ = [
+    # errors
+    "PolicyRagError",
+    "InputError",
+    "UnsupportedFormatError",
+    "EmptyDocumentError",
+    "DecodeError",
+    "TooLargeError",
+    "CorruptFileError",
+    "NoTextLayerError",
+    "EncryptedFileError",
+    "InvalidMetadataError",
+    "DocumentExistsError",
+    "ConfigError",
+    "IndexMismatchError",
+    "IndexNotReadyError",
+    "StoreUnavailableError",
+    "IndexBusyError",
+    "NotFoundError",
+    "EmbedderError",
+    "EmbedderTimeoutError",
+    "EmbedderUnavailableError",
+    "MissingExtraError",
+    # everything else, loaded on first use
+    "normalize_line",
+    "SUPPORTED_SUFFIXES",
+    "sniff_suffix",
+    "find_regions",
+    "mentions",
+    "region_matches",
+    "region_path",
+    "EMBEDDERS",
+    "Embedder",
+    "build_embedder",
+    "load_sentence_transformers_model",
+    "tokenize",
+    "REBUILD_HINT",
+    "IndexStore",
+    "open_store",
+    "destroy_store",
+    "Chunk",
+    "Document",
+    "Measure",
+    "measure_label",
+    "ARTICLE_REF",
+    "KEY_TASK_REF",
+    "chinese_to_int",
+    "strip_marker",
+    "IngestReport",
+    "expand_paths",
+    "ingest_paths",
+    "parse_file",
+    "window_chars",
+    "EmbedderSettings",
+    "IngestSettings",
+    "StoreSettings",
+    "ANSWER_KIND_WORDS",
+    "FOLLOW_UP_WORDS",
+    "FUNCTION_WORDS",
+    "GENERIC_TERMS",
+    "LEXICAL_STOP_WORDS",
+    "QUESTION_WORDS",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the defining module of a public name on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ingest' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

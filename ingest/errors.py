@@ -1,4 +1,4 @@
-"""The project's exception tree; every class knows its HTTP status and whether a retry may help.
+"""The corpus and index errors, and the base of the project's tree; each knows its status and whether to retry.
 
     PolicyRagError (500)
     ├── InputError (422)
@@ -13,16 +13,17 @@
     │   └── DocumentExistsError (409)
     ├── ConfigError (500)
     │   └── IndexMismatchError (409)
-    ├── IndexNotReadyError (503)
+    ├── IndexNotReadyError (503, retryable)
     ├── StoreUnavailableError (503, retryable)
     ├── IndexBusyError (409, retryable)
     ├── NotFoundError (404)
-    ├── AuthError (401)
-    ├── RateLimitError (429, retryable)
-    ├── BackendError (502, retryable)
-    │   ├── BackendTimeoutError (504, retryable)
+    ├── EmbedderError (502, retryable)
+    │   ├── EmbedderTimeoutError (504, retryable)
     │   └── EmbedderUnavailableError (503, retryable)
-    └── MissingExtraError (500)
+    ├── MissingExtraError (500)
+    └── … the service's own errors (service/errors.py: AuthError, RateLimitError, BackendError)
+
+The status is data, not HTTP: only service/api/errors.py turns an error into a response.
 """
 
 from __future__ import annotations
@@ -45,10 +46,8 @@ __all__ = [
     "StoreUnavailableError",
     "IndexBusyError",
     "NotFoundError",
-    "AuthError",
-    "RateLimitError",
-    "BackendError",
-    "BackendTimeoutError",
+    "EmbedderError",
+    "EmbedderTimeoutError",
     "EmbedderUnavailableError",
     "MissingExtraError",
 ]
@@ -147,37 +146,20 @@ class NotFoundError(PolicyRagError):
     status_code = 404
 
 
-class AuthError(PolicyRagError):
-    """A missing or wrong API key."""
-
-    status_code = 401
-
-
-class RateLimitError(PolicyRagError):
-    """Too many requests for one key; `retry_after` says how many seconds to wait."""
-
-    status_code = 429
-    retryable = True
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class BackendError(PolicyRagError):
-    """A model backend (LLM, embedder server) failed."""
+class EmbedderError(PolicyRagError):
+    """An embedding server failed or answered with something unusable."""
 
     status_code = 502
     retryable = True
 
 
-class BackendTimeoutError(BackendError):
-    """A model backend did not answer in time."""
+class EmbedderTimeoutError(EmbedderError):
+    """An embedding server did not answer in time."""
 
     status_code = 504
 
 
-class EmbedderUnavailableError(BackendError):
+class EmbedderUnavailableError(EmbedderError):
     """The embedding server is down, unreachable or overloaded; searching and indexing wait for it."""
 
     status_code = 503

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["StoreSettings", "EmbedderSettings", "IngestSettings", "get_ingest_settings"]
+__all__ = ["StoreSettings", "EmbedderSettings", "IngestSettings"]
 
 
 class StoreSettings(BaseModel):
@@ -55,9 +53,3 @@ class IngestSettings(BaseSettings):
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
     max_file_bytes: int = Field(20_000_000, ge=1, description="Largest file ingest accepts.")
     chunk_overlap: int = Field(80, ge=0, le=200, description="Characters repeated between windows of a long unit.")
-
-
-@lru_cache
-def get_ingest_settings() -> IngestSettings:
-    """Settings from the environment, read once."""
-    return IngestSettings()

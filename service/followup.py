@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ingest.index.lexical import tokenize
-from ingest.gazetteer import find_regions, mentions
+from ingest import FOLLOW_UP_WORDS, find_regions, tokenize
 from service.settings import APISettings
 
 __all__ = ["bounded_history", "rewrite_followup"]
 
-_FOLLOW_WORDS = set("那 呢 它 它们 这 这个 这条 该 上述 那个 那条 还有 其他 别的 吗 的 么 其中 此 这项 那项".split())
 _PRONOUN = re.compile(r"^(那|它|它们|这|这个|这条|这项|该|上述|其|那么|还有)")
 _MORE = re.compile(r"还有(其他|别的|吗|呢)|其他的?(呢|吗)|还有哪些")
 
@@ -38,7 +36,7 @@ def rewrite_followup(question: str, history: Sequence[dict[str, str]], settings:
         return question
     q = question.strip().rstrip("？?。")
     regions = find_regions(q)
-    topic = [t for t in tokenize(q) if t not in _FOLLOW_WORDS and not any(t in r for r in regions)]
+    topic = [t for t in tokenize(q) if t not in FOLLOW_UP_WORDS and not any(t in r for r in regions)]
     if _MORE.search(q):
         return f"{previous.rstrip('？?。')}还有哪些？"
     if regions and len(topic) <= 1:  # 「那郑州呢？」: the previous question about another place

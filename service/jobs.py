@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.errors import NotFoundError, PolicyRagError
-from ingest.pipeline import ingest_paths
+from ingest import NotFoundError, PolicyRagError, ingest_paths
 
 if TYPE_CHECKING:
     from service.runtime import Runtime

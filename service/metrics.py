@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from ingest.errors import PolicyRagError
+from ingest import PolicyRagError
 from service.qa import AskOutcome
 from service.retrieval.retriever import SearchResult
 

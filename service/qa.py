@@ -7,9 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ingest.gazetteer import region_matches
-from ingest.index.lexical import tokenize
-from ingest.models import Chunk
+from ingest import ANSWER_KIND_WORDS, Chunk, region_matches, tokenize
 from service.answerers.base import REFUSAL, Answer, Answerer, Passage
 from service.followup import bounded_history, rewrite_followup
 from service.retrieval.query import QueryAnalysis, analyze
@@ -17,11 +15,6 @@ from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, c
 from service.settings import Settings
 
 __all__ = ["AskOutcome", "QAService", "passage_keys"]
-
-# Words that say what kind of answer is wanted, not what it is about.
-_NOT_TOPIC = set("哪些 城市 地方 地区 提出 提到 措施 举措 做法 部署 作了 采取 各自 分别 有 关于 什么 方面 工作 内容 "
-                 "文件 多少 目标 谁 负责 单位 部门 都 还有 其他 列出 所有 全部 各项 几条 发展 推进 加快 实施 情况 相关 "
-                 "要求 重点 具体 今年 河南 规模".split())
 
 
 @dataclass
@@ -160,12 +153,15 @@ class QAService:
 
     def _expand_list(self, analysis: QueryAnalysis, result: SearchResult, filters: Filters) -> list[Hit]:
         """Every measure that covers the topic: a section whose heading names it, or most of its words."""
-        chunks = [c for c in self.retriever.store.all_chunks().values() if filters.accepts(c) and c.part == 0]
+        every = self.retriever.store.all_chunks().values()
+        chunks = [c for c in every if filters.accepts(c) and c.part == 0]
+        # A word naming a place (one the question names, or a region of the indexed documents) is not the topic.
+        corpus_places = {name for c in every if c.region for name in (c.region, c.region.rstrip("市县省区"))}
         if analysis.regions:
             scoped = [c for c in chunks if any(region_matches(chunk_region_path(c), r) for r in analysis.regions)]
             chunks = scoped or chunks
-        topic = [t for t in dict.fromkeys(tokenize(analysis.question))
-                 if t not in _NOT_TOPIC and len(t) > 1 and not any(t in r for r in analysis.regions)]
+        topic = [t for t in dict.fromkeys(tokenize(analysis.question)) if t not in ANSWER_KIND_WORDS and len(t) > 1
+                 and t not in corpus_places and not any(t in r for r in analysis.regions)]
         # jieba's search mode repeats parts of long words (以旧换新 → 以旧, 换新): keep the longest forms.
         topic = [t for t in topic if not any(t != o and t in o for o in topic)]
         if not topic:

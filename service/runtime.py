@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest import gazetteer
-from ingest.index.embedders import Embedder, build_embedder
-from ingest.index.lexical import tokenize
-from ingest.index.store import IndexStore, open_store
+from ingest import Embedder, IndexStore, build_embedder, gazetteer, open_store, tokenize
 from service.answerers import build_answerer
 from service.qa import QAService
 from service.retrieval.retriever import Retriever

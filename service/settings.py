@@ -7,8 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from ingest.errors import ConfigError
-from ingest.settings import IngestSettings
+from ingest import ConfigError, IngestSettings
 
 __all__ = ["RetrievalSettings", "AnswerSettings", "LLMSettings", "APISettings", "Settings", "get_settings"]
 
@@ -27,7 +26,7 @@ class RetrievalSettings(BaseModel):
     reranker: str = Field("", description="A sentence-transformers CrossEncoder name or path; empty for none.")
     rerank_candidates: int = Field(20, ge=1, le=200, description="How many fused candidates the reranker rescores.")
     min_dense: float = Field(0.885, ge=0, le=1, description="Refuse when the best dense similarity is below this "
-                                                           "and BM25 found nothing strong (calibrated by `make eval`).")
+                                                           "and BM25 found nothing strong (calibrated with `python -m eval calibrate`).")
     min_lexical: float = Field(4.0, ge=0, description="A BM25 score at or above this counts as strong evidence.")
     max_list: int = Field(40, ge=1, le=200, description="Most measures a 「有哪些」 answer lists.")
 
@@ -56,9 +55,12 @@ class LLMSettings(BaseModel):
 class APISettings(BaseModel):
     """HTTP limits, keys and conversation bounds."""
 
-    max_question_chars: int = Field(1000, ge=10, le=20000, description="Longest question accepted.")
-    max_top_k: int = Field(50, ge=1, le=500, description="Largest top_k accepted.")
-    history_turns: int = Field(6, ge=0, le=50, description="Most previous turns used to rewrite a follow-up.")
+    max_question_chars: int = Field(1000, ge=10, le=20000, description="Longest question, search query or bot message "
+                                    "accepted (longer gets 422).")
+    max_top_k: int = Field(50, ge=1, le=500, description="Largest top_k that /v1/ask, /v1/search and chat "
+                                                           "accept (larger gets 422).")
+    history_turns: int = Field(6, ge=0, le=50, description="Most previous turns used to rewrite a "
+                                                           "follow-up, and kept per bot conversation.")
     history_chars: int = Field(4000, ge=0, le=100000, description="Most characters of history used.")
     api_keys: list[str] = Field(default_factory=list, description="Keys that protect the chat and bot endpoints; "
                                                                     "empty means open (local use).")

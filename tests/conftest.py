@@ -23,6 +23,25 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/helpers.py, tests/tiny_m
 
 from helpers import start_service, stop_process, wait_http  # noqa: E402
 
+# A test that uses one of these fixtures (directly or through another fixture) gets the marker, so that
+# `make test-fast` (-m "not browser and not llm and not corpus") can never run one by mistake.
+MARKERS_BY_FIXTURE = {
+    "corpus_index": "corpus",
+    "llama_server": "llm",
+    "smollm2_gguf": "llm",
+    "llamacpp": "llm",
+    "browser": "browser",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test by the expensive fixtures it needs."""
+    for item in items:
+        for name in getattr(item, "fixturenames", ()):
+            marker = MARKERS_BY_FIXTURE.get(name)
+            if marker:
+                item.add_marker(marker)
+
 
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:

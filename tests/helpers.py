@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -23,26 +24,34 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 120.0, proc: subprocess.Popen[bytes] | None = None) -> None:
-    """Poll a URL until it answers 200 or the time is up."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+def wait_http(url: str, timeout: float = 120.0, proc: subprocess.Popen[bytes] | None = None, *,
+              ready: Callable[[httpx.Response], bool] = lambda r: r.status_code == 200,
+              log: Path | None = None) -> httpx.Response:
+    """Poll a URL until `ready(response)`; fail with the server's log when it exits first or time runs out."""
+
+    def tail() -> str:
+        return f":\n{log.read_text(errors='replace')[-3000:]}" if log is not None and log.exists() else ""
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before {url} answered")
+            raise RuntimeError(f"server exited with {proc.returncode} before {url} answered{tail()}")
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
+            response = httpx.get(url, timeout=2)
+            if ready(response):
+                return response
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise TimeoutError(f"{url} did not become ready in {timeout}s")
+    raise TimeoutError(f"{url} did not become ready in {timeout:g} s{tail()}")
 
 
-def start_service(env_overrides: dict[str, str], stderr: IO[bytes] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+def start_service(env_overrides: dict[str, str], *, python: str | Path = sys.executable, cwd: Path = ROOT,
+                  stderr: IO[bytes] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """`python -m service` on a free loopback port (its log to `stderr`, if given); returns the process and base URL."""
     port = free_port()
     env = dict(os.environ, HOST="127.0.0.1", PORT=str(port), **env_overrides)
-    proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([str(python), "-m", "service"], cwd=cwd, env=env,
                             stdout=subprocess.DEVNULL, stderr=stderr or subprocess.DEVNULL)
     return proc, f"http://127.0.0.1:{port}"
 

@@ -6,12 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow
 def test_mypy_is_clean() -> None:
     result = subprocess.run([sys.executable, "-m", "mypy", "ingest", "service"], cwd=ROOT, capture_output=True,
                             text=True, timeout=600)

@@ -12,17 +12,17 @@ from pathlib import Path
 import bm25s
 import jieba
 
+from ingest.stopwords import LEXICAL_STOP_WORDS
+
 __all__ = ["tokenize", "LexicalIndex"]
 
 jieba.setLogLevel(logging.WARNING)
-_STOP = set("的 了 和 与 及 等 在 是 对 为 将 把 被 以 于 中 上 下 年 月 日 有 也 并 或 这 那 个 要 好 做 "
-            "什么 哪些 哪个 多少 怎么 如何 吗 呢 吧 啊 请问 一下 问 谁 哪 是否 一个 关于 文件 提出 提到".split())
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 
 
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens without punctuation and stop words."""
-    return [t for t in jieba.lcut_for_search(text) if _KEEP.search(t) and t not in _STOP]
+    return [t for t in jieba.lcut_for_search(text) if _KEEP.search(t) and t not in LEXICAL_STOP_WORDS]
 
 
 class LexicalIndex:

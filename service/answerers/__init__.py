@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ingest.errors import ConfigError
+from ingest import ConfigError
 from service.answerers.base import REFUSAL, Answer, Answerer, Passage
 from service.settings import Settings
 

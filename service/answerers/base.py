@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ingest.models import Chunk
+from ingest import Chunk
 
 __all__ = [
     "REFUSAL",
@@ -41,7 +41,6 @@ class Intent:
     regions: list[str] = field(default_factory=list)
     years: list[str] = field(default_factory=list)
     explicit: bool = False  # the question named a measure directly (第46条)
-    rewritten: str = ""  # the question after follow-up rewriting, if any
 
 
 @dataclass

@@ -10,17 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from ingest.index.lexical import tokenize
-from ingest.models import Chunk
-from ingest.numbering import strip_marker
+from ingest import GENERIC_TERMS, Chunk, strip_marker, tokenize
 from service.answerers.base import REFUSAL, Answer, Intent, Passage, citation_from_chunk
 
 __all__ = ["ExtractiveAnswerer", "measure_body", "best_clause", "responsibility_phrase"]
 
 _UNIT_MARKERS = ("item", "article", "key_task", "heading", "paren")
 _CLOSING_UNITS = re.compile(r"（[^（）]*(?:（[^（）]*）[^（）]*)*(负责|牵头)[^（）]*）\s*$")
-_GENERIC = set("目标 多少 措施 工作 提出 推进 加快 哪些 什么 怎么 如何 方面 情况 要求 内容 规定 城市 文件 哪个 哪一条 "
-               "负责 单位 部门 责任 牵头 主要 相关 有关 关于 达到 全年 力争 市 县 区 条 讲".split())
 
 
 _QUANTITY = re.compile(r"多少|(?<!哪)几[个家项条年月天次万亿]|多大|多长|多高|多快|哪天|哪一天|什么时候|何时|几号")
@@ -33,7 +29,7 @@ def measure_body(chunk: Chunk) -> str:
 
 def _terms(question: str, regions: Sequence[str]) -> list[str]:
     place_chars = "".join(regions)
-    return [t for t in dict.fromkeys(tokenize(question)) if t not in _GENERIC and t not in place_chars and len(t) > 1]
+    return [t for t in dict.fromkeys(tokenize(question)) if t not in GENERIC_TERMS and t not in place_chars and len(t) > 1]
 
 
 def _clause_score(clause: str, terms: Sequence[str], want_number: bool, need_number: bool = False) -> float:

@@ -7,7 +7,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import BackendError, ConfigError, MissingExtraError
+from ingest import ConfigError, MissingExtraError
+from service.errors import BackendError
 from service.answerers.citations import UnverifiedMode
 from service.answerers.llm import LLMAnswerer, Message
 

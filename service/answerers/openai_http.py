@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 
-from ingest.errors import BackendError, BackendTimeoutError, ConfigError
+from ingest import ConfigError
+from service.errors import BackendError, BackendTimeoutError
 from service.answerers.citations import UnverifiedMode
 from service.answerers.llm import LLMAnswerer, Message
 

@@ -6,14 +6,16 @@ import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
-from ingest.errors import ConfigError
+from ingest import ConfigError
 from service.answerers.base import Passage
 
 __all__ = ["PROMPTS_DIR", "PromptTemplate", "load_prompt", "format_passages"]
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+# The top-level `prompts` package: the repository's prompts/ folder, or its installed copy inside a wheel.
+PROMPTS_DIR = Path(str(files("prompts")))
 
 _WHITESPACE = re.compile(r"\s+")
 

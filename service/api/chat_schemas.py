@@ -36,7 +36,7 @@ class ChatRequest(BaseModel):
     model: str = "policy-rag"
     messages: list[ChatMessage] = Field(..., min_length=1, max_length=200)
     stream: bool = False
-    top_k: int = Field(5, ge=1, le=50, description="扩展字段：检索条数")
+    top_k: int = Field(5, ge=1, description="扩展字段：检索条数（1 至 api.max_top_k，默认 50）")
     filters: SearchFilters | None = Field(None, description="扩展字段：检索过滤条件")
 
 
@@ -86,7 +86,7 @@ class BotRequest(BaseModel):
 
     conversation_id: str = Field(..., min_length=1, max_length=200)
     user_id: str = Field(..., min_length=1, max_length=200)
-    text: str = Field(..., min_length=1, max_length=1000)
+    text: str = Field(..., min_length=1, description="用户消息（最多 api.max_question_chars 字，默认 1000）")
 
 
 class BotResponse(BaseModel):

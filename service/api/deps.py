@@ -1,18 +1,21 @@
-"""FastAPI dependencies: settings, the loaded runtime, the job queue and the admin key check."""
+"""FastAPI dependencies: settings, the loaded runtime, the job queue, the admin key check and request limits."""
 
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 
-from ingest.errors import AuthError, IndexNotReadyError, PolicyRagError
-from ingest.index.store import REBUILD_HINT
+from ingest import REBUILD_HINT, IndexNotReadyError, PolicyRagError
+from service.errors import AuthError
 from service.jobs import JobQueue
 from service.runtime import Runtime
 from service.settings import Settings
 
-__all__ = ["get_runtime", "get_loaded_runtime", "get_app_settings", "get_jobs", "require_admin", "AdminDisabledError"]
+__all__ = ["get_runtime", "get_loaded_runtime", "get_app_settings", "get_jobs", "require_admin", "check_limits",
+           "AdminDisabledError"]
 
 
 class AdminDisabledError(PolicyRagError):
@@ -64,3 +67,16 @@ def require_admin(request: Request) -> None:
     if not given or not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
         raise AuthError("An admin key is required: send `Authorization: Bearer <key>` with a key from "
                         "POLICY_RAG_API__ADMIN_KEYS (chat keys are not admin keys).")
+
+
+def check_limits(settings: Settings, *, text: tuple[str, str] | None = None, top_k: int | None = None) -> None:
+    """422, like a schema error, for a text over `api.max_question_chars` or a top_k over `api.max_top_k`."""
+    errors: list[dict[str, Any]] = []
+    if text is not None and len(text[1]) > settings.api.max_question_chars:
+        errors.append({"type": "string_too_long", "loc": ("body", text[0]),
+                       "msg": f"String should have at most {settings.api.max_question_chars} characters"})
+    if top_k is not None and top_k > settings.api.max_top_k:
+        errors.append({"type": "less_than_equal", "loc": ("body", "top_k"),
+                       "msg": f"Input should be less than or equal to {settings.api.max_top_k}"})
+    if errors:
+        raise RequestValidationError(errors)

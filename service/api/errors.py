@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from ingest.errors import PolicyRagError
+from ingest import PolicyRagError
 
 __all__ = ["install_error_handlers", "INTERNAL_ERROR"]
 

@@ -32,8 +32,8 @@ class SearchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"query": "储能装机容量", "top_k": 5}]})
 
-    query: str = Field(..., min_length=1, max_length=1000, description="检索词或问题")
-    top_k: int = Field(5, ge=1, le=50, description="返回条数 (1–50)")
+    query: str = Field(..., min_length=1, description="检索词或问题（最多 api.max_question_chars 字，默认 1000）")
+    top_k: int = Field(5, ge=1, description="返回条数（1 至 api.max_top_k，默认 50）")
     filters: SearchFilters | None = None
 
 
@@ -76,8 +76,8 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_ASK_EXAMPLE]})
 
-    question: str = Field(..., min_length=1, max_length=1000, description="问题（最多 1000 字）")
-    top_k: int = Field(5, ge=1, le=50, description="检索条数 (1–50)")
+    question: str = Field(..., min_length=1, description="问题（最多 api.max_question_chars 字，默认 1000）")
+    top_k: int = Field(5, ge=1, description="检索条数（1 至 api.max_top_k，默认 50）")
     filters: SearchFilters | None = None
     history: list[Message] = Field(default_factory=list, max_length=100,
                                    description="此前的对话轮次；服务只使用最近的若干轮（见 README）")

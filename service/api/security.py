@@ -3,37 +3,34 @@
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import deque
 
 from fastapi import Request
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
-from ingest.errors import AuthError, RateLimitError
+from service.errors import AuthError, RateLimitError
 from service.settings import Settings
 
 __all__ = ["RateLimiter", "require_api_key"]
 
 
 class RateLimiter:
-    """A sliding one-minute window per key."""
+    """A moving one-minute window per key (the `limits` library, in memory)."""
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self._item = RateLimitItemPerMinute(per_minute)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    def check(self, key: str, now: float | None = None) -> None:
+    def check(self, key: str) -> None:
         """Count one request; raise RateLimitError with Retry-After when over the limit."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and now - hits[0] >= 60:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                wait = max(1, math.ceil(60 - (now - hits[0])))
-                raise RateLimitError(f"请求过于频繁：每个 API key 每分钟最多 {self.per_minute} 次，请 {wait} 秒后重试。", wait)
-            hits.append(now)
+        if self._limiter.hit(self._item, key):
+            return
+        reset = self._limiter.get_window_stats(self._item, key).reset_time
+        wait = max(1, math.ceil(reset - time.time()))
+        raise RateLimitError(f"请求过于频繁：每个 API key 每分钟最多 {self.per_minute} 次，请 {wait} 秒后重试。", wait)
 
 
 def _presented_key(request: Request) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.gazetteer import find_regions, mentions
-from ingest.numbering import ARTICLE_REF, KEY_TASK_REF, chinese_to_int
+from ingest import ARTICLE_REF, KEY_TASK_REF, chinese_to_int, find_regions, mentions
 from service.answerers.base import Intent
 
 __all__ = ["ExplicitRef", "QueryAnalysis", "analyze"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ingest.index.embedders.sentence_transformers import load_sentence_transformers_model
+from ingest import load_sentence_transformers_model
 
 __all__ = ["CrossEncoderReranker"]
 

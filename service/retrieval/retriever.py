@@ -10,10 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingest.index.embedders import Embedder
-from ingest.gazetteer import region_matches
-from ingest.models import Chunk
-from ingest.index.store import IndexStore
+from ingest import Chunk, Embedder, IndexStore, region_matches
 from service.retrieval.query import QueryAnalysis, analyze
 from service.settings import RetrievalSettings
 

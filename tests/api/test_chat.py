@@ -12,7 +12,6 @@ import pytest
 
 from helpers import start_service, stop_process, wait_http
 
-pytestmark = pytest.mark.slow
 
 
 @contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 import httpx
@@ -13,7 +12,6 @@ import pytest
 
 from helpers import start_service, stop_process, wait_http
 
-pytestmark = pytest.mark.slow
 
 
 def ask(url: str, question: str, **extra: object) -> dict:  # type: ignore[type-arg]
@@ -24,12 +22,7 @@ def ask(url: str, question: str, **extra: object) -> dict:  # type: ignore[type-
 
 def wait_loaded(url: str, timeout: float = 120) -> httpx.Response:
     """/readyz once the background load has finished (ready, empty or error)."""
-    deadline = time.time() + timeout
-    while True:
-        r = httpx.get(f"{url}/readyz", timeout=10)
-        if r.json()["status"] != "loading" or time.time() > deadline:
-            return r
-        time.sleep(0.3)
+    return wait_http(f"{url}/readyz", timeout, ready=lambda r: r.json()["status"] != "loading")
 
 
 def numbers(text: str) -> list[str]:

@@ -66,7 +66,6 @@ def test_canonical_matches_the_cleaned_index_text() -> None:
     assert canonical("增长2.5%") == "增长2.5%"
 
 
-@pytest.mark.slow
 def test_run_eval_scores_presets_and_writes_the_report(corpus_qa: Any, questions: list[EvalQuestion],
                                                       small_corpus: Path, tmp_path: Path) -> None:
     report = run_eval(questions, corpus_qa, ["bm25", "hybrid", NAIVE], progress=False, corpus_dir=small_corpus,
@@ -104,7 +103,6 @@ def test_run_eval_scores_presets_and_writes_the_report(corpus_qa: Any, questions
         assert (tmp_path / "out" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.slow
 def test_run_eval_http_reads_the_api_shapes(corpus_qa: Any, questions: list[EvalQuestion]) -> None:
     def handle(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
@@ -126,7 +124,6 @@ def test_run_eval_http_reads_the_api_shapes(corpus_qa: Any, questions: list[Eval
     assert "server_total_ms" in served.latency and "total_ms" in served.latency
 
 
-@pytest.mark.slow
 def test_cli_exits_non_zero_when_a_minimum_fails(corpus_qa: Any, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     args = ["run", "--index", str(corpus_qa.settings.store.path), "--preset", "hybrid", "--limit", "3",
@@ -152,7 +149,6 @@ def test_cli_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "not found in corpus" in capsys.readouterr().out
 
 
-@pytest.mark.slow
 def test_calibrate_restores_the_thresholds(corpus_qa: Any, questions: list[EvalQuestion]) -> None:
     before = (corpus_qa.settings.retrieval.min_dense, corpus_qa.settings.retrieval.min_lexical)
     result = calibrate_refusal(questions, corpus_qa, dense_grid=[0.8, 0.9], lexical_grid=[0.0, 4.0])
@@ -161,7 +157,6 @@ def test_calibrate_restores_the_thresholds(corpus_qa: Any, questions: list[EvalQ
     assert result["best"]["recall"] == 1.0  # 上海 is refused as out of scope at any threshold
 
 
-@pytest.mark.slow
 def test_cli_against_the_live_service(live_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["run", "--against", live_server, "--limit", "4", "--out", str(tmp_path), "--no-progress"]
     assert main([*args, "--min", "recall@5=0.5"]) == 0
@@ -171,7 +166,6 @@ def test_cli_against_the_live_service(live_server: str, tmp_path: Path, capsys: 
     assert data["meta"]["mode"] == "http" and len(data["presets"]["http"]["questions"]) == 4
 
 
-@pytest.mark.slow
 def test_quality_regression_guard(corpus_qa: Any, tmp_path: Path) -> None:
     """The whole dev set through the default (hybrid) pipeline must stay at or above these floors.
 

@@ -18,7 +18,7 @@ import pytest
 from ingest.index.embedders import build_embedder
 from ingest.index.embedders.openai_http import PROBE_TEXT, OpenAIEmbedder
 from ingest.index.embedders.sentence_transformers import BGE_ZH_INSTRUCTION
-from ingest.errors import (BackendError, BackendTimeoutError, ConfigError, EmbedderUnavailableError,
+from ingest.errors import (EmbedderError, EmbedderTimeoutError, ConfigError, EmbedderUnavailableError,
                            IndexMismatchError)
 from ingest.settings import EmbedderSettings
 
@@ -143,7 +143,7 @@ def test_persistent_5xx_is_unavailable_and_timeout_is_504() -> None:
         raise httpx.ReadTimeout("timed out")
 
     with _embedder(FakeServer([stall] * 2), max_retries=1) as embedder, \
-            pytest.raises(BackendTimeoutError, match="POLICY_RAG_EMBEDDER__TIMEOUT"):
+            pytest.raises(EmbedderTimeoutError, match="POLICY_RAG_EMBEDDER__TIMEOUT"):
         embedder.embed_query("问题")
 
 
@@ -151,7 +151,7 @@ def test_persistent_5xx_is_unavailable_and_timeout_is_504() -> None:
 def test_client_errors_are_not_retried(status: int, hint: str) -> None:
     server = FakeServer([lambda: httpx.Response(status, json={"error": {"message": "nope"}})])
     sleeps: list[float] = []
-    with _embedder(server, sleeps) as embedder, pytest.raises(BackendError, match=hint) as info:
+    with _embedder(server, sleeps) as embedder, pytest.raises(EmbedderError, match=hint) as info:
         embedder.embed_query("问题")
     assert sleeps == [] and "nope" in str(info.value)
     assert not isinstance(info.value, EmbedderUnavailableError)

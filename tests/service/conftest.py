@@ -7,14 +7,12 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-import httpx
 import pytest
 
-from helpers import free_port, stop_process
+from helpers import free_port, stop_process, wait_http
 
 from ingest.models import Chunk
 from service.answerers.base import REFUSAL, Answer, Intent, Passage, citation_from_chunk
@@ -180,23 +178,7 @@ def llama_server(smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_until_serving(base_url, process, log_path)
+            wait_http(f"{base_url}/models", timeout=SERVER_START_TIMEOUT, proc=process, log=log_path)
             yield base_url
         finally:
             stop_process(process, timeout=15)
-
-
-def _wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    """Poll /v1/models until it answers; fail with the server's log if it dies or takes too long."""
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"llama_cpp.server exited with {process.returncode}:\n{log_path.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(f"{base_url}/models", timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"llama_cpp.server did not serve {base_url}/models within {SERVER_START_TIMEOUT:g} s:\n"
-                f"{log_path.read_text(errors='replace')[-3000:]}")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import datetime, timezone
 
-from ingest.errors import RateLimitError
+import pytest
+from freezegun import freeze_time
+
 from service.api.security import RateLimiter
 from service.conversations import ConversationStore
+from service.errors import RateLimitError
 
 
 def test_history_is_bounded_and_expires() -> None:
@@ -23,10 +26,16 @@ def test_history_is_bounded_and_expires() -> None:
 
 def test_rate_limiter_window() -> None:
     limiter = RateLimiter(per_minute=2)
-    limiter.check("k", now=0.0)
-    limiter.check("k", now=1.0)
-    with pytest.raises(RateLimitError) as err:
-        limiter.check("k", now=2.0)
-    assert err.value.retry_after == 58 and err.value.status_code == 429
-    limiter.check("other", now=2.0)  # keys are counted apart
-    limiter.check("k", now=60.5)  # the first hit left the window
+    # The limits library reads the wall clock. The frozen clock starts at the real time because the storage's
+    # expiry thread sees the real clock (freezegun leaves threading alone): it must not expire our hits.
+    with freeze_time(datetime.now(timezone.utc)) as clock:
+        limiter.check("k")  # t = 0
+        clock.tick(1.0)
+        limiter.check("k")  # t = 1
+        clock.tick(1.0)
+        with pytest.raises(RateLimitError) as err:
+            limiter.check("k")  # t = 2
+        assert err.value.retry_after == 58 and err.value.status_code == 429
+        limiter.check("other")  # keys are counted apart
+        clock.tick(58.5)
+        limiter.check("k")  # t = 60.5: the first hit left the window

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import BackendError, ConfigError, MissingExtraError
+from ingest.errors import ConfigError, MissingExtraError
+from service.errors import BackendError
 from service.answerers.base import Answer, Intent, Passage
 from service.answerers.guarded import VerifiedAnswerer
 from service.answerers.llamacpp import LlamaCppAnswerer
@@ -23,7 +24,6 @@ def llamacpp(smollm2_gguf: Path) -> Iterator[LlamaCppAnswerer]:
     yield LlamaCppAnswerer(smollm2_gguf, n_ctx=2048, max_tokens=96)
 
 
-@pytest.mark.slow
 def test_answer(llamacpp: LlamaCppAnswerer, passages: list[Passage], quote_fallback, assert_honest) -> None:  # type: ignore[no-untyped-def]
     before = llamacpp.calls
 
@@ -33,7 +33,6 @@ def test_answer(llamacpp: LlamaCppAnswerer, passages: list[Passage], quote_fallb
     assert_honest(answer, passages, "llamacpp")
 
 
-@pytest.mark.slow
 def test_stream(llamacpp: LlamaCppAnswerer, passages: list[Passage], quote_fallback, assert_honest) -> None:  # type: ignore[no-untyped-def]
     before = llamacpp.calls
 
@@ -46,7 +45,6 @@ def test_stream(llamacpp: LlamaCppAnswerer, passages: list[Passage], quote_fallb
     assert_honest(final, passages, "llamacpp")
 
 
-@pytest.mark.slow
 def test_raw_generation_is_text(llamacpp: LlamaCppAnswerer, passages: list[Passage]) -> None:
     raw = llamacpp.generate(QUESTION, passages)
     streamed = "".join(llamacpp.generate_stream(QUESTION, passages))
@@ -55,7 +53,6 @@ def test_raw_generation_is_text(llamacpp: LlamaCppAnswerer, passages: list[Passa
     assert streamed.strip()
 
 
-@pytest.mark.slow
 def test_prompt_longer_than_the_context_falls_back(smollm2_gguf: Path, make_passage, quote_fallback) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("llama_cpp")
     tiny = LlamaCppAnswerer(smollm2_gguf, n_ctx=256, max_tokens=32)
@@ -82,6 +79,7 @@ def test_missing_library_names_the_extra(tmp_path: Path, monkeypatch: pytest.Mon
         LlamaCppAnswerer(model)
 
 
+@pytest.mark.llm  # loading needs llama-cpp-python
 def test_unloadable_file_is_a_config_error(tmp_path: Path) -> None:
     pytest.importorskip("llama_cpp")
     model = tmp_path / "broken.gguf"

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from ingest.errors import BackendError, BackendTimeoutError, ConfigError
+from ingest.errors import ConfigError
+from service.errors import BackendError, BackendTimeoutError
 from service.answerers.base import REFUSAL, Answer, Intent, Passage
 from service.answerers.guarded import VerifiedAnswerer
 from service.answerers.openai_http import OpenAIAnswerer, iter_sse_deltas
@@ -342,7 +343,6 @@ def test_stream_final_answer_is_verified(passages: list[Passage], quote_fallback
 # --- integration tests: a real llama.cpp server -----------------------------------------------
 
 
-@pytest.mark.slow
 def test_real_server_answer(llama_server: str, passages: list[Passage], quote_fallback, assert_honest) -> None:  # type: ignore[no-untyped-def]
     with OpenAIAnswerer(llama_server, "smollm2", timeout=120.0, max_tokens=96) as llm:
         answer = VerifiedAnswerer(llm, quote_fallback).answer(QUESTION, passages, Intent())
@@ -351,7 +351,6 @@ def test_real_server_answer(llama_server: str, passages: list[Passage], quote_fa
     assert_honest(answer, passages, "openai")
 
 
-@pytest.mark.slow
 def test_real_server_stream(llama_server: str, passages: list[Passage], quote_fallback, assert_honest) -> None:  # type: ignore[no-untyped-def]
     with OpenAIAnswerer(llama_server, "smollm2", timeout=120.0, max_tokens=96) as llm:
         items = list(VerifiedAnswerer(llm, quote_fallback).stream(QUESTION, passages, Intent()))
@@ -363,7 +362,6 @@ def test_real_server_stream(llama_server: str, passages: list[Passage], quote_fa
     assert_honest(final, passages, "openai")
 
 
-@pytest.mark.slow
 def test_real_server_complete_and_condense(llama_server: str) -> None:
     with OpenAIAnswerer(llama_server, "smollm2", timeout=120.0, max_tokens=40) as llm:
         reply = llm.complete([{"role": "user", "content": "Say hello."}])

@@ -15,7 +15,6 @@ from tiny_models import build_tiny_cross_encoder  # noqa: E402
 from service.retrieval.query import analyze  # noqa: E402
 from service.retrieval.retriever import Filters, Retriever  # noqa: E402
 
-pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("question, refs, regions, responsible, listing", [

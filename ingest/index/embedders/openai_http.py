@@ -11,7 +11,7 @@ import httpx
 import numpy as np
 
 from ingest.index.embedders.sentence_transformers import query_prefixes
-from ingest.errors import BackendError, BackendTimeoutError, ConfigError, EmbedderUnavailableError, IndexMismatchError
+from ingest.errors import EmbedderError, EmbedderTimeoutError, ConfigError, EmbedderUnavailableError, IndexMismatchError
 
 __all__ = ["OpenAIEmbedder", "PROBE_TEXT"]
 
@@ -116,12 +116,12 @@ class OpenAIEmbedder:
             data = sorted(body["data"], key=lambda d: d["index"])
             vectors = np.asarray([d["embedding"] for d in data], dtype=np.float32)
         except (KeyError, TypeError, ValueError) as exc:
-            raise BackendError(
+            raise EmbedderError(
                 f"The embedding server at {self.url} sent a reply without data[].embedding lists of numbers "
                 f"({str(body)[:200]!r}); check that it speaks the OpenAI embeddings API."
             ) from exc
         if vectors.ndim != 2 or len(vectors) != len(texts):
-            raise BackendError(f"The embedding server at {self.url} returned {len(vectors)} vectors for "
+            raise EmbedderError(f"The embedding server at {self.url} returned {len(vectors)} vectors for "
                                f"{len(texts)} texts; check that it speaks the OpenAI embeddings API.")
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1.0, norms)  # not every server normalises
@@ -137,7 +137,7 @@ class OpenAIEmbedder:
                 if not last:
                     self._sleep(self._delay(attempt, None))
                     continue
-                raise BackendTimeoutError(
+                raise EmbedderTimeoutError(
                     f"The embedding server at {self.url} did not answer within {self.timeout:g} s after {attempts} "
                     f"attempt(s); raise POLICY_RAG_EMBEDDER__TIMEOUT or lower POLICY_RAG_EMBEDDER__BATCH_SIZE."
                 ) from exc
@@ -154,7 +154,7 @@ class OpenAIEmbedder:
                 try:
                     return response.json()
                 except ValueError as exc:
-                    raise BackendError(f"The embedding server at {self.url} answered with something that is not "
+                    raise EmbedderError(f"The embedding server at {self.url} answered with something that is not "
                                        f"JSON ({response.text[:200]!r}).") from exc
             if status == 429 or status >= 500:
                 if not last:
@@ -165,7 +165,7 @@ class OpenAIEmbedder:
                     f"{attempts} attempt(s); it is down or overloaded: check its log, or lower "
                     f"POLICY_RAG_EMBEDDER__MAX_CONCURRENCY."
                 )
-            raise BackendError(self._rejected(status, _detail(response)))
+            raise EmbedderError(self._rejected(status, _detail(response)))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from ingest.errors import DocumentExistsError, InputError, NotFoundError, TooLargeError
-from ingest.formats import sniff_suffix
+from ingest import DocumentExistsError, InputError, NotFoundError, TooLargeError, sniff_suffix
 from service.api.deps import get_jobs, get_loaded_runtime, require_admin
 from service.api.job_schemas import JobResponse
 from service.jobs import Job, JobQueue, safe_stem

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
 from service.api.convert import to_ask_response, to_filters
-from service.api.deps import get_runtime
+from service.api.deps import check_limits, get_app_settings, get_runtime
 from service.api.schemas import AskRequest, AskResponse
 from service.qa import AskOutcome
 from service.runtime import Runtime
+from service.settings import Settings
 
 router = APIRouter(tags=["ask"])
 
@@ -34,8 +35,10 @@ def _events(items: Iterator[str | AskOutcome]) -> Iterator[str]:
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "JSON, or with stream=true: `delta` events then one `final` event "
                                              "carrying the whole answer, citations and verification"}})
-def ask(body: AskRequest, runtime: Runtime = Depends(get_runtime)) -> AskResponse | StreamingResponse:
+def ask(body: AskRequest, settings: Settings = Depends(get_app_settings),
+        runtime: Runtime = Depends(get_runtime)) -> AskResponse | StreamingResponse:
     """回答问题并引用具体条目（如【济源市 第46条】）；证据不足时回答「文件中没有找到相关内容。」"""
+    check_limits(settings, text=("question", body.question), top_k=body.top_k)
     if body.stream:
         history = [m.model_dump() for m in body.history]
         items = runtime.qa.ask_stream(body.question, body.top_k, to_filters(body.filters), history)

@@ -6,10 +6,11 @@ from fastapi import APIRouter, Depends, Request
 
 from service.api.chat_schemas import BotRequest, BotResponse
 from service.api.convert import to_ask_response
-from service.api.deps import get_runtime
+from service.api.deps import check_limits, get_app_settings, get_runtime
 from service.api.security import require_api_key
 from service.conversations import ConversationStore
 from service.runtime import Runtime
+from service.settings import Settings
 
 router = APIRouter(tags=["bot"])
 
@@ -20,9 +21,10 @@ def plain_reply(answer: str, refs: list[str]) -> str:
 
 
 @router.post("/v1/bot/messages", response_model=BotResponse)
-def bot_message(body: BotRequest, request: Request, runtime: Runtime = Depends(get_runtime),
-                key: str = Depends(require_api_key)) -> BotResponse:
+def bot_message(body: BotRequest, request: Request, settings: Settings = Depends(get_app_settings),
+                runtime: Runtime = Depends(get_runtime), key: str = Depends(require_api_key)) -> BotResponse:
     """客服机器人接口：按 conversation_id 在服务端保存对话，回复纯文本并附「来源」行。"""
+    check_limits(settings, text=("text", body.text))
     store: ConversationStore = request.app.state.conversations
     conversation = f"{key}:{body.conversation_id}"  # keys never see each other's conversations
     outcome = runtime.qa.ask(body.text, history=store.history(conversation))

@@ -10,13 +10,14 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
-from ingest.errors import InputError
+from ingest import InputError
 from service.api.chat_schemas import ChatChoice, ChatRequest, ChatResponse, ModelCard, ModelList
 from service.api.convert import to_ask_response, to_filters
-from service.api.deps import get_runtime
+from service.api.deps import check_limits, get_app_settings, get_runtime
 from service.api.security import require_api_key
 from service.qa import AskOutcome
 from service.runtime import Runtime
+from service.settings import Settings
 
 router = APIRouter(tags=["chat"])
 
@@ -63,10 +64,12 @@ def models(_key: str = Depends(require_api_key)) -> ModelList:
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "JSON, or with stream=true `chat.completion.chunk` frames then [DONE]; "
                                              "the last chunk carries `citations`"}})
-def chat_completions(body: ChatRequest, runtime: Runtime = Depends(get_runtime),
+def chat_completions(body: ChatRequest, settings: Settings = Depends(get_app_settings),
+                     runtime: Runtime = Depends(get_runtime),
                      _key: str = Depends(require_api_key)) -> ChatResponse | StreamingResponse:
     """OpenAI 兼容的对话接口：回答带【地区 第N条】引用，响应另含结构化 citations。"""
-    question, history = _split(body, runtime.settings.api.max_question_chars)
+    check_limits(settings, top_k=body.top_k)
+    question, history = _split(body, settings.api.max_question_chars)
     outcome = runtime.qa.ask(question, body.top_k, to_filters(body.filters), history)
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     if body.stream:

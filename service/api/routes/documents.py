@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from ingest.errors import NotFoundError
+from ingest import NotFoundError
 from service.api.deps import get_runtime
 from service.api.schemas import DocumentDetail, DocumentSummary, MeasureDetail
 from service.runtime import Runtime

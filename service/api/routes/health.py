@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from ingest.errors import PolicyRagError
-from ingest.index.store import REBUILD_HINT
+from ingest import REBUILD_HINT, PolicyRagError
 from service.api.schemas import Health
 
 router = APIRouter(tags=["health"])

@@ -1,0 +1,33 @@
+"""Reports after the base install: without matplotlib the report is written and says how to get the charts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from eval.report import write_report
+from eval.runner import EvalReport, PresetReport, QuestionResult
+
+
+def _report() -> EvalReport:
+    question = QuestionResult(id="q1", question="济源市储能装机容量目标是多少？", type="numeric", answerable=True,
+                              evidence=["25兆瓦"], answer_keys=["25兆瓦"], measures=["46"])
+    preset = PresetReport(preset="hybrid", questions=[question], metrics={"recall@5": 1.0},
+                          latency={"total_ms": {"p50": 10.0, "p95": 20.0}}, recall_curve=[1.0] * 10)
+    return EvalReport({"hybrid": preset}, meta={"mode": "in-process", "questions": 1})
+
+
+def test_report_without_matplotlib_says_how_to_get_charts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` raise ImportError
+
+    written = write_report(_report(), tmp_path)
+
+    assert [p.name for p in written] == ["report.json", "report.md"]
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "pip install 'policy-rag[eval]'" in markdown
+    assert "recall@5" in markdown.lower()
+    assert not list(tmp_path.glob("*.png"))
