@@ -228,6 +228,15 @@ def _find_sample(sample: SampleMeasure, measures: Sequence[ParsedMeasure]) -> Sa
     return SampleResult(sample.label, False, False)
 
 
+def _region_right(got: str, expected: ExpectedDocument) -> bool | None:
+    """Whether the region agrees; a national document (no place, level national) may be parsed as 全国."""
+    if not expected.region and expected.region_level == "national":
+        from ingest.metadata import NATIONAL
+
+        return _normalize_name(got) in ("", NATIONAL)
+    return (_normalize_name(got) == _normalize_name(expected.region)) if expected.region else None
+
+
 def score_document(expected: ExpectedDocument, documents: Sequence[Any], chunks: Sequence[Any],
                    error: str = "") -> DocumentResult:
     """Compare one parsed file (its documents and chunks) with its expected structure."""
@@ -238,7 +247,7 @@ def score_document(expected: ExpectedDocument, documents: Sequence[Any], chunks:
            "labels": [m.label for m in measures]}
     want = {"region": expected.region, "date": expected.date, "title": expected.title,
             "measures": expected.measures}
-    region = (_normalize_name(got["region"]) == _normalize_name(expected.region)) if expected.region else None
+    region = _region_right(got["region"], expected)
     date = (got["date"] == expected.date) if expected.date else None
     title = bool(first) and normalize_text(got["title"]) == normalize_text(expected.title)
     samples = [_find_sample(s, measures) for s in expected.sample_measures]

@@ -79,6 +79,24 @@ def test_a_missing_file_counts_as_a_failure_not_a_crash() -> None:
     assert doc.error and doc.title is False and doc.measures is False and doc.region is False
 
 
+@pytest.mark.parametrize("got, region, level, right", [
+    ("全国", "", "national", True),    # a State Council document: the parser names the whole country
+    ("", "", "national", True),        # or no place at all
+    ("北京市", "", "national", False),  # a place is wrong for a national document
+    ("全国", "济源市", "city", False),
+    ("济源市", "济源市", "city", True),
+    ("全国", "", "", None),             # no place and no level: nothing to check
+])
+def test_a_national_document_may_be_parsed_as_quanguo_or_as_no_place(got: str, region: str, level: str,
+                                                                     right: bool | None) -> None:
+    from eval.structure import score_document
+    from ingest.models import Document
+
+    expected = ExpectedDocument("a.txt", region, "", "标题", 0, [], region_level=level)
+    doc = Document(doc_id="a", title="标题", text="正文", source="a.txt", region=got)
+    assert score_document(expected, [doc], []).region is right
+
+
 def test_titles_compare_without_punctuation_or_spacing() -> None:
     assert normalize_text("关于印发《X 实施方案》的通知") == normalize_text("关于印发〈X实施方案〉的通知 ")
     assert normalize_text("若干措施（试行）") == normalize_text("若干措施(试行)")
