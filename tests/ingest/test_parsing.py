@@ -436,6 +436,14 @@ def test_two_documents_in_one_file(raw: str, titles: list[str], labels: list[lis
     pytest.param("第一章 总则\n第一条 为了规范管理，制定本办法。\n第二条 本办法适用于全市。", "stem", id="chapter-heading"),
     pytest.param("2024年3月5日\n某市人民政府关于印发某市促进\n数字经济发展实施方案的通知\n各区人民政府：\n现将方案印发给你们。",
                  "某市人民政府关于印发某市促进数字经济发展实施方案的通知", id="date-and-two-line-title"),
+    pytest.param("某省人民政府办公厅关于进一步\n加强农村公路养护管理\n切实服务乡村振兴的实施意见\n某政办发〔2023〕5号\n"
+                 "各市人民政府：\n一、总体要求",
+                 "某省人民政府办公厅关于进一步加强农村公路养护管理切实服务乡村振兴的实施意见", id="three-line-title"),
+    pytest.param("下载\n打印\n全屏\n收藏\n【字号：\n加大\n还原\n减小\n】\n2030年某省政府工作报告\n"
+                 "——2030年1月20日在某省第三届人民代表大会第四次会议上\n来源：某省日报\n各位代表：\n现在，我代表省人民政府报告工作。",
+                 "2030年某省政府工作报告", id="toolbar-chrome-above-title"),
+    pytest.param("当前位置：\n首页\n>\n政务信息\n>\n要闻\n>\n正文\n发表时间：\n2030-02-09\n某市规划管理办法\n"
+                 "第一条 为了规范规划管理，制定本办法。", "某市规划管理办法", id="breadcrumb-chrome-above-title"),
 ])
 def test_titles(raw: str, title: str) -> None:
     doc = split_documents(raw, "stem.txt", "stem")[0]
