@@ -52,6 +52,7 @@ class _Open:
     numbered: bool = True
     path: str = ""  # the headings above, for restarting item numbers
     number: int = 0  # the item number; 0 for units
+    heading_rank: float | None = None  # set when the unit is opened by a heading line
 
 
 def _heading_text(line: str) -> str:
@@ -163,9 +164,14 @@ def parse_document(doc: Document) -> list[Measure]:
                 stack.pop()
             stack.append(heading)
             closing, may_restart = False, True
+            if current is not None and current.heading_rank is not None and heading.rank > current.heading_rank \
+                    and len(current.parts) == 1 and _heading_text(current.parts[0]) == current.parts[0]:
+                current = None  # a bare heading whose items follow is their section, not a unit of its own
             if layout == "outline" or len(_heading_text(line)) < len(line):
                 # A unit of its own: a work report's section, a heading that carries sentences.
                 open_unit(_path(stack), start, line, numbered=False)
+                if current is not None:
+                    current.heading_rank = heading.rank
             else:
                 close()
             continue

@@ -449,3 +449,18 @@ def test_titles(raw: str, title: str) -> None:
     doc = split_documents(raw, "stem.txt", "stem")[0]
     assert doc.title == title
     assert "引证码" not in doc.text
+
+
+@pytest.mark.parametrize(("raw", "labels"), [
+    # a bare section heading whose （一） items follow is their section, not a measure of its own
+    pytest.param("某省人民政府关于推进节水工作的意见\n一、总体要求\n（一）指导思想。坚持节水优先。\n（二）主要目标。到2030年用水总量受控。\n"
+                 "二、重点任务\n（三）推进农业节水。推广喷灌滴灌。\n三、组织实施\n各地要加强领导，抓好落实。",
+                 ["一（一）", "一（二）", "二（三）", "三"], id="bare-headings-over-items"),
+    # a heading that carries its own text before the items keeps it as a unit
+    pytest.param("某省人民政府关于推进节水工作的意见\n一、总体要求\n节水是生态文明建设的重要内容。\n（一）指导思想。坚持节水优先。\n"
+                 "（二）主要目标。到2030年用水总量受控。",
+                 ["一", "一（一）", "一（二）"], id="heading-with-its-own-text"),
+])
+def test_bare_section_headings_are_not_units(raw: str, labels: list[str]) -> None:
+    doc = split_documents(raw, "s.txt", "s")[0]
+    assert [m.measure for m in parse_document(doc)] == labels
