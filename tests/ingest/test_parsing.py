@@ -460,6 +460,10 @@ def test_titles(raw: str, title: str) -> None:
     pytest.param("某省人民政府关于推进节水工作的意见\n一、总体要求\n节水是生态文明建设的重要内容。\n（一）指导思想。坚持节水优先。\n"
                  "（二）主要目标。到2030年用水总量受控。",
                  ["一", "一（一）", "一（二）"], id="heading-with-its-own-text"),
+    # a heading closed by a full stop is still bare when its numbered items follow
+    pytest.param("某市节水实施方案\n一、总体要求\n（一）指导思想。坚持节水优先。\n（二）基本原则。\n1.节水优先。把节水放在首位。\n"
+                 "2.统筹推进。城乡一体推进。\n3.依法管水。健全节水法规。\n（三）工作目标。到2030年用水总量受控。",
+                 ["一（一）", "1", "2", "3", "一（三）"], id="heading-with-full-stop-over-items"),
 ])
 def test_bare_section_headings_are_not_units(raw: str, labels: list[str]) -> None:
     doc = split_documents(raw, "s.txt", "s")[0]
