@@ -210,11 +210,12 @@ def is_measure_label(label: str) -> bool:
     return bool(_NUMERAL.search(label)) and not label.endswith(_LEAD_IN_SUFFIX)
 
 
-def parsed_measures(chunks: Sequence[Any], doc_id: str | None = None) -> list[ParsedMeasure]:
-    """One entry per numbered unit (its first window) of one document, or of all when doc_id is None."""
+def parsed_measures(chunks: Sequence[Any], doc_id: str | Sequence[str] | None = None) -> list[ParsedMeasure]:
+    """One entry per numbered unit (its first window) of one document (or several), or of all when doc_id is None."""
+    ids = {doc_id} if isinstance(doc_id, str) else set(doc_id) if doc_id is not None else None
     return [ParsedMeasure(c.measure_label, c.text, list(c.responsible_units), list(c.lead_units))
             for c in chunks
-            if c.part == 0 and is_measure_label(c.measure) and (doc_id is None or c.doc_id == doc_id)]
+            if c.part == 0 and is_measure_label(c.measure) and (ids is None or c.doc_id in ids)]
 
 
 def _find_sample(sample: SampleMeasure, measures: Sequence[ParsedMeasure]) -> SampleResult:
@@ -228,17 +229,31 @@ def _find_sample(sample: SampleMeasure, measures: Sequence[ParsedMeasure]) -> Sa
     return SampleResult(sample.label, False, False)
 
 
+def _region_right(got: str, expected: ExpectedDocument) -> bool | None:
+    """Whether the region agrees; a national document (no place, level national) may be parsed as 全国."""
+    if not expected.region and expected.region_level == "national":
+        from ingest.metadata import NATIONAL
+
+        return _normalize_name(got) in ("", NATIONAL)
+    return (_normalize_name(got) == _normalize_name(expected.region)) if expected.region else None
+
+
 def score_document(expected: ExpectedDocument, documents: Sequence[Any], chunks: Sequence[Any],
-                   error: str = "") -> DocumentResult:
-    """Compare one parsed file (its documents and chunks) with its expected structure."""
+                   error: str = "", *, until: int | None = None) -> DocumentResult:
+    """Compare one parsed file (its documents and chunks) with its expected structure.
+
+    The measures are those of the expected document and of the documents parsed after it up to `until`
+    (exclusive; default: it alone): a notice and the plan it issues are one expected document, two parsed ones.
+    """
     first = documents[expected.document] if len(documents) > expected.document else None
-    measures = parsed_measures(chunks, first.doc_id) if first else []
+    span = documents[expected.document: max(until or 0, expected.document + 1)]
+    measures = parsed_measures(chunks, [d.doc_id for d in span]) if first else []
     got = {"region": first.region if first else "", "date": first.date if first else "",
            "title": first.title if first else "", "measures": len(measures), "documents": len(documents),
            "labels": [m.label for m in measures]}
     want = {"region": expected.region, "date": expected.date, "title": expected.title,
             "measures": expected.measures}
-    region = (_normalize_name(got["region"]) == _normalize_name(expected.region)) if expected.region else None
+    region = _region_right(got["region"], expected)
     date = (got["date"] == expected.date) if expected.date else None
     title = bool(first) and normalize_text(got["title"]) == normalize_text(expected.title)
     samples = [_find_sample(s, measures) for s in expected.sample_measures]
@@ -261,7 +276,10 @@ def evaluate_structure(corpus: str | Path, expected: Sequence[ExpectedDocument],
         if exp.file not in parsed_files:
             parsed_files[exp.file] = parse_file(corpus / exp.file, max_chars=limit)
         parsed = parsed_files[exp.file]
-        results.append(score_document(exp, parsed.documents, parsed.chunks, parsed.error))
+        # Parsed documents no expected line claims (the plan a notice issues) belong to the line before them.
+        later = [e.document for e in expected if e.file == exp.file and e.document > exp.document]
+        until = min(later, default=len(parsed.documents))
+        results.append(score_document(exp, parsed.documents, parsed.chunks, parsed.error, until=until))
     return StructureReport(results, {"corpus": str(corpus), "documents": len(results), "max_chars": limit})
 
 

@@ -24,7 +24,9 @@ _ARTICLE_TITLE = re.compile(r"^\s*【[^】]+】")
 _PAGE_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*$")
 _PREFACE_END = re.compile(r"^\s*原文如下\s*[:：]?\s*$")
 _QUOTED_TITLE = re.compile(r"《([^》]{6,60})》")
-_TITLE_WINDOW, _TITLE_MAX = 8, 60
+_TITLE_WINDOW, _TITLE_MAX, _TITLE_LINES, _TITLE_SCAN = 8, 60, 3, 40
+_WORD_CHARS = re.compile(r"\w")  # letters, digits and Chinese characters
+_MIN_WORDS = 4  # a title, an issuer or a document number has more; a button or breadcrumb has fewer
 _MARKDOWN_HASHES = re.compile(r"^#{1,6}\s*")
 # Words that name a kind of official document; a title usually holds one, and ends with one.
 _KIND = r"方案|措施|办法|规定|意见|通知|报告|计划|条例|细则|决定|规划|纲要|要点|公告|通告|批复|清单|规则|指南|制度|若干政策"
@@ -58,11 +60,12 @@ def _articles(lines: list[str]) -> list[list[str]]:
 
 def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, list[int]]:
     """A document's title and the indexes of the paragraphs it used (a title may span two lines)."""
-    window = []
-    for i, para in enumerate(paragraphs[:_TITLE_WINDOW]):
-        if _is_body(para):
+    window: list[int] = []
+    for i, para in enumerate(paragraphs[:_TITLE_SCAN]):
+        if _is_body(para) or len(window) == _TITLE_WINDOW:
             break
-        window.append(i)
+        if len(_WORD_CHARS.findall(para)) >= _MIN_WORDS:  # page chrome (打印, 收藏, >, 【字号：) takes no place
+            window.append(i)
     candidates = [i for i in window if _is_title_like(paragraphs[i])]
     worded = [i for i in candidates if _TITLE_WORD.search(paragraphs[i])]
     if worded or candidates:
@@ -70,10 +73,13 @@ def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, list[int]]:
         used = [first]
         if paragraphs[first].startswith("关于") and first - 1 in candidates:
             used.insert(0, first - 1)  # the issuer on the line above: 「某市人民政府」 + 「关于…的通知」
-        nxt = first + 1
-        if (nxt in candidates and not _TITLE_END.search(paragraphs[first]) and _TITLE_END.search(paragraphs[nxt])
-                and len(paragraphs[first]) + len(paragraphs[nxt]) <= _TITLE_MAX + 20):
-            used.append(nxt)
+        if not _TITLE_END.search(paragraphs[first]):  # a long title broken over two or three lines
+            for last in range(first + 1, first + _TITLE_LINES):
+                run = range(first + 1, last + 1)
+                if (all(i in candidates for i in run) and _TITLE_END.search(paragraphs[last])
+                        and sum(len(paragraphs[i]) for i in [first, *run]) <= _TITLE_MAX + 20):
+                    used.extend(run)
+                    break
         return "".join(_heading_words(paragraphs[i]) for i in used), used
     for para in paragraphs[:3]:
         quoted = _QUOTED_TITLE.search(para)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import cn2an
 
 from ingest.gazetteer import Mention, Place, find_places, lookup, mentions
+from ingest.numbering import match_marker
 
 __all__ = [
     "NATIONAL", "DocumentMetadata", "infer_metadata", "infer_region", "infer_region_path", "infer_date",
@@ -203,8 +204,50 @@ def _strip_date(para: str) -> str:
     return para
 
 
+# A regulation's history under its title: 「2010年6月25日 …会议通过」「（…批准）」「根据2019年…的决定修正」.
+# Each line starts with a date (maybe after an opening bracket or 根据) and names a step that made the text.
+_HISTORY_LINE = re.compile(r"^[（(]?\s*(?:根据|经)?\s*(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
+_TEXT_STEP = re.compile(r"通过|批准|修正|修订")  # adoption, approval, amendment; 公布 and 施行 make no new text
+# A report or speech gives the day it was delivered under its title: 「——2026年1月31日在…会议上」.
+_DELIVERED = re.compile(r"^[—－\-]{1,2}\s*(?=\S+?日在)")
+_EFFECTIVE = re.compile(r"自\s*$")  # 「本规定自2013年2月1日起施行」: the date the text takes effect
+_HEAD_LINES = 20
+
+
+def _history_date(paragraphs: list[str]) -> str:
+    """The last step of a history block or the delivery date at the head of a document, else ''."""
+    history: list[str] = []
+    for para in paragraphs[:_HEAD_LINES]:
+        para = para.lstrip("#").strip()
+        marker = match_marker(para)
+        if marker and marker.kind != "attachment":
+            break  # the body has begun: its dates are what the text regulates
+        if _DELIVERED.match(para) and _dates(para):
+            return _dates(para)[0][2]
+        if _HISTORY_LINE.match(para) and _TEXT_STEP.search(para):
+            history.extend(iso for _, _, iso in _dates(para))
+    return max(history, default="")
+
+
+def _effective_date(paragraphs: list[str]) -> str:
+    """The date a text says it takes effect (自…起施行), for a text that carries no other date."""
+    for para in paragraphs:
+        for start, end, iso in _dates(para):
+            if _EFFECTIVE.search(para[:start]) and para[end: end + 4].lstrip().startswith(("起施行", "起实施", "施行")):
+                return iso
+    return ""
+
+
 def infer_date(paragraphs: list[str], *, fallback: str = "") -> str:
-    """The document's own date (ISO): the signing date near the end, else the first one in the head."""
+    """The document's own date (ISO).
+
+    In order: the last step of the history block under a regulation's title (adoption, approval, amendment)
+    or the day a report was delivered; the signing date near the end; the first date in the head; the page
+    date; the date the text takes effect; a month and day in a text that speaks of its year.
+    """
+    history = _history_date(paragraphs)
+    if history:
+        return history
     for para in reversed(paragraphs[-4:]):
         para = para.strip()
         signed = para[len(_strip_date(para)):]  # the date after a signature on the same line
@@ -217,6 +260,9 @@ def infer_date(paragraphs: list[str], *, fallback: str = "") -> str:
             return iso  # includes 「2024年1月30日在…会议上」
     if fallback:
         return fallback
+    effective = _effective_date(paragraphs)
+    if effective:
+        return effective
     joined = "".join(paragraphs)
     years = Counter(re.findall(r"(?<!\d)(20\d{2})年", joined))
     for md in _MONTH_DAY.finditer(joined):  # news: 「8月15日，…」 in a text that speaks of its year

@@ -33,6 +33,7 @@ _CLOSING_SENTENCE = re.compile(
 )
 _MARKDOWN = re.compile(r"^(#{1,6}) (.*)$")
 _RANK = {"part": 0.0, "chapter": 1.0, "division": 2.0, "heading": 3.0, "key_task": 3.0, "paren": 4.0}
+_ITEM_RANK = 5.0  # 1. items stand below every heading
 
 
 @dataclass
@@ -52,6 +53,7 @@ class _Open:
     numbered: bool = True
     path: str = ""  # the headings above, for restarting item numbers
     number: int = 0  # the item number; 0 for units
+    heading_rank: float | None = None  # set when the unit is opened by a heading line
 
 
 def _heading_text(line: str) -> str:
@@ -90,6 +92,14 @@ def _section_of(stack: list[_Heading]) -> tuple[str, str]:
     tops = [h for h in stack if h.rank < _RANK["paren"]]
     subs = [h for h in stack if h.rank >= _RANK["paren"]] or tops[1:2]
     return (_heading_text(tops[0].line) if tops else "", _heading_text(subs[0].line) if subs else "")
+
+
+def _bare_heading(unit: _Open | None, rank: float) -> bool:
+    """Whether a unit is only a heading line (「（二）基本原则。」) and a deeper heading or item follows it."""
+    if unit is None or unit.heading_rank is None or rank <= unit.heading_rank or len(unit.parts) != 1:
+        return False
+    words = unit.parts[0].rstrip("。：:")
+    return "。" not in words and _heading_text(words) == words
 
 
 def _continues(marker: Marker, last: int, may_restart: bool) -> bool:
@@ -163,9 +173,13 @@ def parse_document(doc: Document) -> list[Measure]:
                 stack.pop()
             stack.append(heading)
             closing, may_restart = False, True
+            if _bare_heading(current, heading.rank):
+                current = None  # a bare heading whose items follow is their section, not a unit of its own
             if layout == "outline" or len(_heading_text(line)) < len(line):
                 # A unit of its own: a work report's section, a heading that carries sentences.
                 open_unit(_path(stack), start, line, numbered=False)
+                if current is not None:
+                    current.heading_rank = heading.rank
             else:
                 close()
             continue
@@ -173,6 +187,8 @@ def parse_document(doc: Document) -> list[Measure]:
                 and _continues(marker, last, may_restart):
             restarted |= marker.number == 1 and last > 0
             last, may_restart, closing = marker.number, False, False
+            if _bare_heading(current, _ITEM_RANK):
+                current = None
             open_unit(str(marker.number), start, line, numbered=True, number=marker.number)
             continue
         if unit_kind and last and not closing and _CLOSING_SENTENCE.match(line):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ingest import FOLLOW_UP_WORDS, find_regions, tokenize
+from ingest import FOLLOW_UP_WORDS, find_regions, mentions, tokenize
 from service.settings import APISettings
 
 __all__ = ["bounded_history", "rewrite_followup"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 
-from ingest import PolicyRagError
+from ingest import PolicyRagError, StoreUnavailableError
 from service.api.errors import install_error_handlers
 from service.api.middleware import RequestContextMiddleware
 from service.api.routes import admin, ask, bot, chat, documents, health, jobs, metrics, search

@@ -79,6 +79,38 @@ def test_a_missing_file_counts_as_a_failure_not_a_crash() -> None:
     assert doc.error and doc.title is False and doc.measures is False and doc.region is False
 
 
+@pytest.mark.parametrize("got, region, level, right", [
+    ("全国", "", "national", True),    # a State Council document: the parser names the whole country
+    ("", "", "national", True),        # or no place at all
+    ("北京市", "", "national", False),  # a place is wrong for a national document
+    ("全国", "济源市", "city", False),
+    ("济源市", "济源市", "city", True),
+    ("全国", "", "", None),             # no place and no level: nothing to check
+])
+def test_a_national_document_may_be_parsed_as_quanguo_or_as_no_place(got: str, region: str, level: str,
+                                                                     right: bool | None) -> None:
+    from eval.structure import score_document
+    from ingest.models import Document
+
+    expected = ExpectedDocument("a.txt", region, "", "标题", 0, [], region_level=level)
+    doc = Document(doc_id="a", title="标题", text="正文", source="a.txt", region=got)
+    assert score_document(expected, [doc], []).region is right
+
+
+def test_a_notice_and_the_plan_it_issues_are_scored_as_the_one_document_written_by_hand(tmp_path: Path) -> None:
+    (tmp_path / "n.txt").write_text(
+        "某市人民政府关于印发某市节水行动方案的通知\n各区人民政府：\n现将《某市节水行动方案》印发给你们，请认真贯彻执行。\n"
+        "某市人民政府\n2030年3月1日\n附件\n某市节水行动方案\n一、推进农业节水\n二、推进工业节水\n三、推进城镇节水\n",
+        encoding="utf-8")
+    alone = ExpectedDocument("n.txt", "", "2030-03-01", "某市人民政府关于印发某市节水行动方案的通知", 3, [])
+    doc = evaluate_structure(tmp_path, [alone]).documents[0]
+    assert doc.got["documents"] == 2 and doc.got["measures"] == 3 and doc.measures
+    plan = ExpectedDocument("n.txt", "", "", "某市节水行动方案", 3, [], document=1)
+    notice = ExpectedDocument("n.txt", "", "2030-03-01", "某市人民政府关于印发某市节水行动方案的通知", 0, [])
+    both = evaluate_structure(tmp_path, [notice, plan]).documents  # each line keeps its own measures
+    assert [d.got["measures"] for d in both] == [0, 3] and all(d.measures for d in both)
+
+
 def test_titles_compare_without_punctuation_or_spacing() -> None:
     assert normalize_text("关于印发《X 实施方案》的通知") == normalize_text("关于印发〈X实施方案〉的通知 ")
     assert normalize_text("若干措施（试行）") == normalize_text("若干措施(试行)")

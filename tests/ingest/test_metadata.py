@@ -151,6 +151,35 @@ def test_dates(paragraphs: list[str], expected: str) -> None:
     assert infer_date(paragraphs) == expected
 
 
+@pytest.mark.parametrize(("paragraphs", "expected"), [
+    # a regulation's history under its title: the last step that made the current text
+    (["某市河道管理条例", "2011年3月2日 某市人民代表大会常务委员会第五次会议通过",
+      "2011年5月6日 某省人民代表大会常务委员会第九次会议批准", "第一条 为了管理河道，制定本条例。"], "2011-05-06"),
+    (["某省养犬规定", "（2005年1月4日某省人民代表大会常务委员会通过 根据2016年7月8日某省人民代表大会常务委员会"
+      "《关于修改部分地方性法规的决定》修正）", "第一条 为了规范养犬，制定本规定。"], "2016-07-08"),
+    (["某省养犬规定", "（2005年1月4日某省人民代表大会常务委员会通过", "根据2016年7月8日某省人民代表大会常务委员会"
+      "《关于修改部分地方性法规的决定》修正", "2020年9月1日某省人民代表大会常务委员会修订）", "第一条 …"], "2020-09-01"),
+    # an amendment a city adopted and the province approved later: the approval finishes the step
+    (["某市办法", "1999年2月3日 某市人民代表大会常务委员会通过",
+      "2012年6月5日 某市人民代表大会常务委员会通过并经2012年7月20日某省人民代表大会常务委员会批准的决定修正",
+      "第一条 …"], "2012-07-20"),
+    # publication and entry into force make no new text
+    (["某市办法", "2001年3月1日 某市人民代表大会常务委员会通过", "2001年4月2日 某市人民代表大会常务委员会公告公布",
+      "2001年6月1日 施行", "第一条 …"], "2001-03-01"),
+    # a report gives the day it was delivered under its title, whatever page chrome stands above it
+    (["打印", "收藏", "2030年某省政府工作报告", "——2030年1月20日在某省第三届人民代表大会第四次会议上",
+      "来源：某省日报", "时间：2030-02-01", "各位代表："], "2030-01-20"),
+    # a text with no other date: the day it takes effect
+    (["某市规定", "第一条 为了…，制定本规定。", "第九条 本规定自2013年2月1日起施行。"], "2013-02-01"),
+    # a date in running text is not a history line
+    (["某市规定", "第一条 2010年1月1日以前通过审批的项目，依照原规定执行。", "2015年3月3日"], "2015-03-03"),
+    (["某市规定", "第一条 为了…，制定本规定。", "2010年1月1日以前通过审批的项目，依照原规定执行。",
+      "2015年3月3日"], "2015-03-03"),
+])
+def test_history_delivery_and_effective_dates(paragraphs: list[str], expected: str) -> None:
+    assert infer_date(paragraphs) == expected
+
+
 def test_a_page_date_is_only_a_fallback() -> None:
     assert infer_date(["标题", "正文。"], fallback="2025-07-07") == "2025-07-07"
     assert infer_date(["标题", "正文。", "2024年6月27日"], fallback="2025-07-07") == "2024-06-27"

@@ -436,8 +436,35 @@ def test_two_documents_in_one_file(raw: str, titles: list[str], labels: list[lis
     pytest.param("第一章 总则\n第一条 为了规范管理，制定本办法。\n第二条 本办法适用于全市。", "stem", id="chapter-heading"),
     pytest.param("2024年3月5日\n某市人民政府关于印发某市促进\n数字经济发展实施方案的通知\n各区人民政府：\n现将方案印发给你们。",
                  "某市人民政府关于印发某市促进数字经济发展实施方案的通知", id="date-and-two-line-title"),
+    pytest.param("某省人民政府办公厅关于进一步\n加强农村公路养护管理\n切实服务乡村振兴的实施意见\n某政办发〔2023〕5号\n"
+                 "各市人民政府：\n一、总体要求",
+                 "某省人民政府办公厅关于进一步加强农村公路养护管理切实服务乡村振兴的实施意见", id="three-line-title"),
+    pytest.param("下载\n打印\n全屏\n收藏\n【字号：\n加大\n还原\n减小\n】\n2030年某省政府工作报告\n"
+                 "——2030年1月20日在某省第三届人民代表大会第四次会议上\n来源：某省日报\n各位代表：\n现在，我代表省人民政府报告工作。",
+                 "2030年某省政府工作报告", id="toolbar-chrome-above-title"),
+    pytest.param("当前位置：\n首页\n>\n政务信息\n>\n要闻\n>\n正文\n发表时间：\n2030-02-09\n某市规划管理办法\n"
+                 "第一条 为了规范规划管理，制定本办法。", "某市规划管理办法", id="breadcrumb-chrome-above-title"),
 ])
 def test_titles(raw: str, title: str) -> None:
     doc = split_documents(raw, "stem.txt", "stem")[0]
     assert doc.title == title
     assert "引证码" not in doc.text
+
+
+@pytest.mark.parametrize(("raw", "labels"), [
+    # a bare section heading whose （一） items follow is their section, not a measure of its own
+    pytest.param("某省人民政府关于推进节水工作的意见\n一、总体要求\n（一）指导思想。坚持节水优先。\n（二）主要目标。到2030年用水总量受控。\n"
+                 "二、重点任务\n（三）推进农业节水。推广喷灌滴灌。\n三、组织实施\n各地要加强领导，抓好落实。",
+                 ["一（一）", "一（二）", "二（三）", "三"], id="bare-headings-over-items"),
+    # a heading that carries its own text before the items keeps it as a unit
+    pytest.param("某省人民政府关于推进节水工作的意见\n一、总体要求\n节水是生态文明建设的重要内容。\n（一）指导思想。坚持节水优先。\n"
+                 "（二）主要目标。到2030年用水总量受控。",
+                 ["一", "一（一）", "一（二）"], id="heading-with-its-own-text"),
+    # a heading closed by a full stop is still bare when its numbered items follow
+    pytest.param("某市节水实施方案\n一、总体要求\n（一）指导思想。坚持节水优先。\n（二）基本原则。\n1.节水优先。把节水放在首位。\n"
+                 "2.统筹推进。城乡一体推进。\n3.依法管水。健全节水法规。\n（三）工作目标。到2030年用水总量受控。",
+                 ["一（一）", "1", "2", "3", "一（三）"], id="heading-with-full-stop-over-items"),
+])
+def test_bare_section_headings_are_not_units(raw: str, labels: list[str]) -> None:
+    doc = split_documents(raw, "s.txt", "s")[0]
+    assert [m.measure for m in parse_document(doc)] == labels
