@@ -107,7 +107,7 @@ class QAService:
         searched, result, passages = self.prepare(question, top_k, filters, history, preset=preset)
         t1 = time.perf_counter()
         answer = self.answerer.answer(searched, passages, result.analysis.intent) if passages else \
-            Answer(REFUSAL, refused=True, backend=self.answerer.name)
+            self._refusal(result)
         t2 = time.perf_counter()
         timings = dict(result.timings, retrieve_ms=(t1 - t0) * 1000, answer_ms=(t2 - t1) * 1000,
                        total_ms=(t2 - t0) * 1000)
@@ -119,7 +119,7 @@ class QAService:
         t0 = time.perf_counter()
         searched, result, passages = self.prepare(question, top_k, filters, history)
         if not passages:
-            answer = Answer(REFUSAL, refused=True, backend=self.answerer.name)
+            answer = self._refusal(result)
             yield answer.text
         else:
             answer = Answer(REFUSAL, refused=True)
@@ -130,6 +130,11 @@ class QAService:
                     yield item
         yield self._observed(AskOutcome(answer, searched, result.hits,
                                         dict(result.timings, total_ms=(time.perf_counter() - t0) * 1000)))
+
+    def _refusal(self, result: SearchResult) -> Answer:
+        """The refusal; a question about a measure past a document's last one also hears how many it has."""
+        hint = result.out_of_scope if result.out_of_scope.startswith("文件中没有第") else ""
+        return Answer(f"{REFUSAL}{hint}。" if hint else REFUSAL, refused=True, backend=self.answerer.name)
 
     def _observed(self, item: _Observed) -> _Observed:
         """Hand a finished search or answer to the observer, if any, and return it."""

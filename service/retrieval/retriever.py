@@ -137,6 +137,27 @@ class Retriever:
                     return f"文件中没有{region}{'、'.join(analysis.years)}年的文件"
         return ""
 
+    def beyond_last_measure(self, analysis: QueryAnalysis, filters: Filters) -> str:
+        """「第21条」 of documents numbered only to 20: a reason naming how many measures they have, or ''.
+
+        Only documents numbered straight through count (第N条, N.); a document whose numbering restarts
+        under each heading has no 「第21条」 to miss.
+        """
+        numbers = [int(ref.measure) for ref in analysis.refs if ref.measure.isdigit()]
+        if not numbers or len(numbers) != len(analysis.refs):
+            return ""
+        region = next((ref.region for ref in analysis.refs if ref.region), analysis.regions[0] if analysis.regions else "")
+        last: dict[str, tuple[str, int]] = {}
+        for chunk in self.store.all_chunks().values():
+            if chunk.measure.isdigit() and filters.accepts(chunk) and \
+                    (not region or region_matches(chunk_region_path(chunk), region)):
+                title, top = last.get(chunk.doc_id, (chunk.doc_title, 0))
+                last[chunk.doc_id] = (title, max(top, int(chunk.measure)))
+        if not last or min(numbers) <= max(top for _, top in last.values()):
+            return ""
+        counts = "；".join(f"《{title}》共{top}条" for title, top in sorted(last.values())[:3])
+        return f"文件中没有第{min(numbers)}条：{counts}"
+
     # --- search ----------------------------------------------------------------------------------
 
     def explicit(self, analysis: QueryAnalysis, filters: Filters) -> list[Hit]:
@@ -203,6 +224,7 @@ class Retriever:
             timings["rerank_ms"] = (time.perf_counter() - t) * 1000
 
         explicit = self.explicit(analysis, filters)
+        beyond = "" if explicit else self.beyond_last_measure(analysis, filters)
         seen = {h.chunk.chunk_id for h in explicit}
         hits = explicit + [h for h in hits if h.chunk.chunk_id not in seen]
         return SearchResult(
@@ -210,7 +232,7 @@ class Retriever:
             analysis=analysis,
             best_dense=max((s for _, s in dense), default=0.0),
             best_lexical=max((s for _, s in lexical), default=0.0),
-            out_of_scope=self.out_of_scope(analysis),
+            out_of_scope=self.out_of_scope(analysis) or beyond,
             timings=timings,
         )
 
