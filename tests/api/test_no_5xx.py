@@ -34,7 +34,10 @@ ODD = st.one_of(
     st.lists(_PIECES, min_size=1, max_size=6).map("".join),
     st.integers(min_value=1000, max_value=3000).map(lambda n: "济源市储能" * n),  # beyond max_question_chars
 )
-OPTIONAL_ODD = st.none() | ODD
+# Dates the request schema's pattern lets through, valid or not (2024-13-45).
+DATE = st.none() | st.from_regex(r"\A\d{4}-\d{2}-\d{2}\Z").filter(str.isascii) | st.dates().map(str)
+FILTERS = st.fixed_dictionaries({}, optional={"region": ODD, "doc_id": ODD, "unit": ODD, "date_from": DATE,
+                                              "date_to": DATE})
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +64,11 @@ def assert_no_5xx(response: httpx.Response) -> None:
 
 
 @SLOW_HTTP
-@given(question=ODD, region=OPTIONAL_ODD, history=st.lists(ODD, max_size=3))
-def test_ask_never_fails(http: httpx.Client, question: str, region: str | None, history: list[str]) -> None:
+@given(question=ODD, filters=FILTERS, history=st.lists(ODD, max_size=3), stream=st.booleans())
+def test_ask_never_fails(http: httpx.Client, question: str, filters: dict[str, str | None], history: list[str],
+                         stream: bool) -> None:
     turns = [{"role": "user" if i % 2 == 0 else "assistant", "content": h} for i, h in enumerate(history)]
-    body = {"question": question, "history": turns, **({"filters": {"region": region}} if region else {})}
+    body = {"question": question, "history": turns, "filters": filters, "stream": stream}
     assert_no_5xx(http.post("/v1/ask", json=body))
 
 
@@ -76,9 +80,9 @@ def test_odd_follow_up_never_fails(http: httpx.Client, follow_up: str) -> None:
 
 
 @SLOW_HTTP
-@given(query=ODD, unit=OPTIONAL_ODD, top_k=st.integers(min_value=1, max_value=50) | st.integers(-5, 10_000))
-def test_search_never_fails(http: httpx.Client, query: str, unit: str | None, top_k: int) -> None:
-    body = {"query": query, "top_k": top_k, **({"filters": {"unit": unit}} if unit else {})}
+@given(query=ODD, filters=FILTERS, top_k=st.integers(min_value=1, max_value=50) | st.integers(-5, 10_000))
+def test_search_never_fails(http: httpx.Client, query: str, filters: dict[str, str | None], top_k: int) -> None:
+    body = {"query": query, "top_k": top_k, "filters": filters}
     assert_no_5xx(http.post("/v1/search", json=body))
 
 
