@@ -183,3 +183,19 @@ def test_index_built_with_another_embedder_is_refused(tmp_path: Path, corpus_ind
         assert "no-such-model" in r.json()["detail"]
     finally:
         stop_process(proc)
+
+
+def test_bare_follow_up_is_answered_from_the_conversation(live_server: str) -> None:
+    first = ask(live_server, "济源市储能装机容量目标是多少？")
+    history = [{"role": "user", "content": "济源市储能装机容量目标是多少？"},
+               {"role": "assistant", "content": first["answer"]}]
+    body = ask(live_server, "由哪些部门负责？", history=history)
+    assert not body["refused"], body
+    assert "发展改革和统计局" in body["answer"]
+    assert "济源市 第46条" in [c["ref"] for c in body["citations"]]
+    r = httpx.post(f"{live_server}/v1/bot/messages", timeout=60,
+                   json={"conversation_id": "follow-bare", "user_id": "u-9", "text": "济源市储能装机容量目标是多少？"})
+    assert r.status_code == 200, r.text
+    r = httpx.post(f"{live_server}/v1/bot/messages", timeout=60,
+                   json={"conversation_id": "follow-bare", "user_id": "u-9", "text": "由哪些部门负责？"})
+    assert "发展改革和统计局" in r.json()["reply"] and "济源市 第46条" in r.json()["reply"]
