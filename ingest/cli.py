@@ -13,13 +13,13 @@ from ingest.pipeline import IngestReport, expand_paths, ingest_paths, parse_file
 from ingest.settings import IngestSettings
 from ingest.index.store import destroy_store, open_store
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 # The bundled embedder's window, used by --dry-run so that it needs no model.
 _DRY_RUN_MAX_CHARS = 480
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ingest", description="Index policy documents by measure.")
     p.add_argument("paths", nargs="+", type=Path, help="files (.txt, .md, .html, .docx, .pdf) or folders")
     p.add_argument("--dry-run", action="store_true", help="parse and chunk only; write nothing")
@@ -73,7 +73,7 @@ def _width(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (1 when any file failed)."""
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     settings = IngestSettings()
     if args.index:
         settings.store.path = args.index

@@ -22,7 +22,7 @@ import yaml
 from helpers import ROOT, free_port, stop_process, wait_http
 from pydantic import BaseModel
 
-from ingest.cli import _parser as ingest_parser
+from ingest.cli import build_parser as ingest_parser
 from service.main import create_app
 from service.settings import Settings
 

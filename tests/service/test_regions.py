@@ -16,8 +16,6 @@ from service.retrieval.query import analyze  # noqa: E402
 from service.retrieval.retriever import Filters, Retriever  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
-pytestmark = pytest.mark.slow
-
 # Handwritten documents from two provinces, in the style of real ones.
 DOCUMENTS = {
     "shandong.txt": "山东省人民政府关于支持民营经济高质量发展的若干措施\n鲁政发〔2023〕6号\n各市人民政府，省政府各部门：\n"
