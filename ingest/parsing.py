@@ -6,10 +6,14 @@ Three layouts, chosen per document:
   accepted only where the numbering continues (「79.6月底前…」 is item 79, 「1.5万人」 is never an item).
   Numbered straight through, an item keeps its number ("46"); numbering that restarts under each heading
   gives every item its path, 「三（二）2」 (section, （subsection）, item), so labels stay unique;
-- everything else (work reports, notices): each heading opens a unit labelled by its path 「一（三）」.
+- everything else (work reports, notices): each heading opens a unit labelled by its path 「一（三）」, and
+  paragraphs that open with their ordinal, 「一是…」「二是…」 (or 一要…), at least two counting 1, 2, … in one
+  section, are units of their own labelled by the path and the ordinal, 「三（一）二是」 (「二 一是」 under a bare
+  一、 heading); the section's text before its 一是 introduces them and is its lead-in, 「三（一）导语」.
 Text before the first unit is 前言 (导语 without numbered measures), closing text after the last measure
 (「本方案自…起施行」 and the signature after it) is 结语, and each 附件 is its own unit 附件1.
-Cross references (「依照第三条规定」) never start a unit; 一是…二是… runs and ①/（1） stay inside their unit.
+Cross references (「依照第三条规定」) never start a unit; 一是…二是… runs inside a paragraph, and ①/（1），
+stay inside their unit.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.models import Document, Measure
-from ingest.numbering import Marker, match_marker
+from ingest.numbering import CN_NUM, Marker, enumeration_start, match_marker
 
 __all__ = ["parse_document", "PREAMBLE", "LEAD_IN", "CLOSING"]
 
@@ -126,11 +130,44 @@ def _layout(lines: list[str], markers: list[Marker | None]) -> str:
     return "items" if counts["item"] >= 3 else "outline"
 
 
+def _enumerated(lines: list[str], markers: list[Marker | None]) -> dict[int, str]:
+    """Line index → ordinal (「二是」) of the paragraphs opening a run 一是…二是…: ≥ 2, counting 1, 2, … in a section."""
+    found: dict[int, str] = {}
+    run: list[tuple[int, int, str]] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            found.update({i: ordinal for i, _, ordinal in run})
+        run.clear()
+
+    for i, (line, marker) in enumerate(zip(lines, markers)):
+        if _headline(marker, line) is not None or (marker is not None and marker.kind == "attachment"):
+            flush()
+            continue
+        opening = enumeration_start(line)
+        if opening is None:
+            continue
+        number, ordinal = opening
+        if number == 1:
+            flush()
+            run.append((i, number, ordinal))
+        elif run and number == run[-1][1] + 1 and ordinal[-1] == run[-1][2][-1]:
+            run.append((i, number, ordinal))
+    flush()
+    return found
+
+
+def _enumerated_label(path: str, ordinal: str) -> str:
+    """「三（一）」 + 「二是」 → 「三（一）二是」; after a bare numeral a space keeps 「二 一是」 from reading 二十一."""
+    return f"{path} {ordinal}" if path and re.fullmatch(CN_NUM, path[-1]) else f"{path}{ordinal}"
+
+
 def parse_document(doc: Document) -> list[Measure]:
     """Split a document's cleaned text into measures (第N条, items) or units (headings, 前言, 结语, 附件)."""
     lines = doc.text.split("\n")
     markers = [match_marker(line) for line in lines]
     layout = _layout(lines, markers)
+    enumerated = _enumerated(lines, markers) if layout == "outline" else {}
     unit_kind = {"articles": "article", "items": "item"}.get(layout, "")
     out: list[_Open] = []
     stack: list[_Heading] = []
@@ -153,7 +190,7 @@ def parse_document(doc: Document) -> list[Measure]:
                         _path(stack), number)
 
     offset = 0
-    for line, marker in zip(lines, markers):
+    for index, (line, marker) in enumerate(zip(lines, markers)):
         start, offset = offset, offset + len(line) + 1
         if marker and marker.kind == "attachment":
             stack, attachment, closing = [], True, False
@@ -182,6 +219,12 @@ def parse_document(doc: Document) -> list[Measure]:
                     current.heading_rank = heading.rank
             else:
                 close()
+            continue
+        if index in enumerated:
+            path = _path(stack)
+            if current is not None and current.label in (path, LEAD_IN) and not current.number:
+                current.label = f"{path}{LEAD_IN}"  # the section's text before its 一是 introduces them
+            open_unit(_enumerated_label(path, enumerated[index]), start, line, numbered=False)
             continue
         if marker and marker.kind == unit_kind and (marker.kind == "item" or marker.rest) \
                 and _continues(marker, last, may_restart):
