@@ -10,6 +10,8 @@ Three layouts, chosen per document:
   paragraphs that open with their ordinal, 「一是…」「二是…」 (or 一要…), at least two counting 1, 2, … in one
   section, are units of their own labelled by the path and the ordinal, 「三（一）二是」 (「二 一是」 under a bare
   一、 heading); the section's text before its 一是 introduces them and is its lead-in, 「三（一）导语」.
+A section's text that only introduces what follows (one paragraph ending 「：」 before its sub-headings or items,
+「…重点做好以下工作：」) is its lead-in, 「三导语」, no measure; substantive section text stays a unit.
 Text before the first unit is 前言 (导语 without numbered measures), closing text after the last measure
 (「本方案自…起施行」 and the signature after it) is 结语, and each 附件 is its own unit 附件1.
 Cross references (「依照第三条规定」) never start a unit; 一是…二是… runs inside a paragraph, and ①/（1），
@@ -104,6 +106,15 @@ def _bare_heading(unit: _Open | None, rank: float) -> bool:
         return False
     words = unit.parts[0].rstrip("。：:")
     return "。" not in words and _heading_text(words) == words
+
+
+def _lead_in(unit: _Open | None, rank: float, stack: list[_Heading]) -> bool:
+    """Whether a section's text only introduces the deeper headings or items that follow: one paragraph ending 「：」."""
+    if unit is None or unit.number or unit.label in (PREAMBLE, LEAD_IN, CLOSING) or unit.label.endswith(LEAD_IN):
+        return False
+    deeper = rank > unit.heading_rank if unit.heading_rank is not None else bool(stack) and stack[-1].rank < rank
+    body = unit.parts[1:] if unit.heading_rank is not None else unit.parts
+    return deeper and len(body) == 1 and body[0].rstrip().endswith(("：", ":"))
 
 
 def _continues(marker: Marker, last: int, may_restart: bool) -> bool:
@@ -206,10 +217,13 @@ def parse_document(doc: Document) -> list[Measure]:
         heading = _headline(marker, line) if layout != "articles" or not marker or marker.kind in (
             "part", "chapter", "division") else None
         if heading is not None:
+            lead_in = _lead_in(current, heading.rank, stack)
             while stack and stack[-1].rank >= heading.rank:
                 stack.pop()
             stack.append(heading)
             closing, may_restart = False, True
+            if lead_in and current is not None:
+                current.label += LEAD_IN  # 「…重点做好以下工作：」 introduces its sub-sections, it is none
             if _bare_heading(current, heading.rank):
                 current = None  # a bare heading whose items follow is their section, not a unit of its own
             if layout == "outline" or len(_heading_text(line)) < len(line):
@@ -232,6 +246,8 @@ def parse_document(doc: Document) -> list[Measure]:
             last, may_restart, closing = marker.number, False, False
             if _bare_heading(current, _ITEM_RANK):
                 current = None
+            elif _lead_in(current, _ITEM_RANK, stack) and current is not None:
+                current.label += LEAD_IN
             open_unit(str(marker.number), start, line, numbered=True, number=marker.number)
             continue
         if unit_kind and last and not closing and _CLOSING_SENTENCE.match(line):
