@@ -44,7 +44,7 @@ ACCEPTANCE: dict[str, float] = {"region": 0.95, "date": 0.95, "title": 0.95, "me
 _START_SLACK = 12
 _DRY_RUN_MAX_CHARS = 480
 _NUMERAL = re.compile(r"[0-9一二三四五六七八九十百千〇零]")
-_LEAD_IN_SUFFIX = "说明"  # the bundled embedder's window, as `python -m ingest --dry-run` uses
+_LEAD_IN_SUFFIXES = ("说明", "导语")  # the bundled embedder's window, as `python -m ingest --dry-run` uses
 
 
 class StructureError(ValueError):
@@ -206,8 +206,8 @@ def load_expected(path: str | Path) -> list[ExpectedDocument]:
 
 
 def is_measure_label(label: str) -> bool:
-    """Whether a unit's printed label numbers it: lead-in text (前言, 导语, 一、说明) is not a measure."""
-    return bool(_NUMERAL.search(label)) and not label.endswith(_LEAD_IN_SUFFIX)
+    """Whether a unit's printed label numbers it: lead-in text (前言, 导语, 三（一）导语, 一、说明) is no measure."""
+    return bool(_NUMERAL.search(label)) and not label.endswith(_LEAD_IN_SUFFIXES)
 
 
 def parsed_measures(chunks: Sequence[Any], doc_id: str | Sequence[str] | None = None) -> list[ParsedMeasure]:

@@ -14,7 +14,7 @@ from ingest.units import responsibility
 
 __all__ = ["CHUNKER_VERSION", "HEADER_BUDGET", "chunk_document", "chunk_text_file", "split_window", "measure_title"]
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "strip_marker",
     "split_inline",
     "enumeration_items",
+    "enumeration_start",
     "article_title",
     "ARTICLE_REF",
     "KEY_TASK_REF",
@@ -29,7 +30,9 @@ _CN = "零〇一二三四五六七八九十百千两"
 CN_NUM = f"[{_CN}]+"
 ANY_NUM = rf"[{_CN}\d]+"
 # Words after 「第三条」 that make it a cross reference (「依照第三条规定」), never the start of an article.
-_XREF = r"(?!规定|所|的|中|之|和|至|、第|或|及|第|款|项|执行|处理)"
+# 「中」 alone is no such word (「第十四条中小企业…」 starts an article): only 「第三条中的/中规定/中所」 refers;
+# a line-initial article whose number does not continue the sequence is rejected by the parser anyway.
+_XREF = r"(?!规定|所|的|中(?:的|规定|所)|之|和|至|、第|或|及|第|款|项|执行|处理)"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 # Each kind: the prefix that prints the number (one group: the numeral). Order matters: first match wins.
@@ -76,6 +79,8 @@ _HEADING_THEN_ARTICLE = re.compile(
     rf"^((?:{_any(['part', 'chapter', 'division'])})[^，。；：第]{{0,20}}?)(?=第{ANY_NUM}条{_XREF})"
 )
 _ENUMERATION = re.compile(rf"(?:^|(?<=[。；，：！？]))\s*({CN_NUM})是")
+# A paragraph that opens with its ordinal: 「一是…」「二要…」 (the paragraphs of an enumerated section).
+_ENUMERATION_LINE = re.compile(rf"^\s*({CN_NUM})([是要])(?![的否])")
 _ARTICLE_TITLE = re.compile(r"^\s*[【〔\[（(]([^】〕\]）)]{1,20})[】〕\]）)]")
 
 
@@ -163,6 +168,14 @@ def enumeration_items(paragraph: str) -> list[tuple[int, int]]:
         if number == len(found) + 1:
             found.append((number, m.start(1)))
     return found if len(found) >= 2 else []
+
+
+def enumeration_start(line: str) -> tuple[int, str] | None:
+    """(number, ordinal as printed) of a paragraph opening 「三是…」 / 「三要…」 → (3, "三是"); else None."""
+    m = _ENUMERATION_LINE.match(line)
+    if not m or len(m.group(1)) > 3:
+        return None
+    return chinese_to_int(m.group(1)), m.group(1) + m.group(2)
 
 
 def article_title(rest: str) -> str:

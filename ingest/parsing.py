@@ -6,10 +6,16 @@ Three layouts, chosen per document:
   accepted only where the numbering continues (「79.6月底前…」 is item 79, 「1.5万人」 is never an item).
   Numbered straight through, an item keeps its number ("46"); numbering that restarts under each heading
   gives every item its path, 「三（二）2」 (section, （subsection）, item), so labels stay unique;
-- everything else (work reports, notices): each heading opens a unit labelled by its path 「一（三）」.
+- everything else (work reports, notices): each heading opens a unit labelled by its path 「一（三）」, and
+  paragraphs that open with their ordinal, 「一是…」「二是…」 (or 一要…), at least two counting 1, 2, … in one
+  section, are units of their own labelled by the path and the ordinal, 「三（一）二是」 (「二 一是」 under a bare
+  一、 heading); the section's text before its 一是 introduces them and is its lead-in, 「三（一）导语」.
+A section's text that only introduces what follows (one paragraph ending 「：」 before its sub-headings or items,
+「…重点做好以下工作：」) is its lead-in, 「三导语」, no measure; substantive section text stays a unit.
 Text before the first unit is 前言 (导语 without numbered measures), closing text after the last measure
 (「本方案自…起施行」 and the signature after it) is 结语, and each 附件 is its own unit 附件1.
-Cross references (「依照第三条规定」) never start a unit; 一是…二是… runs and ①/（1） stay inside their unit.
+Cross references (「依照第三条规定」) never start a unit; 一是…二是… runs inside a paragraph, and ①/（1），
+stay inside their unit.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.models import Document, Measure
-from ingest.numbering import Marker, match_marker
+from ingest.numbering import CN_NUM, Marker, enumeration_start, match_marker
 
 __all__ = ["parse_document", "PREAMBLE", "LEAD_IN", "CLOSING"]
 
@@ -102,6 +108,15 @@ def _bare_heading(unit: _Open | None, rank: float) -> bool:
     return "。" not in words and _heading_text(words) == words
 
 
+def _lead_in(unit: _Open | None, rank: float, stack: list[_Heading]) -> bool:
+    """Whether a section's text only introduces the deeper headings or items that follow: one paragraph ending 「：」."""
+    if unit is None or unit.number or unit.label in (PREAMBLE, LEAD_IN, CLOSING) or unit.label.endswith(LEAD_IN):
+        return False
+    deeper = rank > unit.heading_rank if unit.heading_rank is not None else bool(stack) and stack[-1].rank < rank
+    body = unit.parts[1:] if unit.heading_rank is not None else unit.parts
+    return deeper and len(body) == 1 and body[0].rstrip().endswith(("：", ":"))
+
+
 def _continues(marker: Marker, last: int, may_restart: bool) -> bool:
     """Whether an item number continues the numbering (or restarts it right under a heading)."""
     number = marker.number
@@ -126,11 +141,44 @@ def _layout(lines: list[str], markers: list[Marker | None]) -> str:
     return "items" if counts["item"] >= 3 else "outline"
 
 
+def _enumerated(lines: list[str], markers: list[Marker | None]) -> dict[int, str]:
+    """Line index → ordinal (「二是」) of the paragraphs opening a run 一是…二是…: ≥ 2, counting 1, 2, … in a section."""
+    found: dict[int, str] = {}
+    run: list[tuple[int, int, str]] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            found.update({i: ordinal for i, _, ordinal in run})
+        run.clear()
+
+    for i, (line, marker) in enumerate(zip(lines, markers)):
+        if _headline(marker, line) is not None or (marker is not None and marker.kind == "attachment"):
+            flush()
+            continue
+        opening = enumeration_start(line)
+        if opening is None:
+            continue
+        number, ordinal = opening
+        if number == 1:
+            flush()
+            run.append((i, number, ordinal))
+        elif run and number == run[-1][1] + 1 and ordinal[-1] == run[-1][2][-1]:
+            run.append((i, number, ordinal))
+    flush()
+    return found
+
+
+def _enumerated_label(path: str, ordinal: str) -> str:
+    """「三（一）」 + 「二是」 → 「三（一）二是」; after a bare numeral a space keeps 「二 一是」 from reading 二十一."""
+    return f"{path} {ordinal}" if path and re.fullmatch(CN_NUM, path[-1]) else f"{path}{ordinal}"
+
+
 def parse_document(doc: Document) -> list[Measure]:
     """Split a document's cleaned text into measures (第N条, items) or units (headings, 前言, 结语, 附件)."""
     lines = doc.text.split("\n")
     markers = [match_marker(line) for line in lines]
     layout = _layout(lines, markers)
+    enumerated = _enumerated(lines, markers) if layout == "outline" else {}
     unit_kind = {"articles": "article", "items": "item"}.get(layout, "")
     out: list[_Open] = []
     stack: list[_Heading] = []
@@ -153,7 +201,7 @@ def parse_document(doc: Document) -> list[Measure]:
                         _path(stack), number)
 
     offset = 0
-    for line, marker in zip(lines, markers):
+    for index, (line, marker) in enumerate(zip(lines, markers)):
         start, offset = offset, offset + len(line) + 1
         if marker and marker.kind == "attachment":
             stack, attachment, closing = [], True, False
@@ -169,10 +217,13 @@ def parse_document(doc: Document) -> list[Measure]:
         heading = _headline(marker, line) if layout != "articles" or not marker or marker.kind in (
             "part", "chapter", "division") else None
         if heading is not None:
+            lead_in = _lead_in(current, heading.rank, stack)
             while stack and stack[-1].rank >= heading.rank:
                 stack.pop()
             stack.append(heading)
             closing, may_restart = False, True
+            if lead_in and current is not None:
+                current.label += LEAD_IN  # 「…重点做好以下工作：」 introduces its sub-sections, it is none
             if _bare_heading(current, heading.rank):
                 current = None  # a bare heading whose items follow is their section, not a unit of its own
             if layout == "outline" or len(_heading_text(line)) < len(line):
@@ -183,12 +234,20 @@ def parse_document(doc: Document) -> list[Measure]:
             else:
                 close()
             continue
+        if index in enumerated:
+            path = _path(stack)
+            if current is not None and current.label in (path, LEAD_IN) and not current.number:
+                current.label = f"{path}{LEAD_IN}"  # the section's text before its 一是 introduces them
+            open_unit(_enumerated_label(path, enumerated[index]), start, line, numbered=False)
+            continue
         if marker and marker.kind == unit_kind and (marker.kind == "item" or marker.rest) \
                 and _continues(marker, last, may_restart):
             restarted |= marker.number == 1 and last > 0
             last, may_restart, closing = marker.number, False, False
             if _bare_heading(current, _ITEM_RANK):
                 current = None
+            elif _lead_in(current, _ITEM_RANK, stack) and current is not None:
+                current.label += LEAD_IN
             open_unit(str(marker.number), start, line, numbered=True, number=marker.number)
             continue
         if unit_kind and last and not closing and _CLOSING_SENTENCE.match(line):

@@ -23,6 +23,7 @@ from ingest.numbering import (
     ("第三节　监督检查", "division", 3, "监督检查"),
     ("第十二条 本办法所称企业，是指…", "article", 12, "本办法所称企业，是指…"),
     ("第105条 附则", "article", 105, "附则"),
+    ("第十四条中小企业信用担保机构应当…", "article", 14, "中小企业信用担保机构应当…"),
     ("三、重点任务", "heading", 3, "重点任务"),
     ("（十一）强化要素保障", "paren", 11, "强化要素保障"),
     ("(二)优化营商环境", "paren", 2, "优化营商环境"),
@@ -45,6 +46,8 @@ def test_match_marker(line: str, kind: str, number: int, rest: str) -> None:
 @pytest.mark.parametrize("line", [
     "第三条规定的情形除外。",  # a cross reference, not an article
     "第五条、第六条所列事项，按规定办理。",
+    "第三条中的期限，自受理之日起计算。",
+    "第七条中规定的情形除外。",
     "依照第三条执行。",
     "附件是本通知的组成部分。",
     "一是加强组织领导。",

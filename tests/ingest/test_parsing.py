@@ -468,3 +468,58 @@ def test_titles(raw: str, title: str) -> None:
 def test_bare_section_headings_are_not_units(raw: str, labels: list[str]) -> None:
     doc = split_documents(raw, "s.txt", "s")[0]
     assert [m.measure for m in parse_document(doc)] == labels
+
+
+ENUMERATED_REPORT = """2025年某县人民政府工作报告
+一、过去一年工作回顾
+过去一年，我们主要做了以下工作。
+一是稳住经济大盘。地区生产总值增长5%。
+二是办好民生实事。新增城镇就业3000人。
+二、2026年重点工作
+（一）扩大有效需求。围绕投资和消费两端发力。
+一要抓项目建设。实施重点项目80个。
+二要促进消费。举办消费季活动20场。
+（二）保障改善民生。一是稳就业，二是兴教育。"""
+
+ENUMERATION_OF_ONE = """某县工作安排
+一、重点任务
+一是加强组织领导。
+各部门要明确分工。"""
+
+LEAD_IN_SECTIONS = """某市推进政务公开试点方案
+一、试点范围
+确定甲区、乙区作为试点地区。
+二、试点任务
+试点地区要认真组织实施，重点做好以下工作：
+（一）建设统一平台。统一建设市级平台。
+（二）完善标准规范。编制平台建设标准。
+三、工作要求
+各试点地区要高度重视，明确责任分工。
+（一）加强领导。成立试点工作小组。
+（二）强化保障。落实经费保障。"""
+
+LEAD_IN_BEFORE_ITEMS = """某县就业帮扶措施
+为稳定就业，现提出如下措施：
+一、加强就业服务
+主要措施如下：
+1.开展招聘活动。
+2.提供职业指导。
+二、强化兜底保障
+3.开发公益岗位。"""
+
+
+@pytest.mark.parametrize(("raw", "labels"), [
+    pytest.param(ENUMERATED_REPORT, ["一导语", "一 一是", "一 二是", "二（一）导语", "二（一）一要",
+                                     "二（一）二要", "二（二）"], id="line-initial-yi-shi-runs-are-units"),
+    pytest.param(ENUMERATION_OF_ONE, ["一"], id="a-lone-yi-shi-is-no-run"),
+    pytest.param(LEAD_IN_SECTIONS, ["一", "二导语", "二（一）", "二（二）", "三", "三（一）", "三（二）"],
+                 id="lead-in-ending-with-a-colon-is-no-measure"),
+    pytest.param(LEAD_IN_BEFORE_ITEMS, ["前言", "一导语", "1", "2", "3"], id="lead-in-before-items"),
+])
+def test_enumerations_and_lead_ins(raw: str, labels: list[str]) -> None:
+    measures = _parse(raw)
+    assert [m.measure for m in measures] == labels
+    by_label = {m.measure: m for m in measures}
+    if "一 二是" in by_label:
+        assert by_label["一 二是"].text == "二是办好民生实事。新增城镇就业3000人。"
+        assert by_label["二（二）"].text.endswith("一是稳就业，二是兴教育。")  # a run inside a paragraph stays
