@@ -9,7 +9,7 @@ Three layouts, chosen per document:
 - everything else (work reports, notices): each heading opens a unit labelled by its path 「一（三）」, and
   paragraphs that open with their ordinal, 「一是…」「二是…」 (or 一要…), at least two counting 1, 2, … in one
   section, are units of their own labelled by the path and the ordinal, 「三（一）二是」 (「二 一是」 under a bare
-  一、 heading); the section's text before its 一是 introduces them and is its lead-in, 「三（一）导语」.
+  一、 heading).
 A section's text that only introduces what follows (one paragraph ending 「：」 before its sub-headings or items,
 「…重点做好以下工作：」) is its lead-in, 「三导语」, no measure; substantive section text stays a unit.
 Text before the first unit is 前言 (导语 without numbered measures), closing text after the last measure
@@ -108,13 +108,28 @@ def _bare_heading(unit: _Open | None, rank: float) -> bool:
     return "。" not in words and _heading_text(words) == words
 
 
+def _only_introduces(unit: _Open, *, one_sentence: bool = False) -> bool:
+    """A section whose own text only leads into what follows: none, or one paragraph ending 「：」 (or, before a
+    「一是…」 run, one sentence: 「过去一年，我们主要做了以下工作。」).
+
+    Substantive section text (「过去一年…增长5%。…」, several sentences) is a citable unit of its own.
+    """
+    body = unit.parts[1:] if unit.heading_rank is not None else unit.parts
+    if not body:
+        return True
+    if len(body) != 1:
+        return False
+    text = body[0].rstrip()
+    return text.endswith(("：", ":")) or (one_sentence and len([s for s in re.split(r"[。！？]", text) if s.strip()]) == 1)
+
+
 def _lead_in(unit: _Open | None, rank: float, stack: list[_Heading]) -> bool:
     """Whether a section's text only introduces the deeper headings or items that follow: one paragraph ending 「：」."""
     if unit is None or unit.number or unit.label in (PREAMBLE, LEAD_IN, CLOSING) or unit.label.endswith(LEAD_IN):
         return False
     deeper = rank > unit.heading_rank if unit.heading_rank is not None else bool(stack) and stack[-1].rank < rank
     body = unit.parts[1:] if unit.heading_rank is not None else unit.parts
-    return deeper and len(body) == 1 and body[0].rstrip().endswith(("：", ":"))
+    return deeper and bool(body) and _only_introduces(unit)
 
 
 def _continues(marker: Marker, last: int, may_restart: bool) -> bool:
@@ -236,8 +251,9 @@ def parse_document(doc: Document) -> list[Measure]:
             continue
         if index in enumerated:
             path = _path(stack)
-            if current is not None and current.label in (path, LEAD_IN) and not current.number:
-                current.label = f"{path}{LEAD_IN}"  # the section's text before its 一是 introduces them
+            if current is not None and not current.number and (
+                    current.label == LEAD_IN or (current.label == path and _only_introduces(current, one_sentence=True))):
+                current.label = f"{path}{LEAD_IN}"  # 「…工作是：」 before its 一是 introduces them, it is none
             open_unit(_enumerated_label(path, enumerated[index]), start, line, numbered=False)
             continue
         if marker and marker.kind == unit_kind and (marker.kind == "item" or marker.rest) \
