@@ -18,7 +18,7 @@ from helpers import ROOT, find_smollm2_gguf, free_port, start_service, stop_proc
 from ingest.index.embedders.openai_http import OpenAIEmbedder
 from ingest.errors import EmbedderUnavailableError
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.llm  # a llama.cpp server in embedding mode
 
 MODEL = "smollm2-embed"  # the alias the server answers to
 POLICY = """某市2024年促进就业若干措施

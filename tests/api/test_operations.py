@@ -19,7 +19,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service.main import create_app
 
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import pytest
 
 from helpers import free_port, start_service, stop_process, wait_http
 
-pytestmark = pytest.mark.slow
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 KAIFENG = "000_4551c735332e43b6"
