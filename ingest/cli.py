@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
     files = expand_paths(args.paths)
-    with tqdm(total=len(files), unit="file", disable=args.quiet, file=sys.stderr) as bar:
+    with store, tqdm(total=len(files), unit="file", disable=args.quiet, file=sys.stderr) as bar:
         report = ingest_paths(args.paths, store, embedder, prune=args.prune, overlap=settings.chunk_overlap,
                               max_bytes=settings.max_file_bytes, progress=lambda _n: bar.update(1))
     print(_summary(report))

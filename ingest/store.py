@@ -52,6 +52,18 @@ def _client(settings: StoreSettings) -> Any:
     return chromadb.PersistentClient(path=settings.path, settings=chroma_settings)
 
 
+def _close_client(client: Any) -> None:
+    """Close a chromadb client, and its HTTP pool once no other client shares it (chromadb 1.x leaves it open)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    client.close()
+    if getattr(client, "_identifier", None) in SharedSystemClient._identifier_to_system:
+        return  # another client still uses the same server connection
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None:
+        session.close()
+
+
 class IndexStore:
     """Read and write the measure index; the one API both ingest and service use."""
 
@@ -70,6 +82,16 @@ class IndexStore:
         self._check_metadata()
         self._chunks: dict[str, Chunk] | None = None
         self._lexical: LexicalIndex | None = None
+
+    def close(self) -> None:
+        """Release chromadb's connections (its sqlite files, or the HTTP pool of a server); idempotent."""
+        _close_client(self._client)
+
+    def __enter__(self) -> IndexStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _expected_metadata(self) -> dict[str, Any]:
         return {"embedder": self.embedder_name, "dimension": self.dimension, "chunker_version": CHUNKER_VERSION}
@@ -92,6 +114,8 @@ class IndexStore:
             client.delete_collection(settings.collection)
         except Exception:  # chromadb raises a plain error when the collection does not exist
             pass
+        finally:
+            _close_client(client)
         folder = Path(settings.path)
         (folder / f"{settings.collection}.documents.json").unlink(missing_ok=True)
         shutil.rmtree(folder / f"{settings.collection}.lexical", ignore_errors=True)

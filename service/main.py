@@ -48,6 +48,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         else:
             _load(app, settings, runtime)
         yield
+        loaded: Runtime | None = app.state.runtime
+        if runtime is None and loaded is not None:  # built here, so closed here; a caller's runtime is theirs
+            loaded.close()
 
     app = FastAPI(
         title="policy-rag",

@@ -29,6 +29,13 @@ class Runtime:
         tokenize("预热")  # jieba loads its dictionary on first use
         self.embedder.embed_query("预热")
 
+    def close(self) -> None:
+        """Release the index's connections and the answerer's HTTP pool, if it has one."""
+        self.store.close()
+        close = getattr(self.qa.answerer, "close", None)  # a capability of HTTP-backed answerers
+        if close is not None:
+            close()
+
 
 def build_runtime(settings: Settings) -> Runtime:
     """Open the index with the configured embedder (fails on a mismatch) and wire the answerer."""
