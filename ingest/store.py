@@ -57,11 +57,12 @@ def _close_client(client: Any) -> None:
     from chromadb.api.shared_system_client import SharedSystemClient
 
     client.close()
-    if getattr(client, "_identifier", None) in SharedSystemClient._identifier_to_system:
-        return  # another client still uses the same server connection
-    session = getattr(getattr(client, "_server", None), "_session", None)
-    if session is not None:
-        session.close()
+    for part in (client, getattr(client, "_admin_client", None)):  # the admin client has a System of its own
+        if part is None or getattr(part, "_identifier", None) in SharedSystemClient._identifier_to_system:
+            continue  # another client still uses this server connection
+        session = getattr(getattr(part, "_server", None), "_session", None)
+        if session is not None:
+            session.close()
 
 
 class IndexStore:
