@@ -91,9 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         from tqdm import tqdm
 
         files = expand_paths(args.paths)
-        with tqdm(total=len(files), unit="file", disable=args.quiet, file=sys.stderr) as bar:
-            report = ingest_paths(args.paths, store, embedder, prune=args.prune, overlap=settings.chunk_overlap,
-                                  max_bytes=settings.max_file_bytes, progress=lambda _n: bar.update(1))
+        try:
+            with tqdm(total=len(files), unit="file", disable=args.quiet, file=sys.stderr) as bar:
+                report = ingest_paths(args.paths, store, embedder, prune=args.prune, overlap=settings.chunk_overlap,
+                                      max_bytes=settings.max_file_bytes, progress=lambda _n: bar.update(1))
+        finally:
+            store.close()
     except PolicyRagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

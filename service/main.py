@@ -80,6 +80,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         stop.set()
         if app.state.jobs is not None:
             app.state.jobs.close()
+        loaded: Runtime | None = app.state.runtime
+        if runtime is None and loaded is not None:  # built here, so closed here; a caller's runtime is theirs
+            loaded.close()
 
     app = FastAPI(
         title="policy-rag",

@@ -35,6 +35,13 @@ class Runtime:
         self.store.all_chunks()
         self.store.lexical()
 
+    def close(self) -> None:
+        """Release the index's connections and the answerer's HTTP pool, if it has one."""
+        self.store.close()
+        close = getattr(self.qa.answerer, "close", None)  # a capability of HTTP-backed answerers
+        if close is not None:
+            close()
+
 
 def build_runtime(settings: Settings) -> Runtime:
     """Wire embedder, index (not contacted yet), retriever and answerer; `warm` opens the index."""

@@ -76,7 +76,8 @@ def corpus_runtime(corpus_settings):  # type: ignore[no-untyped-def]
 
     runtime = build_runtime(corpus_settings)
     runtime.warm()
-    return runtime
+    yield runtime
+    runtime.close()
 
 
 @pytest.fixture(scope="session")

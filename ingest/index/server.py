@@ -69,6 +69,13 @@ class ServerStore(ChromaStore):
         return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
                                    ssl=url.scheme == "https", settings=ChromaSettings(anonymized_telemetry=False))
 
+    def close(self) -> None:
+        """Drop the client and close the HTTP pools chromadb leaves open (its client's and its admin client's)."""
+        client = self._client
+        super().close()
+        if client is not None:
+            _close_http_pools(client)
+
     def _translate(self, exc: Exception) -> PolicyRagError | None:
         if is_connection_error(exc):
             return StoreUnavailableError(
@@ -144,3 +151,19 @@ class ServerStore(ChromaStore):
             raise IndexBusyError(f"This writer lost its lease on {self.description} (it stalled longer than "
                                  f"{self.settings.lease_seconds:.0f} s); nothing of the current document was "
                                  "published. Run the ingest again.")
+
+
+def _close_http_pools(client: Any) -> None:
+    """Close a chromadb HttpClient's connection pools once no other client shares its system.
+
+    chromadb 1.x never closes them, and their sockets warn at exit; this reads chromadb's private attributes.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    client.close()
+    for part in (client, getattr(client, "_admin_client", None)):  # the admin client has a System of its own
+        if part is None or getattr(part, "_identifier", None) in SharedSystemClient._identifier_to_system:
+            continue  # another client still uses this server connection
+        session = getattr(getattr(part, "_server", None), "_session", None)
+        if session is not None:
+            session.close()

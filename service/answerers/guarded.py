@@ -37,6 +37,12 @@ class VerifiedAnswerer:
         self.name = llm.name
         self.supports_streaming = llm.supports_streaming
 
+    def close(self) -> None:
+        """Close the model's client, when it holds one (an HTTP connection pool)."""
+        close = getattr(self.llm, "close", None)
+        if close is not None:
+            close()
+
     def condense(self, history: Sequence[tuple[str, str]], question: str) -> str:
         """The LLM's standalone rewrite of a follow-up; '' when the model fails (callers use their rules)."""
         try:

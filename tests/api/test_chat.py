@@ -13,7 +13,6 @@ import pytest
 from helpers import start_service, stop_process, wait_http
 
 
-
 @contextmanager
 def client(url: str, key: str = "unused") -> Iterator[openai.OpenAI]:
     with openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0, timeout=60) as c:

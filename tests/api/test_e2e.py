@@ -13,7 +13,6 @@ import pytest
 from helpers import start_service, stop_process, wait_http
 
 
-
 def ask(url: str, question: str, **extra: object) -> dict:  # type: ignore[type-arg]
     r = httpx.post(f"{url}/v1/ask", json={"question": question, **extra}, timeout=60)
     assert r.status_code == 200, r.text

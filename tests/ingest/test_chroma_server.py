@@ -29,7 +29,7 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
     proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
                              "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60, proc=proc)
+        wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=120, proc=proc, log=tmp_path / "chroma.log")
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_process(proc)
@@ -64,3 +64,5 @@ def test_ingest_and_search_through_a_chroma_server(tmp_path: Path, chroma_url: s
                        embedder.name, embedder.dimension)
     assert set(other.all_chunks()) == set(chunks)
     assert other.lexical().search("郑好融", 3)[0][0].startswith(f"{ZHENGZHOU}:重点工作10")
+    other.close()
+    store.close()  # chromadb's HTTP pool; left open, its sockets warn at exit

@@ -16,7 +16,6 @@ from service.retrieval.query import analyze  # noqa: E402
 from service.retrieval.retriever import Filters, Retriever  # noqa: E402
 
 
-
 @pytest.mark.parametrize("question, refs, regions, responsible, listing", [
     ("济源第46条讲什么", [("46", "济源市")], ["济源市"], False, False),
     ("开封市第十四条由谁负责？", [("14", "开封市")], ["开封市"], True, False),
