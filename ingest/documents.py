@@ -9,6 +9,7 @@ from typing import Any
 
 from ingest.cleaning import clean_text
 from ingest.errors import EmptyDocumentError, InvalidMetadataError
+from ingest.gazetteer import find_regions
 from ingest.metadata import infer_metadata, infer_region_path, site_tag
 from ingest.models import Document
 from ingest.numbering import match_marker
@@ -169,6 +170,18 @@ def _split_parts(paragraphs: list[str]) -> list[list[str]]:
     return [p for p in parts if p]
 
 
+def _issued_by(notice: Document, plan: Document) -> Document:
+    """A plan issued by the notice before it in the file has the notice's issuer, place and date.
+
+    Only where the plan's own title names no place: 「国家组织药品集中采购试点方案」 lists pilot cities in its text,
+    but it is the State Council's, not the most-named city's.
+    """
+    if find_regions(plan.title):
+        return plan
+    return dataclasses.replace(plan, region=notice.region, region_path=list(notice.region_path),
+                               issuer=plan.issuer or notice.issuer, date=plan.date or notice.date)
+
+
 def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = False,
                     overrides: dict[str, str] | None = None) -> list[Document]:
     """Split a file's text into cleaned documents (one, or one per article of a scraped page).
@@ -204,6 +217,7 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
         for n, part in enumerate(parts, start=1):
             docs.append(_document(f"{doc_id}-d{n:02d}" if len(parts) > 1 else doc_id, source, part,
                                   preface=preface if n == 1 else ""))
+        docs[1:] = [_issued_by(docs[0], doc) for doc in docs[1:]]
     if not docs:
         raise EmptyDocumentError(f"{Path(source).name}: no text left after cleaning.")
     if overrides:

@@ -423,6 +423,27 @@ def test_two_documents_in_one_file(raw: str, titles: list[str], labels: list[lis
     assert "附件" not in docs[0].text.split("\n")
 
 
+NATIONAL_NOTICE_AND_PILOT_PLAN = """国务院办公厅关于印发城市更新试点方案的通知
+国办发〔2024〕9号
+各省、自治区、直辖市人民政府，国务院各部委、各直属机构：
+《城市更新试点方案》已经国务院同意，现印发给你们，请认真贯彻执行。
+国务院办公厅
+2024年3月1日
+城市更新试点方案
+一、试点范围
+1.选择济南、青岛、杭州、宁波、成都5个城市开展试点，济南、青岛先行。
+2.试点期为两年。
+3.试点城市每年报告进展。"""
+
+
+def test_a_plan_issued_by_a_notice_is_the_notices() -> None:
+    notice, plan = split_documents(NATIONAL_NOTICE_AND_PILOT_PLAN, "pilot.txt", "pilot")
+    assert (notice.region, notice.issuer, notice.date) == ("全国", "国务院办公厅", "2024-03-01")
+    # The plan names pilot cities, most often 济南, but it is the State Council's, dated by its notice.
+    assert (plan.region, plan.region_path, plan.issuer, plan.date) == ("全国", notice.region_path, "国务院办公厅",
+                                                                       "2024-03-01")
+
+
 @pytest.mark.parametrize(("raw", "title"), [
     pytest.param("【法宝引证码】CLI.12.4638041\n某省促进中小企业发展条例\n第一条 为了促进中小企业发展，制定本条例。\n"
                  "第二条 本条例适用于本省。", "某省促进中小企业发展条例", id="citation-code"),
