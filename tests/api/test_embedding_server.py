@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -169,11 +168,7 @@ def test_service_started_while_the_server_is_down_says_why(openai_index: Path) -
     proc, url = start_service(_env(dead, openai_index, POLICY_RAG_EMBEDDER__MAX_RETRIES="0"))
     try:
         wait_http(f"{url}/healthz", timeout=60, proc=proc)
-        for _ in range(100):
-            ready = httpx.get(f"{url}/readyz", timeout=10)
-            if ready.json()["status"] == "error":
-                break
-            time.sleep(0.2)
+        ready = wait_http(f"{url}/readyz", timeout=20, proc=proc, ready=lambda r: r.json()["status"] == "error")
         assert ready.status_code == 503 and dead in ready.json()["detail"]
         r = httpx.post(f"{url}/v1/search", json={"query": "公益性岗位"}, timeout=30)
         assert r.status_code == 503 and dead in r.json()["detail"]
@@ -195,11 +190,7 @@ def test_another_model_or_dimension_names_the_rebuild(embedding_server: str, ope
     proc, url = start_service(_env(embedding_server, openai_index, POLICY_RAG_EMBEDDER__MODEL="bge-m3"))
     try:
         wait_http(f"{url}/healthz", timeout=60, proc=proc)
-        for _ in range(100):
-            ready = httpx.get(f"{url}/readyz", timeout=10)
-            if ready.json()["status"] == "error":
-                break
-            time.sleep(0.2)
+        ready = wait_http(f"{url}/readyz", timeout=20, proc=proc, ready=lambda r: r.json()["status"] == "error")
         assert ready.status_code == 503 and "--rebuild" in ready.json()["detail"]
         r = httpx.post(f"{url}/v1/search", json={"query": "公益性岗位"}, timeout=30)
         assert r.status_code == 503 and "openai:bge-m3" in r.json()["detail"]
