@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ingest.errors import __all__ as _ERROR_NAMES
 from ingest.errors import (
     ConfigError,
     CorruptFileError,
@@ -89,69 +90,7 @@ _LAZY = {
     "QUESTION_WORDS": "ingest.stopwords",
 }
 
-__all__ = [
-    # errors
-    "PolicyRagError",
-    "InputError",
-    "UnsupportedFormatError",
-    "EmptyDocumentError",
-    "DecodeError",
-    "TooLargeError",
-    "CorruptFileError",
-    "NoTextLayerError",
-    "EncryptedFileError",
-    "InvalidMetadataError",
-    "DocumentExistsError",
-    "ConfigError",
-    "IndexMismatchError",
-    "IndexNotReadyError",
-    "StoreUnavailableError",
-    "IndexBusyError",
-    "NotFoundError",
-    "EmbedderError",
-    "EmbedderTimeoutError",
-    "EmbedderUnavailableError",
-    "MissingExtraError",
-    # everything else, loaded on first use
-    "normalize_line",
-    "SUPPORTED_SUFFIXES",
-    "sniff_suffix",
-    "find_regions",
-    "mentions",
-    "region_matches",
-    "region_path",
-    "EMBEDDERS",
-    "Embedder",
-    "build_embedder",
-    "load_sentence_transformers_model",
-    "tokenize",
-    "REBUILD_HINT",
-    "IndexStore",
-    "open_store",
-    "destroy_store",
-    "Chunk",
-    "Document",
-    "Measure",
-    "measure_label",
-    "ARTICLE_REF",
-    "KEY_TASK_REF",
-    "chinese_to_int",
-    "strip_marker",
-    "IngestReport",
-    "expand_paths",
-    "ingest_paths",
-    "parse_file",
-    "window_chars",
-    "EmbedderSettings",
-    "IngestSettings",
-    "StoreSettings",
-    "ANSWER_KIND_WORDS",
-    "FOLLOW_UP_WORDS",
-    "FUNCTION_WORDS",
-    "GENERIC_TERMS",
-    "LEXICAL_STOP_WORDS",
-    "QUESTION_WORDS",
-]
+__all__ = [*_ERROR_NAMES, *_LAZY]  # the errors, then everything else (loaded on first use)
 
 
 def __getattr__(name: str) -> Any:
