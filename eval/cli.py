@@ -20,8 +20,8 @@ DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "dev.jsonl"
 DEFAULT_OUT = Path("reports/eval")
 DEFAULT_STRUCTURE = Path(__file__).resolve().parent / "datasets" / "sample_structure.jsonl"
 _ALL_PRESETS = ["bm25", "dense", "hybrid", "hybrid+rerank", NAIVE]
-_DENSE_GRID = [round(0.80 + 0.005 * i, 3) for i in range(31)]  # 0.800 … 0.950
-_LEXICAL_GRID = [0.5 * i for i in range(31)]  # 0 … 15
+_SUPPORT_GRID = [round(0.3 + 0.025 * i, 3) for i in range(25)]  # 0.300 … 0.900
+_SHARE_GRID = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
 
 
 @dataclass
@@ -144,53 +144,64 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def calibrate_refusal(questions: Sequence[EvalQuestion], qa: Any, *, preset: str = "hybrid",
-                      max_false_refusals: float = 0.05, dense_grid: Sequence[float] = _DENSE_GRID,
-                      lexical_grid: Sequence[float] = _LEXICAL_GRID) -> dict[str, Any]:
-    """Sweep (min_dense, min_lexical) through `qa.refusal_reason`; the best refusal F1 within the false-refusal cap.
+                      max_false_refusals: float = 0.05, support_grid: Sequence[float] = _SUPPORT_GRID,
+                      share_grid: Sequence[float] = _SHARE_GRID) -> dict[str, Any]:
+    """Sweep (min_support, lexical_share) through `qa.decide`; the best refusal F1 within the false-refusal cap.
 
-    The cap counts only false refusals the thresholds cause: those made with the thresholds off (out-of-scope
-    regions or years, no hits) are reported as `fixed` since no threshold can undo them.
+    Partial answers count as refusals. The cap counts only false refusals the thresholds cause: those made
+    whatever they are (out-of-scope regions or years, no hits, no value of the asked kind) are reported as `fixed`.
     """
     from eval.metrics import refusal_scores
+    from service.retrieval.query import analyze
 
-    searched = [(q, qa.search(q.question, 5, preset=preset)) for q in questions]
+    searched = []
+    for q in questions:
+        analysis = analyze(q.question)
+        depth = 20 if analysis.intent.asks_responsible else 5
+        searched.append((q, analysis, qa.retriever.search(q.question, depth, preset=preset, analysis=analysis)))
     answerable = sum(q.answerable for q in questions)
     settings = qa.settings.retrieval
-    saved = (settings.min_dense, settings.min_lexical)
+    saved = (settings.min_support, settings.lexical_share)
 
-    def reasons(dense: float, lexical: float) -> list[str]:
-        settings.min_dense, settings.min_lexical = dense, lexical
-        return [qa.refusal_reason(r) for _, r in searched]
+    def refused(support: float, share: float) -> list[str]:
+        settings.min_support, settings.lexical_share = support, share
+        out = []
+        for _, analysis, result in searched:
+            judgement = qa.decide(analysis, result)
+            out.append("" if judgement.verdict == "answer" else judgement.reason or judgement.verdict)
+        return out
 
-    def score(dense: float, lexical: float) -> dict[str, Any]:
-        scores = refusal_scores([(bool(why), q.answerable) for why, (q, _) in zip(reasons(dense, lexical), searched)])
+    def score(support: float, share: float) -> dict[str, Any]:
+        why = refused(support, share)
+        scores = refusal_scores([(bool(w), q.answerable) for w, (q, _, _) in zip(why, searched)])
         added = scores["false_refusals"] - len(fixed)
-        return dict(scores, min_dense=dense, min_lexical=lexical, added_false_refusals=added,
+        return dict(scores, min_support=support, lexical_share=share, added_false_refusals=added,
                     false_refusal_rate=scores["false_refusals"] / answerable if answerable else 0.0,
                     added_rate=added / answerable if answerable else 0.0)
 
-    missed: list[tuple[EvalQuestion, Any]] = []
+    missed: list[EvalQuestion] = []
+    allowed: list[dict[str, Any]] = []
+    best = None
     try:
-        off = reasons(0.0, 0.0)
-        fixed = [(q, why) for why, (q, _) in zip(off, searched) if why and q.answerable]
+        off = refused(0.0, saved[1])
+        fixed = [(q, why) for why, (q, _, _) in zip(off, searched) if why and q.answerable]
         current = score(*saved)
-        grid = [score(d, lex) for d in dense_grid for lex in lexical_grid]
-        best_pair = None
+        grid = [score(t, w) for t in support_grid for w in share_grid]
         allowed = [g for g in grid if g["added_rate"] <= max_false_refusals]
-        # Ties are common on a small set: prefer fewer false refusals, then the lower (less refusing) thresholds.
-        allowed.sort(key=lambda g: (-(g["f1"] or 0.0), g["false_refusals"], g["min_dense"], g["min_lexical"]))
+        # Ties are common on a small set: prefer fewer false refusals, then the lower (less refusing) threshold.
+        allowed.sort(key=lambda g: (-(g["f1"] or 0.0), g["false_refusals"], g["min_support"], -g["lexical_share"]))
         if allowed:
-            best_pair = allowed[0]
-            at_best = reasons(best_pair["min_dense"], best_pair["min_lexical"])
-            missed = [(q, r) for why, (q, r) in zip(at_best, searched) if not why and not q.answerable]
+            best = allowed[0]
+            at_best = refused(best["min_support"], best["lexical_share"])
+            missed = [q for why, (q, _, _) in zip(at_best, searched) if not why and not q.answerable]
     finally:
-        settings.min_dense, settings.min_lexical = saved
-    tied = [g for g in allowed if g["f1"] == best_pair["f1"] and g["false_refusals"] == best_pair["false_refusals"]] \
-        if best_pair else []
+        settings.min_support, settings.lexical_share = saved
+    tied = [g for g in allowed if g["f1"] == best["f1"] and g["false_refusals"] == best["false_refusals"]] \
+        if best else []
     return {"preset": preset, "questions": len(questions), "unanswerable": len(questions) - answerable,
-            "max_false_refusals": max_false_refusals, "current": current, "best": best_pair, "tied": tied,
+            "max_false_refusals": max_false_refusals, "current": current, "best": best, "tied": tied,
             "evaluated": len(grid), "fixed_false_refusals": [(q.id, q.question, why) for q, why in fixed],
-            "missed_at_best": [(q.id, q.question, r.best_dense, r.best_lexical) for q, r in missed]}
+            "missed_at_best": [(q.id, q.question) for q in missed]}
 
 
 def _fmt(value: float | None) -> str:
@@ -198,7 +209,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _describe(label: str, g: dict[str, Any]) -> str:
-    return (f"{label}: min_dense={g['min_dense']:.3f} min_lexical={g['min_lexical']:.1f}  "
+    return (f"{label}: min_support={g['min_support']:.3f} lexical_share={g['lexical_share']:.2f}  "
             f"refusal P={_fmt(g['precision'])} R={_fmt(g['recall'])} F1={_fmt(g['f1'])}  "
             f"false refusals {g['false_refusals']}/{g['total'] - g['unanswerable']} "
             f"({g['false_refusal_rate']:.1%}; {g['added_false_refusals']} from the thresholds), "
@@ -206,6 +217,8 @@ def _describe(label: str, g: dict[str, Any]) -> str:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    from service.settings import save_calibration
+
     questions = _questions(args.dataset, args.limit)
     qa = _build_qa(args.index)
     result = calibrate_refusal(questions, qa, preset=args.preset, max_false_refusals=args.max_false_refusals)
@@ -224,16 +237,17 @@ def _calibrate(args: argparse.Namespace) -> int:
         return 1
     print(_describe("best   ", best))
     tied = result["tied"]
-    dense = sorted({g["min_dense"] for g in tied})
-    lexical = sorted({g["min_lexical"] for g in tied})
-    print(f"{len(tied)} pair(s) tie with the best: min_dense {dense[0]:.3f}–{dense[-1]:.3f}, "
-          f"min_lexical {lexical[0]:.1f}–{lexical[-1]:.1f}")
+    support = sorted({g["min_support"] for g in tied})
+    print(f"{len(tied)} pair(s) tie with the best: min_support {support[0]:.3f}–{support[-1]:.3f}")
     if result["missed_at_best"]:
-        print("unanswerable questions still answered at the best pair (best dense, best BM25):")
-        for qid, question, dense_score, lexical_score in result["missed_at_best"]:
-            print(f"  {qid} {question} ({dense_score:.3f}, {lexical_score:.1f})")
-    print(f"\nPOLICY_RAG_RETRIEVAL__MIN_DENSE={best['min_dense']:.3f}\n"
-          f"POLICY_RAG_RETRIEVAL__MIN_LEXICAL={best['min_lexical']:.1f}")
+        print("unanswerable questions still answered at the best pair:")
+        for qid, question in result["missed_at_best"]:
+            print(f"  {qid} {question}")
+    if args.save:
+        path = save_calibration(qa.settings.store.path, best["min_support"], best["lexical_share"])
+        print(f"\nsaved with the index: {path} (the service reads it unless the variables below are set)")
+    print(f"\nPOLICY_RAG_RETRIEVAL__MIN_SUPPORT={best['min_support']:.3f}\n"
+          f"POLICY_RAG_RETRIEVAL__LEXICAL_SHARE={best['lexical_share']:.2f}")
     return 0
 
 
@@ -305,16 +319,19 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=_validate)
 
     calibrate = commands.add_parser(
-        "calibrate", help="sweep the refusal thresholds min_dense and min_lexical on a dataset",
-        description="Sweep retrieval.min_dense (0.80–0.95 by 0.005) and retrieval.min_lexical (0–15 by 0.5) "
-                    "through QAService.refusal_reason and print the pair with the best refusal F1 on "
-                    "unanswerable questions while false refusals of answerable ones stay within the cap.")
+        "calibrate", help="sweep the answerability thresholds min_support and lexical_share on a dataset",
+        description="Sweep retrieval.min_support (0.30–0.90 by 0.025) and retrieval.lexical_share (0.5–1.0) "
+                    "through QAService.decide and print the pair with the best refusal F1 on unanswerable "
+                    "questions while false refusals of answerable ones stay within the cap; --save stores it "
+                    "with the index.")
     calibrate.add_argument("--dataset", default=str(DEFAULT_DATASET), help="JSONL dataset (default: %(default)s)")
     calibrate.add_argument("--index", help="index folder (default: POLICY_RAG_STORE__PATH or .data/index)")
     calibrate.add_argument("--preset", default="hybrid", choices=_ALL_PRESETS[:-1], help="(default: %(default)s)")
     calibrate.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
     calibrate.add_argument("--max-false-refusals", type=float, default=0.05, metavar="RATE",
                            help="largest share of answerable questions refused (default: %(default)s)")
+    calibrate.add_argument("--save", action="store_true", help="write the best pair into the index folder "
+                           "(calibration.json), where the service reads it")
     calibrate.set_defaults(handler=_calibrate)
 
     structure = commands.add_parser(

@@ -9,12 +9,15 @@ from typing import TypeVar
 
 from ingest import ANSWER_KIND_WORDS, Chunk, region_matches, tokenize
 from service.answerers.base import REFUSAL, Answer, Answerer, Passage
+from service.answerers.extractive import partial_answer
 from service.followup import bounded_history, rewrite_followup
+from service.retrieval.answerability import Judgement, judge
+from service.retrieval.evidence import asked
 from service.retrieval.query import QueryAnalysis, analyze
 from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, chunk_region_path
 from service.settings import Settings
 
-__all__ = ["AskOutcome", "QAService", "passage_keys"]
+__all__ = ["AskOutcome", "Prepared", "QAService", "passage_keys"]
 
 
 @dataclass
@@ -25,6 +28,16 @@ class AskOutcome:
     question: str  # the question as searched (after follow-up rewriting)
     hits: list[Hit] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Prepared:
+    """A question ready to answer: as searched, what retrieval found, the decision and the passages."""
+
+    searched: str
+    result: SearchResult
+    judgement: Judgement
+    passages: list[Passage]
 
 
 _Observed = TypeVar("_Observed", SearchResult, AskOutcome)
@@ -64,22 +77,31 @@ class QAService:
         return rewrite_followup(question, history, self.settings.api)
 
     def refusal_reason(self, result: SearchResult) -> str:
-        """Why the evidence is too weak to answer, or ''."""
+        """Why the corpus cannot answer whatever the clauses say (a place, year, measure or nothing found), or ''."""
         if result.out_of_scope:
             return result.out_of_scope
         if not result.hits:
             return "没有检索到相关条目"
-        if any(h.explicit for h in result.hits):
-            return ""
-        s = self.settings.retrieval
-        if result.best_dense < s.min_dense and result.best_lexical < s.min_lexical:
-            return "检索到的条目与问题关联太弱"
         return ""
 
+    def decide(self, analysis: QueryAnalysis, result: SearchResult, top_k: int = 5) -> Judgement:
+        """Answer, partial answer or refusal, from the retrieved evidence alone (no further search)."""
+        if reason := self.refusal_reason(result):
+            return Judgement("refuse", reason=reason)
+        if any(h.explicit for h in result.hits):  # 「济源第46条」: exactly the measures named
+            return Judgement("answer", [h for h in result.hits if h.explicit])
+        s = self.settings.retrieval
+        judgement = judge(asked(analysis.question, analysis.regions), result.hits, dense_mean=result.dense_mean,
+                          dense_std=result.dense_std, min_support=s.min_support, lexical_share=s.lexical_share,
+                          depth=max(top_k, 5))
+        if judgement.verdict == "answer" and analysis.intent.asks_responsible:
+            # 「谁负责」: measures that name their units answer it
+            judgement.hits = sorted(judgement.hits, key=lambda h: not h.chunk.responsible_units)[:top_k]
+        return judgement
+
     def prepare(self, question: str, top_k: int = 5, filters: Filters | None = None,
-                history: Sequence[dict[str, str]] = (), *,
-                preset: str = "hybrid") -> tuple[str, SearchResult, list[Passage]]:
-        """Rewrite, retrieve and choose passages; no passages means refuse."""
+                history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> Prepared:
+        """Rewrite, retrieve, decide and choose passages; no passages means refuse."""
         searched = self.rewrite(question, history) if history else question
         analysis = analyze(searched)
         # 「谁负责」 looks deeper: the measure that names its units may rank below news about the topic.
@@ -87,54 +109,55 @@ class QAService:
         result = self.retriever.search(searched, depth, filters, preset=preset, analysis=analysis)
         if len(analysis.regions) > 1 and not result.out_of_scope and not analysis.refs:
             result.hits = self._per_region(searched, depth, filters or Filters(), preset, analysis)
-        if self.refusal_reason(result):
-            return searched, result, []
-        hits = result.hits
-        if any(h.explicit for h in hits):  # 「济源第46条」: exactly the measures named
-            hits = [h for h in hits if h.explicit]
-        elif analysis.intent.asks_list:
+        judgement = self.decide(analysis, result, top_k)
+        hits = judgement.hits
+        if judgement.verdict == "answer" and analysis.intent.asks_list and not analysis.refs:
             hits = self._expand_list(analysis, result, filters or Filters())
-        elif analysis.intent.asks_responsible:  # 「谁负责」: measures that name their units answer it
-            hits = sorted(hits, key=lambda h: not h.chunk.responsible_units)[:top_k]
         chunks = [h.chunk for h in hits]
         keys = passage_keys(chunks)
-        return searched, result, [Passage(k, h.chunk, h.score) for k, h in zip(keys, hits)]
+        passages = [Passage(k, h.chunk, h.score) for k, h in zip(keys, hits)]
+        return Prepared(searched, result, judgement, passages)
 
     def ask(self, question: str, top_k: int = 5, filters: Filters | None = None,
             history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> AskOutcome:
-        """A cited answer or the refusal."""
+        """A cited answer, a partial answer or the refusal."""
         t0 = time.perf_counter()
-        searched, result, passages = self.prepare(question, top_k, filters, history, preset=preset)
+        p = self.prepare(question, top_k, filters, history, preset=preset)
         t1 = time.perf_counter()
-        answer = self.answerer.answer(searched, passages, result.analysis.intent) if passages else \
-            self._refusal(result)
+        answer = self._unanswered(p)
+        if answer is None:
+            answer = self.answerer.answer(p.searched, p.passages, p.result.analysis.intent)
         t2 = time.perf_counter()
-        timings = dict(result.timings, retrieve_ms=(t1 - t0) * 1000, answer_ms=(t2 - t1) * 1000,
+        timings = dict(p.result.timings, retrieve_ms=(t1 - t0) * 1000, answer_ms=(t2 - t1) * 1000,
                        total_ms=(t2 - t0) * 1000)
-        return self._observed(AskOutcome(answer, searched, result.hits, timings))
+        return self._observed(AskOutcome(answer, p.searched, p.result.hits, timings))
 
     def ask_stream(self, question: str, top_k: int = 5, filters: Filters | None = None,
                    history: Sequence[dict[str, str]] = ()) -> Iterator[str | AskOutcome]:
         """Text deltas, then the finished outcome."""
         t0 = time.perf_counter()
-        searched, result, passages = self.prepare(question, top_k, filters, history)
-        if not passages:
-            answer = self._refusal(result)
+        p = self.prepare(question, top_k, filters, history)
+        answer = self._unanswered(p)
+        if answer is not None:
             yield answer.text
         else:
             answer = Answer(REFUSAL, refused=True)
-            for item in self.answerer.stream(searched, passages, result.analysis.intent):
+            for item in self.answerer.stream(p.searched, p.passages, p.result.analysis.intent):
                 if isinstance(item, Answer):
                     answer = item
                 else:
                     yield item
-        yield self._observed(AskOutcome(answer, searched, result.hits,
-                                        dict(result.timings, total_ms=(time.perf_counter() - t0) * 1000)))
+        yield self._observed(AskOutcome(answer, p.searched, p.result.hits,
+                                        dict(p.result.timings, total_ms=(time.perf_counter() - t0) * 1000)))
 
-    def _refusal(self, result: SearchResult) -> Answer:
-        """The refusal; a question about a measure past a document's last one also hears how many it has."""
-        hint = result.out_of_scope if result.out_of_scope.startswith("文件中没有第") else ""
-        return Answer(f"{REFUSAL}{hint}。" if hint else REFUSAL, refused=True, backend=self.answerer.name)
+    def _unanswered(self, p: Prepared) -> Answer | None:
+        """The refusal or the partial answer the judgement calls for; None when the answerer should answer."""
+        if p.judgement.verdict == "partial" and p.passages:
+            return partial_answer(p.searched, p.passages[0], p.judgement.missing, backend=self.answerer.name)
+        if p.judgement.verdict == "refuse" or not p.passages:
+            hint = p.result.out_of_scope if p.result.out_of_scope.startswith("文件中没有第") else ""
+            return Answer(f"{REFUSAL}{hint}。" if hint else REFUSAL, refused=True, backend=self.answerer.name)
+        return None
 
     def _observed(self, item: _Observed) -> _Observed:
         """Hand a finished search or answer to the observer, if any, and return it."""

@@ -8,7 +8,8 @@ from ingest import Embedder, IndexStore, build_embedder, gazetteer, open_store, 
 from service.answerers import build_answerer
 from service.qa import QAService
 from service.retrieval.retriever import Retriever
-from service.settings import Settings
+from service.retrieval.evidence import asked
+from service.settings import Settings, apply_calibration
 
 __all__ = ["Runtime", "build_runtime"]
 
@@ -29,6 +30,7 @@ class Runtime:
         reconnects on the next request.
         """
         tokenize("预热")  # jieba loads its dictionary on first use
+        asked("预热是多少？")  # and its part-of-speech model
         gazetteer.load()
         self.embedder.embed_query("预热")
         self.store.check()
@@ -45,6 +47,7 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     """Wire embedder, index (not contacted yet), retriever and answerer; `warm` opens the index."""
+    apply_calibration(settings)
     embedder = build_embedder(settings.embedder.name, settings.embedder.model, settings.embedder)
     store = open_store(settings.store, embedder.name, embedder.dimension, check=False)
     reranker = None

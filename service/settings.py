@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from ingest import ConfigError, IngestSettings
 
-__all__ = ["RetrievalSettings", "AnswerSettings", "LLMSettings", "APISettings", "Settings", "get_settings"]
+__all__ = ["CALIBRATION_FILE", "save_calibration", "apply_calibration", "RetrievalSettings", "AnswerSettings", "LLMSettings", "APISettings", "Settings", "get_settings"]
 
 
 class RetrievalSettings(BaseModel):
-    """Hybrid retrieval: candidates from each side, fusion, reranking and the refusal threshold."""
+    """Hybrid retrieval: candidates from each side, fusion, reranking and the answerability decision."""
 
     fusion: Literal["rrf", "weighted"] = Field("weighted", description="How dense and BM25 rankings are combined: "
                                                      "min-max normalised scores (weighted) won on the dev set.")
@@ -25,9 +27,10 @@ class RetrievalSettings(BaseModel):
         "restrict", description="What a region named in the question does: keep only that region, rank it first, or nothing.")
     reranker: str = Field("", description="A sentence-transformers CrossEncoder name or path; empty for none.")
     rerank_candidates: int = Field(20, ge=1, le=200, description="How many fused candidates the reranker rescores.")
-    min_dense: float = Field(0.885, ge=0, le=1, description="Refuse when the best dense similarity is below this "
-                                                           "and BM25 found nothing strong (calibrated with `python -m eval calibrate`).")
-    min_lexical: float = Field(4.0, ge=0, description="A BM25 score at or above this counts as strong evidence.")
+    min_support: float = Field(0.6, ge=0, le=1, description="Least support (topic coverage mixed with relative "
+                               "similarity, 0–1) for a clause to answer; `python -m eval calibrate` sweeps it.")
+    lexical_share: float = Field(0.7, ge=0, le=1, description="Weight of topic-word coverage in support; the rest "
+                                 "is how far the clause's similarity stands above the other candidates'.")
     max_list: int = Field(40, ge=1, le=200, description="Most measures a 「有哪些」 answer lists.")
 
 
@@ -86,6 +89,34 @@ class Settings(IngestSettings):
         if self.answer.backend == "llamacpp" and not self.llm.model_path:
             raise ConfigError("answer.backend=llamacpp needs POLICY_RAG_LLM__MODEL_PATH (a .gguf file).")
         return self
+
+
+CALIBRATION_FILE = "calibration.json"
+
+
+def save_calibration(index: str, min_support: float, lexical_share: float) -> Path:
+    """Store calibrated answerability thresholds with an index (embedded stores: a file in its folder)."""
+    path = Path(index) / CALIBRATION_FILE
+    path.write_text(json.dumps({"min_support": min_support, "lexical_share": lexical_share}), encoding="utf-8")
+    return path
+
+
+def apply_calibration(settings: Settings) -> bool:
+    """Use the thresholds stored with the index unless the environment set them; whether a file was applied."""
+    path = Path(settings.store.path) / CALIBRATION_FILE
+    if settings.store.url or not path.is_file():
+        return False
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        values = {k: float(stored[k]) for k in ("min_support", "lexical_share")}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path} is not a calibration file ({exc}). Rebuild it with `python -m eval calibrate "
+                          f"--index {settings.store.path} --save`, or delete it.") from exc
+    r = settings.retrieval
+    for key, value in values.items():
+        if key not in r.model_fields_set:
+            setattr(r, key, RetrievalSettings.model_validate({key: value}).__dict__[key])
+    return True
 
 
 @lru_cache

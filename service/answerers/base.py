@@ -87,7 +87,8 @@ class Answer:
 
     text: str
     citations: list[Citation] = field(default_factory=list)
-    refused: bool = False
+    refused: bool = False  # the asked fact was not given (a partial answer is refused too)
+    partial: bool = False  # says what the documents hold on the topic and which asked fact they do not state
     fallback: bool = False  # an LLM answer failed and this is the extractive one
     verification: Verification | None = None
     backend: str = ""

@@ -12,14 +12,15 @@ from collections.abc import Iterator, Sequence
 
 from ingest import GENERIC_TERMS, Chunk, strip_marker, tokenize
 from service.answerers.base import REFUSAL, Answer, Intent, Passage, citation_from_chunk
+from service.retrieval.evidence import asked as ask_for
+from service.retrieval.evidence import carries
 
-__all__ = ["ExtractiveAnswerer", "measure_body", "best_clause", "responsibility_phrase"]
+__all__ = ["ExtractiveAnswerer", "measure_body", "best_clause", "responsibility_phrase", "partial_answer", "answer_span"]
 
 _UNIT_MARKERS = ("item", "article", "key_task", "heading", "paren")
 _CLOSING_UNITS = re.compile(r"（[^（）]*(?:（[^（）]*）[^（）]*)*(负责|牵头)[^（）]*）\s*$")
 
 
-_QUANTITY = re.compile(r"多少|(?<!哪)几[个家项条年月天次万亿]|多大|多长|多高|多快|哪天|哪一天|什么时候|何时|几号")
 def measure_body(chunk: Chunk) -> str:
     """The measure's words without its number and without the closing units parenthesis."""
     lines = [line for line in strip_marker(chunk.text, _UNIT_MARKERS).split("\n") if line]
@@ -72,6 +73,38 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
     return best_span.strip()
 
 
+def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], *, max_chars: int = 160) -> str:
+    """Whole sentences that answer: the best one (topic words, plus a value of each asked kind), then others
+    that also hold an asked value and share the topic, in the measure's order, while the span stays short.
+
+    A regulation's 「擅自…的，处二千元以上二万元以下罚款」 is one sentence: its value is never cut off.
+    """
+    sentences = [s for s in re.split(r"(?<=[。；！？])", body) if s.strip()]
+    if not sentences:
+        return ""
+
+    def score(sentence: str) -> float:
+        topic = float(sum(len(t) for t in terms if t in sentence))
+        return topic + sum(4.0 for kind in kinds if carries(kind, sentence))
+
+    scores = [score(s) for s in sentences]
+    best = scores.index(max(scores))
+    if len(sentences[best]) > max_chars:  # one long sentence: its best clauses
+        return best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)
+    keep = {best}
+    if kinds:
+        size = len(sentences[best])
+        for i in sorted(range(len(sentences)), key=lambda i: -scores[i]):
+            extra = sentences[i]
+            if i in keep or scores[i] < max(scores[best] / 2, 4.5) or not any(carries(k, extra) for k in kinds):
+                continue
+            if size + len(extra) > max_chars * 1.5:
+                break
+            keep.add(i)
+            size += len(extra)
+    return "".join(sentences[i] for i in sorted(keep)).rstrip("。；，： ")
+
+
 def _leading_sentences(body: str, limit: int) -> str:
     """Whole sentences from the start, up to `limit` characters (at least one)."""
     out = ""
@@ -95,6 +128,18 @@ def responsibility_phrase(chunk: Chunk) -> str:
     return f"由{'、'.join(others)}按职责分工负责"
 
 
+_MISSING = {"quantity": "具体数值", "date": "具体时间", "units": "由哪个单位负责"}
+
+
+def partial_answer(question: str, passage: Passage, missing: Sequence[str], *, backend: str) -> Answer:
+    """「文件提到…，但没有写明…」: what the best clause says on the topic, and which asked fact it does not state."""
+    terms = _terms(question, [])
+    clause = best_clause(measure_body(passage.chunk), terms, want_number=False)
+    lacking = "、".join(_MISSING[k] for k in missing if k in _MISSING) or "所问的内容"
+    text = f"文件提到{clause}【{passage.key}】，但没有写明{lacking}。"
+    return Answer(text, [citation_from_chunk(passage.key, passage.chunk)], refused=True, partial=True, backend=backend)
+
+
 class ExtractiveAnswerer:
     """Grounded extractive answers with 【label】 citations."""
 
@@ -106,17 +151,16 @@ class ExtractiveAnswerer:
         if not passages:
             return Answer(REFUSAL, refused=True, backend=self.name)
         terms = _terms(question, intent.regions)
+        asked = ask_for(question, intent.regions)
         if intent.asks_list and len(passages) > 1:
             return self._listing(passages, intent, terms)
         chosen = self._chosen(passages, intent)
-        if not intent.explicit and not self._answers(question, terms, chosen, intent):
-            return Answer(REFUSAL, refused=True, backend=self.name)
         parts = []
         for passage in chosen:
             if intent.explicit:  # the question names the measure: say what it says
                 clause = _leading_sentences(measure_body(passage.chunk), 200)
             else:
-                clause = best_clause(measure_body(passage.chunk), terms, want_number=intent.asks_number)
+                clause = answer_span(measure_body(passage.chunk), terms, asked.kinds)
             if not clause:
                 continue
             sentence = f"{clause}【{passage.key}】"
@@ -125,19 +169,6 @@ class ExtractiveAnswerer:
         if not parts:
             return Answer(REFUSAL, refused=True, backend=self.name)
         return Answer("".join(parts), [citation_from_chunk(p.key, p.chunk) for p in chosen], backend=self.name)
-
-    @staticmethod
-    def _answers(question: str, terms: Sequence[str], chosen: Sequence[Passage], intent: Intent) -> bool:
-        """Whether the chosen measures can answer at all: a number when one is asked for, units when only
-        「谁负责」 is asked. (A word-coverage rule was tried too: it refused paraphrases, so it is not used.)"""
-        wants_quantity = bool(_QUANTITY.search(question))
-        if wants_quantity:
-            spans = [best_clause(measure_body(p.chunk), terms, want_number=True) for p in chosen]
-            if not any(re.search(r"\d", s) for s in spans):
-                return False
-        if intent.asks_responsible and not wants_quantity and not any(p.chunk.responsible_units for p in chosen):
-            return False
-        return True
 
     @staticmethod
     def _chosen(passages: Sequence[Passage], intent: Intent) -> list[Passage]:

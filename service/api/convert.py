@@ -33,6 +33,7 @@ def to_ask_response(outcome: AskOutcome) -> AskResponse:
         answer=answer.text,
         citations=[CitationModel(**asdict(c)) for c in answer.citations],
         refused=answer.refused,
+        partial=answer.partial,
         fallback=answer.fallback,
         verification=VerificationModel(**asdict(answer.verification)) if answer.verification else None,
         backend=answer.backend,

@@ -111,6 +111,7 @@ class AskResponse(BaseModel):
     answer: str
     citations: list[CitationModel]
     refused: bool
+    partial: bool = False
     fallback: bool = False
     verification: VerificationModel | None = None
     backend: str

@@ -64,11 +64,13 @@ class SearchResult:
 
     hits: list[Hit]
     analysis: QueryAnalysis
-    best_dense: float = 0.0
-    best_lexical: float = 0.0
+    dense_mean: float = 0.0  # similarity of the dense candidates: what a hit's own similarity is measured against
+    dense_std: float = 0.0
     out_of_scope: str = ""  # why the question cannot be about this corpus, if it cannot
     timings: dict[str, float] = field(default_factory=dict)
 
+
+STATS_POOL = 100  # dense candidates whose similarities a hit's own is compared with
 
 # Named retrieval presets the evaluation compares: (use dense, use lexical, use reranker).
 PRESETS: dict[str, tuple[bool, bool, bool]] = {
@@ -179,6 +181,7 @@ class Retriever:
         analysis = analysis or analyze(query)
         use_dense, use_lexical, use_rerank = PRESETS[preset]
         timings: dict[str, float] = {}
+        dense_mean = dense_std = 0.0
         chunks = self.store.all_chunks()
         region_scope = self._region_scope(analysis, filters)
         pool = len(chunks) if (region_scope or _active(filters)) else self.settings.candidates
@@ -189,8 +192,11 @@ class Retriever:
             vector = self._embed_query(query)
             timings["embed_ms"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
-            dense = self.store.dense_search(vector, pool)
+            dense = self.store.dense_search(vector, max(pool, STATS_POOL))
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
+            stats = np.array([s for _, s in dense[:STATS_POOL]], dtype=float)
+            dense_mean, dense_std = (float(stats.mean()), float(stats.std())) if len(stats) > 1 else (0.0, 0.0)
+            dense = dense[:pool]
         lexical: list[tuple[str, float]] = []
         if use_lexical:
             t = time.perf_counter()
@@ -230,8 +236,8 @@ class Retriever:
         return SearchResult(
             hits=hits[:top_k] if not explicit else hits[: max(top_k, len(explicit))],
             analysis=analysis,
-            best_dense=max((s for _, s in dense), default=0.0),
-            best_lexical=max((s for _, s in lexical), default=0.0),
+            dense_mean=dense_mean,
+            dense_std=dense_std,
             out_of_scope=self.out_of_scope(analysis) or beyond,
             timings=timings,
         )

@@ -150,9 +150,9 @@ def test_cli_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_calibrate_restores_the_thresholds(corpus_qa: Any, questions: list[EvalQuestion]) -> None:
-    before = (corpus_qa.settings.retrieval.min_dense, corpus_qa.settings.retrieval.min_lexical)
-    result = calibrate_refusal(questions, corpus_qa, dense_grid=[0.8, 0.9], lexical_grid=[0.0, 4.0])
-    assert (corpus_qa.settings.retrieval.min_dense, corpus_qa.settings.retrieval.min_lexical) == before
+    before = (corpus_qa.settings.retrieval.min_support, corpus_qa.settings.retrieval.lexical_share)
+    result = calibrate_refusal(questions, corpus_qa, support_grid=[0.4, 0.6], share_grid=[0.7, 1.0])
+    assert (corpus_qa.settings.retrieval.min_support, corpus_qa.settings.retrieval.lexical_share) == before
     assert result["evaluated"] == 4 and result["best"] is not None
     assert result["best"]["recall"] == 1.0  # 上海 is refused as out of scope at any threshold
 

@@ -1,0 +1,59 @@
+"""The answerability decision: answer from the clauses that carry what is asked, say what is missing, or refuse.
+
+A hit supports the question by a mix of two dimensionless scores: the share of the question's topic
+words it holds (lexical), and how far its dense similarity stands above the other candidates', in
+standard deviations (semantic, relative to this query's own score distribution, so it reads the same
+with any embedder). A hit answers when its support reaches `min_support` and one of its sentences holds
+a value of each kind asked (a number with a unit for 多少, a date for 什么时候, a unit for 谁负责) beside
+a word the question asks about. A supported hit without that value makes a partial answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from service.retrieval.evidence import Asked, coverage, sentence_carries
+from service.retrieval.retriever import Hit
+
+__all__ = ["Judgement", "support", "judge", "Z_FULL"]
+
+Z_FULL = 4.0  # a hit this many standard deviations above the candidates' mean is as similar as it gets
+
+
+@dataclass
+class Judgement:
+    """What the evidence allows: 'answer' (with the answering hits first), 'partial' or 'refuse'."""
+
+    verdict: str
+    hits: list[Hit] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # kinds of fact asked but not found (partial answers)
+    reason: str = ""
+
+
+def support(hit: Hit, asked: Asked, dense_mean: float, dense_std: float, lexical_share: float) -> float:
+    """How well a hit covers the question, in [0, 1]: lexical_share of topic coverage, the rest relative similarity."""
+    chunk = hit.chunk
+    lexical = coverage(asked.weights, f"{chunk.doc_title}\n{chunk.section}\n{chunk.subsection}\n{chunk.text}")
+    if hit.dense is None or dense_std <= 0:
+        return lexical
+    semantic = min(max((hit.dense - dense_mean) / dense_std / Z_FULL, 0.0), 1.0)
+    return lexical_share * lexical + (1 - lexical_share) * semantic
+
+
+def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: float, min_support: float,
+          lexical_share: float, depth: int = 5) -> Judgement:
+    """Decide from the top `depth` hits; answering hits keep their rank order, ahead of the others."""
+    head = list(hits[:depth])
+    scored = [(hit, support(hit, asked, dense_mean, dense_std, lexical_share)) for hit in head]
+    supported = [hit for hit, s in scored if s >= min_support]
+    if not supported:
+        return Judgement("refuse", reason="检索到的条目与问题关联太弱")
+    answering = [h for h in supported
+                 if all(sentence_carries(k, asked, h.chunk.text, h.chunk) for k in asked.kinds)]
+    if answering:
+        rest = [h for h in hits if all(h is not a for a in answering)]
+        return Judgement("answer", answering + rest)
+    best = supported[0]
+    missing = [k for k in asked.kinds if not sentence_carries(k, asked, best.chunk.text, best.chunk)]
+    return Judgement("partial", [best], missing, reason="条目没有写明所问的内容")

@@ -1,0 +1,180 @@
+"""Whether a clause answers a question: what is asked, what the question is about, and what a clause carries.
+
+Every test here is lexical and dimensionless (a share of the question's topic words, the presence of a
+value of the asked kind), so it means the same thing on any corpus and with any embedder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import jieba.posseg as posseg
+
+from ingest import ANSWER_KIND_WORDS, GENERIC_TERMS, Chunk, tokenize
+
+__all__ = ["Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity", "has_date", "names_units",
+           "carries", "sentence_carries", "value_kind_words"]
+
+_NUMERAL = r"(?:\d+(?:[.．]\d+)?|[〇零一二两三四五六七八九十百千万亿]+(?:点[〇零一二三四五六七八九]+)?)"
+# Measure words and units a quantity is stated in (generic Chinese grammar, not the vocabulary of one corpus).
+_UNIT = (r"(?:%|％|‰|倍|成|[万亿千百]?(?:元|美元|吨|斤|公斤|千克|克|亩|公顷|人|户|家|个|项|件|条|所|座|处|张|台|辆|套|间|名|位|只|株|棵|次|批"
+         r"|场|届|列|对|类|种|部|本|期|片|栋|层|床|架|艘)|平方米|平方公里|立方米|公里|千米|米|厘米|毫米|千瓦时?|兆瓦|千伏|瓦|度|分钟|小时|工作日|日|天|周|年|个月|月|岁|分|学分"
+         r"|周岁|万人次|人次|门|路|级|星|G|GB|MW|kW|km|m)")
+_QUANTITY = re.compile(rf"{_NUMERAL}\s*{_UNIT}|[百千万]分之[〇零一二三四五六七八九十百\d]+|{_NUMERAL}\s*[-—~～至到]\s*{_NUMERAL}\s*{_UNIT}")
+_ORDINAL = re.compile(r"第[〇零一二两三四五六七八九十百千\d]+[条款项章节编届次批]|[一二三四五六七八九十]是")
+_DATE = re.compile(
+    r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月)?|"
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]|"
+    r"[年月]底|[年月]初|[上下]半年|年内|季度|农历|每年|每月|之日起|起施行|以前|以后|之前|届满|期满|前完成")
+_AGENCY = re.compile(r"[\u4e00-\u9fff]{1,16}?(?:部门|机关|机构|政府|委员会|办公室|办事处|局|厅|委|办|中心|站|队|院|所|处|部|会|公司|银行|单位|企业|个人|组织)")
+
+# How a question asks for each kind of fact.
+_ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几号|哪一年|哪年|几月|日期|时间节点|截止|期限|起施行|开始实施|什么时间|多久以前")
+_ASKS_QUANTITY = re.compile(r"多少|多大|多长|多高|多远|多久|多重|(?<!哪)几[个家项条年月天次倍日周所座类种批名人户]|(?<![哪])几[十百千万]|比例|比重|标准是|额度|金额|幅度|上限|下限|面积|数量|规模|产量|增速|增长.{0,4}[多几]")
+_ASKS_UNITS = re.compile(r"谁|哪[个些家]?(?:单位|部门|机构|机关|主管)|由哪|什么部门|什么机构|什么单位|责任单位|牵头单位|负责单位|主管部门|归哪")
+_ASKS_SPLIT = re.compile(r"[？?，,；;、和及与]|还有|以及|分别")
+# The noun a quantity question asks the value of: the words right before 「是多少」「多少」「有多大」.
+_ATTRIBUTE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|有|能|可以|要|应|在)?(?:多少|多大|多长|多高|多久|几)")
+
+
+@dataclass
+class Asked:
+    """What a question asks for: kinds of fact ('quantity', 'date', 'units'), its topic, the asked attribute."""
+
+    kinds: list[str] = field(default_factory=list)
+    topic: list[str] = field(default_factory=list)
+    attribute: str = ""
+    focus: list[str] = field(default_factory=list)  # nouns next to the asked value: it must sit beside one
+    weights: dict[str, float] = field(default_factory=dict)  # topic word → weight (nouns 1, verbs ½)
+
+    @property
+    def open(self) -> bool:
+        """Asks what something says rather than a particular value."""
+        return not self.kinds
+
+
+def value_kind_words() -> frozenset[str]:
+    """Words that only say which kind of value is wanted (they are not the question's topic)."""
+    return frozenset("多少 多大 多长 多高 多久 多远 几个 几天 几年 什么时候 何时 哪天 哪年 时间 标准 具体 规定 "
+                     "怎么 怎样 如何 哪个 哪些 谁 由谁 可以 能 要 应当 需要 会 被 最多 最高 最低 至少 一共 分别 "
+                     "还有 以及 是否 有没有 主要 哪里 这个 那个 其中 每 开始 打算 准备 自己 时候 一次 最长 最短 最多 最少 是从 "
+                     "怎么办 为什么 多长时间 应该 能否 想 计划 今年 明年 全年".split())
+
+
+def asked(question: str, regions: Sequence[str] = ()) -> Asked:
+    """Read what kinds of fact the question wants and what it is about."""
+    kinds = []
+    if _ASKS_QUANTITY.search(question):
+        kinds.append("quantity")
+    if _ASKS_DATE.search(question):
+        kinds.append("date")
+    if _ASKS_UNITS.search(question):
+        kinds.append("units")
+    m = _ATTRIBUTE.search(question)
+    attribute = m.group(1) if m and "quantity" in kinds else ""
+    words = _content_words(question, regions)
+    weights: dict[str, float] = {}
+    for word, _, weight in words:
+        weights[word] = max(weight, weights.get(word, 0.0))
+    return Asked(kinds, list(weights), attribute, _focus(question, words), weights)
+
+
+def _focus(question: str, words: Sequence[tuple[str, int, float]]) -> list[str]:
+    """The nouns nearest before each value the question asks for (「押金最多可以收几个月」 → 押金)."""
+    focus: list[str] = []
+    for m in _ASKING.finditer(question):
+        clause_start = max(question.rfind(p, 0, m.start()) for p in "，,；;？?。、") + 1
+        before = [w for w, at, _ in words if clause_start <= at < m.start()]
+        after = [w for w, at, _ in words if at >= m.end()][:1]
+        for word in before[-2:] or after:
+            if word not in focus:
+                focus.append(word)
+    return focus
+
+
+_NOUNS = ("n", "nz", "nt", "nr", "vn", "an", "l", "i", "j", "eng")
+_VERBS = ("v", "vd", "a")
+_ASKING = re.compile(_ASKS_QUANTITY.pattern + "|" + _ASKS_DATE.pattern + "|" + _ASKS_UNITS.pattern)
+
+
+def _content_words(text: str, regions: Sequence[str]) -> list[tuple[str, int, float]]:
+    """(word, position, weight) for the content words of a question: nouns weigh 1, verbs and adjectives ½."""
+    place_chars = "".join(r.rstrip("市县区省") + r for r in regions)
+    skip = ANSWER_KIND_WORDS | GENERIC_TERMS | value_kind_words()
+    asking = [m.span() for m in _ASKING.finditer(text)]
+    out, pos = [], 0
+    for token in posseg.cut(text):
+        word, flag, start = token.word, token.flag, pos
+        pos += len(word)
+        if len(word) < 2 or word in skip or word in place_chars or flag.startswith("ns") or \
+                any(a <= start < b for a, b in asking):
+            continue
+        if flag.startswith(_NOUNS):
+            out.append((word, start, 1.0))
+        elif flag.startswith(_VERBS):
+            out.append((word, start, 0.5))
+    return out
+
+
+def topic_terms(question: str, regions: Sequence[str] = ()) -> list[str]:
+    """The question's content words, without places, question words and generic words."""
+    return list(dict.fromkeys(w for w, _, _ in _content_words(question, regions)))
+
+
+def coverage(weights: dict[str, float], text: str) -> float:
+    """The weighted share of the topic words the text holds, each word by the share of its characters there
+    (a paraphrase such as 充电的桩子 for 充电桩 still counts most of the way)."""
+    if not weights:
+        return 1.0
+    total = sum(weights.values())
+    return sum(w * (1.0 if t in text else 0.8 * char_coverage([t], text)) for t, w in weights.items()) / total
+
+
+def char_coverage(terms: Sequence[str], text: str) -> float:
+    """The share of the topic's characters found in the text: paraphrase-tolerant (充电的桩子 ~ 充电桩)."""
+    chars = "".join(terms)
+    return sum(ch in text for ch in chars) / len(chars) if chars else 1.0
+
+
+def _near(term: str, sentence: str) -> bool:
+    return term in sentence or (len(term) >= 2 and char_coverage([term], sentence) >= 0.5 and term[:1] in sentence)
+
+
+def sentence_carries(kind: str, asked: Asked, text: str, chunk: Chunk | None = None) -> bool:
+    """Whether one sentence of the text holds a value of the kind beside what the question asks about:
+    a word next to the asked value in the question, or half of the question's topic."""
+    if kind == "units" and chunk is not None and chunk.responsible_units:
+        return True
+    for sentence in re.split(r"(?<=[。；！？\n])", text):
+        if carries(kind, sentence) and (not asked.focus or any(_near(t, sentence) for t in asked.focus)
+                                        or coverage(asked.weights, sentence) >= 0.5):
+            return True
+    return False
+
+
+def has_quantity(text: str) -> bool:
+    """A number with its unit (25兆瓦, 两个工作日, 十五倍, 万分之五); ordinals such as 第三条 do not count."""
+    return bool(_QUANTITY.search(_DATE.sub("", _ORDINAL.sub("", text))))
+
+
+def has_date(text: str) -> bool:
+    """A date or a deadline (2025年底, 5月1日, 上半年, 之日起)."""
+    return bool(_DATE.search(text))
+
+
+def names_units(text: str, chunk: Chunk | None = None) -> bool:
+    """A responsible unit: the measure's own units, or an agency named in the text."""
+    return bool(chunk is not None and chunk.responsible_units) or bool(_AGENCY.search(text))
+
+
+def carries(kind: str, text: str, chunk: Chunk | None = None) -> bool:
+    """Whether the text holds a value of the asked kind."""
+    if kind == "quantity":
+        return has_quantity(text)
+    if kind == "date":
+        return has_date(text)
+    if kind == "units":
+        return names_units(text, chunk)
+    return True
