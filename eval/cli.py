@@ -200,7 +200,7 @@ def calibrate_refusal(questions: Sequence[EvalQuestion], qa: Any, *, preset: str
         if best else []
     return {"preset": preset, "questions": len(questions), "unanswerable": len(questions) - answerable,
             "max_false_refusals": max_false_refusals, "current": current, "best": best, "tied": tied,
-            "evaluated": len(grid), "fixed_false_refusals": [(q.id, q.question, why) for q, why in fixed],
+            "evaluated": len(grid), "grid": grid, "fixed_false_refusals": [(q.id, q.question, why) for q, why in fixed],
             "missed_at_best": [(q.id, q.question) for q in missed]}
 
 

@@ -12,6 +12,7 @@ from service.answerers.base import REFUSAL, Answer, Answerer, Passage
 from service.answerers.extractive import partial_answer
 from service.followup import bounded_history, rewrite_followup
 from service.retrieval.answerability import Judgement, judge
+from service.retrieval.documents import covers, missing_document, named_documents
 from service.retrieval.evidence import asked
 from service.retrieval.query import QueryAnalysis, analyze
 from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, chunk_region_path
@@ -61,6 +62,7 @@ class QAService:
         self.retriever = retriever
         self.answerer = answerer
         self.observer: Callable[[SearchResult | AskOutcome], None] | None = None  # e.g. the app's metrics
+        self._title_cache: tuple[object, list[str]] | None = None
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid") -> SearchResult:
         """Ranked chunks for a query."""
@@ -77,19 +79,35 @@ class QAService:
         return rewrite_followup(question, history, self.settings.api)
 
     def refusal_reason(self, result: SearchResult) -> str:
-        """Why the corpus cannot answer whatever the clauses say (a place, year, measure or nothing found), or ''."""
+        """Why the corpus cannot answer whatever the clauses say (a place, year, measure, document or nothing
+        found), or ''."""
         if result.out_of_scope:
             return result.out_of_scope
+        named = named_documents(result.analysis.question)
+        if named and (missing := missing_document(named, self._titles())):
+            return f"文件中没有《{missing}》"
         if not result.hits:
             return "没有检索到相关条目"
         return ""
+
+    def _titles(self) -> list[str]:
+        """Titles of the indexed documents, derived once per index generation."""
+        chunks = self.retriever.store.all_chunks()
+        if self._title_cache is None or self._title_cache[0] is not chunks:
+            self._title_cache = (chunks, sorted({c.doc_title for c in chunks.values()}))
+        return self._title_cache[1]
 
     def decide(self, analysis: QueryAnalysis, result: SearchResult, top_k: int = 5) -> Judgement:
         """Answer, partial answer or refusal, from the retrieved evidence alone (no further search)."""
         if reason := self.refusal_reason(result):
             return Judgement("refuse", reason=reason)
-        if any(h.explicit for h in result.hits):  # 「济源第46条」: exactly the measures named
-            return Judgement("answer", [h for h in result.hits if h.explicit])
+        explicit = [h for h in result.hits if h.explicit]
+        if explicit:  # 「济源第46条」: exactly the measures named, of the document named if one is
+            named = named_documents(analysis.question)
+            explicit = [h for h in explicit if all(covers(h.chunk.doc_title, name) for name in named)]
+            if not explicit:
+                return Judgement("refuse", reason=f"文件中没有《{named[0]}》第{analysis.refs[0].measure}条")
+            return Judgement("answer", explicit)
         s = self.settings.retrieval
         judgement = judge(asked(analysis.question, analysis.regions), result.hits, dense_mean=result.dense_mean,
                           dense_std=result.dense_std, min_support=s.min_support, lexical_share=s.lexical_share,
@@ -155,7 +173,7 @@ class QAService:
         if p.judgement.verdict == "partial" and p.passages:
             return partial_answer(p.searched, p.passages[0], p.judgement.missing, backend=self.answerer.name)
         if p.judgement.verdict == "refuse" or not p.passages:
-            hint = p.result.out_of_scope if p.result.out_of_scope.startswith("文件中没有第") else ""
+            hint = p.judgement.reason if p.judgement.reason.startswith("文件中没有") else ""
             return Answer(f"{REFUSAL}{hint}。" if hint else REFUSAL, refused=True, backend=self.answerer.name)
         return None
 

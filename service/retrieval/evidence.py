@@ -15,7 +15,7 @@ import jieba.posseg as posseg
 from ingest import ANSWER_KIND_WORDS, GENERIC_TERMS, Chunk, tokenize
 
 __all__ = ["Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity", "has_date", "names_units",
-           "carries", "sentence_carries", "value_kind_words"]
+           "carries", "in_unit", "sentence_carries", "value_kind_words"]
 
 _NUMERAL = r"(?:\d+(?:[.．]\d+)?|[〇零一二两三四五六七八九十百千万亿]+(?:点[〇零一二三四五六七八九]+)?)"
 # Measure words and units a quantity is stated in (generic Chinese grammar, not the vocabulary of one corpus).
@@ -30,11 +30,20 @@ _DATE = re.compile(
     r"[年月]底|[年月]初|[上下]半年|年内|季度|农历|每年|每月|之日起|起施行|以前|以后|之前|届满|期满|前完成")
 _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,16}?(?:部门|机关|机构|政府|委员会|办公室|办事处|局|厅|委|办|中心|站|队|院|所|处|部|会|公司|银行|单位|企业|个人|组织)")
 
+_CLOSING_UNITS = re.compile(r"（[^（）]*(?:负责|牵头)[^（）]*）\s*[。；]?\s*$")
+_ITSELF = re.compile(r"本(?:规定|办法|条例|细则|意见|方案|措施|通知|决定|规则|规划|纲要)")
 # How a question asks for each kind of fact.
-_ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几号|哪一年|哪年|几月|日期|时间节点|截止|期限|起施行|开始实施|什么时间|多久以前")
+_ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|哪一周|哪个月|几号|哪一年|哪年|几月|日期|时间节点|截止|期限|起施行|开始实施|什么时间|多久以前")
 _ASKS_QUANTITY = re.compile(r"多少|多大|多长|多高|多远|多久|多重|(?<!哪)几[个家项条年月天次倍日周所座类种批名人户]|(?<![哪])几[十百千万]|比例|比重|标准是|额度|金额|幅度|上限|下限|面积|数量|规模|产量|增速|增长.{0,4}[多几]")
 _ASKS_UNITS = re.compile(r"谁|哪[个些家]?(?:单位|部门|机构|机关|主管)|由哪|什么部门|什么机构|什么单位|责任单位|牵头单位|负责单位|主管部门|归哪")
 _ASKS_SPLIT = re.compile(r"[？?，,；;、和及与]|还有|以及|分别")
+# The unit right after 多少/几 (多少元, 几个月, 多少万吨, 多少个工作日).
+_ASKED_UNIT = re.compile(r"(?:多少|几)\s*(?:个)?[十百千万亿]*(元|美元|吨|斤|公斤|亩|公顷|平方米|平方公里|公里|米|小时|分钟|工作日|日|天|周|年|月|倍|岁|人|户|家|所|座|辆)")
+# Units that measure the same thing: a question in 天 is answered by 日 or 工作日.
+_UNIT_FAMILIES = ("天日工作日", "年", "月", "周星期", "小时", "分钟", "元美元", "吨", "斤公斤千克", "亩公顷", "米公里千米", "平方米平方公里")
+_KNOWN_UNITS = frozenset(re.findall(r"[\u4e00-\u9fff]+", "|".join(_UNIT_FAMILIES)) + ["工作日", "美元", "星期", "公里",
+                         "千米", "公斤", "千克", "公顷", "平方米", "平方公里", "小时", "分钟", "天", "日", "元", "米", "斤",
+                         "吨", "亩", "年", "月", "周"])
 # The noun a quantity question asks the value of: the words right before 「是多少」「多少」「有多大」.
 _ATTRIBUTE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|有|能|可以|要|应|在)?(?:多少|多大|多长|多高|多久|几)")
 
@@ -46,7 +55,8 @@ class Asked:
     kinds: list[str] = field(default_factory=list)
     topic: list[str] = field(default_factory=list)
     attribute: str = ""
-    focus: list[str] = field(default_factory=list)  # nouns next to the asked value: it must sit beside one
+    focus: list[str] = field(default_factory=list)  # words next to the asked value: it must sit beside one
+    unit: str = ""  # the unit the question wants the value in (多少元 → 元, 几个月 → 月), if it says
     weights: dict[str, float] = field(default_factory=dict)  # topic word → weight (nouns 1, verbs ½)
 
     @property
@@ -60,7 +70,7 @@ def value_kind_words() -> frozenset[str]:
     return frozenset("多少 多大 多长 多高 多久 多远 几个 几天 几年 什么时候 何时 哪天 哪年 时间 标准 具体 规定 "
                      "怎么 怎样 如何 哪个 哪些 谁 由谁 可以 能 要 应当 需要 会 被 最多 最高 最低 至少 一共 分别 "
                      "还有 以及 是否 有没有 主要 哪里 这个 那个 其中 每 开始 打算 准备 自己 时候 一次 最长 最短 最多 最少 是从 "
-                     "怎么办 为什么 多长时间 应该 能否 想 计划 今年 明年 全年".split())
+                     "怎么办 为什么 多长时间 应该 能否 想 计划 今年 明年 全年 不能 不得 做好".split())
 
 
 def asked(question: str, regions: Sequence[str] = ()) -> Asked:
@@ -78,7 +88,8 @@ def asked(question: str, regions: Sequence[str] = ()) -> Asked:
     weights: dict[str, float] = {}
     for word, _, weight in words:
         weights[word] = max(weight, weights.get(word, 0.0))
-    return Asked(kinds, list(weights), attribute, _focus(question, words), weights)
+    unit = _ASKED_UNIT.search(question)
+    return Asked(kinds, list(weights), attribute, _focus(question, words), unit.group(1) if unit else "", weights)
 
 
 def _focus(question: str, words: Sequence[tuple[str, int, float]]) -> list[str]:
@@ -94,6 +105,7 @@ def _focus(question: str, words: Sequence[tuple[str, int, float]]) -> list[str]:
     return focus
 
 
+_QUESTIONING = re.compile(r"哪|什么|怎|谁|多少|几|吗|呢|能不能|可不可以|是不是|有没有")
 _NOUNS = ("n", "nz", "nt", "nr", "vn", "an", "l", "i", "j", "eng")
 _VERBS = ("v", "vd", "a")
 _ASKING = re.compile(_ASKS_QUANTITY.pattern + "|" + _ASKS_DATE.pattern + "|" + _ASKS_UNITS.pattern)
@@ -108,8 +120,8 @@ def _content_words(text: str, regions: Sequence[str]) -> list[tuple[str, int, fl
     for token in posseg.cut(text):
         word, flag, start = token.word, token.flag, pos
         pos += len(word)
-        if len(word) < 2 or word in skip or word in place_chars or flag.startswith("ns") or \
-                any(a <= start < b for a, b in asking):
+        if len(word) < 2 or word in skip or word in place_chars or flag.startswith("ns") or _QUESTIONING.search(word) \
+                or any(a <= start < b for a, b in asking):
             continue
         if flag.startswith(_NOUNS):
             out.append((word, start, 1.0))
@@ -145,10 +157,12 @@ def _near(term: str, sentence: str) -> bool:
 def sentence_carries(kind: str, asked: Asked, text: str, chunk: Chunk | None = None) -> bool:
     """Whether one sentence of the text holds a value of the kind beside what the question asks about:
     a word next to the asked value in the question, or half of the question's topic."""
-    if kind == "units" and chunk is not None and chunk.responsible_units:
-        return True
+    if kind == "units" and (chunk is not None and chunk.responsible_units or _CLOSING_UNITS.search(text)):
+        return True  # the units a measure closes with are responsible for all of it
     for sentence in re.split(r"(?<=[。；！？\n])", text):
-        if carries(kind, sentence) and (not asked.focus or any(_near(t, sentence) for t in asked.focus)
+        if chunk is not None and _ITSELF.search(sentence):  # 「本规定自…起施行」 is about the document itself
+            sentence += chunk.doc_title
+        if carries(kind, sentence, unit=asked.unit) and (not asked.focus or any(_near(t, sentence) for t in asked.focus)
                                         or coverage(asked.weights, sentence) >= 0.5):
             return True
     return False
@@ -169,10 +183,19 @@ def names_units(text: str, chunk: Chunk | None = None) -> bool:
     return bool(chunk is not None and chunk.responsible_units) or bool(_AGENCY.search(text))
 
 
-def carries(kind: str, text: str, chunk: Chunk | None = None) -> bool:
-    """Whether the text holds a value of the asked kind."""
+def in_unit(text: str, unit: str) -> bool:
+    """Whether the text states a quantity in the unit (or one measuring the same thing: 天 ~ 日 ~ 工作日)."""
+    family = next((f for f in _UNIT_FAMILIES if unit in f), unit)
+    units = sorted({family[i:j] for i in range(len(family)) for j in range(i + 1, len(family) + 1)} & _KNOWN_UNITS
+                   | {unit}, key=len, reverse=True)
+    pattern = rf"{_NUMERAL}\s*(?:个)?[十百千万亿]*(?:{'|'.join(map(re.escape, units))})"
+    return bool(re.search(pattern, _DATE.sub("", _ORDINAL.sub("", text))))
+
+
+def carries(kind: str, text: str, chunk: Chunk | None = None, unit: str = "") -> bool:
+    """Whether the text holds a value of the asked kind (in the asked unit, when one is asked)."""
     if kind == "quantity":
-        return has_quantity(text)
+        return in_unit(text, unit) if unit else has_quantity(text)
     if kind == "date":
         return has_date(text)
     if kind == "units":
