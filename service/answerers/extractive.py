@@ -73,9 +73,10 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
     return best_span.strip()
 
 
-def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], *, max_chars: int = 160) -> str:
-    """Whole sentences that answer: the best one (topic words, plus a value of each asked kind), then others
-    that also hold an asked value and share the topic, in the measure's order, while the span stays short.
+def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Sequence[str] = (), *,
+                unit: str = "", max_chars: int = 160) -> str:
+    """Whole sentences that answer: the best one (topic words, plus a value of each asked kind), then one for
+    each other thing asked that it leaves out (「能延长多久」), and the items of a list it introduces.
 
     A regulation's 「擅自…的，处二千元以上二万元以下罚款」 is one sentence: its value is never cut off.
     """
@@ -85,24 +86,37 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], *, max_ch
 
     def score(sentence: str) -> float:
         topic = float(sum(len(t) for t in terms if t in sentence))
-        return topic + sum(4.0 for kind in kinds if carries(kind, sentence))
+        return topic + sum(4.0 for kind in kinds if carries(kind, sentence, unit=unit))
 
     scores = [score(s) for s in sentences]
     best = scores.index(max(scores))
     if len(sentences[best]) > max_chars:  # one long sentence: its best clauses
         return best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)
     keep = {best}
-    if kinds:
-        size = len(sentences[best])
-        for i in sorted(range(len(sentences)), key=lambda i: -scores[i]):
-            extra = sentences[i]
-            if i in keep or scores[i] < max(scores[best] / 2, 4.5) or not any(carries(k, extra) for k in kinds):
-                continue
-            if size + len(extra) > max_chars * 1.5:
+    size = len(sentences[best])
+    for i in sorted(range(len(sentences)), key=lambda i: -scores[i]) if kinds else ():  # more of the asked values
+        if i in keep or scores[i] < max(scores[best] / 2, 4.5) or not any(carries(k, sentences[i]) for k in kinds):
+            continue
+        if size + len(sentences[i]) > max_chars * 1.5:
+            break
+        keep.add(i)
+        size += len(sentences[i])
+    uncovered = [f for f in focus if not any(f in sentences[i] for i in keep)]
+    for word in uncovered:  # another value the question asks for
+        i = next((i for i, s in enumerate(sentences) if word in s and any(carries(k, s) for k in kinds)), None)
+        if i is not None and i not in keep and size + len(sentences[i]) <= max_chars * 1.5:
+            keep.add(i)
+            size += len(sentences[i])
+    if re.search(r"：\s*$|：" + _ITEM.pattern, sentences[best]):  # 「享有下列礼遇：」 answers with its items
+        for i in range(best + 1, len(sentences)):
+            if not _ITEM.match(sentences[i]) or size + len(sentences[i]) > max_chars * 2:
                 break
             keep.add(i)
-            size += len(extra)
+            size += len(sentences[i])
     return "".join(sentences[i] for i in sorted(keep)).rstrip("。；，： ")
+
+
+_ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]+、)")
 
 
 def _leading_sentences(body: str, limit: int) -> str:
@@ -160,7 +174,7 @@ class ExtractiveAnswerer:
             if intent.explicit:  # the question names the measure: say what it says
                 clause = _leading_sentences(measure_body(passage.chunk), 200)
             else:
-                clause = answer_span(measure_body(passage.chunk), terms, asked.kinds)
+                clause = answer_span(measure_body(passage.chunk), terms, asked.kinds, asked.focus, unit=asked.unit)
             if not clause:
                 continue
             sentence = f"{clause}【{passage.key}】"

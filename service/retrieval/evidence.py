@@ -39,6 +39,8 @@ _ASKS_UNITS = re.compile(r"谁|哪[个些家]?(?:单位|部门|机构|机关|主
 _ASKS_SPLIT = re.compile(r"[？?，,；;、和及与]|还有|以及|分别")
 # The unit right after 多少/几 (多少元, 几个月, 多少万吨, 多少个工作日).
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*(?:个)?[十百千万亿]*(元|美元|吨|斤|公斤|亩|公顷|平方米|平方公里|公里|米|小时|分钟|工作日|日|天|周|年|月|倍|岁|人|户|家|所|座|辆)")
+# An amount of money asked without its unit (「罚多少」, 「补贴多少」): the answer is in 元.
+_ASKS_MONEY = re.compile(r"(?:罚款?|钱|费用?|金额|资金|投资|补贴|补助|奖励|奖金|赔偿?)[^，。？,?]{0,4}(?:多少|几)(?![个天日年月])")
 # Units that measure the same thing: a question in 天 is answered by 日 or 工作日.
 _UNIT_FAMILIES = ("天日工作日", "年", "月", "周星期", "小时", "分钟", "元美元", "吨", "斤公斤千克", "亩公顷", "米公里千米", "平方米平方公里")
 _KNOWN_UNITS = frozenset(re.findall(r"[\u4e00-\u9fff]+", "|".join(_UNIT_FAMILIES)) + ["工作日", "美元", "星期", "公里",
@@ -89,7 +91,8 @@ def asked(question: str, regions: Sequence[str] = ()) -> Asked:
     for word, _, weight in words:
         weights[word] = max(weight, weights.get(word, 0.0))
     unit = _ASKED_UNIT.search(question)
-    return Asked(kinds, list(weights), attribute, _focus(question, words), unit.group(1) if unit else "", weights)
+    money = "元" if "quantity" in kinds and _ASKS_MONEY.search(question) else ""
+    return Asked(kinds, list(weights), attribute, _focus(question, words), unit.group(1) if unit else money, weights)
 
 
 def _focus(question: str, words: Sequence[tuple[str, int, float]]) -> list[str]:
