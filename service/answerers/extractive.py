@@ -113,7 +113,24 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
                 break
             keep.add(i)
             size += len(sentences[i])
-    return "".join(sentences[i] for i in sorted(keep)).rstrip("。；，： ")
+    listing = len(keep) > 1 and _ITEM.match(sentences[max(keep)])
+    parts = [sentences[i] if listing else _trim(sentences[i], focus or terms, kinds, unit) for i in sorted(keep)]
+    return "".join(parts).rstrip("。；，： ")
+
+
+def _trim(sentence: str, words: Sequence[str], kinds: Sequence[str], unit: str, *, longer_than: int = 60) -> str:
+    """A long sentence from its first clause naming what is asked to its last clause holding an asked value."""
+    if len(sentence) <= longer_than:
+        return sentence
+    clauses = re.split(r"(?<=[，,：])", sentence)
+    named = [i for i, c in enumerate(clauses) if any(w in c for w in words)]
+    valued = [i for i, c in enumerate(clauses) if any(carries(k, c, unit=unit) for k in kinds)]
+    if not named:
+        return sentence
+    first = min(named + valued[:1])
+    last = max(named[-1:] + valued) if valued else len(clauses) - 1  # no value asked: the whole predicate
+    span = "".join(clauses[first:last + 1])
+    return span if span.endswith(("。", "；")) else span.rstrip("，,：") + "。"
 
 
 _ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]+、)")

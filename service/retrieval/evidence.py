@@ -25,7 +25,8 @@ _UNIT = (r"(?:%|％|‰|倍|成|[万亿千百]?(?:元|美元|吨|斤|公斤|千�
 _QUANTITY = re.compile(rf"{_NUMERAL}\s*{_UNIT}|[百千万]分之[〇零一二三四五六七八九十百\d]+|{_NUMERAL}\s*[-—~～至到]\s*{_NUMERAL}\s*{_UNIT}")
 _ORDINAL = re.compile(r"第[〇零一二两三四五六七八九十百千\d]+[条款项章节编届次批]|[一二三四五六七八九十]是")
 _DATE = re.compile(
-    r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月)?|"
+    r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+    r"(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?)?|"
     r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]|"
     r"[年月]底|[年月]初|[上下]半年|年内|季度|农历|每年|每月|之日起|起施行|以前|以后|之前|届满|期满|前完成")
 _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,16}?(?:部门|机关|机构|政府|委员会|办公室|办事处|局|厅|委|办|中心|站|队|院|所|处|部|会|公司|银行|单位|企业|个人|组织)")
@@ -102,7 +103,7 @@ def _focus(question: str, words: Sequence[tuple[str, int, float]]) -> list[str]:
         clause_start = max(question.rfind(p, 0, m.start()) for p in "，,；;？?。、") + 1
         before = [w for w, at, _ in words if clause_start <= at < m.start()]
         after = [w for w, at, _ in words if at >= m.end()][:1]
-        for word in before[-2:] or after:
+        for word in before[-1:] or after:
             if word not in focus:
                 focus.append(word)
     return focus

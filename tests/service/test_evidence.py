@@ -1,0 +1,139 @@
+"""The answerability heuristics as small functions: what is asked, what a clause carries, which document is named."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest import Chunk
+from service.retrieval.answerability import judge, support
+from service.retrieval.documents import covers, missing_document, named_documents
+from service.retrieval.evidence import (asked, char_coverage, coverage, has_date, has_quantity, in_unit,
+                                        names_units, sentence_carries, topic_terms)
+from service.retrieval.retriever import Hit
+
+
+def _chunk(text: str, *, units: tuple[str, ...] = (), title: str = "某市若干规定", measure: str = "1") -> Chunk:
+    return Chunk(chunk_id=f"c{abs(hash(text))}", doc_id="d1", doc_title=title, region="", issuer="", date="",
+                 doc_type="regulation", section="", subsection="", measure=measure, measure_label=f"第{measure}条",
+                 measure_title="", responsible_units=list(units), text=text, embed_text=text)
+
+
+@pytest.mark.parametrize(("question", "kinds"), [
+    ("储能装机容量目标是多少？谁负责？", ["quantity", "units"]),
+    ("本规定是从什么时候开始施行的？", ["date"]),
+    ("古树归谁养护？", ["units"]),
+    ("有哪几个地方试点？", []),  # 「哪几个」 asks for a list, not a number
+    ("第七条讲的是什么？", []),
+])
+def test_kinds_of_fact_asked(question: str, kinds: list[str]) -> None:
+    assert asked(question).kinds == kinds
+
+
+@pytest.mark.parametrize(("question", "unit"), [
+    ("押金最多可以收几个月的房租？", "月"),
+    ("收到申请后多少个工作日内作出决定？", "工作日"),
+    ("青稞产量目标是多少万吨？", "吨"),
+    ("擅自移动界桩要罚多少？", "元"),  # an amount of money asked without its unit
+    ("要建设多少个充电桩？", ""),
+])
+def test_the_unit_a_question_wants(question: str, unit: str) -> None:
+    assert asked(question).unit == unit
+
+
+def test_topic_words_leave_out_places_and_question_words() -> None:
+    topic = topic_terms("嘉兴市住房租赁押金最多可以收几个月的房租？", ["嘉兴市"])
+    assert "押金" in topic and "房租" in topic
+    assert not any(w in topic for w in ("嘉兴", "嘉兴市", "几个", "可以", "最多"))
+
+
+def test_focus_is_the_word_next_to_the_asked_value() -> None:
+    assert "押金" in asked("嘉兴市住房租赁押金最多可以收几个月的房租？", ["嘉兴市"]).focus
+    assert "延长" in asked("违法案件要在多少天内结案？能延长多久？").focus
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("力争储能装机容量达到25兆瓦", True),
+    ("应当在两个工作日内撤除", True),
+    ("按日加收滞纳部分万分之五的滞纳金", True),
+    ("处二千元以上二万元以下罚款", True),
+    ("依照本条例第三条的规定执行", False),  # an ordinal is not a quantity
+    ("本规定自2018年8月1日起施行", False),  # nor is a date
+    ("加强组织领导，压实工作责任", False),
+])
+def test_quantities(text: str, expected: bool) -> None:
+    assert has_quantity(text) is expected
+
+
+def test_units_of_the_same_measure_match() -> None:
+    assert in_unit("应当在两个工作日内撤除", "天")
+    assert in_unit("60日内结案", "天")
+    assert not in_unit("押金不超过三千元", "月")
+    assert not in_unit("本规定自2018年8月1日起施行", "月")
+
+
+def test_dates_and_units() -> None:
+    assert has_date("本规定自2013年2月1日起施行") and has_date("2025年底前完成") and not has_date("加强监管")
+    assert names_units("由市交通运输行政主管部门负责") and not names_units("加强宣传教育")
+    assert names_units("开展试点", _chunk("开展试点", units=("税务总局",)))
+
+
+def test_coverage_counts_paraphrases_part_way() -> None:
+    weights = {"充电": 1.0, "桩子": 1.0}
+    assert coverage(weights, "新建充电桩2000个") == pytest.approx((1.0 + 0.8 * 0.5) / 2)
+    assert coverage({}, "任何文字") == 1.0
+    assert char_coverage(["押金"], "租金") == 0.5
+
+
+def test_a_value_must_sit_beside_what_is_asked() -> None:
+    question = asked("押金最多可以收几个月的房租？")
+    beside = _chunk("出租人收取押金的，不得超过三个月租金。本规定自2018年8月1日起施行。")
+    elsewhere = _chunk("出租人应当与承租人签订合同。合同期限不得超过二十年。本规定自2018年8月1日起施行。")
+    assert sentence_carries("quantity", question, beside.text, beside)
+    assert not sentence_carries("quantity", question, elsewhere.text, elsewhere)
+
+
+def test_a_sentence_about_the_document_itself_carries_its_title() -> None:
+    question = asked("商品包装物减量若干规定是从什么时候开始实施的？")
+    chunk = _chunk("本规定自2013年2月1日起施行。", title="上海市商品包装物减量若干规定")
+    assert sentence_carries("date", question, chunk.text, chunk)
+
+
+def test_support_mixes_coverage_with_relative_similarity() -> None:
+    question = asked("押金最多可以收几个月？")
+    hit = Hit(_chunk("出租人收取押金的，不得超过三个月租金。"), 1.0, dense=0.9)
+    lexical_only = support(hit, question, 0.8, 0.0, 0.5)  # no spread to compare with: coverage alone
+    assert lexical_only == pytest.approx(1.0)
+    far_above = support(hit, question, 0.5, 0.1, 0.5)  # 4 standard deviations above the candidates
+    level = support(hit, question, 0.9, 0.1, 0.5)  # no better than the candidates
+    assert far_above == pytest.approx(1.0) and level == pytest.approx(0.5)
+
+
+def test_judge_answers_partly_or_refuses() -> None:
+    question = asked("押金最多可以收几个月？")
+    answering = Hit(_chunk("出租人收取押金的，不得超过三个月租金。", measure="6"), 1.0, dense=0.9)
+    topical = Hit(_chunk("出租人收取押金的，应当出具收据。", measure="7"), 1.0, dense=0.9)
+    unrelated = Hit(_chunk("加强组织领导。", measure="8"), 1.0, dense=0.5)
+    args = dict(dense_mean=0.6, dense_std=0.1, min_support=0.55, lexical_share=0.5)
+    verdict = judge(question, [topical, answering, unrelated], **args)  # type: ignore[arg-type]
+    assert verdict.verdict == "answer" and verdict.hits[0] is answering
+    partial = judge(question, [topical, unrelated], **args)  # type: ignore[arg-type]
+    assert partial.verdict == "partial" and partial.missing == ["quantity"] and partial.hits == [topical]
+    assert judge(question, [unrelated], **args).verdict == "refuse"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    ("青岛市古树名木保护管理办法哪一条规定养护费用谁出？", ["青岛市古树名木保护管理办法"]),
+    ("《上海市商品包装物减量若干规定》何时施行？", ["上海市商品包装物减量若干规定"]),
+    ("景宁荣誉市民条例和浚县古城保护条例哪个先施行？", ["景宁荣誉市民条例", "浚县古城保护条例"]),
+    ("济源市增强外贸出口推动力有哪些措施？", []),  # asks about measures; names no document
+    ("济南市对破损山体的修复治理有哪些规定？", []),
+])
+def test_documents_named_by_title(question: str, named: list[str]) -> None:
+    assert named_documents(question) == named
+
+
+def test_a_named_document_must_be_indexed() -> None:
+    titles = ["北京市实施《中华人民共和国国家通用语言文字法》若干规定", "重庆市宪法宣誓实施办法"]
+    assert covers(titles[1], "重庆市宪法宣誓实施办法")
+    assert missing_document(["重庆市宪法宣誓实施办法"], titles) == ""
+    assert missing_document(["北京市关于议案的若干暂行规定"], titles) == "北京市关于议案的若干暂行规定"
