@@ -8,7 +8,7 @@ CORPUS ?= data/corpus
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install install-test install-dev test-deps index run test test-fast eval bench clean
+.PHONY: install install-test install-dev test-deps index run test test-fast eval eval-corpora bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,15 @@ test-fast: install-test  ## no browser, no llama.cpp and no corpus index: a minu
 
 eval: install-dev index  ## evaluation report on the dev set → reports/eval
 	POLICY_RAG_STORE__PATH=$(INDEX) $(PY) -m eval run --index $(INDEX) --out reports/eval
+
+REAL_CORPUS ?= $(POLICY_RAG_REAL_CORPUS)
+eval-corpora: install-dev index  ## samples and real documents side by side → reports/eval/corpora.md (REAL_CORPUS=DIR)
+	@test -n "$(REAL_CORPUS)" || { echo "set REAL_CORPUS=DIR: the documents of eval/datasets/real_sources.json"; exit 2; }
+	$(PY) -m ingest $(REAL_CORPUS) --index .data/real-index --quiet
+	$(PY) -m eval run --index $(INDEX) --preset hybrid --out reports/eval/samples
+	$(PY) -m eval run --index .data/real-index --dataset eval/datasets/real_dev.jsonl --corpus $(REAL_CORPUS) \
+		--preset hybrid --out reports/eval/real
+	$(PY) -m eval compare samples=reports/eval/samples real=reports/eval/real --out reports/eval/corpora.md
 
 bench: install-dev index  ## ingestion and service benchmarks → reports/bench
 	$(PY) bench/ingest.py --out reports/bench

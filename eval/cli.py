@@ -278,6 +278,54 @@ def _structure(args: argparse.Namespace) -> int:
     return 1 if problems and args.strict else 0
 
 
+# --- compare ----------------------------------------------------------------------------------
+
+_COMPARED = ["recall@5", "mrr@10", "key_fact", "citation_precision", "citation_recall", "refusal_precision",
+             "refusal_recall", "false_refusal_rate", "p50_total_ms", "p95_total_ms"]
+
+
+def compare_reports(reports: Sequence[tuple[str, dict[str, Any]]], preset: str = "hybrid") -> list[list[str]]:
+    """A table with one column per report (one corpus each): the chosen preset's headline metrics."""
+    from eval.report import format_value
+
+    rows = [["metric", *(name for name, _ in reports)]]
+    rows.append(["questions", *(str(r["meta"].get("questions", "")) for _, r in reports)])
+    rows.append(["dataset", *(Path(str(r["meta"].get("dataset", ""))).name for _, r in reports)])
+    for metric in _COMPARED:
+        values = [r["presets"].get(preset, {}).get("metrics", {}).get(metric) for _, r in reports]
+        rows.append([metric, *(format_value(metric, v) for v in values)])
+    thresholds = [r["meta"].get("retrieval", {}) for _, r in reports]
+    rows.append(["min_support / lexical_share",
+                 *(f"{t.get('min_support', '—')} / {t.get('lexical_share', '—')}" for t in thresholds)])
+    return rows
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import json
+
+    from eval.report import format_table
+
+    reports = []
+    for item in args.reports:
+        name, sep, path = item.partition("=")
+        path = path if sep else name
+        report_file = Path(path) / "report.json" if Path(path).is_dir() else Path(path)
+        try:
+            reports.append((name if sep else report_file.parent.name, json.loads(report_file.read_text(encoding="utf-8"))))
+        except (OSError, ValueError) as exc:
+            print(f"cannot read {report_file}: {exc}. Write it with `python -m eval run --out DIR`.", file=sys.stderr)
+            return 2
+    rows = compare_reports(reports, args.preset)
+    print(format_table(rows, markdown=False))
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(f"# Evaluation on {len(reports)} corpora ({args.preset})\n\n{format_table(rows, markdown=True)}\n",
+                       encoding="utf-8")
+        print(f"\nwritten: {out}")
+    return 0
+
+
 # --- entry point ----------------------------------------------------------------------------------
 
 
@@ -333,6 +381,15 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--save", action="store_true", help="write the best pair into the index folder "
                            "(calibration.json), where the service reads it")
     calibrate.set_defaults(handler=_calibrate)
+
+    compare = commands.add_parser(
+        "compare", help="put the reports of several corpora side by side",
+        description="Read report.json files written by `run` (one per corpus) and print their headline metrics "
+                    "side by side; --out writes the table as markdown.")
+    compare.add_argument("reports", nargs="+", metavar="[NAME=]REPORT", help="a report folder or report.json")
+    compare.add_argument("--preset", default="hybrid", help="preset to compare (default: %(default)s)")
+    compare.add_argument("--out", help="markdown file to write, e.g. reports/eval/corpora.md")
+    compare.set_defaults(handler=_compare)
 
     structure = commands.add_parser(
         "structure", help="score parsed region, date, title and measures against an expected-structure file",

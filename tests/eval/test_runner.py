@@ -176,3 +176,19 @@ def test_quality_regression_guard(corpus_qa: Any, tmp_path: Path) -> None:
             "--no-progress", "--min", "recall@5=0.96", "--min", "key_fact=0.70", "--min", "citation_precision=0.86",
             "--min", "refusal_f1=0.68", "--min", "refusal_recall=0.65"]
     assert main(args) == 0
+
+
+def test_compare_puts_corpora_side_by_side(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def report(key_fact: float, dataset: str) -> dict[str, Any]:
+        return {"meta": {"questions": 3, "dataset": dataset, "retrieval": {"min_support": 0.55, "lexical_share": 0.5}},
+                "presets": {"hybrid": {"metrics": {"key_fact": key_fact, "recall@5": 1.0}}}}
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "report.json").write_text(json.dumps(report(0.9, "dev.jsonl")), encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps(report(0.5, "real_dev.jsonl")), encoding="utf-8")
+    out = tmp_path / "corpora.md"
+    assert main(["compare", f"samples={tmp_path / 'a'}", f"real={tmp_path / 'b.json'}", "--out", str(out)]) == 0
+    row = next(line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| key_fact"))
+    assert row.split("|")[2:4] == [" 0.900 ", " 0.500 "]
+    assert main(["compare", str(tmp_path / "missing")]) == 2
+    assert "cannot read" in capsys.readouterr().err
