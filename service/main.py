@@ -22,7 +22,7 @@ from service.metrics import Metrics
 from service.runtime import Runtime, build_runtime
 from service.settings import Settings, get_settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_served_app"]
 
 log = logging.getLogger("policy_rag")
 _STATIC = Path(__file__).parent / "static"
@@ -107,3 +107,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         return HTMLResponse("<p>policy-rag：接口文档见 <a href='/docs'>/docs</a></p>")
 
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as served (runtime loading in the background), for `uvicorn --factory --workers N`."""
+    return create_app(background=True)
