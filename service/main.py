@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 
@@ -71,6 +72,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         app.state.runtime = None
         app.state.startup_error = None
         app.state.jobs = None
+        # Sync routes run in anyio's thread pool; a small pool queues requests instead of
+        # spreading them over 40 threads that only take turns on the GIL.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api.threads
         stop = threading.Event()
         if background:
             threading.Thread(target=_load_until_ready, args=(app, settings, runtime, stop), daemon=True).start()
