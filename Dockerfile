@@ -1,7 +1,7 @@
 # policy-rag: the service with the offline defaults, serving the bundled corpus.
 FROM python:3.11-slim
 WORKDIR /app
-ENV PIP_NO_CACHE_DIR=1 HOST=0.0.0.0 PORT=8000 POLICY_RAG_STORE__PATH=/app/.data/index
+ENV PIP_NO_CACHE_DIR=1 HOST=0.0.0.0 PORT=8000 WORKERS=2 POLICY_RAG_STORE__PATH=/app/.data/index
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY ingest ingest

@@ -8,7 +8,7 @@ CORPUS ?= data/corpus
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install install-test install-dev test-deps index run test test-fast eval eval-corpora bench clean
+.PHONY: install install-test install-dev test-deps index run test test-fast eval eval-corpora bench bench-scale clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ eval-corpora: install-dev index  ## samples and real documents side by side → 
 bench: install-dev index  ## ingestion and service benchmarks → reports/bench
 	$(PY) bench/ingest.py --out reports/bench
 	POLICY_RAG_STORE__PATH=$(INDEX) $(PY) bench/service.py --index $(INDEX) --out reports/bench
+
+SCALE_CORPUS ?= /work/scale-corpus
+SIZES        ?= 100,1000,3000
+WORKERS      ?= 2
+bench-scale: install-dev index  ## N real documents (stand-in embedder) and load at 1/8/32 clients → reports/bench/scale.*
+	test -n "$$(ls -A $(SCALE_CORPUS) 2>/dev/null)" || $(PY) bench/scale_corpus.py --out $(SCALE_CORPUS)
+	$(PY) bench/scale.py --corpus $(SCALE_CORPUS) --sizes $(SIZES) --workers $(WORKERS) --bundled-chunks 1000 \
+		--sample-index $(INDEX) --out reports/bench
 
 clean:
 	rm -rf $(VENV) .data reports

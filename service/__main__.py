@@ -1,4 +1,4 @@
-"""`python -m service`: serve the API with uvicorn on $HOST:$PORT (default 127.0.0.1:8000)."""
+"""`python -m service`: serve the API with uvicorn on $HOST:$PORT (default 127.0.0.1:8000), $WORKERS processes."""
 
 from __future__ import annotations
 
@@ -9,13 +9,20 @@ import uvicorn
 
 from service.main import create_app
 
+__all__ = ["main"]
+
 
 def main() -> None:
-    """Run the server."""
+    """Run the server; WORKERS > 1 starts that many processes sharing the port (and the index, read-only)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
-    uvicorn.run(create_app(background=True), host=host, port=port, log_level="info")
+    workers = int(os.environ.get("WORKERS", "1"))
+    if workers > 1:  # each worker imports and builds its own app, so uvicorn needs the factory's import path
+        uvicorn.run("service.main:create_served_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info")
+    else:
+        uvicorn.run(create_app(background=True), host=host, port=port, log_level="info")
 
 
 if __name__ == "__main__":

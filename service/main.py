@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 
@@ -22,7 +23,7 @@ from service.metrics import Metrics
 from service.runtime import Runtime, build_runtime
 from service.settings import Settings, get_settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_served_app"]
 
 log = logging.getLogger("policy_rag")
 _STATIC = Path(__file__).parent / "static"
@@ -71,6 +72,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         app.state.runtime = None
         app.state.startup_error = None
         app.state.jobs = None
+        # Sync routes run in anyio's thread pool; a small pool queues requests instead of
+        # spreading them over 40 threads that only take turns on the GIL.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api.threads
         stop = threading.Event()
         if background:
             threading.Thread(target=_load_until_ready, args=(app, settings, runtime, stop), daemon=True).start()
@@ -107,3 +111,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         return HTMLResponse("<p>policy-rag：接口文档见 <a href='/docs'>/docs</a></p>")
 
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as served (runtime loading in the background), for `uvicorn --factory --workers N`."""
+    return create_app(background=True)

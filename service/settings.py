@@ -72,6 +72,9 @@ class APISettings(BaseModel):
     max_upload_bytes: int = Field(50_000_000, ge=1, description="Largest document upload accepted (413 above).")
     rate_limit_per_minute: int = Field(60, ge=1, le=100000, description="Requests per key per minute.")
     conversation_ttl_seconds: int = Field(3600, ge=10, description="How long the bot keeps a conversation.")
+    threads: int = Field(8, ge=1, le=200, description="Threads per process running the synchronous routes "
+                                                      "(Starlette's default is 40); retrieval holds the GIL, so "
+                                                      "more threads only queue on it. Scale with WORKERS instead.")
 
 
 class Settings(IngestSettings):

@@ -1,0 +1,499 @@
+"""Scale benchmark: ingest and serve N real documents (N = 100, 1000, 3000 by default) and load the service.
+
+For each N, the first N documents of a seeded shuffle of --corpus (so smaller sets are subsets of larger ones)
+are indexed in-process into a fresh temporary index, timing the stages (parse and chunk, embed, write: chromadb,
+the registry and the lexical index). Then the real service (`uvicorn --factory service.main:create_served_app`,
+--workers processes) is started on a free loopback port against that index, and `/v1/search` and `/v1/ask` are
+driven by 1, 8 and 32 concurrent clients (threads, one httpx.Client each). Reported per N: documents, chunks,
+stage times, index size on disk, the service's RSS (all its processes), p50/p95 latency, errors and req/s.
+
+Embeddings at large N come from a stand-in: bench/standin_embeddings.py, an OpenAI-compatible server answering
+at once with hashed character-bigram vectors (dimension 384, as the bundled model), used through the real
+`openai` embedder backend by ingest and service alike. Its retrieval quality means nothing: the figures are
+the cost of everything but the model. The bundled model's own throughput is measured apart (--bundled-chunks
+chunks of the corpus, ~3 minutes for 1,000), and --sample-index runs the same load with the bundled embedder
+against an index of the sample corpus, with the dev-set questions (checked against the issue's targets).
+
+Load questions are drawn from the indexed documents: a clause of a random chunk as the search query, and
+「<clause>有什么规定？」 as the question.
+
+Run:
+
+    python bench/scale.py --corpus /work/scale-corpus [--sizes 100,1000,3000] [--clients 1,8,32] \
+        [--workers 2] [--bundled-chunks 1000] [--sample-index /work/testindex] [--out reports/bench]
+
+Writes OUT/scale.json, OUT/scale.md and, with matplotlib, OUT/scale.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+# Drop this folder from the path: bench/service.py and bench/ingest.py would shadow the packages.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+ROOT = _HERE.parent
+sys.path.insert(0, str(ROOT))
+
+import ingest.pipeline as pipeline  # noqa: E402
+from ingest import build_embedder, open_store  # noqa: E402
+from ingest.settings import EmbedderSettings, StoreSettings  # noqa: E402
+
+DEV_SET = ROOT / "eval" / "datasets" / "dev.jsonl"
+DIMENSION = 384  # the bundled multilingual-e5-small's, so the stand-in index is the size of a real one
+STANDIN_MODEL = "standin-hash"
+ENDPOINTS = {"search": "/v1/search", "ask": "/v1/ask"}
+_CLAUSE = re.compile(r"[^，。；：、！？\s]{8,30}")
+
+
+# --- processes --------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def _tree_rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn workers), in MiB."""
+    total = 0.0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pids += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue  # gone meanwhile
+    return total
+
+
+@contextmanager
+def _standin_embeddings() -> Iterator[str]:
+    """The stand-in embedding server as a subprocess; yields its /v1 URL."""
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, str(_HERE / "standin_embeddings.py"), "--port", str(port),
+                             "--dimension", str(DIMENSION)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        with httpx.Client(timeout=2.0) as client:
+            for _ in range(100):
+                try:
+                    client.post(f"{url}/embeddings", json={"input": ["探测"], "model": STANDIN_MODEL})
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+        yield url
+    finally:
+        _stop(proc)
+
+
+def _standin_env(url: str) -> dict[str, str]:
+    return {"POLICY_RAG_EMBEDDER__NAME": "openai", "POLICY_RAG_EMBEDDER__BASE_URL": url,
+            "POLICY_RAG_EMBEDDER__MODEL": STANDIN_MODEL, "POLICY_RAG_EMBEDDER__DIMENSION": str(DIMENSION),
+            "POLICY_RAG_EMBEDDER__QUERY_PREFIX": "", "POLICY_RAG_EMBEDDER__PASSAGE_PREFIX": ""}
+
+
+@contextmanager
+def _service(index: Path, workers: int, env_extra: dict[str, str], log: Path) -> Iterator[tuple[str, int, float]]:
+    """The real service on a free port; yields (base URL, pid, seconds until /readyz answered 200)."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_RAG_")}
+    env.update(env_extra, POLICY_RAG_STORE__PATH=str(index), HF_HUB_OFFLINE="1")
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "service.main:create_served_app", "--host", "127.0.0.1",
+           "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    t = time.perf_counter()
+    try:
+        with httpx.Client(base_url=base, timeout=5.0) as client:
+            while True:
+                if proc.poll() is not None or time.perf_counter() - t > 900:
+                    raise SystemExit(f"the service did not become ready:\n{log.read_text(errors='replace')[-3000:]}")
+                try:
+                    # Every worker must be ready: ask a few times in a row (connections land on any worker).
+                    if all(client.get("/readyz", headers={"connection": "close"}).status_code == 200
+                           for _ in range(4 * workers)):
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.5)
+        yield base, proc.pid, time.perf_counter() - t
+    finally:
+        _stop(proc)
+
+
+# --- ingest ------------------------------------------------------------------------------------------------
+
+
+class _TimedEmbedder:
+    """Wraps an embedder, adding up the seconds spent in `embed_passages`."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.seconds, self.texts = inner, 0.0, 0
+        self.name, self.dimension, self.max_chars = inner.name, inner.dimension, inner.max_chars
+
+    def embed_passages(self, texts: Any) -> np.ndarray:
+        t = time.perf_counter()
+        try:
+            return self.inner.embed_passages(texts)
+        finally:
+            self.seconds += time.perf_counter() - t
+            self.texts += len(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+
+def _du_mib(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+
+def _ingest(files: list[Path], index: Path, embedder_settings: EmbedderSettings) -> tuple[dict[str, Any], list[Any]]:
+    """Index the files into a fresh index, timing parse, embed and write; the figures and the chunks."""
+    inner = build_embedder(embedder_settings.name, embedder_settings.model, embedder_settings)
+    embedder = _TimedEmbedder(inner)
+    store = open_store(StoreSettings(path=str(index)), embedder.name, embedder.dimension)
+    parse_s = 0.0
+    original = pipeline.parse_file
+
+    def timed_parse(*args: Any, **kwargs: Any) -> Any:
+        nonlocal parse_s
+        t = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            parse_s += time.perf_counter() - t
+
+    pipeline.parse_file = timed_parse  # type: ignore[assignment]  # benchmark-only instrumentation
+    t = time.perf_counter()
+    try:
+        report = pipeline.ingest_paths(files, store, embedder)  # type: ignore[arg-type]
+    finally:
+        pipeline.parse_file = original  # type: ignore[assignment]
+        total = time.perf_counter() - t
+        store.close()
+        close = getattr(inner, "close", None)
+        if close is not None:
+            close()
+    chunks = [c for f in report.files for c in f.chunks if not f.error]
+    figures = {"documents": sum(len(f.documents) for f in report.files if not f.error),
+               "files": len(files), "failed_files": len(report.failed), "chunks": len(chunks),
+               "ingest_s": total, "parse_s": parse_s, "embed_s": embedder.seconds,
+               "write_s": max(0.0, total - parse_s - embedder.seconds),
+               "chunks_per_s": len(chunks) / total if total else 0.0, "index_mib": _du_mib(index)}
+    return figures, chunks
+
+
+# --- load --------------------------------------------------------------------------------------------------
+
+
+def _document_questions(chunks: list[Any], count: int, seed: int) -> list[str]:
+    """Clauses of random chunks: words the documents really contain."""
+    rng = random.Random(seed)
+    clauses: list[str] = []
+    for chunk in rng.sample(chunks, min(len(chunks), 20 * count)):
+        found = _CLAUSE.findall(chunk.text)
+        if found:
+            clauses.append(rng.choice(found))
+        if len(clauses) == count:
+            break
+    return clauses
+
+
+def _dev_questions() -> list[str]:
+    return [json.loads(line)["question"] for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _body(endpoint: str, text: str, from_documents: bool) -> dict[str, Any]:
+    if endpoint == "search":
+        return {"query": text, "top_k": 5}
+    return {"question": f"{text}有什么规定？" if from_documents else text}
+
+
+def _load(base: str, endpoint: str, texts: list[str], clients: int, requests: int, from_documents: bool,
+          timeout_s: float = 60.0, deadline_s: float = 120.0) -> dict[str, Any]:
+    """`requests` requests spread over `clients` threads; latency percentiles, errors and throughput."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    t0 = time.perf_counter()
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, timeout=timeout_s) as client:
+            while time.perf_counter() - t0 < deadline_s:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                t = time.perf_counter()
+                try:
+                    response = client.post(ENDPOINTS[endpoint], json=_body(endpoint, texts[i % len(texts)],
+                                                                            from_documents))
+                    error = "" if response.status_code == 200 else f"{response.status_code}: {response.text[:200]}"
+                except httpx.HTTPError as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                with lock:
+                    latencies.append((time.perf_counter() - t) * 1000)
+                    if error:
+                        errors.append(error)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(deadline_s + timeout_s + 5)
+    wall = time.perf_counter() - t0
+    ok = len(latencies) - len(errors)
+    return {"clients": clients, "requests": len(latencies), "errors": len(errors), "error_examples": errors[:3],
+            "p50_ms": float(np.percentile(latencies, 50)) if latencies else None,
+            "p95_ms": float(np.percentile(latencies, 95)) if latencies else None,
+            "rps": ok / wall if wall else 0.0, "wall_s": wall}
+
+
+def _load_all(base: str, texts: list[str], clients: list[int], per_client: int, minimum: int,
+              from_documents: bool) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for endpoint in ENDPOINTS:
+        # Warm-up: every text once, so that each phase meets the same caches (query embeddings are kept per process).
+        _load(base, endpoint, texts, 4, len(texts), from_documents)
+        out[endpoint] = []
+        for c in clients:
+            row = _load(base, endpoint, texts, c, max(minimum, c * per_client), from_documents)
+            out[endpoint].append(row)
+            print(f"  {endpoint} x{c}: p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, "
+                  f"{row['rps']:.1f} req/s, {row['errors']} errors", file=sys.stderr)
+    return out
+
+
+# --- runs --------------------------------------------------------------------------------------------------
+
+
+def run_size(files: list[Path], work: Path, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Ingest N documents with the stand-in embedder, serve them and load the service."""
+    index = work / f"index-{len(files)}"
+    env = _standin_env(url)
+    figures, chunks = _ingest(files, index, EmbedderSettings(name="openai", model=STANDIN_MODEL, base_url=url,
+                                                            dimension=DIMENSION, query_prefix="", passage_prefix=""))
+    print(f"N={len(files)}: {figures['chunks']} chunks, ingest {figures['ingest_s']:.1f} s "
+          f"(parse {figures['parse_s']:.1f}, embed {figures['embed_s']:.1f}, write {figures['write_s']:.1f})",
+          file=sys.stderr)
+    texts = _document_questions(chunks, 200, args.seed)
+    with _service(index, args.workers, env, work / f"service-{len(files)}.log") as (base, pid, ready_s):
+        figures["ready_s"] = ready_s
+        figures["rss_ready_mib"] = _tree_rss_mib(pid)
+        figures["load"] = _load_all(base, texts, args.clients, args.per_client, args.min_requests, True)
+        figures["rss_after_load_mib"] = _tree_rss_mib(pid)
+    shutil.rmtree(index, ignore_errors=True)
+    return figures
+
+
+def run_sample(index: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The bundled embedder against a copy of the sample-corpus index, with the dev-set questions."""
+    copy = work / "sample-index"
+    shutil.copytree(index, copy)
+    clients = sorted(set([1, *args.clients]))
+    with _service(copy, args.workers, {}, work / "service-sample.log") as (base, pid, ready_s):
+        load = _load_all(base, _dev_questions(), clients, args.per_client, args.min_requests, False)
+        rss = _tree_rss_mib(pid)
+    checks = []
+    for endpoint, rows in load.items():
+        one, top = rows[0], rows[-1]
+        checks += [
+            {"check": f"{endpoint}: zero errors at {top['clients']} clients", "ok": top["errors"] == 0,
+             "value": str(top["errors"])},
+            {"check": f"{endpoint}: p95 at {top['clients']} clients ≤ 5× single-client p50",
+             "ok": top["p95_ms"] <= 5 * one["p50_ms"], "value": f"{top['p95_ms']:.1f} vs {5 * one['p50_ms']:.1f} ms"},
+            {"check": f"{endpoint}: throughput at {top['clients']} clients ≥ 2× single-client",
+             "ok": top["rps"] >= 2 * one["rps"], "value": f"{top['rps']:.1f} vs {2 * one['rps']:.1f} req/s"},
+        ]
+    return {"index": str(index), "ready_s": ready_s, "rss_mib": rss, "load": load, "checks": checks}
+
+
+def run_bundled(chunks_wanted: int, files: list[Path]) -> dict[str, Any]:
+    """Throughput of the bundled embedder on `chunks_wanted` chunks of the corpus."""
+    embedder = build_embedder("bundled")
+    texts: list[str] = []
+    for path in files:
+        result = pipeline.parse_file(path, max_chars=pipeline.window_chars(embedder.max_chars))
+        texts += [c.embed_text for c in result.chunks]
+        if len(texts) >= chunks_wanted:
+            break
+    texts = texts[:chunks_wanted]
+    t = time.perf_counter()
+    embedder.embed_passages(texts)
+    seconds = time.perf_counter() - t
+    return {"embedder": embedder.name, "chunks": len(texts), "chars": sum(map(len, texts)), "seconds": seconds,
+            "chunks_per_s": len(texts) / seconds if seconds else 0.0}
+
+
+# --- report ------------------------------------------------------------------------------------------------
+
+
+def _f(value: float | None, spec: str = ".1f") -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def _load_table(load: dict[str, list[dict[str, Any]]]) -> list[str]:
+    lines = ["| endpoint | clients | requests | errors | p50 ms | p95 ms | req/s |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for endpoint, rows in load.items():
+        lines += [f"| {endpoint} | {r['clients']} | {r['requests']} | {r['errors']} | {_f(r['p50_ms'])} | "
+                  f"{_f(r['p95_ms'])} | {_f(r['rps'])} |" for r in rows]
+    return lines
+
+
+def _markdown(result: dict[str, Any]) -> str:
+    env = result["environment"]
+    lines = ["# Scale benchmark", "",
+             f"{env['date']}, {env['cpus']} CPUs, Python {env['python']}, corpus {env['corpus']} "
+             f"({env['corpus_files']} files), {env['workers']} uvicorn worker(s), load average before "
+             f"{env['loadavg_before']}, after {env['loadavg_after']}.", ""]
+    if result["sizes"]:
+        lines += ["## Thousands of documents (stand-in embedder)", "",
+                  "Embeddings come from **bench/standin_embeddings.py**, an OpenAI-compatible server that answers at "
+                  "once with hashed character-bigram vectors (dimension 384), through the real `openai` embedder "
+                  "backend: these figures are the cost of parsing, the index, retrieval and HTTP, not of a model "
+                  "(its answers mean nothing). The bundled model's throughput is below.", "",
+                  "| N documents | chunks | ingest s | parse s | embed s | write s | chunks/s | index MiB | ready s | "
+                  "RSS ready MiB | RSS after load MiB |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for s in result["sizes"]:
+            lines.append(f"| {s['documents']} ({s['files']} files) | {s['chunks']} | {s['ingest_s']:.1f} | "
+                         f"{s['parse_s']:.1f} | {s['embed_s']:.1f} | {s['write_s']:.1f} | {s['chunks_per_s']:.0f} | "
+                         f"{s['index_mib']:.0f} | {s['ready_s']:.1f} | {s['rss_ready_mib']:.0f} | "
+                         f"{s['rss_after_load_mib']:.0f} |")
+        for s in result["sizes"]:
+            lines += ["", f"### N = {s['files']} files, {s['chunks']} chunks", "", *_load_table(s["load"])]
+        if result.get("chart"):
+            lines += ["", f"![latency against N]({result['chart']})"]
+    if result.get("bundled"):
+        b = result["bundled"]
+        lines += ["", "## Bundled embedder", "",
+                  f"`{b['embedder']}` embedded {b['chunks']} chunks of the corpus ({b['chars']} characters) in "
+                  f"{b['seconds']:.1f} s: **{b['chunks_per_s']:.2f} chunks/s** in this process "
+                  f"(so {result['sizes'][-1]['chunks'] if result['sizes'] else 0} chunks would take "
+                  f"{(result['sizes'][-1]['chunks'] if result['sizes'] else 0) / max(b['chunks_per_s'], 1e-9) / 3600:.1f} h)."]
+    if result.get("sample"):
+        s = result["sample"]
+        lines += ["", "## Sample corpus, bundled embedder, dev-set questions", "",
+                  f"Index {s['index']}, ready in {s['ready_s']:.1f} s, RSS after load {s['rss_mib']:.0f} MiB.", "",
+                  *_load_table(s["load"]), "", "| check | value | ok |", "| --- | --- | --- |"]
+        lines += [f"| {c['check']} | {c['value']} | {'yes' if c['ok'] else '**no**'} |" for c in s["checks"]]
+    return "\n".join(lines) + "\n"
+
+
+def _chart(result: dict[str, Any], path: Path) -> str:
+    """Latency (p50 solid, p95 dashed) against N per endpoint and client count; '' without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return ""
+    sizes = result["sizes"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    for ax, endpoint in zip(axes, ENDPOINTS):
+        for k, clients in enumerate(r["clients"] for r in sizes[0]["load"][endpoint]):
+            xs = [s["chunks"] for s in sizes]
+            for key, style in (("p50_ms", "-"), ("p95_ms", "--")):
+                ys = [s["load"][endpoint][k][key] for s in sizes]
+                ax.plot(xs, ys, style, marker="o", color=f"C{k}", label=f"{clients} clients {key[:3]}")
+        ax.set(title=f"{ENDPOINTS[endpoint]}", xlabel="chunks in the index", xscale="log", yscale="log")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("latency (ms)")
+    axes[1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path.name
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run the parts asked for, write the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=Path("/work/scale-corpus"))
+    parser.add_argument("--sizes", default="100,1000,3000", help="document counts, comma-separated ('' for none)")
+    parser.add_argument("--clients", default="1,8,32", help="concurrent clients, comma-separated")
+    parser.add_argument("--per-client", type=int, default=10, help="requests per client in each phase")
+    parser.add_argument("--min-requests", type=int, default=40, help="at least this many requests per phase")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "2")))
+    parser.add_argument("--bundled-chunks", type=int, default=0, help="measure the bundled embedder on this many")
+    parser.add_argument("--sample-index", type=Path, help="also load an index of the sample corpus (bundled embedder)")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench")
+    args = parser.parse_args(argv)
+    args.clients = [int(c) for c in args.clients.split(",") if c.strip()]
+    sizes = [int(n) for n in args.sizes.split(",") if n.strip()]
+    files = pipeline.expand_paths([args.corpus]) if sizes or args.bundled_chunks else []
+    if (sizes or args.bundled_chunks) and not files:
+        raise SystemExit(f"No documents under {args.corpus}: run `python bench/scale_corpus.py` to export them.")
+    random.Random(args.seed).shuffle(files)
+    if sizes and max(sizes) > len(files):
+        print(f"only {len(files)} documents in {args.corpus}; the largest N is cut to that", file=sys.stderr)
+        sizes = sorted({min(n, len(files)) for n in sizes})
+    result: dict[str, Any] = {"environment": {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpus": os.cpu_count(),
+        "python": platform.python_version(), "corpus": str(args.corpus), "corpus_files": len(files),
+        "workers": args.workers, "clients": args.clients, "embedder_for_sizes": f"stand-in ({STANDIN_MODEL}, "
+        f"{DIMENSION} dims, bench/standin_embeddings.py)", "loadavg_before": [round(x, 2) for x in os.getloadavg()]},
+        "sizes": [], "bundled": None, "sample": None}
+    work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    try:
+        if sizes:
+            with _standin_embeddings() as url:
+                for n in sizes:
+                    result["sizes"].append(run_size(files[:n], work, url, args))
+        if args.bundled_chunks:
+            result["bundled"] = run_bundled(args.bundled_chunks, files)
+        if args.sample_index:
+            result["sample"] = run_sample(args.sample_index, work, args)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result["environment"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    args.out.mkdir(parents=True, exist_ok=True)
+    result["chart"] = _chart(result, args.out / "scale.png") if result["sizes"] else ""
+    (args.out / "scale.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    markdown = _markdown(result)
+    (args.out / "scale.md").write_text(markdown, encoding="utf-8")
+    print(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

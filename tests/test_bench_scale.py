@@ -1,0 +1,35 @@
+"""bench/scale.py end to end on a tiny N: stand-in embedder, a real uvicorn service, 1 and 2 clients, the report."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.timeout(180)
+def test_scale_benchmark_writes_its_report_for_a_few_documents(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_RAG_")}
+    proc = subprocess.run(
+        [sys.executable, "bench/scale.py", "--corpus", "data/corpus", "--sizes", "3", "--clients", "1,2",
+         "--per-client", "2", "--min-requests", "4", "--workers", "1", "--out", str(out)],
+        cwd=ROOT, env=dict(env, HF_HUB_OFFLINE="1"), capture_output=True, text=True, timeout=170)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads((out / "scale.json").read_text(encoding="utf-8"))
+    [size] = result["sizes"]
+    assert size["files"] == 3 and size["failed_files"] == 0
+    assert size["chunks"] > 0 and size["index_mib"] > 0 and size["rss_ready_mib"] > 50
+    assert size["parse_s"] > 0 and size["embed_s"] > 0 and size["write_s"] > 0
+    for endpoint in ("search", "ask"):
+        rows = size["load"][endpoint]
+        assert [r["clients"] for r in rows] == [1, 2]
+        assert all(r["errors"] == 0 and r["requests"] == 4 and r["p50_ms"] > 0 and r["rps"] > 0 for r in rows)
+    markdown = (out / "scale.md").read_text(encoding="utf-8")
+    assert "stand-in" in markdown and "| search | 2 | 4 | 0 |" in markdown
