@@ -36,3 +36,18 @@ def test_the_last_measure_itself_is_answered(corpus_qa) -> None:  # type: ignore
     outcome = corpus_qa.ask("开封第20条讲的是什么？")
     assert not outcome.answer.refused
     assert [c.ref for c in outcome.answer.citations] == ["开封市 第20条"]
+
+
+def test_a_topic_without_the_asked_fact_gets_a_partial_answer(corpus_qa) -> None:  # type: ignore[no-untyped-def]
+    outcome = corpus_qa.ask("济源市住房公积金贷款最高额度是多少？")
+    answer = outcome.answer
+    assert answer.partial and answer.refused
+    assert answer.text.startswith("文件提到") and "但没有写明具体数值" in answer.text
+    assert len(answer.citations) == 1 and f"【{answer.citations[0].ref}】" in answer.text
+
+
+def test_a_document_the_index_does_not_hold_is_refused_by_name(corpus_qa) -> None:  # type: ignore[no-untyped-def]
+    outcome = corpus_qa.ask("济源市关于新能源汽车下乡的实施方案第3条讲什么？")
+    assert outcome.answer.refused and not outcome.answer.partial
+    assert outcome.answer.text == "文件中没有找到相关内容。文件中没有《济源市关于新能源汽车下乡的实施方案》。"
+    assert not outcome.answer.citations
