@@ -97,13 +97,17 @@ def asked(question: str, regions: Sequence[str] = ()) -> Asked:
 
 
 def _focus(question: str, words: Sequence[tuple[str, int, float]]) -> list[str]:
-    """The nouns nearest before each value the question asks for (「押金最多可以收几个月」 → 押金)."""
+    """The noun next to each value the question asks for (「押金最多可以收几个月」 → 押金), from the same clause:
+    the nearest before it, else the first after it; a clause asking with verbs only (「能延长多久」) adds none."""
     focus: list[str] = []
     for m in _ASKING.finditer(question):
-        clause_start = max(question.rfind(p, 0, m.start()) for p in "，,；;？?。、") + 1
-        before = [w for w, at, _ in words if clause_start <= at < m.start()]
-        after = [w for w, at, _ in words if at >= m.end()][:1]
-        for word in before[-1:] or after:
+        start = max(question.rfind(p, 0, m.start()) for p in "，,；;？?。、") + 1
+        ends = [i for i in (question.find(p, m.end()) for p in "，,；;？?。、") if i >= 0]
+        end = min(ends, default=len(question))
+        nouns = [(w, at) for w, at, weight in words if weight == 1.0 and start <= at < end]
+        before = [w for w, at in nouns if at < m.start()]
+        after = [w for w, at in nouns if at >= m.end()]
+        for word in before[-1:] or after[:1]:
             if word not in focus:
                 focus.append(word)
     return focus
@@ -155,19 +159,18 @@ def char_coverage(terms: Sequence[str], text: str) -> float:
 
 
 def _near(term: str, sentence: str) -> bool:
-    return term in sentence or (len(term) >= 2 and char_coverage([term], sentence) >= 0.5 and term[:1] in sentence)
+    return term in sentence or char_coverage([term], sentence) >= 0.5  # 古树 ~ 树冠, 被扣 ~ 暂扣
 
 
 def sentence_carries(kind: str, asked: Asked, text: str, chunk: Chunk | None = None) -> bool:
-    """Whether one sentence of the text holds a value of the kind beside what the question asks about:
-    a word next to the asked value in the question, or half of the question's topic."""
+    """Whether one sentence of the text holds a value of the kind beside what the question asks about (the noun
+    next to the asked value in the question, when it has one)."""
     if kind == "units" and (chunk is not None and chunk.responsible_units or _CLOSING_UNITS.search(text)):
         return True  # the units a measure closes with are responsible for all of it
     for sentence in re.split(r"(?<=[。；！？\n])", text):
         if chunk is not None and _ITSELF.search(sentence):  # 「本规定自…起施行」 is about the document itself
             sentence += chunk.doc_title
-        if carries(kind, sentence, unit=asked.unit) and (not asked.focus or any(_near(t, sentence) for t in asked.focus)
-                                        or coverage(asked.weights, sentence) >= 0.5):
+        if carries(kind, sentence, unit=asked.unit) and (not asked.focus or any(_near(t, sentence) for t in asked.focus)):
             return True
     return False
 
