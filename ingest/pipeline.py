@@ -32,7 +32,7 @@ from ingest.index.store import IndexStore, content_hash, document_record
 
 __all__ = ["FileResult", "IngestReport", "expand_paths", "parse_file", "ingest_paths", "window_chars"]
 
-WRITE_CHUNKS = 2000  # chunks per published group: chromadb's cost per write call grows with the collection
+WRITE_CHUNKS = 2500  # chunks per published group: chromadb's cost per write call grows with the collection
 FLUSH_SECONDS = 5.0  # a slow embedder still publishes at least this often
 QUEUE_FILES = 16  # parsed files waiting for the embedder, and embedded files waiting for the writer
 _DONE = object()  # end of a queue
