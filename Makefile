@@ -45,5 +45,9 @@ bench: install-dev index  ## ingestion and service benchmarks → reports/bench
 	$(PY) bench/ingest.py --out reports/bench
 	POLICY_RAG_STORE__PATH=$(INDEX) $(PY) bench/service.py --index $(INDEX) --out reports/bench
 
+.PHONY: bench-overhead
+bench-overhead: install  ## ingest's own cost with an instant stand-in embedding server (needs the real corpus) → reports/bench
+	$(PY) bench/ingest_overhead.py --out reports/bench
+
 clean:
 	rm -rf $(VENV) .data reports
