@@ -8,11 +8,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from test_crash_safety import _expected, _write_version
 from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus, open_store
 
 from ingest.index.store import IndexStore
 from ingest.pipeline import FileResult, ingest_paths, parse_file, window_chars
+
+
+def _write_version(corpus: Path, originals: dict[str, str], version: int) -> None:
+    """Every paragraph of every file marked with the version, so each chunk changes between versions."""
+    for name, text in originals.items():
+        lines = [f"{line}（第{version}版）" if len(line) > 20 else line for line in text.split("\n")]
+        (corpus / name).write_text("\n".join(lines), encoding="utf-8")
+
+
+def _expected(corpus: Path) -> dict[str, list[str]]:
+    """doc_id → sorted chunk texts of the files as they are now."""
+    out: dict[str, list[str]] = {}
+    for path in sorted(corpus.glob("*.txt")):
+        result = parse_file(path, max_chars=window_chars(BigramEmbedder.max_chars))
+        for doc in result.documents:
+            out[doc.doc_id] = sorted(c.text for c in result.chunks if c.doc_id == doc.doc_id)
+    return out
 
 
 class Jittery(BigramEmbedder):
