@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus, open_store
 
+from ingest import pipeline
+from ingest.errors import StoreUnavailableError
 from ingest.index.store import IndexStore
 from ingest.pipeline import FileResult, ingest_paths, parse_file, window_chars
 
@@ -153,3 +157,38 @@ def _by_doc(store: IndexStore) -> dict[str, list[str]]:
     for chunk in store.all_chunks().values():
         out.setdefault(chunk.doc_id, []).append(chunk.text)
     return out
+
+
+class _BrokenStore:
+    """A real store whose second group write fails, like a chromadb server going away mid-run."""
+
+    def __init__(self, inner: IndexStore) -> None:
+        self.inner = inner
+        self.writes = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def replace_documents(self, *args: object, **kwargs: object) -> bool:
+        self.writes += 1
+        if self.writes == 2:
+            raise StoreUnavailableError("Cannot reach the chromadb server; start it.")
+        return bool(self.inner.replace_documents(*args, **kwargs))  # type: ignore[arg-type]
+
+
+def test_a_store_failure_stops_the_run_and_releases_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "WRITE_CHUNKS", 30)  # several groups from this small corpus
+    corpus = copy_corpus(tmp_path / "corpus")
+    embedder = Jittery(seed=9)
+    store = open_store(tmp_path / "index", embedder)
+    broken = _BrokenStore(store)
+    with pytest.raises(StoreUnavailableError):
+        ingest_paths([corpus], broken, embedder)  # type: ignore[arg-type]
+    assert not [t for t in threading.enumerate() if t.name.startswith("ingest-")]
+    expected = _expected(corpus)
+    first = _by_doc(store)
+    assert first and all(sorted(texts) == expected[d] for d, texts in first.items())  # the first group, whole
+
+    report = ingest_paths([corpus], store, embedder)  # the writer lock was released
+    assert report.failed == []
+    assert {d: sorted(t) for d, t in _by_doc(store).items()} == expected
