@@ -8,7 +8,7 @@ CORPUS ?= data/corpus
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install install-test install-dev test-deps index run test test-fast eval eval-corpora bench bench-scale clean
+.PHONY: install install-test install-dev test-deps index run test test-fast eval eval-corpora bench bench-scale bench-overhead clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,9 @@ bench-scale: install-dev index  ## N real documents (stand-in embedder) and load
 	test -n "$$(ls -A $(SCALE_CORPUS) 2>/dev/null)" || $(PY) bench/scale_corpus.py --out $(SCALE_CORPUS)
 	$(PY) bench/scale.py --corpus $(SCALE_CORPUS) --sizes $(SIZES) --workers $(WORKERS) --bundled-chunks 1000 \
 		--sample-index $(INDEX) --out reports/bench
+
+bench-overhead: install  ## ingest's own cost with an instant stand-in embedding server (needs the real corpus) → reports/bench
+	$(PY) bench/ingest_overhead.py --out reports/bench
 
 clean:
 	rm -rf $(VENV) .data reports

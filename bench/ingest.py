@@ -62,7 +62,8 @@ class TimedEmbedder:
         self.dimension = inner.dimension
         self.max_chars = inner.max_chars
         self.batch_size = inner.batch_size
-        self.calls: list[tuple[int, float]] = []  # (texts, seconds), one per file that needed embedding
+        self.ingest_batch = getattr(inner, "ingest_batch", inner.batch_size)
+        self.calls: list[tuple[int, float]] = []  # (texts, seconds) per call; a call may hold several files' chunks
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed and record the call."""
@@ -86,6 +87,7 @@ class ColdRun:
     chunks: int
     embed_calls: list[tuple[int, float]] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # busy time of parse, embed, write
 
     @property
     def total_s(self) -> float:
@@ -123,11 +125,13 @@ def _cold_run(corpus: Path, index: Path) -> tuple[ColdRun, IndexStore, Embedder]
     ingest_s = time.perf_counter() - t
     if report.failed:
         raise SystemExit(f"cold ingest failed: {[f.error for f in report.failed]}")
-    run = ColdRun(embedder.name, load_s, ingest_s, report.total_chunks, list(embedder.calls))
-    calls = iter(embedder.calls)  # one call per file that had chunks to embed, in file order
+    run = ColdRun(embedder.name, load_s, ingest_s, report.total_chunks, list(embedder.calls),
+                  stage_seconds=dict(report.stage_seconds))
+    # Calls batch chunks across files: a file's share of the embedding time is its share of the chunks.
+    texts = sum(n for n, _ in embedder.calls)
+    per_text = sum(s for _, s in embedder.calls) / texts if texts else 0.0
     for f in report.files:
-        n, secs = next(calls) if f.embedded else (0, 0.0)
-        run.files.append({"file": f.path.name, "embedded": n, "embed_s": secs})
+        run.files.append({"file": f.path.name, "embedded": f.embedded, "embed_s": f.embedded * per_text})
     return run, store, embedder
 
 
@@ -175,7 +179,7 @@ def _table(rows: list[list[str]]) -> str:
 
 def _markdown(result: dict[str, Any]) -> str:
     s = result["summary"]
-    per_file = [["file", "bytes", "docs", "chunks", "chars", "parse+chunk ms", "embed s", "embed ms/chunk"]]
+    per_file = [["file", "bytes", "docs", "chunks", "chars", "parse+chunk ms", "embed s (share)", "embed ms/chunk"]]
     for f in result["files"]:
         per_chunk = f"{1000 * f['embed_s'] / f['embedded']:.0f}" if f["embedded"] else "-"
         per_file.append([f["file"], str(f["bytes"]), str(f["documents"]), str(f["chunks"]), str(f["chars"]),
@@ -187,6 +191,7 @@ def _markdown(result: dict[str, Any]) -> str:
         ["  of which embedding (s)", f"{s['cold_embed_s']:.2f}", "", ""],
         ["  of which parse+chunk (s, separate runs)", f"{s['parse_s']:.2f}", "", ""],
         ["  of which store writes + lexical index (s, rest)", f"{s['cold_store_s']:.2f}", "", ""],
+        ["  (parse, embed and write overlap: busy seconds)", s["stage_seconds"], "", ""],
         ["cold total (s)", f"{s['cold_total_s']:.2f}", f"< {COLD_TARGET_S:.0f}",
          _verdict(s["cold_total_s"], COLD_TARGET_S)],
         ["chunks", str(s["chunks"]), "", ""],
@@ -268,6 +273,7 @@ def run(corpus: Path, out: Path, repeat: int) -> dict[str, Any]:
         "cold_embed_s": cold_embed,
         "parse_s": parse_s,
         "cold_store_s": max(0.0, cold_ingest - cold_embed - parse_s),
+        "stage_seconds": ", ".join(f"{k} {v:.1f}" for k, v in first.stage_seconds.items()),
         "cold_total_s": med(c.total_s for c in colds),
         "chunks": first.chunks,
         "chunks_per_s": first.chunks / cold_ingest if cold_ingest else 0.0,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from ingest.index.embedders import build_embedder
 from ingest.errors import PolicyRagError
-from ingest.pipeline import IngestReport, expand_paths, ingest_paths, parse_file, window_chars
+from ingest.pipeline import FileResult, IngestReport, expand_paths, ingest_paths, parse_file, window_chars
 from ingest.settings import IngestSettings
 from ingest.index.store import destroy_store, open_store
 
@@ -50,6 +51,34 @@ def _dry_run(args: argparse.Namespace, settings: IngestSettings) -> int:
     return 1 if failed else 0
 
 
+class _Progress:
+    """A tqdm bar over files, with documents and chunks per second since the start."""
+
+    def __init__(self, total: int, *, disable: bool) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, unit="file", disable=disable, file=sys.stderr, dynamic_ncols=True)
+        self._started = time.perf_counter()
+        self.documents = 0
+        self.chunks = 0
+
+    def file_done(self, result: FileResult) -> None:
+        """One file published, left unchanged or failed."""
+        if not result.error:
+            self.documents += len(result.documents)
+            self.chunks += len(result.chunks)
+        elapsed = max(time.perf_counter() - self._started, 1e-9)
+        self._bar.set_postfix_str(f"{self.documents} docs, {self.documents / elapsed:.1f} docs/s, "
+                                  f"{self.chunks / elapsed:.0f} chunks/s", refresh=False)
+        self._bar.update(1)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._bar.close()
+
+
 def _summary(report: IngestReport) -> str:
     rows = [("document", "region", "date", "measures", "embedded")]
     for f in report.files:
@@ -62,6 +91,11 @@ def _summary(report: IngestReport) -> str:
     lines = ["  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths)) for r in rows]
     lines.append(f"{report.total_chunks} chunks in the index"
                  + (f"; pruned {len(report.pruned)} document(s)" if report.pruned else ""))
+    done = sum(len(f.chunks) for f in report.files if not f.error)
+    if report.seconds:
+        busy = ", ".join(f"{stage} {secs:.1f} s" for stage, secs in report.stage_seconds.items())
+        lines.append(f"{done} chunks of {len(report.files) - len(report.failed)} file(s) in {report.seconds:.1f} s "
+                     f"({done / report.seconds:.0f} chunks/s; busy: {busy})")
     for f in report.failed:
         lines.append(f"FAILED {f.path}: {f.error}")
     return "\n".join(lines)
@@ -88,13 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.rebuild:
             destroy_store(settings.store)
         store = open_store(settings.store, embedder.name, embedder.dimension)
-        from tqdm import tqdm
-
         files = expand_paths(args.paths)
         try:
-            with tqdm(total=len(files), unit="file", disable=args.quiet, file=sys.stderr) as bar:
+            with _Progress(len(files), disable=args.quiet) as progress:
                 report = ingest_paths(args.paths, store, embedder, prune=args.prune, overlap=settings.chunk_overlap,
-                                      max_bytes=settings.max_file_bytes, progress=lambda _n: bar.update(1))
+                                      max_bytes=settings.max_file_bytes, progress=progress.file_done)
         finally:
             store.close()
     except PolicyRagError as exc:

@@ -82,9 +82,8 @@ class Chunk:
 
     def to_metadata(self) -> dict[str, Any]:
         """Flat chromadb metadata: lists become JSON strings."""
-        meta = asdict(self)
-        for key in ("text", "embed_text"):
-            meta.pop(key)
+        # Not `asdict`: its deep copies cost more than the rest of a write (the lists are dumped below anyway).
+        meta = {name: getattr(self, name) for name in _METADATA_FIELDS}
         meta["responsible_units"] = json.dumps(self.responsible_units, ensure_ascii=False)
         meta["lead_units"] = json.dumps(self.lead_units, ensure_ascii=False)
         meta["region_path"] = json.dumps(self.region_path, ensure_ascii=False)
@@ -104,3 +103,6 @@ class Chunk:
     def to_json(self) -> dict[str, Any]:
         """Everything, for `--dry-run --json` and the API."""
         return asdict(self)
+
+
+_METADATA_FIELDS = tuple(name for name in Chunk.__dataclass_fields__ if name not in ("text", "embed_text"))

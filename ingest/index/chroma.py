@@ -33,6 +33,7 @@ GENERATION_ID = "__generation__"
 LEASE_ID = "__lease__"
 _KEY = [1.0]  # registry items need a vector; they are only ever fetched by id
 _BATCH = 1000
+_UPSERT = 2500  # chunks per upsert: chromadb's cost per call grows with the collection (its limit is ~5,000)
 T = TypeVar("T")
 
 
@@ -312,15 +313,19 @@ class ChromaStore:
         """Make documents `doc_ids` exactly `records` with `chunks`; returns whether anything changed."""
         with self.writing():
             old = self._records()
-            new_records: dict[str, dict[str, Any]] = {}
-            for doc_id, record in records.items():
-                sids = sorted(stored_id(c) for c in chunks if c.doc_id == doc_id)
-                new_records[doc_id] = {**record, "_chunks": sids}
+            by_doc: dict[str, list[str]] = {}
+            stored: dict[str, Chunk] = {}  # stored id → chunk, each id computed once (hashing the metadata is not free)
+            for c in chunks:
+                sid = stored_id(c)
+                stored[sid] = c
+                by_doc.setdefault(c.doc_id, []).append(sid)
+            new_records = {doc_id: {**record, "_chunks": sorted(by_doc.get(doc_id, []))}
+                           for doc_id, record in records.items()}
             gone = [d for d in doc_ids if d in old and d not in records]
             changed = {d: r for d, r in new_records.items() if old.get(d) != r}
             if not changed and not gone:
                 return False
-            self._store_chunks([c for c in chunks if c.doc_id in changed], vectors)
+            self._store_chunks({sid: c for sid, c in stored.items() if c.doc_id in changed}, vectors)
             self._bump(changed)
             if gone:
                 self._call(lambda c, r: r.delete(ids=gone), retry=False)
@@ -331,13 +336,13 @@ class ChromaStore:
                 self._call(lambda c, r: c.delete(ids=list(batch)), retry=False)
             return True
 
-    def _store_chunks(self, chunks: Sequence[Chunk], vectors: dict[str, np.ndarray]) -> None:
-        """Store chunk versions not stored yet; vectors come from `vectors` or from a stored chunk with the same text."""
-        wanted = {stored_id(c): c for c in chunks}
+    def _store_chunks(self, wanted: dict[str, Chunk], vectors: dict[str, np.ndarray]) -> None:
+        """Store chunk versions (by stored id) not stored yet; vectors come from `vectors` or a stored chunk's twin."""
         present: set[str] = set()
         for batch in batched(sorted(wanted), _BATCH):
             present.update(self._call(lambda c, r: c.get(ids=list(batch), include=[]))["ids"])
-        todo = [c for sid, c in wanted.items() if sid not in present]
+        todo_ids = [sid for sid in wanted if sid not in present]
+        todo = [wanted[sid] for sid in todo_ids]
         reuse = sorted({content_hash(c) for c in todo if c.chunk_id not in vectors})
         by_hash: dict[str, list[float]] = {}
         for batch in batched(reuse, 200):
@@ -345,7 +350,8 @@ class ChromaStore:
                                                          include=["metadatas", "embeddings"]))
             for meta, emb in zip(got["metadatas"], got["embeddings"]):
                 by_hash[str(meta["content_hash"])] = list(np.asarray(emb, dtype=np.float32).tolist())
-        for batch in batched(todo, _BATCH):
+        for start in range(0, len(todo), _UPSERT):
+            batch, ids = todo[start:start + _UPSERT], todo_ids[start:start + _UPSERT]
             embeddings: list[list[float]] = []
             for c in batch:
                 if c.chunk_id in vectors:
@@ -355,7 +361,7 @@ class ChromaStore:
                 else:
                     raise PolicyRagError(f"No vector for chunk {c.chunk_id}: embed it before writing.")
             self._call(lambda c, r: c.upsert(
-                ids=[stored_id(x) for x in batch], embeddings=embeddings, documents=[x.text for x in batch],
+                ids=ids, embeddings=embeddings, documents=[x.text for x in batch],
                 metadatas=[_metadata(x) for x in batch]), retry=False)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> int:

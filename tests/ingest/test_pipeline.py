@@ -29,16 +29,20 @@ class BigramEmbedder:
     """A deterministic FAKE embedder, not a model: character bigrams hashed into 64 dims, L2-normalised.
 
     Texts sharing bigrams get similar vectors, and identical texts identical ones, which is all these
-    tests need. `fail_on_call=n` makes the n-th `embed_passages` call raise, like a backend dying half-way.
+    tests need. `fail_on_call=n` makes the n-th `embed_passages` call raise, like a backend dying half-way;
+    `fail_on_text=s` makes every call with a passage containing `s` raise, like a backend choking on one document
+    (ingest embeds several files per call, so a call number no longer singles out a file).
     """
 
     name = "fake:bigram"
     dimension = 64
     max_chars = 480
     batch_size = 64
+    ingest_batch = 64
 
-    def __init__(self, fail_on_call: int = 0) -> None:
+    def __init__(self, fail_on_call: int = 0, fail_on_text: str = "") -> None:
         self.fail_on_call = fail_on_call
+        self.fail_on_text = fail_on_text
         self.calls: list[int] = []  # how many passages each call embedded
 
     def _vector(self, text: str) -> np.ndarray:
@@ -53,6 +57,8 @@ class BigramEmbedder:
         self.calls.append(len(texts))
         if len(self.calls) == self.fail_on_call:
             raise RuntimeError("the fake embedder backend went away")
+        if self.fail_on_text and any(self.fail_on_text in t for t in texts):
+            raise RuntimeError("the fake embedder backend choked on a passage")
         return np.vstack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -182,7 +188,7 @@ def test_a_binary_file_fails_alone(tmp_path: Path) -> None:
 
 def test_an_embedder_failing_half_way_keeps_the_files_before(tmp_path: Path) -> None:
     corpus = copy_corpus(tmp_path / "corpus", KAIFENG, ZHENGZHOU)
-    flaky = BigramEmbedder(fail_on_call=2)
+    flaky = BigramEmbedder(fail_on_text="郑好融")  # a word only 002 has
     store = open_store(tmp_path / "index", flaky)
     report = ingest_paths([corpus], store, flaky)
     assert [f.path.name for f in report.failed] == [f"{ZHENGZHOU}.txt"]

@@ -17,6 +17,7 @@ class Embedder(Protocol):
     dimension: int
     max_chars: int  # the longest text (characters) that fits the model's window
     batch_size: int
+    ingest_batch: int  # texts per `embed_passages` call while ingesting: enough to keep the backend busy
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """(n, dimension) float32, L2-normalised."""

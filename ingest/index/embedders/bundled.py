@@ -17,6 +17,7 @@ class BundledEmbedder:
     dimension = 384
     max_chars = 480  # 512 XLM-R tokens; Chinese averages more than one character per token
     batch_size = 16
+    ingest_batch = 64
 
     def __init__(self, model: str = "multilingual-e5-small") -> None:
         # OpenMP threads that spin while waiting starve every other process on a small machine (a query

@@ -52,6 +52,8 @@ class OpenAIEmbedder:
         self.name = f"openai:{model}"  # recorded in the index: another model is a mismatch that names the rebuild
         self.batch_size = batch_size
         self.max_concurrency = max_concurrency
+        # Two rounds of full batches on every connection per call: the server never waits for the next call.
+        self.ingest_batch = 2 * batch_size * max_concurrency
         self.max_chars = max_chars
         self.timeout = timeout
         self.max_retries = max_retries

@@ -82,6 +82,7 @@ class SentenceTransformerEmbedder:
         self._model = load_sentence_transformers_model("SentenceTransformer", model, device)
         self.name = f"sentence-transformers:{model}"
         self.batch_size = batch_size
+        self.ingest_batch = 4 * batch_size
         get_dimension = getattr(self._model, "get_embedding_dimension", None) or (
             self._model.get_sentence_embedding_dimension  # sentence-transformers < 6
         )
