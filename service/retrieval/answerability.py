@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from service.retrieval.evidence import Asked, coverage, sentence_carries
+from service.retrieval.evidence import Asked, best_sentence_coverage, coverage, sentence_carries
 from service.retrieval.retriever import Hit
 
 __all__ = ["Judgement", "support", "judge", "Z_FULL"]
@@ -43,7 +43,7 @@ def support(hit: Hit, asked: Asked, dense_mean: float, dense_std: float, lexical
 
 def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: float, min_support: float,
           lexical_share: float, depth: int = 5) -> Judgement:
-    """Decide from the top `depth` hits; answering hits keep their rank order, ahead of the others."""
+    """Decide from the top `depth` hits; answering hits come first, the most squarely answering one first."""
     head = list(hits[:depth])
     scored = [(hit, support(hit, asked, dense_mean, dense_std, lexical_share)) for hit in head]
     supported = [hit for hit, s in scored if s >= min_support]
@@ -51,6 +51,9 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
         return Judgement("refuse", reason="检索到的条目与问题关联太弱")
     answering = [h for h in supported
                  if all(sentence_carries(k, asked, h.chunk.text, h.chunk) for k in asked.kinds)]
+    # The clause that answers most squarely first: its support plus the coverage of its best value sentence.
+    by = {id(h): s for h, s in scored}
+    answering.sort(key=lambda h: -(by[id(h)] + best_sentence_coverage(asked, h.chunk.text)))
     if answering:
         rest = [h for h in hits if all(h is not a for a in answering)]
         return Judgement("answer", answering + rest)

@@ -15,7 +15,7 @@ import jieba.posseg as posseg
 from ingest import ANSWER_KIND_WORDS, GENERIC_TERMS, Chunk, tokenize
 
 __all__ = ["Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity", "has_date", "names_units",
-           "carries", "in_unit", "sentence_carries", "value_kind_words"]
+           "carries", "in_unit", "sentence_carries", "best_sentence_coverage", "value_kind_words"]
 
 _NUMERAL = r"(?:\d+(?:[.．]\d+)?|[〇零一二两三四五六七八九十百千万亿]+(?:点[〇零一二三四五六七八九]+)?)"
 # Measure words and units a quantity is stated in (generic Chinese grammar, not the vocabulary of one corpus).
@@ -173,6 +173,16 @@ def sentence_carries(kind: str, asked: Asked, text: str, chunk: Chunk | None = N
         if carries(kind, sentence, unit=asked.unit) and (not asked.focus or any(_near(t, sentence) for t in asked.focus)):
             return True
     return False
+
+
+def best_sentence_coverage(asked: Asked, text: str) -> float:
+    """The topic coverage of the text's best sentence holding a value of every asked kind (any sentence when
+    none is asked): how squarely one sentence answers, where chunk-level coverage can add up scattered words."""
+    best = 0.0
+    for sentence in re.split(r"(?<=[。；！？\n])", text):
+        if all(carries(kind, sentence, unit=asked.unit) for kind in asked.kinds if kind != "units"):
+            best = max(best, coverage(asked.weights, sentence))
+    return best
 
 
 def has_quantity(text: str) -> bool:

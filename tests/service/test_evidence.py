@@ -46,9 +46,10 @@ def test_topic_words_leave_out_places_and_question_words() -> None:
     assert not any(w in topic for w in ("嘉兴", "嘉兴市", "几个", "可以", "最多"))
 
 
-def test_focus_is_the_word_next_to_the_asked_value() -> None:
-    assert "押金" in asked("嘉兴市住房租赁押金最多可以收几个月的房租？", ["嘉兴市"]).focus
-    assert "延长" in asked("违法案件要在多少天内结案？能延长多久？").focus
+def test_focus_is_the_noun_next_to_the_asked_value() -> None:
+    assert asked("嘉兴市住房租赁押金最多可以收几个月的房租？", ["嘉兴市"]).focus == ["押金"]
+    assert asked("逢石河抽水蓄能电站的装机容量是多少？").focus == ["装机容量"]
+    assert asked("违法案件要在多少天内结案？能延长多久？").focus == ["案件"]  # 「能延长多久」 has no noun
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -116,6 +117,10 @@ def test_judge_answers_partly_or_refuses() -> None:
     args = dict(dense_mean=0.6, dense_std=0.1, min_support=0.55, lexical_share=0.5)
     verdict = judge(question, [topical, answering, unrelated], **args)  # type: ignore[arg-type]
     assert verdict.verdict == "answer" and verdict.hits[0] is answering
+    rental = asked("住房租赁押金最多可以收几个月？")
+    scattered = Hit(_chunk("住房租赁应当签订合同。押金不得超过三个月租金。", measure="10"), 1.0, dense=0.9)
+    squarely = Hit(_chunk("住房租赁的押金不得超过三个月租金。", measure="11"), 1.0, dense=0.9)
+    assert judge(rental, [scattered, squarely], **args).hits[0] is squarely  # type: ignore[arg-type]
     partial = judge(question, [topical, unrelated], **args)  # type: ignore[arg-type]
     assert partial.verdict == "partial" and partial.missing == ["quantity"] and partial.hits == [topical]
     assert judge(question, [unrelated], **args).verdict == "refuse"  # type: ignore[arg-type]
