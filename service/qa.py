@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ingest import ANSWER_KIND_WORDS, Chunk, tokenize
+from ingest import ANSWER_KIND_WORDS, Chunk, region_matches, tokenize
 from service.answerers.base import REFUSAL, Answer, Answerer, Passage
 from service.followup import bounded_history, rewrite_followup
 from service.retrieval.query import QueryAnalysis, analyze
-from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult
+from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, chunk_region_path
 from service.settings import Settings
 
 __all__ = ["AskOutcome", "QAService", "passage_keys"]
@@ -162,7 +162,13 @@ class QAService:
         catalog = store.catalog()
         # A word naming a place (one the question names, or a region of the indexed documents) is not the topic.
         corpus_places = {name for region in catalog.region_facts() for name in (region, region.rstrip("市县省区"))}
-        scoped = {c.chunk_id for r in analysis.regions for c in catalog.in_region(r) if filters.accepts(c) and c.part == 0}
+
+        def in_scope(chunk: Chunk) -> bool:
+            return any(region_matches(chunk_region_path(chunk), r) for r in analysis.regions)
+
+        # The named regions narrow the list when any of their measures passes the filters (stops at the first).
+        scoped = any(filters.accepts(c) and c.part == 0 and in_scope(c) for r in analysis.regions
+                     for d in catalog.region_documents(r) for c in catalog.of_document(d))
         words = [t for t in dict.fromkeys(tokenize(analysis.question)) if t not in ANSWER_KIND_WORDS and len(t) > 1
                  and t not in corpus_places and not any(t in r for r in analysis.regions)]
         # jieba's search mode repeats parts of long words (以旧换新 → 以旧, 换新): keep the longest forms.
@@ -170,8 +176,8 @@ class QAService:
         if not topic:
             return result.hits
         # Candidates from the lexical index (chunks holding a topic word or a part of one), not a scan of every chunk.
-        holding = sorted(i for i in store.lexical().containing(words) if not scoped or i in scoped)
-        chunks = [c for i in holding if (c := catalog.chunks.get(i)) is not None and filters.accepts(c) and c.part == 0]
+        holding = [c for i in sorted(store.lexical().containing(words)) if (c := catalog.chunks.get(i)) is not None]
+        chunks = [c for c in holding if filters.accepts(c) and c.part == 0 and (not scoped or in_scope(c))]
         phrase = max(topic, key=len)
         in_section = [c for c in chunks if c.numbered_section() and phrase in c.section]
         weight = sum(len(t) for t in topic)
