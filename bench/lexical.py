@@ -131,7 +131,7 @@ def run(index: Path, n: int, dataset: Path, out: Path) -> dict[str, Any]:
     new.delete(c.chunk_id for c in extra)  # back to bm25s's chunks: scores are compared below, after the changes
     assert len(new) == len(ids)
 
-    catalog_chunks = {c.chunk_id: c for c in chunks}
+    catalog_chunks = {c.chunk_id: c for c in sorted(chunks, key=lambda c: c.chunk_id)}  # the store keeps id order
     catalog, t_catalog = _timed(lambda: ChunkCatalog.build(catalog_chunks))
     changed = [replace(c, text=c.text + "。") for c in rng.sample(chunks, 100)]
 

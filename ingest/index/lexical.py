@@ -122,21 +122,21 @@ class LexicalIndex:
     def _insert(self, chunk_id: str, tokens: list[str]) -> None:
         slot = len(self._id_of)
         counts = Counter(tokens)
-        term_ids = np.empty(len(counts), dtype=np.int64)
-        tfs = np.empty(len(counts), dtype=np.float64)
-        for n, (term, tf) in enumerate(counts.items()):
-            tid = self._vocab.get(term)
+        vocab, postings_of, df = self._vocab, self._postings, self._df
+        term_ids: list[int] = []
+        for term, tf in counts.items():
+            tid = vocab.get(term)
             if tid is None:
-                tid = self._vocab[term] = len(self._postings)
-                self._postings.append(_Postings())
-                self._df.append(0)
-            postings = self._postings[tid]
+                tid = vocab[term] = len(postings_of)
+                postings_of.append(_Postings())
+                df.append(0)
+            postings = postings_of[tid]
             postings.new_slots.append(slot)
             postings.new_tfs.append(tf)
-            self._df[tid] += 1
-            term_ids[n], tfs[n] = tid, tf
+            df[tid] += 1
+            term_ids.append(tid)
         self._id_of.append(chunk_id)
-        self._terms.append((term_ids, tfs))
+        self._terms.append((np.array(term_ids, dtype=np.int32), np.fromiter(counts.values(), dtype=np.int32)))
         self._slot_of[chunk_id] = slot
         if slot >= len(self._length):
             grow = max(1024, len(self._length))
