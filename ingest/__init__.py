@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ingest.gazetteer import find_regions, mentions, region_matches, region_path
     from ingest.index.embedders import EMBEDDERS, Embedder, build_embedder
     from ingest.index.embedders.sentence_transformers import load_sentence_transformers_model
+    from ingest.index.catalog import ChunkCatalog, chunk_region_path
     from ingest.index.lexical import tokenize
     from ingest.index.store import REBUILD_HINT, IndexStore, open_store, destroy_store
     from ingest.models import Chunk, Document, Measure, measure_label
@@ -61,6 +62,8 @@ _LAZY = {
     "Embedder": "ingest.index.embedders",
     "build_embedder": "ingest.index.embedders",
     "load_sentence_transformers_model": "ingest.index.embedders.sentence_transformers",
+    "ChunkCatalog": "ingest.index.catalog",
+    "chunk_region_path": "ingest.index.catalog",
     "tokenize": "ingest.index.lexical",
     "REBUILD_HINT": "ingest.index.store",
     "IndexStore": "ingest.index.store",

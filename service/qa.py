@@ -91,10 +91,11 @@ class QAService:
         return ""
 
     def _titles(self) -> list[str]:
-        """Titles of the indexed documents, derived once per index generation."""
-        chunks = self.retriever.store.all_chunks()
-        if self._title_cache is None or self._title_cache[0] is not chunks:
-            self._title_cache = (chunks, sorted({c.doc_title for c in chunks.values()}))
+        """Titles of the indexed documents, derived once per index generation (from its catalog, not a scan)."""
+        catalog = self.retriever.store.catalog()
+        if self._title_cache is None or self._title_cache[0] is not catalog:
+            self._title_cache = (catalog, sorted({catalog.of_document(d)[0].doc_title for d in catalog.document_ids()
+                                                  if catalog.of_document(d)}))
         return self._title_cache[1]
 
     def decide(self, analysis: QueryAnalysis, result: SearchResult, top_k: int = 5) -> Judgement:
@@ -199,19 +200,26 @@ class QAService:
 
     def _expand_list(self, analysis: QueryAnalysis, result: SearchResult, filters: Filters) -> list[Hit]:
         """Every measure that covers the topic: a section whose heading names it, or most of its words."""
-        every = self.retriever.store.all_chunks().values()
-        chunks = [c for c in every if filters.accepts(c) and c.part == 0]
+        store = self.retriever.store
+        catalog = store.catalog()
         # A word naming a place (one the question names, or a region of the indexed documents) is not the topic.
-        corpus_places = {name for c in every if c.region for name in (c.region, c.region.rstrip("市县省区"))}
-        if analysis.regions:
-            scoped = [c for c in chunks if any(region_matches(chunk_region_path(c), r) for r in analysis.regions)]
-            chunks = scoped or chunks
-        topic = [t for t in dict.fromkeys(tokenize(analysis.question)) if t not in ANSWER_KIND_WORDS and len(t) > 1
+        corpus_places = {name for region in catalog.region_facts() for name in (region, region.rstrip("市县省区"))}
+
+        def in_scope(chunk: Chunk) -> bool:
+            return any(region_matches(chunk_region_path(chunk), r) for r in analysis.regions)
+
+        # The named regions narrow the list when any of their measures passes the filters (stops at the first).
+        scoped = any(filters.accepts(c) and c.part == 0 and in_scope(c) for r in analysis.regions
+                     for d in catalog.region_documents(r) for c in catalog.of_document(d))
+        words = [t for t in dict.fromkeys(tokenize(analysis.question)) if t not in ANSWER_KIND_WORDS and len(t) > 1
                  and t not in corpus_places and not any(t in r for r in analysis.regions)]
         # jieba's search mode repeats parts of long words (以旧换新 → 以旧, 换新): keep the longest forms.
-        topic = [t for t in topic if not any(t != o and t in o for o in topic)]
+        topic = [t for t in words if not any(t != o and t in o for o in words)]
         if not topic:
             return result.hits
+        # Candidates from the lexical index (chunks holding a topic word or a part of one), not a scan of every chunk.
+        holding = [c for i in sorted(store.lexical().containing(words)) if (c := catalog.chunks.get(i)) is not None]
+        chunks = [c for c in holding if filters.accepts(c) and c.part == 0 and (not scoped or in_scope(c))]
         phrase = max(topic, key=len)
         in_section = [c for c in chunks if c.numbered_section() and phrase in c.section]
         weight = sum(len(t) for t in topic)

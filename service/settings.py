@@ -23,6 +23,8 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking in fusion.")
     lexical_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 ranking in fusion.")
     candidates: int = Field(40, ge=5, le=500, description="Candidates taken from each side before fusion.")
+    filtered_pool: int = Field(1000, ge=5, le=100_000, description="Candidates taken from each side when a filter or "
+                               "a region named in the question narrows the search (every match when fewer).")
     region_mode: Literal["restrict", "boost", "off"] = Field(
         "restrict", description="What a region named in the question does: keep only that region, rank it first, or nothing.")
     reranker: str = Field("", description="A sentence-transformers CrossEncoder name or path; empty for none.")

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ingest.chunking import CHUNKER_VERSION
+from ingest.index.catalog import ChunkCatalog
 from ingest.index.lexical import LexicalIndex
 from ingest.models import Chunk, Document
 
@@ -68,11 +69,17 @@ class IndexStore(Protocol):
     def documents(self) -> dict[str, dict[str, Any]]:
         """doc_id → document record (title, region, date, issuer, doc_type, source, preface, text, measures)."""
 
+    def catalog(self) -> ChunkCatalog:
+        """Lookups over the current chunks (by document, measure, region; facts per region), one per generation."""
+
     def lexical(self) -> LexicalIndex:
-        """BM25 over the current chunks, rebuilt when the generation changes."""
+        """BM25 over the current chunks, updated by the chunks that changed when the generation changes."""
 
     def dense_search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        """The k nearest current chunks as (chunk_id, cosine similarity)."""
+        """The k nearest current chunks as (chunk_id, cosine similarity); `where` filters on chunk metadata.
+
+        Only chunk metadata fields can be filtered, e.g. `{"doc_id": {"$in": [...]}}`.
+        """
 
     def content_hashes(self) -> set[str]:
         """Content hashes of the stored vectors (what need not be embedded again)."""

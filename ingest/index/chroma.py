@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
@@ -23,7 +23,8 @@ import numpy as np
 from ingest.chunking import CHUNKER_VERSION
 from ingest.errors import IndexMismatchError, PolicyRagError, StoreUnavailableError
 from ingest.index.base import REBUILD_HINT, batched, content_hash, meta_hash, stored_id
-from ingest.index.lexical import LexicalIndex
+from ingest.index.catalog import ChunkCatalog
+from ingest.index.lexical import TOKENIZER_VERSION, LexicalIndex, token_string, tokenize
 from ingest.models import Chunk
 from ingest.settings import StoreSettings
 
@@ -46,8 +47,7 @@ class _Snapshot:
     logical: dict[str, str]  # stored id → chunk_id, current chunks only
     documents: dict[str, dict[str, Any]]
     stored: int  # items in the chunk collection, orphans and old versions included
-    lexical: LexicalIndex | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    catalog: ChunkCatalog
 
 
 class ChromaStore:
@@ -68,6 +68,10 @@ class ChromaStore:
         self._connect_lock = threading.Lock()
         self._writer_depth = threading.local()
         self._own_tokens: set[str] = set()  # generations this object wrote
+        # One lexical index per store, updated by each generation's changes (a search on a snapshot being
+        # replaced may already see the next generation's chunks; callers look hits up in their snapshot).
+        self._lexical: LexicalIndex | None = None
+        self._lexical_generation: str | None = None
 
     # --- what engines supply ---------------------------------------------------------------------
 
@@ -175,39 +179,70 @@ class ChromaStore:
             if snap is None or snap.generation != generation:
                 if snap is not None and generation not in self._own_tokens:
                     self._on_foreign_write()
-                snap = self._load(generation)
+                snap = self._load(generation, snap)
                 self._snapshot = snap
             self._checked_at = time.monotonic()
             return snap
 
-    def _load(self, generation: str) -> _Snapshot:
-        """Read the registry and the chunks it names; retried when a writer flips in between."""
+    def _load(self, generation: str, previous: _Snapshot | None = None) -> _Snapshot:
+        """Read the registry and the chunks it names; only chunk versions `previous` lacks are fetched.
+
+        A stored id names one version of a chunk, so chunks (and their lexical tokens) already read are reused;
+        the catalog and the lexical index are updated by the difference. Retried when a writer flips in between.
+        """
+        known = previous.logical if previous else {}
         for _ in range(5):
             records = self._call(lambda c, r: r.get(where={"kind": "document"}, include=["documents"]))
             documents: dict[str, dict[str, Any]] = {}
-            wanted: dict[str, str] = {}
+            wanted: set[str] = set()
             for doc_id, body in zip(records["ids"], records["documents"]):
                 record = json.loads(body)
-                for sid in record.pop("_chunks", []):
-                    wanted[sid] = doc_id
+                wanted.update(record.pop("_chunks", []))
                 documents[doc_id] = record
-            sids = sorted(wanted)
-            chunks: dict[str, Chunk] = {}
-            logical: dict[str, str] = {}
-            for batch in batched(sids, _BATCH):
+            fresh = sorted(sid for sid in wanted if sid not in known)
+            fetched: dict[str, Chunk] = {}
+            tokens: dict[str, list[str]] = {}
+            for batch in batched(fresh, _BATCH):
                 got = self._call(lambda c, r: c.get(ids=list(batch), include=["metadatas", "documents"]))
                 for sid, meta, text in zip(got["ids"], got["metadatas"], got["documents"]):
                     chunk = Chunk.from_metadata(meta, text or "", meta.get("embed_text", ""))
-                    chunks[chunk.chunk_id] = chunk
-                    logical[sid] = chunk.chunk_id
+                    fetched[sid] = chunk
+                    tokens[chunk.chunk_id] = _stored_tokens(meta, chunk)
             stored = int(self._call(lambda c, r: c.count()))
             again = self.generation()
-            if again == generation and len(logical) == len(sids):
-                ordered = {cid: chunks[cid] for cid in sorted(chunks)}
-                return _Snapshot(generation, ordered, logical, documents, stored)
+            if again == generation and len(fetched) == len(fresh):
+                break
             generation = again
-        raise StoreUnavailableError(f"The index at {self.description} kept changing while it was read; "
-                                    "try again in a moment.")
+        else:
+            raise StoreUnavailableError(f"The index at {self.description} kept changing while it was read; "
+                                        "try again in a moment.")
+        old_chunks = previous.chunks if previous else {}
+        removed = [old_chunks[cid] for sid, cid in known.items() if sid not in wanted]
+        merged = dict(old_chunks)
+        for chunk in removed:
+            del merged[chunk.chunk_id]
+        for chunk in fetched.values():
+            merged[chunk.chunk_id] = chunk
+        chunks = {cid: merged[cid] for cid in sorted(merged)} if fetched or removed else old_chunks
+        logical = {sid: known[sid] if sid in known else fetched[sid].chunk_id for sid in wanted}
+        catalog = previous.catalog.evolve(chunks, removed, fetched.values()) if previous else \
+            ChunkCatalog.build(chunks)
+        self._update_lexical(previous, chunks, removed, tokens, generation)
+        return _Snapshot(generation, chunks, logical, documents, stored, catalog)
+
+    def _update_lexical(self, previous: _Snapshot | None, chunks: dict[str, Chunk], removed: list[Chunk],
+                        tokens: dict[str, list[str]], generation: str) -> None:
+        """Bring the lexical index to this generation: the changed chunks only, when it is at the previous one."""
+        in_step = self._lexical is not None and previous is not None and \
+            self._lexical_generation == previous.generation
+        self._lexical_generation = None  # until this update completes
+        if in_step and self._lexical is not None:
+            self._lexical.delete(c.chunk_id for c in removed)
+            self._lexical.add(tokens.items())
+        else:  # first read, or an update that failed half-way: from every chunk (tokens reused where read)
+            self._lexical = LexicalIndex.from_tokens(
+                list(chunks), [tokens.get(i) or tokenize(c.embed_text or c.text) for i, c in chunks.items()])
+        self._lexical.fingerprint = self._lexical_generation = generation
 
     def _invalidate(self) -> None:
         with self._read_lock:
@@ -225,15 +260,15 @@ class ChromaStore:
         """doc_id → document record."""
         return {k: dict(v) for k, v in self._current().documents.items()}
 
+    def catalog(self) -> ChunkCatalog:
+        """Lookups over the current chunks, derived from the previous generation's by the chunks that changed."""
+        return self._current().catalog
+
     def lexical(self) -> LexicalIndex:
-        """BM25 over the current chunks, built in memory once per generation."""
-        snap = self._current()
-        with snap.lock:
-            if snap.lexical is None:
-                ids = list(snap.chunks)
-                snap.lexical = LexicalIndex.build(ids, [snap.chunks[i].embed_text or snap.chunks[i].text
-                                                        for i in ids], snap.generation)
-            return snap.lexical
+        """BM25 over the current chunks, updated by the chunks that changed."""
+        self._current()
+        assert self._lexical is not None
+        return self._lexical
 
     def dense_search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """The k nearest current chunks as (chunk_id, cosine similarity)."""
@@ -388,4 +423,14 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
     meta["meta_hash"] = meta_hash(chunk)
     meta["content_hash"] = content_hash(chunk)
     meta["embed_text"] = chunk.embed_text
+    meta["lexical_tokens"] = token_string(chunk.embed_text or chunk.text)  # readers never run jieba on the corpus
+    meta["lexical_version"] = TOKENIZER_VERSION
     return meta
+
+
+def _stored_tokens(meta: dict[str, Any], chunk: Chunk) -> list[str]:
+    """The lexical tokens stored with a chunk, or computed when it was stored without them or by another tokenizer."""
+    stored = meta.get("lexical_tokens")
+    if isinstance(stored, str) and meta.get("lexical_version") == TOKENIZER_VERSION:
+        return stored.split(" ") if stored else []
+    return tokenize(chunk.embed_text or chunk.text)

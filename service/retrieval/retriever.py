@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -10,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingest import Chunk, Embedder, IndexStore, region_matches
+from ingest import Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, region_matches
 from service.retrieval.query import QueryAnalysis, analyze
 from service.settings import RetrievalSettings
 
@@ -40,11 +39,6 @@ class Filters:
         if self.date_to and (not chunk.date or chunk.date > self.date_to):
             return False
         return True
-
-
-def chunk_region_path(chunk: Chunk) -> list[str]:
-    """A chunk's region with the units enclosing it (chunks of an index built before paths: the region alone)."""
-    return chunk.region_path or ([chunk.region] if chunk.region else [])
 
 
 @dataclass
@@ -91,25 +85,12 @@ class Retriever:
         self.settings = settings
         self.reranker = reranker
         self._embed_query: Callable[[str], np.ndarray] = lru_cache(maxsize=1024)(embedder.embed_query)
-        self._facts: tuple[dict[str, Chunk], dict[str, tuple[list[str], set[str]]]] | None = None
 
     # --- corpus facts --------------------------------------------------------------------------
 
     def _corpus_facts(self) -> dict[str, tuple[list[str], set[str]]]:
-        """region → (its path, years its documents are dated or speak of: a 2021 report reviews 2020).
-
-        Derived once per chunk cache: the store hands out a new dict after every write.
-        """
-        chunks = self.store.all_chunks()
-        if self._facts is None or self._facts[0] is not chunks:
-            facts: dict[str, tuple[list[str], set[str]]] = {}
-            for chunk in chunks.values():
-                if chunk.region:
-                    _, found = facts.setdefault(chunk.region, (chunk_region_path(chunk), set()))
-                    found.add(chunk.date[:4])
-                    found.update(re.findall(r"(20\d{2})年", chunk.doc_title + chunk.text))
-            self._facts = (chunks, facts)
-        return self._facts[1]
+        """region → (its path, years its documents are dated or speak of: a 2021 report reviews 2020)."""
+        return self.store.catalog().region_facts()
 
     def regions(self) -> set[str]:
         """Regions present in the index."""
@@ -149,12 +130,14 @@ class Retriever:
         if not numbers or len(numbers) != len(analysis.refs):
             return ""
         region = next((ref.region for ref in analysis.refs if ref.region), analysis.regions[0] if analysis.regions else "")
+        catalog = self.store.catalog()
+        docs = _allowed_documents(catalog, filters, [region] if region else [])
         last: dict[str, tuple[str, int]] = {}
-        for chunk in self.store.all_chunks().values():
-            if chunk.measure.isdigit() and filters.accepts(chunk) and \
-                    (not region or region_matches(chunk_region_path(chunk), region)):
-                title, top = last.get(chunk.doc_id, (chunk.doc_title, 0))
-                last[chunk.doc_id] = (title, max(top, int(chunk.measure)))
+        for doc_id in catalog.document_ids() if docs is None else docs:
+            for chunk in catalog.numbered(doc_id):  # highest number first: the first accepted one is the last measure
+                if filters.accepts(chunk) and (not region or region_matches(chunk_region_path(chunk), region)):
+                    last[doc_id] = (chunk.doc_title, int(chunk.measure))
+                    break
         if not last or min(numbers) <= max(top for _, top in last.values()):
             return ""
         counts = "；".join(f"《{title}》共{top}条" for title, top in sorted(last.values())[:3])
@@ -165,9 +148,10 @@ class Retriever:
     def explicit(self, analysis: QueryAnalysis, filters: Filters) -> list[Hit]:
         """Measures the question names directly."""
         hits = []
+        catalog = self.store.catalog()
         for ref in analysis.refs:
             region = ref.region or (analysis.regions[0] if analysis.regions else "")
-            for chunk in self.store.all_chunks().values():
+            for chunk in catalog.with_measure(ref.measure):
                 if chunk.measure == ref.measure and (not region or region_matches(chunk_region_path(chunk), region)) \
                         and filters.accepts(chunk):
                     hits.append(Hit(chunk, 1.0, explicit=True))
@@ -182,9 +166,17 @@ class Retriever:
         use_dense, use_lexical, use_rerank = PRESETS[preset]
         timings: dict[str, float] = {}
         dense_mean = dense_std = 0.0
-        chunks = self.store.all_chunks()
+        catalog = self.store.catalog()
+        chunks = catalog.chunks
         region_scope = self._region_scope(analysis, filters)
-        pool = len(chunks) if (region_scope or _active(filters)) else self.settings.candidates
+        restrict = bool(region_scope) and self.settings.region_mode == "restrict"
+        # A filter or a named region: search only the documents it allows (looked up, not scanned), deeper.
+        docs = _allowed_documents(catalog, filters, region_scope if restrict else [])
+        allowed = None if docs is None else [c.chunk_id for d in docs for c in catalog.of_document(d)]
+        pool = self.settings.filtered_pool if (region_scope or _active(filters)) else self.settings.candidates
+        if allowed is not None:
+            pool = min(pool, len(allowed))
+            use_dense, use_lexical = use_dense and bool(allowed), use_lexical and bool(allowed)
 
         dense: list[tuple[str, float]] = []
         if use_dense:
@@ -192,15 +184,20 @@ class Retriever:
             vector = self._embed_query(query)
             timings["embed_ms"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
-            dense = self.store.dense_search(vector, max(pool, STATS_POOL))
+            if docs is None:
+                dense = self.store.dense_search(vector, max(pool, STATS_POOL))
+                spread = dense
+            else:  # the similarities to compare with are the whole index's, whatever the filter
+                dense = self.store.dense_search(vector, pool, {"doc_id": {"$in": docs}})
+                spread = self.store.dense_search(vector, STATS_POOL)
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
-            stats = np.array([s for _, s in dense[:STATS_POOL]], dtype=float)
+            stats = np.array([s for _, s in spread[:STATS_POOL]], dtype=float)
             dense_mean, dense_std = (float(stats.mean()), float(stats.std())) if len(stats) > 1 else (0.0, 0.0)
             dense = dense[:pool]
         lexical: list[tuple[str, float]] = []
         if use_lexical:
             t = time.perf_counter()
-            lexical = self.store.lexical().search(query, pool)
+            lexical = self.store.lexical().search(query, pool, allowed)
             timings["lexical_ms"] = (time.perf_counter() - t) * 1000
 
         def keep(chunk_id: str) -> bool:
@@ -265,6 +262,19 @@ class Retriever:
                 norm = (v - lo) / (hi - lo) if hi > lo else 1.0
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight * norm
         return fused
+
+
+def _allowed_documents(catalog: ChunkCatalog, filters: Filters, regions: Sequence[str]) -> list[str] | None:
+    """Documents that can hold chunks passing the document and region filters (any of `regions`); None: all."""
+    docs: set[str] | None = None
+    if filters.doc_id:
+        docs = {filters.doc_id} if catalog.of_document(filters.doc_id) else set()
+    if filters.region:
+        docs = set(catalog.region_documents(filters.region)) & (docs if docs is not None else set(catalog.document_ids()))
+    if regions:
+        scoped = {d for r in regions for d in catalog.region_documents(r)}
+        docs = scoped if docs is None else docs & scoped
+    return None if docs is None else sorted(docs)
 
 
 def _active(filters: Filters) -> bool:

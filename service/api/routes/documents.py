@@ -36,8 +36,7 @@ def list_documents(runtime: Runtime = Depends(get_runtime)) -> list[DocumentSumm
 def get_document(doc_id: str, runtime: Runtime = Depends(get_runtime)) -> DocumentDetail:
     """一份文档的元数据、导语和全部条目编号。"""
     record = _record(runtime, doc_id)
-    chunks = sorted((c for c in runtime.store.all_chunks().values() if c.doc_id == doc_id and c.part == 0),
-                    key=lambda c: c.span_start)
+    chunks = sorted((c for c in runtime.store.catalog().of_document(doc_id) if c.part == 0), key=lambda c: c.span_start)
     return DocumentDetail.model_validate({**_summary(record), "preface": str(record.get("preface") or ""),
                                           "text": str(record.get("text") or ""),
                                           "measure_labels": [c.measure_label for c in chunks]})
@@ -47,8 +46,7 @@ def get_document(doc_id: str, runtime: Runtime = Depends(get_runtime)) -> Docume
 def get_measure(doc_id: str, measure: str, runtime: Runtime = Depends(get_runtime)) -> MeasureDetail:
     """一条措施的全文，含所属章节和责任单位（引用链接指向这里）。"""
     _record(runtime, doc_id)
-    parts = sorted((c for c in runtime.store.all_chunks().values() if c.doc_id == doc_id and c.measure == measure),
-                   key=lambda c: c.part)
+    parts = sorted((c for c in runtime.store.catalog().of_document(doc_id) if c.measure == measure), key=lambda c: c.part)
     if not parts:
         raise NotFoundError(f"Document '{doc_id}' has no measure '{measure}'. "
                             f"GET /v1/documents/{doc_id} lists its measures.")
