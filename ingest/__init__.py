@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from ingest.index.embedders import EMBEDDERS, Embedder, build_embedder
     from ingest.index.embedders.sentence_transformers import load_sentence_transformers_model
     from ingest.index.catalog import ChunkCatalog, chunk_region_path
-    from ingest.index.lexical import tokenize
+    from ingest.index.lexical import LexicalIndex, tokenize
     from ingest.index.store import REBUILD_HINT, IndexStore, open_store, destroy_store
     from ingest.models import Chunk, Document, Measure, measure_label
     from ingest.numbering import ARTICLE_REF, KEY_TASK_REF, chinese_to_int, strip_marker
@@ -64,6 +64,7 @@ _LAZY = {
     "load_sentence_transformers_model": "ingest.index.embedders.sentence_transformers",
     "ChunkCatalog": "ingest.index.catalog",
     "chunk_region_path": "ingest.index.catalog",
+    "LexicalIndex": "ingest.index.lexical",
     "tokenize": "ingest.index.lexical",
     "REBUILD_HINT": "ingest.index.store",
     "IndexStore": "ingest.index.store",

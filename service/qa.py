@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ingest import ANSWER_KIND_WORDS, Chunk, region_matches, tokenize
+from ingest import Chunk
 from service.answerers.base import REFUSAL, Answer, Answerer, Passage
 from service.answerers.extractive import partial_answer
 from service.followup import bounded_history, rewrite_followup
 from service.retrieval.answerability import Judgement, judge
 from service.retrieval.documents import covers, missing_document, named_documents
 from service.retrieval.evidence import asked
+from service.retrieval.listing import expand_list
 from service.retrieval.query import QueryAnalysis, analyze
 from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, chunk_region_path
 from service.settings import Settings
@@ -131,7 +132,9 @@ class QAService:
         judgement = self.decide(analysis, result, top_k)
         hits = judgement.hits
         if judgement.verdict == "answer" and analysis.intent.asks_list and not analysis.refs:
-            hits = self._expand_list(analysis, result, filters or Filters())
+            store = self.retriever.store
+            hits = expand_list(store.catalog(), store.lexical(), analysis, result.hits, filters or Filters(),
+                               self.settings.retrieval.max_list)
         chunks = [h.chunk for h in hits]
         keys = passage_keys(chunks)
         passages = [Passage(k, h.chunk, h.score) for k, h in zip(keys, hits)]
@@ -197,44 +200,3 @@ class QAService:
         for rank in range(top_k):
             merged.extend(hits[rank] for hits in per_region if rank < len(hits))
         return merged[: max(top_k, len(analysis.regions))]
-
-    def _expand_list(self, analysis: QueryAnalysis, result: SearchResult, filters: Filters) -> list[Hit]:
-        """Every measure that covers the topic: a section whose heading names it, or most of its words."""
-        store = self.retriever.store
-        catalog = store.catalog()
-        # A word naming a place (one the question names, or a region of the indexed documents) is not the topic.
-        corpus_places = {name for region in catalog.region_facts() for name in (region, region.rstrip("市县省区"))}
-
-        def in_scope(chunk: Chunk) -> bool:
-            return any(region_matches(chunk_region_path(chunk), r) for r in analysis.regions)
-
-        # The named regions narrow the list when any of their measures passes the filters (stops at the first).
-        scoped = any(filters.accepts(c) and c.part == 0 and in_scope(c) for r in analysis.regions
-                     for d in catalog.region_documents(r) for c in catalog.of_document(d))
-        words = [t for t in dict.fromkeys(tokenize(analysis.question)) if t not in ANSWER_KIND_WORDS and len(t) > 1
-                 and t not in corpus_places and not any(t in r for r in analysis.regions)]
-        # jieba's search mode repeats parts of long words (以旧换新 → 以旧, 换新): keep the longest forms.
-        topic = [t for t in words if not any(t != o and t in o for o in words)]
-        if not topic:
-            return result.hits
-        # Candidates from the lexical index (chunks holding a topic word or a part of one), not a scan of every chunk.
-        holding = [c for i in sorted(store.lexical().containing(words)) if (c := catalog.chunks.get(i)) is not None]
-        chunks = [c for c in holding if filters.accepts(c) and c.part == 0 and (not scoped or in_scope(c))]
-        phrase = max(topic, key=len)
-        in_section = [c for c in chunks if c.numbered_section() and phrase in c.section]
-        weight = sum(len(t) for t in topic)
-
-        def coverage(chunk: Chunk) -> float:
-            return sum(len(t) for t in topic if t in chunk.text or t in chunk.section) / weight
-
-        matching = [c for c in chunks if coverage(c) >= 0.6]
-        picked = in_section if len(in_section) >= 2 else matching
-        if not picked:
-            return result.hits
-        picked.sort(key=lambda c: (c.region, c.doc_id, _measure_order(c)))
-        scores = {h.chunk.chunk_id: h.score for h in result.hits}
-        return [Hit(c, scores.get(c.chunk_id, 0.0)) for c in picked[: self.settings.retrieval.max_list]]
-
-
-def _measure_order(chunk: Chunk) -> tuple[int, str]:
-    return (int(chunk.measure), "") if chunk.measure.isdigit() else (10_000, chunk.measure)

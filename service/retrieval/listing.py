@@ -1,0 +1,74 @@
+"""「有哪些」 questions: every measure that covers the topic, found through the index's lookups, not a scan."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ingest import ANSWER_KIND_WORDS, Chunk, ChunkCatalog, LexicalIndex, region_matches, tokenize
+from service.retrieval.evidence import coverage as topic_coverage
+from service.retrieval.evidence import topic_terms
+from service.retrieval.query import QueryAnalysis
+from service.retrieval.retriever import Filters, Hit, chunk_region_path
+
+__all__ = ["list_topic", "enumerates", "expand_list"]
+
+_ENUMERATION = re.compile(r"(?:下列|以下|如下)[^。；]{0,20}：|：\s*[（(][一1][）)]")
+
+
+def list_topic(analysis: QueryAnalysis, places: set[str]) -> tuple[list[str], list[str]]:
+    """(search words, topic words) of a list question: no places, no words that only ask for a list."""
+    words = [t for t in dict.fromkeys(tokenize(analysis.question)) if t not in ANSWER_KIND_WORDS and len(t) > 1
+             and t not in places and not any(t in r for r in analysis.regions)]
+    content = set(topic_terms(analysis.question, analysis.regions))
+    # jieba's search mode repeats parts of long words (以旧换新 → 以旧, 换新): keep the longest forms.
+    topic = [t for t in words if not any(t != o and t in o for o in words) and (t in content or not content)]
+    return words, topic or [t for t in words if not any(t != o and t in o for o in words)]
+
+
+def enumerates(chunk: Chunk, topic: Sequence[str]) -> bool:
+    """A measure that itself lists the items asked for (「可以对下列事项申请法律援助：（一）…」)."""
+    return bool(_ENUMERATION.search(chunk.text)) and topic_coverage({t: 1.0 for t in topic}, chunk.text) >= 0.6
+
+
+def _coverage(chunk: Chunk, topic: Sequence[str]) -> float:
+    """The share of the topic a measure holds, leaving out the words of its document's title: in a regulation on
+    one river every article names the river, so the river does not make an article part of the list."""
+    own = [t for t in topic if t not in chunk.doc_title] or list(topic)
+    weight = sum(len(t) for t in own)
+    return sum(len(t) for t in own if t in chunk.text or t in chunk.section) / weight
+
+
+def expand_list(catalog: ChunkCatalog, lexical: LexicalIndex, analysis: QueryAnalysis, hits: Sequence[Hit],
+                filters: Filters, max_list: int) -> list[Hit]:
+    """Every measure that covers the topic: a section whose heading names it, or most of its words; the top
+    measure alone when it enumerates the items itself."""
+    places = {name for region in catalog.region_facts() for name in (region, region.rstrip("市县省区"))}
+    words, topic = list_topic(analysis, places)
+    if not topic:
+        return list(hits)
+    if hits and enumerates(hits[0].chunk, topic):
+        return [hits[0]]
+
+    def in_scope(chunk: Chunk) -> bool:
+        return any(region_matches(chunk_region_path(chunk), r) for r in analysis.regions)
+
+    # The named regions narrow the list when any of their measures passes the filters (stops at the first).
+    scoped = any(filters.accepts(c) and c.part == 0 and in_scope(c) for r in analysis.regions
+                 for d in catalog.region_documents(r) for c in catalog.of_document(d))
+    # Candidates from the lexical index (chunks holding a topic word or a part of one), not a scan of every chunk.
+    holding = [c for i in sorted(lexical.containing(words)) if (c := catalog.chunks.get(i)) is not None]
+    chunks = [c for c in holding if filters.accepts(c) and c.part == 0 and (not scoped or in_scope(c))]
+    phrase = max(topic, key=len)
+    in_section = [c for c in chunks if c.numbered_section() and phrase in c.section]
+    matching = [c for c in chunks if _coverage(c, topic) >= 0.6]
+    picked = in_section if len(in_section) >= 2 else matching
+    if not picked:
+        return list(hits)
+    picked.sort(key=lambda c: (c.region, c.doc_id, _measure_order(c)))
+    scores = {h.chunk.chunk_id: h.score for h in hits}
+    return [Hit(c, scores.get(c.chunk_id, 0.0)) for c in picked[:max_list]]
+
+
+def _measure_order(chunk: Chunk) -> tuple[int, str]:
+    return (int(chunk.measure), "") if chunk.measure.isdigit() else (10_000, chunk.measure)
