@@ -31,10 +31,15 @@ class Judgement:
     reason: str = ""
 
 
+def _searchable(hit: Hit) -> str:
+    chunk = hit.chunk
+    return f"{chunk.doc_title}\n{chunk.section}\n{chunk.subsection}\n{chunk.text}"
+
+
 def support(hit: Hit, asked: Asked, dense_mean: float, dense_std: float, lexical_share: float) -> float:
     """How well a hit covers the question, in [0, 1]: lexical_share of topic coverage, the rest relative similarity."""
     chunk = hit.chunk
-    lexical = coverage(asked.weights, f"{chunk.doc_title}\n{chunk.section}\n{chunk.subsection}\n{chunk.text}")
+    lexical = coverage(asked.weights, _searchable(hit))
     if hit.dense is None or dense_std <= 0:
         return lexical
     semantic = min(max((hit.dense - dense_mean) / dense_std / Z_FULL, 0.0), 1.0)

@@ -40,6 +40,9 @@ _ASKS_UNITS = re.compile(r"谁|哪[个些家]?(?:单位|部门|机构|机关|主
 _ASKS_SPLIT = re.compile(r"[？?，,；;、和及与]|还有|以及|分别")
 # The unit right after 多少/几 (多少元, 几个月, 多少万吨, 多少个工作日).
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*(?:个)?[十百千万亿]*(元|美元|吨|斤|公斤|亩|公顷|平方米|平方公里|公里|米|小时|分钟|工作日|日|天|周|年|月|倍|岁|人|户|家|所|座|辆)")
+# A day asked for (「哪天开幕」): a year alone does not answer it.
+_ASKS_DAY = re.compile(r"哪天|哪一天|几号|几月几[日号]|哪一日")
+_DAY = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]|初[一二三四五六七八九十]|[一二三四五六七八九十]{1,3}[日号]")
 # An amount of money asked without its unit (「罚多少」, 「补贴多少」): the answer is in 元.
 _ASKS_MONEY = re.compile(r"(?:罚款?|钱|费用?|金额|资金|投资|补贴|补助|奖励|奖金|赔偿?)[^，。？,?]{0,4}(?:多少|几)(?![个天日年月])")
 # Units that measure the same thing: a question in 天 is answered by 日 or 工作日.
@@ -93,7 +96,9 @@ def asked(question: str, regions: Sequence[str] = ()) -> Asked:
         weights[word] = max(weight, weights.get(word, 0.0))
     unit = _ASKED_UNIT.search(question)
     money = "元" if "quantity" in kinds and _ASKS_MONEY.search(question) else ""
-    return Asked(kinds, list(weights), attribute, _focus(question, words), unit.group(1) if unit else money, weights)
+    day = "日" if kinds == ["date"] and _ASKS_DAY.search(question) else ""
+    return Asked(kinds, list(weights), attribute, _focus(question, words), unit.group(1) if unit else money or day,
+                 weights)
 
 
 def _focus(question: str, words: Sequence[tuple[str, int, float]]) -> list[str]:
@@ -128,8 +133,8 @@ def _content_words(text: str, regions: Sequence[str]) -> list[tuple[str, int, fl
     for token in posseg.cut(text):
         word, flag, start = token.word, token.flag, pos
         pos += len(word)
-        if len(word) < 2 or word in skip or word in place_chars or flag.startswith("ns") or _QUESTIONING.search(word) \
-                or any(a <= start < b for a, b in asking):
+        if len(word) < 2 or word in skip or word in place_chars or _QUESTIONING.search(word) \
+                or any(a <= start < b for a, b in asking) or flag.startswith("ns"):
             continue
         if flag.startswith(_NOUNS):
             out.append((word, start, 1.0))
@@ -214,7 +219,7 @@ def carries(kind: str, text: str, chunk: Chunk | None = None, unit: str = "") ->
     if kind == "quantity":
         return in_unit(text, unit) if unit else has_quantity(text)
     if kind == "date":
-        return has_date(text)
+        return bool(_DAY.search(text)) if unit == "日" else has_date(text)
     if kind == "units":
         return names_units(text, chunk)
     return True

@@ -142,3 +142,10 @@ def test_a_named_document_must_be_indexed() -> None:
     assert covers(titles[1], "重庆市宪法宣誓实施办法")
     assert missing_document(["重庆市宪法宣誓实施办法"], titles) == ""
     assert missing_document(["北京市关于议案的若干暂行规定"], titles) == "北京市关于议案的若干暂行规定"
+
+
+def test_a_day_asked_for_needs_a_day() -> None:
+    question = asked("菊花文化节具体哪天开幕？")
+    assert question.kinds == ["date"] and question.unit == "日"
+    assert not sentence_carries("date", question, "举办第42届菊花文化节、2024年度文旅大会。")
+    assert sentence_carries("date", question, "菊花文化节于10月18日开幕。")
