@@ -179,6 +179,9 @@ class _TimedEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.inner.embed_query(text)
 
+    def __getattr__(self, name: str) -> Any:  # batch sizes and whatever else the pipeline asks the embedder
+        return getattr(self.inner, name)
+
 
 def _du_mib(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20

@@ -177,7 +177,8 @@ class QAService:
         if p.judgement.verdict == "partial" and p.passages:
             return partial_answer(p.searched, p.passages[0], p.judgement.missing, backend=self.answerer.name)
         if p.judgement.verdict == "refuse" or not p.passages:
-            hint = p.judgement.reason if p.judgement.reason.startswith("文件中没有") else ""
+            # A measure or document named but not indexed is said so: 「…共20条」, 「文件中没有《…》」.
+            hint = p.judgement.reason if p.judgement.reason.startswith(("文件中没有第", "文件中没有《")) else ""
             return Answer(f"{REFUSAL}{hint}。" if hint else REFUSAL, refused=True, backend=self.answerer.name)
         return None
 

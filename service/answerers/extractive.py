@@ -103,10 +103,10 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
         size += len(sentences[i])
     uncovered = [f for f in focus if not any(f in sentences[i] for i in keep)]
     for word in uncovered:  # another value the question asks for
-        i = next((i for i, s in enumerate(sentences) if word in s and any(carries(k, s) for k in kinds)), None)
-        if i is not None and i not in keep and size + len(sentences[i]) <= max_chars * 1.5:
-            keep.add(i)
-            size += len(sentences[i])
+        j = next((j for j, s in enumerate(sentences) if word in s and any(carries(k, s) for k in kinds)), None)
+        if j is not None and j not in keep and size + len(sentences[j]) <= max_chars * 1.5:
+            keep.add(j)
+            size += len(sentences[j])
     if re.search(r"：\s*$|：" + _ITEM.pattern, sentences[best]):  # 「享有下列礼遇：」 answers with its items
         for i in range(best + 1, len(sentences)):
             if not _ITEM.match(sentences[i]) or size + len(sentences[i]) > max_chars * 2:
