@@ -9,11 +9,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingest import Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, region_matches
+from ingest import Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, region_matches, region_path
 from service.retrieval.query import QueryAnalysis, analyze
 from service.settings import RetrievalSettings
 
-__all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS", "chunk_region_path"]
+__all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS", "chunk_region_path", "enclosing", "in_scope"]
 
 
 @dataclass
@@ -204,8 +204,7 @@ class Retriever:
             chunk = chunks.get(chunk_id)
             if chunk is None or not filters.accepts(chunk):
                 return False
-            return not region_scope or self.settings.region_mode != "restrict" or \
-                any(region_matches(chunk_region_path(chunk), r) for r in region_scope)
+            return not region_scope or self.settings.region_mode != "restrict" or in_scope(chunk, region_scope)
 
         dense = [(i, s) for i, s in dense if keep(i)]
         lexical = [(i, s) for i, s in lexical if keep(i)]
@@ -264,8 +263,19 @@ class Retriever:
         return fused
 
 
+def enclosing(region: str) -> list[str]:
+    """The regions above one, nearest first (浦东新区 → 上海市): their own documents apply to it too."""
+    return region_path(region)[-2::-1]
+
+
+def in_scope(chunk: Chunk, regions: Sequence[str]) -> bool:
+    """Whether a chunk's document lies in one of the regions, or was issued for a region enclosing one."""
+    return any(region_matches(chunk_region_path(chunk), r) or chunk.region in enclosing(r) for r in regions)
+
+
 def _allowed_documents(catalog: ChunkCatalog, filters: Filters, regions: Sequence[str]) -> list[str] | None:
-    """Documents that can hold chunks passing the document and region filters (any of `regions`); None: all."""
+    """Documents that can hold chunks passing the document and region filters (any of `regions`, or issued for a
+    region enclosing one); None: all."""
     docs: set[str] | None = None
     if filters.doc_id:
         docs = {filters.doc_id} if catalog.of_document(filters.doc_id) else set()
@@ -273,6 +283,8 @@ def _allowed_documents(catalog: ChunkCatalog, filters: Filters, regions: Sequenc
         docs = set(catalog.region_documents(filters.region)) & (docs if docs is not None else set(catalog.document_ids()))
     if regions:
         scoped = {d for r in regions for d in catalog.region_documents(r)}
+        scoped |= {d for r in regions for above in enclosing(r) for d in catalog.region_documents(above)
+                   if (chunks := catalog.of_document(d)) and chunks[0].region == above}
         docs = scoped if docs is None else docs & scoped
     return None if docs is None else sorted(docs)
 

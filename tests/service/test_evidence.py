@@ -149,3 +149,14 @@ def test_a_day_asked_for_needs_a_day() -> None:
     assert question.kinds == ["date"] and question.unit == "日"
     assert not sentence_carries("date", question, "举办第42届菊花文化节、2024年度文旅大会。")
     assert sentence_carries("date", question, "菊花文化节于10月18日开幕。")
+
+
+def test_a_district_question_reaches_its_city_documents() -> None:
+    from service.retrieval.retriever import enclosing, in_scope
+
+    assert enclosing("浦东新区") == ["上海市"] and enclosing("尉氏县") == ["开封市", "河南省"]
+    city = _chunk("法律援助机构应当在十个工作日内作出决定。")
+    city.region, city.region_path = "上海市", ["上海市"]
+    other_district = _chunk("区块链电子单证。")
+    other_district.region, other_district.region_path = "徐汇区", ["上海市", "徐汇区"]
+    assert in_scope(city, ["浦东新区"]) and not in_scope(other_district, ["浦东新区"])
