@@ -100,10 +100,10 @@ class _Gazetteer:
                         self._add_short(alias, unit)
                         continue
                     unit = Place(county, "county", parent + (county,), str(info.get("_admin_code", "")))
-                    if not alias or alias == county:
-                        continue  # 城区, 郊区, 矿区: ordinary words, not names
+                    if (not alias or alias == county) and len(county) <= 2 and county.endswith("区"):
+                        continue  # 城区, 郊区, 矿区, 东区: ordinary words, not names (浚县, 芒市 are names)
                     self._add_full(unit)
-                    if len(alias) >= 2:
+                    if alias and alias != county and len(alias) >= 2:
                         self._add_short(alias, unit, county_short=True)
         self.first_chars: dict[str, list[int]] = {}
         for name in self.names:
