@@ -66,8 +66,15 @@ class QAService:
         self._title_cache: tuple[object, list[str]] | None = None
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid") -> SearchResult:
-        """Ranked chunks for a query."""
-        return self._observed(self.retriever.search(query, top_k, filters, preset=preset))
+        """Ranked chunks for a query (the best of each region in turn when it names several)."""
+        return self._observed(self._retrieve(query, top_k, filters, preset, analyze(query)))
+
+    def _retrieve(self, query: str, top_k: int, filters: Filters | None, preset: str,
+                  analysis: QueryAnalysis) -> SearchResult:
+        result = self.retriever.search(query, top_k, filters, preset=preset, analysis=analysis)
+        if len(analysis.regions) > 1 and not result.out_of_scope and not analysis.refs:
+            result.hits = self._per_region(query, top_k, filters or Filters(), preset, analysis)
+        return result
 
     def rewrite(self, question: str, history: Sequence[dict[str, str]]) -> str:
         """A follow-up as a standalone question: the LLM's condense prompt when there is one, else rules."""
@@ -126,9 +133,7 @@ class QAService:
         analysis = analyze(searched)
         # 「谁负责」 looks deeper: the measure that names its units may rank below news about the topic.
         depth = max(top_k * 4, 20) if analysis.intent.asks_responsible else top_k
-        result = self.retriever.search(searched, depth, filters, preset=preset, analysis=analysis)
-        if len(analysis.regions) > 1 and not result.out_of_scope and not analysis.refs:
-            result.hits = self._per_region(searched, depth, filters or Filters(), preset, analysis)
+        result = self._retrieve(searched, depth, filters, preset, analysis)
         judgement = self.decide(analysis, result, top_k)
         hits = judgement.hits
         if judgement.verdict == "answer" and analysis.intent.asks_list and not analysis.refs:
