@@ -103,7 +103,7 @@ def asked(question: str, regions: Sequence[str] = ()) -> Asked:
 
 def _focus(question: str, words: Sequence[tuple[str, int, float]]) -> list[str]:
     """The noun next to each value the question asks for (「押金最多可以收几个月」 → 押金), from the same clause:
-    the nearest before it, else the first after it; a clause asking with verbs only (「能延长多久」) adds none."""
+    the nearest before it, else those after it; a clause asking with verbs only (「能延长多久」) adds none."""
     focus: list[str] = []
     for m in _ASKING.finditer(question):
         start = max(question.rfind(p, 0, m.start()) for p in "，,；;？?。、") + 1
@@ -112,7 +112,7 @@ def _focus(question: str, words: Sequence[tuple[str, int, float]]) -> list[str]:
         nouns = [(w, at) for w, at, weight in words if weight == 1.0 and start <= at < end]
         before = [w for w, at in nouns if at < m.start()]
         after = [w for w, at in nouns if at >= m.end()]
-        for word in before[-1:] or after[:1]:
+        for word in before[-1:] or after:
             if word not in focus:
                 focus.append(word)
     return focus

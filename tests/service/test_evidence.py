@@ -50,6 +50,7 @@ def test_focus_is_the_noun_next_to_the_asked_value() -> None:
     assert asked("嘉兴市住房租赁押金最多可以收几个月的房租？", ["嘉兴市"]).focus == ["押金"]
     assert asked("逢石河抽水蓄能电站的装机容量是多少？").focus == ["装机容量"]
     assert asked("违法案件要在多少天内结案？能延长多久？").focus == ["案件"]  # 「能延长多久」 has no noun
+    assert asked("要翻新多少个老房子小区？").focus == ["老房子", "小区"]  # nouns after the asked value
 
 
 @pytest.mark.parametrize(("text", "expected"), [
