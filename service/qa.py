@@ -12,6 +12,7 @@ from service.answerers.base import REFUSAL, Answer, Answerer, Passage
 from service.answerers.extractive import partial_answer
 from service.followup import bounded_history, rewrite_followup
 from service.retrieval.answerability import Judgement, judge
+from service.retrieval.compare import interleave
 from service.retrieval.documents import covers, missing_document, named_documents
 from service.retrieval.evidence import asked
 from service.retrieval.listing import expand_list
@@ -202,7 +203,4 @@ class QAService:
         for region in analysis.regions:
             scoped = Filters(**{**filters.__dict__, "region": region})
             per_region.append(self.retriever.search(question, top_k, scoped, preset=preset, analysis=analysis).hits)
-        merged: list[Hit] = []
-        for rank in range(top_k):
-            merged.extend(hits[rank] for hits in per_region if rank < len(hits))
-        return merged[: max(top_k, len(analysis.regions))]
+        return interleave(per_region, top_k)

@@ -161,3 +161,11 @@ def test_a_district_question_reaches_its_city_documents() -> None:
     other_district = _chunk("区块链电子单证。")
     other_district.region, other_district.region_path = "徐汇区", ["上海市", "徐汇区"]
     assert in_scope(city, ["浦东新区"]) and not in_scope(other_district, ["浦东新区"])
+
+
+def test_comparisons_take_each_region_in_turn() -> None:
+    from service.retrieval.compare import interleave
+
+    assert interleave([["开1", "开2", "开3"], ["安1"]], 3) == ["开1", "安1", "开2"]
+    assert interleave([["开1"], ["安1"], ["洛1"]], 2) == ["开1", "安1", "洛1"]  # every region keeps one
+    assert interleave([], 5) == []
