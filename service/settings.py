@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from ingest import ConfigError, IngestSettings
 
@@ -117,10 +117,15 @@ def apply_calibration(settings: Settings) -> bool:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{path} is not a calibration file ({exc}). Rebuild it with `python -m eval calibrate "
                           f"--index {settings.store.path} --save`, or delete it.") from exc
+    try:
+        checked = RetrievalSettings.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(f"{path} holds thresholds out of range ({exc.errors()[0]['msg']}). Rebuild it with "
+                          f"`python -m eval calibrate --index {settings.store.path} --save`, or delete it.") from exc
     r = settings.retrieval
-    for key, value in values.items():
+    for key in values:
         if key not in r.model_fields_set:
-            setattr(r, key, RetrievalSettings.model_validate({key: value}).__dict__[key])
+            setattr(r, key, getattr(checked, key))
     return True
 
 
