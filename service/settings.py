@@ -29,9 +29,9 @@ class RetrievalSettings(BaseModel):
         "restrict", description="What a region named in the question does: keep only that region, rank it first, or nothing.")
     reranker: str = Field("", description="A sentence-transformers CrossEncoder name or path; empty for none.")
     rerank_candidates: int = Field(20, ge=1, le=200, description="How many fused candidates the reranker rescores.")
-    min_support: float = Field(0.55, ge=0, le=1, description="Least support (topic coverage mixed with relative "
+    min_support: float = Field(0.45, ge=0, le=1, description="Least support (topic coverage mixed with relative "
                                "similarity, 0–1) for a clause to answer; `python -m eval calibrate` sweeps it.")
-    lexical_share: float = Field(0.5, ge=0, le=1, description="Weight of topic-word coverage in support; the rest "
+    lexical_share: float = Field(0.7, ge=0, le=1, description="Weight of topic-word coverage in support; the rest "
                                  "is how far the clause's similarity stands above the other candidates'.")
     max_list: int = Field(40, ge=1, le=200, description="Most measures a 「有哪些」 answer lists.")
 
