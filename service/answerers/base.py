@@ -38,6 +38,7 @@ class Intent:
     asks_responsible: bool = False  # 「谁负责」「哪个部门」
     asks_list: bool = False  # 「哪些」「有哪些措施」: wants every matching measure
     asks_number: bool = False  # 「多少」「目标」
+    asks_locate: bool = False  # 「哪一条」「哪项重点工作」: which measure says it
     regions: list[str] = field(default_factory=list)
     years: list[str] = field(default_factory=list)
     explicit: bool = False  # the question named a measure directly (第46条)

@@ -194,6 +194,9 @@ class ExtractiveAnswerer:
                 clause = answer_span(measure_body(passage.chunk), terms, asked.kinds, asked.focus, unit=asked.unit)
             if not clause:
                 continue
+            title = passage.chunk.measure_title
+            if intent.asks_locate and title and title not in clause:  # 「哪一条…」: the measure by its title too
+                clause = f"{title}：{clause}"
             sentence = f"{clause}【{passage.key}】"
             units = responsibility_phrase(passage.chunk) if intent.asks_responsible else ""
             parts.append(f"{sentence}，{units}。" if units else f"{sentence}。")

@@ -15,6 +15,7 @@ _KEY_TASK = re.compile(r"(?:的)?\s*" + KEY_TASK_REF.pattern)
 _RESPONSIBLE = re.compile(r"谁负责|谁牵头|哪[些个家]?(单位|部门|机构)|责任单位|牵头单位|负责单位|由谁|谁来|主管|由.{0,8}负责|负责部门")
 _LIST = re.compile(r"哪些|都有|列出|所有|全部|各项|几条|还有其他")
 _NUMBER = re.compile(r"多少|几个|几家|目标|比例|比重|增长|达到|数量|规模|多大|多长|几")
+_LOCATE = re.compile(r"哪一?[条项款]|哪[一个]?部分|第几[条项]")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 
 
@@ -57,6 +58,7 @@ def analyze(question: str) -> QueryAnalysis:
         asks_responsible=bool(_RESPONSIBLE.search(q)),
         asks_list=bool(_LIST.search(q)) and not refs,
         asks_number=bool(_NUMBER.search(q)),
+        asks_locate=bool(_LOCATE.search(q)),
         regions=regions,
         years=years,
         explicit=bool(refs),
