@@ -14,7 +14,7 @@ from service.followup import bounded_history, rewrite_followup
 from service.retrieval.answerability import Judgement, judge
 from service.retrieval.compare import interleave
 from service.retrieval.documents import covers, missing_document, named_documents
-from service.retrieval.evidence import asked
+from service.retrieval.evidence import asked, states_units
 from service.retrieval.listing import expand_list
 from service.retrieval.query import QueryAnalysis, analyze
 from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, chunk_region_path
@@ -124,7 +124,7 @@ class QAService:
                           depth=max(top_k, 5))
         if judgement.verdict == "answer" and analysis.intent.asks_responsible:
             # 「谁负责」: measures that name their units answer it
-            judgement.hits = sorted(judgement.hits, key=lambda h: not h.chunk.responsible_units)[:top_k]
+            judgement.hits = sorted(judgement.hits, key=lambda h: not states_units(h.chunk))[:top_k]
         return judgement
 
     def prepare(self, question: str, top_k: int = 5, filters: Filters | None = None,

@@ -148,8 +148,9 @@ def _leading_sentences(body: str, limit: int) -> str:
 
 def responsibility_phrase(chunk: Chunk) -> str:
     """「由A牵头，B、C按职责分工负责」 from the measure's own unit names."""
-    if not chunk.responsible_units:
-        return ""
+    if not chunk.responsible_units:  # units the parser could not split: quote the closing parenthesis itself
+        closing = _CLOSING_UNITS.search(chunk.text.rstrip("。； "))
+        return f"责任单位：{closing.group(0).strip()[1:-1]}" if closing else ""
     others = [u for u in chunk.responsible_units if u not in chunk.lead_units]
     if chunk.lead_units:
         phrase = f"由{'、'.join(chunk.lead_units)}牵头"

@@ -15,7 +15,7 @@ import jieba.posseg as posseg
 from ingest import ANSWER_KIND_WORDS, GENERIC_TERMS, Chunk, tokenize
 
 __all__ = ["Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity", "has_date", "names_units",
-           "carries", "in_unit", "sentence_carries", "best_sentence_coverage", "value_kind_words"]
+           "carries", "states_units", "in_unit", "sentence_carries", "best_sentence_coverage", "value_kind_words"]
 
 _NUMERAL = r"(?:\d+(?:[.．]\d+)?|[〇零一二两三四五六七八九十百千万亿]+(?:点[〇零一二三四五六七八九]+)?)"
 # Measure words and units a quantity is stated in (generic Chinese grammar, not the vocabulary of one corpus).
@@ -170,7 +170,7 @@ def _near(term: str, sentence: str) -> bool:
 def sentence_carries(kind: str, asked: Asked, text: str, chunk: Chunk | None = None) -> bool:
     """Whether one sentence of the text holds a value of the kind beside what the question asks about (the noun
     next to the asked value in the question, when it has one)."""
-    if kind == "units" and (chunk is not None and chunk.responsible_units or _CLOSING_UNITS.search(text)):
+    if kind == "units" and (chunk is not None and states_units(chunk) or _CLOSING_UNITS.search(text)):
         return True  # the units a measure closes with are responsible for all of it
     for sentence in re.split(r"(?<=[。；！？\n])", text):
         if chunk is not None and _ITSELF.search(sentence):  # 「本规定自…起施行」 is about the document itself
@@ -198,6 +198,12 @@ def has_quantity(text: str) -> bool:
 def has_date(text: str) -> bool:
     """A date or a deadline (2025年底, 5月1日, 上半年, 之日起)."""
     return bool(_DATE.search(text))
+
+
+def states_units(chunk: Chunk) -> bool:
+    """Whether a measure names who is responsible for all of it: its parsed units, or a closing parenthesis
+    naming them (「（税务总局、财政部负责，排在第一位的部门为牵头部门）」)."""
+    return bool(chunk.responsible_units) or bool(_CLOSING_UNITS.search(chunk.text))
 
 
 def names_units(text: str, chunk: Chunk | None = None) -> bool:
