@@ -63,8 +63,12 @@ class ChromaStore:
         self._chunk_coll: Any = None
         self._registry_coll: Any = None
         self._snapshot: _Snapshot | None = None
-        self._checked_at = 0.0
-        self._read_lock = threading.Lock()
+        self._checked_at = 0.0  # time.monotonic() of the last generation check
+        # Bumped by this object's writes: a snapshot loaded before the last bump must not be served (a writer
+        # reads its own writes), however recent its check.
+        self._wanted = 0
+        self._loaded = 0
+        self._refresh_lock = threading.Lock()  # one thread refreshes; the others keep serving the old snapshot
         self._connect_lock = threading.Lock()
         self._writer_depth = threading.local()
         self._own_tokens: set[str] = set()  # generations this object wrote
@@ -170,19 +174,41 @@ class ChromaStore:
         return str(got["metadatas"][0].get("token", "")) if got["ids"] else ""
 
     def _current(self) -> _Snapshot:
-        with self._read_lock:
-            now = time.monotonic()
-            snap = self._snapshot
-            if snap is not None and now - self._checked_at < self.settings.refresh_seconds:
+        """The snapshot to serve; checked against the generation at most every `refresh_seconds`.
+
+        The fresh path takes no lock. When a check is due, one thread makes it while the others go on with the
+        snapshot they have (a check is a chromadb read, a new generation a load): readers never queue behind
+        it, except for the first load and after this object's own writes, which must be seen.
+        """
+        snap = self._snapshot
+        if snap is not None and self._loaded >= self._wanted:
+            if time.monotonic() - self._checked_at < self.settings.refresh_seconds:
                 return snap
-            generation = self.generation()
-            if snap is None or snap.generation != generation:
-                if snap is not None and generation not in self._own_tokens:
-                    self._on_foreign_write()
-                snap = self._load(generation, snap)
-                self._snapshot = snap
-            self._checked_at = time.monotonic()
-            return snap
+            if not self._refresh_lock.acquire(blocking=False):
+                return snap  # another thread is checking
+        else:
+            self._refresh_lock.acquire()
+        try:
+            return self._refresh()
+        finally:
+            self._refresh_lock.release()
+
+    def _refresh(self) -> _Snapshot:
+        """Check the generation and load it when it changed; called with `_refresh_lock` held."""
+        wanted = self._wanted
+        snap = self._snapshot
+        if snap is not None and self._loaded >= wanted and \
+                time.monotonic() - self._checked_at < self.settings.refresh_seconds:
+            return snap  # refreshed by the thread this one waited for
+        generation = self.generation()
+        if snap is None or snap.generation != generation:
+            if snap is not None and generation not in self._own_tokens:
+                self._on_foreign_write()
+            snap = self._load(generation, snap)
+            self._snapshot = snap
+        self._loaded = wanted
+        self._checked_at = time.monotonic()
+        return snap
 
     def _load(self, generation: str, previous: _Snapshot | None = None) -> _Snapshot:
         """Read the registry and the chunks it names; only chunk versions `previous` lacks are fetched.
@@ -245,8 +271,8 @@ class ChromaStore:
         self._lexical.fingerprint = self._lexical_generation = generation
 
     def _invalidate(self) -> None:
-        with self._read_lock:
-            self._checked_at = 0.0
+        self._wanted += 1  # only writers call this, one at a time (the writer lock)
+        self._checked_at = 0.0
 
     def count(self) -> int:
         """Chunks of the current documents."""
