@@ -6,14 +6,18 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from test_catalog import _write
 from test_pipeline import BigramEmbedder
 
+from ingest.errors import StoreUnavailableError
+from ingest.index import chroma
 from ingest.index.store import open_store
 from ingest.settings import StoreSettings
 
 
-def test_readers_do_not_wait_for_a_generation_check_in_progress(tmp_path: Path) -> None:
+def test_readers_do_not_wait_for_a_generation_check_in_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chroma, "STALE_SECONDS", 60.0)  # however long this machine takes to write below
     embedder = BigramEmbedder()
     settings = StoreSettings(path=str(tmp_path / "index"), refresh_seconds=0.05)
     store = open_store(settings, embedder.name, embedder.dimension)
@@ -63,4 +67,51 @@ def test_a_writer_reads_its_own_writes_within_the_refresh_interval(tmp_path: Pat
         store.delete_documents(["001_a"])
         assert sorted(store.all_chunks()) == ["002_b:1:0", "002_b:2:0"]
     finally:
+        store.close()
+
+
+def test_readers_wait_for_a_check_that_takes_too_long_or_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chroma, "STALE_SECONDS", 0.3)
+    embedder = BigramEmbedder()
+    store = open_store(StoreSettings(path=str(tmp_path / "index"), refresh_seconds=0.05), embedder.name,
+                       embedder.dimension)
+    release = threading.Event()
+    try:
+        _write(store, embedder, "001_a", ["推进老旧小区改造。"])
+        assert store.count() == 1
+        real_generation = store.generation
+        outage = threading.Event()
+
+        def stuck_generation() -> str:  # a store that stopped answering, then refuses
+            release.wait(10)
+            if outage.is_set():
+                raise StoreUnavailableError("The chromadb server is down.")
+            return real_generation()
+
+        store.generation = stuck_generation  # type: ignore[method-assign]
+        results: list[object] = []
+
+        def read() -> None:
+            try:
+                results.append(store.count())
+            except StoreUnavailableError as exc:
+                results.append(exc)
+
+        time.sleep(0.1)
+        checker = threading.Thread(target=read)
+        checker.start()
+        time.sleep(0.5)  # the check under way is now older than refresh_seconds + STALE_SECONDS
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join(0.5)
+        assert reader.is_alive() and not results, "a reader must wait for a check that is stuck"
+        outage.set()
+        release.set()
+        checker.join(10)
+        reader.join(10)
+        assert len(results) == 2 and all(isinstance(r, StoreUnavailableError) for r in results)
+        with pytest.raises(StoreUnavailableError):  # after a failed check nobody is served the old snapshot
+            store.count()
+    finally:
+        release.set()
         store.close()
