@@ -259,36 +259,38 @@ def _load(base: str, endpoint: str, texts: list[str], clients: int, requests: in
             "rps": ok / wall if wall else 0.0, "wall_s": wall}
 
 
-def _warm(base: str, endpoint: str, texts: list[str], from_documents: bool, max_passes: int = 16) -> int:
-    """Send every text until one whole pass finds every query embedding cached; the passes it took.
+def _warm(base: str, endpoint: str, texts: list[str], from_documents: bool, workers: int) -> int:
+    """Send every text over each of 4 × `workers` keep-alive connections at once; how many missed a cache.
 
-    Each uvicorn worker has its own query-embedding cache and a keep-alive connection stays with one worker,
-    so a single pass warms one worker per text: the first phase after it would pay embeddings the others do
-    not. Requests here close their connection, so each lands on whichever worker accepts it; a pass where no
-    response reports embedding time means (with high probability) every worker holds every text.
+    Each uvicorn worker has its own query-embedding cache and a connection stays with the worker that accepted
+    it, so one pass over one connection warms one worker. Connections opened together spread over the workers
+    (one that is busy accepting or answering leaves the next to another); requests that each open a connection
+    do not: a listening socket shared by processes tends to hand them all to the same worker.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    def cached(text: str) -> bool:
-        with httpx.Client(base_url=base, timeout=60.0, headers={"connection": "close"}) as client:
-            response = client.post(ENDPOINTS[endpoint], json=_body(endpoint, text, from_documents))
-        timings = response.json().get("timings", {}) if response.status_code == 200 else {}
-        return float(timings.get("embed_ms", 0.0)) < 0.2  # a cache hit takes microseconds
+    def send_all(offset: int) -> int:
+        misses = 0
+        with httpx.Client(base_url=base, timeout=60.0) as client:
+            for i in range(len(texts)):
+                response = client.post(ENDPOINTS[endpoint], json=_body(endpoint, texts[(i + offset) % len(texts)],
+                                                                       from_documents))
+                timings = response.json().get("timings", {}) if response.status_code == 200 else {}
+                misses += float(timings.get("embed_ms", 0.0)) >= 0.2  # a cache hit takes microseconds
+        return misses
 
-    with ThreadPoolExecutor(4) as pool:
-        for passes in range(1, max_passes + 1):
-            if all(pool.map(cached, texts)):
-                return passes
-    return max_passes
+    connections = 4 * workers
+    with ThreadPoolExecutor(connections) as pool:
+        return sum(pool.map(send_all, [k * len(texts) // connections for k in range(connections)]))
 
 
 def _load_all(base: str, texts: list[str], clients: list[int], per_client: int, minimum: int,
-              from_documents: bool) -> dict[str, list[dict[str, Any]]]:
+              from_documents: bool, workers: int) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for endpoint in ENDPOINTS:
         # Warm-up: every text in every worker, so that each phase meets the same caches.
-        passes = _warm(base, endpoint, texts, from_documents)
-        print(f"  {endpoint}: caches warm after {passes} passes", file=sys.stderr)
+        misses = _warm(base, endpoint, texts, from_documents, workers)
+        print(f"  {endpoint}: warm-up, {misses} query embeddings computed", file=sys.stderr)
         out[endpoint] = []
         for c in clients:
             row = _load(base, endpoint, texts, c, max(minimum, c * per_client), from_documents)
@@ -314,7 +316,7 @@ def run_size(files: list[Path], work: Path, url: str, args: argparse.Namespace) 
     with _service(index, args.workers, env, work / f"service-{len(files)}.log") as (base, pid, ready_s):
         figures["ready_s"] = ready_s
         figures["rss_ready_mib"] = _tree_rss_mib(pid)
-        figures["load"] = _load_all(base, texts, args.clients, args.per_client, args.min_requests, True)
+        figures["load"] = _load_all(base, texts, args.clients, args.per_client, args.min_requests, True, args.workers)
         figures["rss_after_load_mib"] = _tree_rss_mib(pid)
     shutil.rmtree(index, ignore_errors=True)
     return figures
@@ -326,7 +328,7 @@ def run_sample(index: Path, work: Path, args: argparse.Namespace) -> dict[str, A
     shutil.copytree(index, copy)
     clients = sorted(set([1, *args.clients]))
     with _service(copy, args.workers, {}, work / "service-sample.log") as (base, pid, ready_s):
-        load = _load_all(base, _dev_questions(), clients, args.per_client, args.min_requests, False)
+        load = _load_all(base, _dev_questions(), clients, args.per_client, args.min_requests, False, args.workers)
         rss = _tree_rss_mib(pid)
     checks = []
     for endpoint, rows in load.items():
