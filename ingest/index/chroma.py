@@ -34,6 +34,7 @@ GENERATION_ID = "__generation__"
 LEASE_ID = "__lease__"
 _KEY = [1.0]  # registry items need a vector; they are only ever fetched by id
 _BATCH = 1000
+STALE_SECONDS = 2.0  # past refresh_seconds, how long readers are served a snapshot while a check is under way
 _UPSERT = 2500  # chunks per upsert: chromadb's cost per call grows with the collection (its limit is ~5,000)
 T = TypeVar("T")
 
@@ -63,8 +64,13 @@ class ChromaStore:
         self._chunk_coll: Any = None
         self._registry_coll: Any = None
         self._snapshot: _Snapshot | None = None
-        self._checked_at = 0.0
-        self._read_lock = threading.Lock()
+        self._checked_at = 0.0  # time.monotonic() of the last generation check
+        # Bumped by this object's writes: a snapshot loaded before the last bump must not be served (a writer
+        # reads its own writes), however recent its check.
+        self._wanted = 0
+        self._loaded = 0
+        self._refresh_lock = threading.Lock()  # one thread refreshes; the others keep serving the old snapshot
+        self._failing = False  # the last check failed: readers check themselves until one succeeds
         self._connect_lock = threading.Lock()
         self._writer_depth = threading.local()
         self._own_tokens: set[str] = set()  # generations this object wrote
@@ -170,19 +176,51 @@ class ChromaStore:
         return str(got["metadatas"][0].get("token", "")) if got["ids"] else ""
 
     def _current(self) -> _Snapshot:
-        with self._read_lock:
-            now = time.monotonic()
-            snap = self._snapshot
-            if snap is not None and now - self._checked_at < self.settings.refresh_seconds:
+        """The snapshot to serve; checked against the generation at most every `refresh_seconds`.
+
+        The fresh path takes no lock. When a check is due, one thread makes it while the others go on with the
+        snapshot they have (a check is a chromadb read, a new generation a load), so readers do not queue behind
+        it. They do wait (and then check themselves) for the first load, after this object's own writes (a
+        writer reads them), after a failed check, and when the check under way has taken over STALE_SECONDS:
+        an unreachable store is reported, not hidden behind an old snapshot.
+        """
+        snap = self._snapshot
+        if snap is not None and self._loaded >= self._wanted and not self._failing:
+            age = time.monotonic() - self._checked_at
+            if age < self.settings.refresh_seconds:
                 return snap
+            if not self._refresh_lock.acquire(blocking=False):
+                if age < self.settings.refresh_seconds + STALE_SECONDS:
+                    return snap  # another thread is checking
+                self._refresh_lock.acquire()
+        else:
+            self._refresh_lock.acquire()
+        try:
+            return self._refresh()
+        finally:
+            self._refresh_lock.release()
+
+    def _refresh(self) -> _Snapshot:
+        """Check the generation and load it when it changed; called with `_refresh_lock` held."""
+        wanted = self._wanted
+        snap = self._snapshot
+        if snap is not None and self._loaded >= wanted and not self._failing and \
+                time.monotonic() - self._checked_at < self.settings.refresh_seconds:
+            return snap  # refreshed by the thread this one waited for
+        try:
             generation = self.generation()
             if snap is None or snap.generation != generation:
                 if snap is not None and generation not in self._own_tokens:
                     self._on_foreign_write()
                 snap = self._load(generation, snap)
                 self._snapshot = snap
-            self._checked_at = time.monotonic()
-            return snap
+        except BaseException:
+            self._failing = True
+            raise
+        self._failing = False
+        self._loaded = wanted
+        self._checked_at = time.monotonic()
+        return snap
 
     def _load(self, generation: str, previous: _Snapshot | None = None) -> _Snapshot:
         """Read the registry and the chunks it names; only chunk versions `previous` lacks are fetched.
@@ -245,8 +283,8 @@ class ChromaStore:
         self._lexical.fingerprint = self._lexical_generation = generation
 
     def _invalidate(self) -> None:
-        with self._read_lock:
-            self._checked_at = 0.0
+        self._wanted += 1  # only writers call this, one at a time (the writer lock)
+        self._checked_at = 0.0
 
     def count(self) -> int:
         """Chunks of the current documents."""

@@ -24,8 +24,12 @@ class AdminDisabledError(PolicyRagError):
     status_code = 403
 
 
-def get_app_settings(request: Request) -> Settings:
-    """The settings the app was built with."""
+async def get_app_settings(request: Request) -> Settings:
+    """The settings the app was built with (async: a plain read, so no trip through the thread pool)."""
+    return _settings(request)
+
+
+def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -42,6 +46,7 @@ def get_loaded_runtime(request: Request) -> Runtime:
 def get_runtime(request: Request) -> Runtime:
     """The loaded runtime; 503 while the index is missing, empty or unreachable."""
     runtime = get_loaded_runtime(request)
+    # Served from the store's snapshot; sync (in the thread pool) because a due generation check reads the store.
     if runtime.store.count() == 0:  # re-checked against the index generation, never cached as "empty"
         raise IndexNotReadyError(f"The index is empty. Build it with `{REBUILD_HINT}` (or `make run`), "
                                  "or upload documents with POST /v1/documents.")
@@ -57,7 +62,7 @@ def get_jobs(request: Request) -> JobQueue:
 
 def require_admin(request: Request) -> None:
     """Admin routes need `Authorization: Bearer <admin key>`; with no admin key configured they are off."""
-    keys = get_app_settings(request).api.admin_keys
+    keys = _settings(request).api.admin_keys
     if not keys:
         raise AdminDisabledError("Document administration is off. Enable it by setting "
                                  "POLICY_RAG_API__ADMIN_KEYS='[\"<a long random key>\"]' and send "
