@@ -90,7 +90,7 @@ def _store_chunks(doc_id: str, texts: list[str]) -> list[Chunk]:
             for n, t in enumerate(texts, 1)]
 
 
-def _write(store, embedder: BigramEmbedder, doc_id: str, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
+def write_document(store, embedder: BigramEmbedder, doc_id: str, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
     chunks = _store_chunks(doc_id, texts)
     vectors = dict(zip([c.chunk_id for c in chunks], embedder.embed_passages([c.embed_text for c in chunks])))
     store.replace_documents([doc_id], chunks, vectors, {doc_id: {"doc_id": doc_id, "title": "郑州市工作要点"}})
@@ -104,11 +104,11 @@ def test_the_store_updates_catalog_and_lexical_index_by_the_chunks_written(tmp_p
     writer = open_store(settings, embedder.name, embedder.dimension)
     reader = writer if reader_is_writer else open_store(settings, embedder.name, embedder.dimension)
     try:
-        _write(writer, embedder, "001_a", ["推进老旧小区改造。", "力争储能装机容量达到25兆瓦。"])
-        _write(writer, embedder, "002_b", ["开展家电以旧换新活动。"])
+        write_document(writer, embedder, "001_a", ["推进老旧小区改造。", "力争储能装机容量达到25兆瓦。"])
+        write_document(writer, embedder, "002_b", ["开展家电以旧换新活动。"])
         first = reader.lexical()
         assert reader.catalog().document_ids() == ["001_a", "002_b"]
-        _write(writer, embedder, "001_a", ["推进老旧小区改造。", "建设钠离子电池产业链。", "发展数字经济。"])
+        write_document(writer, embedder, "001_a", ["推进老旧小区改造。", "建设钠离子电池产业链。", "发展数字经济。"])
         writer.delete_documents(["002_b"])
         assert reader.lexical() is first  # updated in place, not rebuilt
         chunks = reader.all_chunks()

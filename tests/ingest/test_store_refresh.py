@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_catalog import _write
+from test_catalog import write_document
 from test_pipeline import BigramEmbedder
 
 from ingest.errors import StoreUnavailableError
@@ -23,7 +23,7 @@ def test_readers_do_not_wait_for_a_generation_check_in_progress(tmp_path: Path, 
     store = open_store(settings, embedder.name, embedder.dimension)
     writer = open_store(settings, embedder.name, embedder.dimension)
     try:
-        _write(writer, embedder, "001_a", ["推进老旧小区改造。", "力争储能装机容量达到25兆瓦。"])
+        write_document(writer, embedder, "001_a", ["推进老旧小区改造。", "力争储能装机容量达到25兆瓦。"])
         assert store.count() == 2
         entered, release = threading.Event(), threading.Event()
         real_generation = store.generation
@@ -38,7 +38,7 @@ def test_readers_do_not_wait_for_a_generation_check_in_progress(tmp_path: Path, 
         checker = threading.Thread(target=store.count)
         checker.start()
         assert entered.wait(5), "the first reader after the interval should check the generation"
-        _write(writer, embedder, "002_b", ["开展家电以旧换新活动。"])  # another process writes meanwhile
+        write_document(writer, embedder, "002_b", ["开展家电以旧换新活动。"])  # another process writes meanwhile
         started = time.perf_counter()
         served = [store.count() for _ in range(20)]  # served from the snapshot, not queued behind the check
         assert time.perf_counter() - started < 1.0
@@ -59,9 +59,9 @@ def test_a_writer_reads_its_own_writes_within_the_refresh_interval(tmp_path: Pat
     store = open_store(StoreSettings(path=str(tmp_path / "index"), refresh_seconds=60), embedder.name,
                        embedder.dimension)
     try:
-        _write(store, embedder, "001_a", ["推进老旧小区改造。"])
+        write_document(store, embedder, "001_a", ["推进老旧小区改造。"])
         assert store.count() == 1
-        _write(store, embedder, "002_b", ["开展家电以旧换新活动。", "发展数字经济。"])
+        write_document(store, embedder, "002_b", ["开展家电以旧换新活动。", "发展数字经济。"])
         assert store.count() == 3
         assert store.catalog().document_ids() == ["001_a", "002_b"]
         store.delete_documents(["001_a"])
@@ -77,7 +77,7 @@ def test_readers_wait_for_a_check_that_takes_too_long_or_failed(tmp_path: Path, 
                        embedder.dimension)
     release = threading.Event()
     try:
-        _write(store, embedder, "001_a", ["推进老旧小区改造。"])
+        write_document(store, embedder, "001_a", ["推进老旧小区改造。"])
         assert store.count() == 1
         real_generation = store.generation
         outage = threading.Event()
