@@ -10,10 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus
+from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus, expected_chunks, write_version
 
 from ingest.index.store import open_store
-from ingest.pipeline import parse_file, window_chars
 from ingest.settings import StoreSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,23 +46,6 @@ def _worker(index: Path, paths: list[Path], timeout: float = 600) -> subprocess.
                             env=dict(os.environ, ANONYMIZED_TELEMETRY="False"))
 
 
-def _write_version(corpus: Path, originals: dict[str, str], version: int) -> None:
-    """Every paragraph of every file marked with the version, so each chunk changes between versions."""
-    for name, text in originals.items():
-        lines = [f"{line}（第{version}版）" if len(line) > 20 else line for line in text.split("\n")]
-        (corpus / name).write_text("\n".join(lines), encoding="utf-8")
-
-
-def _expected(corpus: Path) -> dict[str, list[str]]:
-    """doc_id → sorted chunk texts of the files as they are now."""
-    out: dict[str, list[str]] = {}
-    for path in sorted(corpus.glob("*.txt")):
-        result = parse_file(path, max_chars=window_chars(BigramEmbedder.max_chars))
-        for doc in result.documents:
-            out[doc.doc_id] = sorted(c.text for c in result.chunks if c.doc_id == doc.doc_id)
-    return out
-
-
 def _seen(index: Path) -> tuple[dict[str, list[str]], int, int]:
     """What a fresh reader sees: doc_id → sorted chunk texts, current chunks, items stored."""
     e = BigramEmbedder()
@@ -86,8 +68,8 @@ def test_ingests_killed_at_random_moments_leave_every_document_whole(tmp_path: P
     versions: list[dict[str, list[str]]] = []
     rng = random.Random(12)
 
-    _write_version(corpus, originals, 0)
-    versions.append(_expected(corpus))
+    write_version(corpus, originals, 0)
+    versions.append(expected_chunks(corpus))
     started = time.monotonic()
     first = _worker(index, [corpus])
     first.communicate(timeout=300)
@@ -95,8 +77,8 @@ def test_ingests_killed_at_random_moments_leave_every_document_whole(tmp_path: P
     full = time.monotonic() - started
     kills = 0
     for version in range(1, 23):
-        _write_version(corpus, originals, version)
-        versions.append(_expected(corpus))
+        write_version(corpus, originals, version)
+        versions.append(expected_chunks(corpus))
         proc = _worker(index, [corpus])
         time.sleep(rng.uniform(0.0, full))
         if proc.poll() is None:
@@ -127,7 +109,7 @@ def test_two_concurrent_ingests_are_serialised(tmp_path: Path) -> None:
         assert proc.returncode == 0, err.decode()
     seen, current, stored = _seen(index)
     assert set(seen) == {KAIFENG, ZHENGZHOU}
-    assert seen[KAIFENG] == _expected(a)[KAIFENG] and seen[ZHENGZHOU] == _expected(b)[ZHENGZHOU]
+    assert seen[KAIFENG] == expected_chunks(a)[KAIFENG] and seen[ZHENGZHOU] == expected_chunks(b)[ZHENGZHOU]
     assert current == stored
 
 

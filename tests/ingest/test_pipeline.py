@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ingest.errors import IndexMismatchError
-from ingest.pipeline import IngestReport, ingest_paths
+from ingest.pipeline import IngestReport, ingest_paths, parse_file, window_chars
 from ingest.settings import StoreSettings
 from ingest.index.store import IndexStore
 from ingest.index.store import open_store as open_index
@@ -77,6 +77,22 @@ def copy_corpus(target: Path, *stems: str) -> Path:
         if not stems or path.stem in stems:
             shutil.copy(path, target / path.name)
     return target
+
+def write_version(corpus: Path, originals: dict[str, str], version: int) -> None:
+    """Every paragraph of every file marked with the version, so each chunk changes between versions."""
+    for name, text in originals.items():
+        lines = [f"{line}（第{version}版）" if len(line) > 20 else line for line in text.split("\n")]
+        (corpus / name).write_text("\n".join(lines), encoding="utf-8")
+
+
+def expected_chunks(corpus: Path) -> dict[str, list[str]]:
+    """doc_id → sorted chunk texts of the files as they are now."""
+    out: dict[str, list[str]] = {}
+    for path in sorted(corpus.glob("*.txt")):
+        result = parse_file(path, max_chars=window_chars(BigramEmbedder.max_chars))
+        for doc in result.documents:
+            out[doc.doc_id] = sorted(c.text for c in result.chunks if c.doc_id == doc.doc_id)
+    return out
 
 
 def embedded(report: IngestReport) -> dict[str, int]:

@@ -10,29 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus, open_store
+from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus, expected_chunks, open_store, write_version
 
 from ingest import pipeline
 from ingest.errors import StoreUnavailableError
 from ingest.index.store import IndexStore
 from ingest.pipeline import FileResult, ingest_paths, parse_file, window_chars
-
-
-def _write_version(corpus: Path, originals: dict[str, str], version: int) -> None:
-    """Every paragraph of every file marked with the version, so each chunk changes between versions."""
-    for name, text in originals.items():
-        lines = [f"{line}（第{version}版）" if len(line) > 20 else line for line in text.split("\n")]
-        (corpus / name).write_text("\n".join(lines), encoding="utf-8")
-
-
-def _expected(corpus: Path) -> dict[str, list[str]]:
-    """doc_id → sorted chunk texts of the files as they are now."""
-    out: dict[str, list[str]] = {}
-    for path in sorted(corpus.glob("*.txt")):
-        result = parse_file(path, max_chars=window_chars(BigramEmbedder.max_chars))
-        for doc in result.documents:
-            out[doc.doc_id] = sorted(c.text for c in result.chunks if c.doc_id == doc.doc_id)
-    return out
 
 
 class Jittery(BigramEmbedder):
@@ -98,15 +81,15 @@ def test_a_file_failing_in_the_middle_leaves_the_others_indexed(tmp_path: Path) 
 def test_an_embedder_error_mid_run_leaves_the_previous_index_intact_and_readable(tmp_path: Path) -> None:
     corpus = copy_corpus(tmp_path / "corpus")
     originals = {p.name: p.read_text(encoding="utf-8") for p in corpus.glob("*.txt")}
-    _write_version(corpus, originals, 1)
-    old = _expected(corpus)
+    write_version(corpus, originals, 1)
+    old = expected_chunks(corpus)
     healthy = BigramEmbedder()
     store = open_store(tmp_path / "index", healthy)
     assert ingest_paths([corpus], store, healthy).failed == []
     before = _contents(store)
 
-    _write_version(corpus, originals, 2)  # every chunk changes
-    new = _expected(corpus)
+    write_version(corpus, originals, 2)  # every chunk changes
+    new = expected_chunks(corpus)
     # The backend goes down for good when it is first sent a passage of the fourth file, mid-run.
     fourth = sorted(corpus.glob("*.txt"))[3]
     marker = parse_file(fourth, max_chars=window_chars(BigramEmbedder.max_chars)).chunks[0].embed_text
@@ -185,7 +168,7 @@ def test_a_store_failure_stops_the_run_and_releases_everything(tmp_path: Path, m
     with pytest.raises(StoreUnavailableError):
         ingest_paths([corpus], broken, embedder)  # type: ignore[arg-type]
     assert not [t for t in threading.enumerate() if t.name.startswith("ingest-")]
-    expected = _expected(corpus)
+    expected = expected_chunks(corpus)
     first = _by_doc(store)
     assert first and all(sorted(texts) == expected[d] for d, texts in first.items())  # the first group, whole
 
