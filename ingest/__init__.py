@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from ingest.numbering import ARTICLE_REF, KEY_TASK_REF, chinese_to_int, strip_marker
     from ingest.pipeline import IngestReport, expand_paths, ingest_paths, parse_file, window_chars
     from ingest.settings import EmbedderSettings, IngestSettings, StoreSettings
-    from ingest.stopwords import ANSWER_KIND_WORDS, FOLLOW_UP_WORDS, FUNCTION_WORDS, GENERIC_TERMS, LEXICAL_STOP_WORDS, QUESTION_WORDS
+    from ingest.stopwords import ANSWER_KIND_WORDS, FOLLOW_UP_WORDS, FUNCTION_WORDS, GENERIC_TERMS, LEXICAL_STOP_WORDS, QUESTION_WORDS, VALUE_KIND_WORDS
 
 # name -> the module that defines it, imported on first access.
 _LAZY = {
@@ -92,6 +92,7 @@ _LAZY = {
     "GENERIC_TERMS": "ingest.stopwords",
     "LEXICAL_STOP_WORDS": "ingest.stopwords",
     "QUESTION_WORDS": "ingest.stopwords",
+    "VALUE_KIND_WORDS": "ingest.stopwords",
 }
 
 __all__ = [*_ERROR_NAMES, *_LAZY]  # the errors, then everything else (loaded on first use)

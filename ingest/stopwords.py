@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["FUNCTION_WORDS", "QUESTION_WORDS", "FOLLOW_UP_WORDS", "ANSWER_KIND_WORDS", "GENERIC_TERMS",
+__all__ = ["FUNCTION_WORDS", "QUESTION_WORDS", "FOLLOW_UP_WORDS", "ANSWER_KIND_WORDS", "GENERIC_TERMS", "VALUE_KIND_WORDS",
            "LEXICAL_STOP_WORDS"]
 
 # Particles, prepositions, conjunctions and calendar units: never worth matching on their own.
@@ -27,6 +27,14 @@ ANSWER_KIND_WORDS = frozenset(
 GENERIC_TERMS = frozenset(
     "目标 多少 措施 工作 提出 推进 加快 哪些 什么 怎么 如何 方面 情况 要求 内容 规定 城市 文件 哪个 哪一条 "
     "负责 单位 部门 责任 牵头 主要 相关 有关 关于 达到 全年 力争 市 县 区 条 讲".split())
+
+# Words that only say which kind of value a question wants, or how it is phrased (「最多可以」「打算」): never the
+# thing asked about.
+VALUE_KIND_WORDS = frozenset(
+    "多少 多大 多长 多高 多久 多远 几个 几天 几年 什么时候 何时 哪天 哪年 时间 标准 具体 规定 "
+    "怎么 怎样 如何 哪个 哪些 谁 由谁 可以 能 要 应当 需要 会 被 最多 最高 最低 至少 一共 分别 "
+    "还有 以及 是否 有没有 主要 哪里 这个 那个 其中 每 开始 打算 准备 自己 时候 一次 最长 最短 最多 最少 是从 "
+    "怎么办 为什么 多长时间 应该 能否 想 计划 今年 明年 全年 不能 不得 做好".split())
 
 # What the lexical index drops from documents and queries alike.
 LEXICAL_STOP_WORDS = FUNCTION_WORDS | QUESTION_WORDS

@@ -87,12 +87,11 @@ class QAService:
                 return str(rewritten)
         return rewrite_followup(question, history, self.settings.api)
 
-    def refusal_reason(self, result: SearchResult) -> str:
+    def refusal_reason(self, result: SearchResult, named: Sequence[str] = ()) -> str:
         """Why the corpus cannot answer whatever the clauses say (a place, year, measure, document or nothing
-        found), or ''."""
+        found), or ''. `named`: the documents the question names by title."""
         if result.out_of_scope:
             return result.out_of_scope
-        named = named_documents(result.analysis.question)
         if named and (missing := missing_document(named, self._titles())):
             return f"文件中没有《{missing}》"
         if not result.hits:
@@ -103,17 +102,17 @@ class QAService:
         """Titles of the indexed documents, derived once per index generation (from its catalog, not a scan)."""
         catalog = self.retriever.store.catalog()
         if self._title_cache is None or self._title_cache[0] is not catalog:
-            self._title_cache = (catalog, sorted({catalog.of_document(d)[0].doc_title for d in catalog.document_ids()
-                                                  if catalog.of_document(d)}))
+            firsts = (catalog.of_document(d)[:1] for d in catalog.document_ids())
+            self._title_cache = (catalog, sorted({chunks[0].doc_title for chunks in firsts if chunks}))
         return self._title_cache[1]
 
     def decide(self, analysis: QueryAnalysis, result: SearchResult, top_k: int = 5) -> Judgement:
         """Answer, partial answer or refusal, from the retrieved evidence alone (no further search)."""
-        if reason := self.refusal_reason(result):
+        named = named_documents(analysis.question)
+        if reason := self.refusal_reason(result, named):
             return Judgement("refuse", reason=reason)
         explicit = [h for h in result.hits if h.explicit]
         if explicit:  # 「济源第46条」: exactly the measures named, of the document named if one is
-            named = named_documents(analysis.question)
             explicit = [h for h in explicit if all(covers(h.chunk.doc_title, name) for name in named)]
             if not explicit:
                 return Judgement("refuse", reason=f"文件中没有《{named[0]}》第{analysis.refs[0].measure}条")

@@ -38,7 +38,6 @@ def _searchable(hit: Hit) -> str:
 
 def support(hit: Hit, asked: Asked, dense_mean: float, dense_std: float, lexical_share: float) -> float:
     """How well a hit covers the question, in [0, 1]: lexical_share of topic coverage, the rest relative similarity."""
-    chunk = hit.chunk
     lexical = coverage(asked.weights, _searchable(hit))
     if hit.dense is None or dense_std <= 0:
         return lexical

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import jieba.posseg as posseg
 
-from ingest import ANSWER_KIND_WORDS, GENERIC_TERMS, Chunk, tokenize
+from ingest import ANSWER_KIND_WORDS, GENERIC_TERMS, VALUE_KIND_WORDS, Chunk, tokenize
 
 __all__ = ["Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity", "has_date", "names_units",
-           "carries", "states_units", "in_unit", "sentence_carries", "best_sentence_coverage", "value_kind_words"]
+           "carries", "states_units", "in_unit", "sentence_carries", "best_sentence_coverage"]
 
 _NUMERAL = r"(?:\d+(?:[.．]\d+)?|[〇零一二两三四五六七八九十百千万亿]+(?:点[〇零一二三四五六七八九]+)?)"
 # Measure words and units a quantity is stated in (generic Chinese grammar, not the vocabulary of one corpus).
@@ -37,7 +37,6 @@ _ITSELF = re.compile(r"本(?:规定|办法|条例|细则|意见|方案|措施|�
 _ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|哪一周|哪个月|几号|哪一年|哪年|几月|日期|时间节点|截止|期限|起施行|开始实施|什么时间|多久以前")
 _ASKS_QUANTITY = re.compile(r"多少|多大|多长|多高|多远|多久|多重|(?<!哪)几[个家项条年月天次倍日周所座类种批名人户]|(?<![哪])几[十百千万]|比例|比重|标准是|额度|金额|幅度|上限|下限|面积|数量|规模|产量|增速|增长.{0,4}[多几]")
 _ASKS_UNITS = re.compile(r"谁|哪[个些家]?(?:单位|部门|机构|机关|主管)|由哪|什么部门|什么机构|什么单位|责任单位|牵头单位|负责单位|主管部门|归哪")
-_ASKS_SPLIT = re.compile(r"[？?，,；;、和及与]|还有|以及|分别")
 # The unit right after 多少/几 (多少元, 几个月, 多少万吨, 多少个工作日).
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*(?:个)?[十百千万亿]*(元|美元|吨|斤|公斤|亩|公顷|平方米|平方公里|公里|米|小时|分钟|工作日|日|天|周|年|月|倍|岁|人|户|家|所|座|辆)")
 # A day asked for (「哪天开幕」): a year alone does not answer it.
@@ -50,33 +49,17 @@ _UNIT_FAMILIES = ("天日工作日", "年", "月", "周星期", "小时", "分�
 _KNOWN_UNITS = frozenset(re.findall(r"[\u4e00-\u9fff]+", "|".join(_UNIT_FAMILIES)) + ["工作日", "美元", "星期", "公里",
                          "千米", "公斤", "千克", "公顷", "平方米", "平方公里", "小时", "分钟", "天", "日", "元", "米", "斤",
                          "吨", "亩", "年", "月", "周"])
-# The noun a quantity question asks the value of: the words right before 「是多少」「多少」「有多大」.
-_ATTRIBUTE = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:是|为|有|能|可以|要|应|在)?(?:多少|多大|多长|多高|多久|几)")
 
 
 @dataclass
 class Asked:
-    """What a question asks for: kinds of fact ('quantity', 'date', 'units'), its topic, the asked attribute."""
+    """What a question asks for: kinds of fact ('quantity', 'date', 'units'), its topic, the word beside the value."""
 
     kinds: list[str] = field(default_factory=list)
     topic: list[str] = field(default_factory=list)
-    attribute: str = ""
     focus: list[str] = field(default_factory=list)  # words next to the asked value: it must sit beside one
     unit: str = ""  # the unit the question wants the value in (多少元 → 元, 几个月 → 月), if it says
     weights: dict[str, float] = field(default_factory=dict)  # topic word → weight (nouns 1, verbs ½)
-
-    @property
-    def open(self) -> bool:
-        """Asks what something says rather than a particular value."""
-        return not self.kinds
-
-
-def value_kind_words() -> frozenset[str]:
-    """Words that only say which kind of value is wanted (they are not the question's topic)."""
-    return frozenset("多少 多大 多长 多高 多久 多远 几个 几天 几年 什么时候 何时 哪天 哪年 时间 标准 具体 规定 "
-                     "怎么 怎样 如何 哪个 哪些 谁 由谁 可以 能 要 应当 需要 会 被 最多 最高 最低 至少 一共 分别 "
-                     "还有 以及 是否 有没有 主要 哪里 这个 那个 其中 每 开始 打算 准备 自己 时候 一次 最长 最短 最多 最少 是从 "
-                     "怎么办 为什么 多长时间 应该 能否 想 计划 今年 明年 全年 不能 不得 做好".split())
 
 
 def asked(question: str, regions: Sequence[str] = ()) -> Asked:
@@ -88,8 +71,6 @@ def asked(question: str, regions: Sequence[str] = ()) -> Asked:
         kinds.append("date")
     if _ASKS_UNITS.search(question):
         kinds.append("units")
-    m = _ATTRIBUTE.search(question)
-    attribute = m.group(1) if m and "quantity" in kinds else ""
     words = _content_words(question, regions)
     weights: dict[str, float] = {}
     for word, _, weight in words:
@@ -97,7 +78,7 @@ def asked(question: str, regions: Sequence[str] = ()) -> Asked:
     unit = _ASKED_UNIT.search(question)
     money = "元" if "quantity" in kinds and _ASKS_MONEY.search(question) else ""
     day = "日" if kinds == ["date"] and _ASKS_DAY.search(question) else ""
-    return Asked(kinds, list(weights), attribute, _focus(question, words), unit.group(1) if unit else money or day,
+    return Asked(kinds, list(weights), _focus(question, words), unit.group(1) if unit else money or day,
                  weights)
 
 
@@ -127,7 +108,7 @@ _ASKING = re.compile(_ASKS_QUANTITY.pattern + "|" + _ASKS_DATE.pattern + "|" + _
 def _content_words(text: str, regions: Sequence[str]) -> list[tuple[str, int, float]]:
     """(word, position, weight) for the content words of a question: nouns weigh 1, verbs and adjectives ½."""
     place_chars = "".join(r.rstrip("市县区省") + r for r in regions)
-    skip = ANSWER_KIND_WORDS | GENERIC_TERMS | value_kind_words()
+    skip = ANSWER_KIND_WORDS | GENERIC_TERMS | VALUE_KIND_WORDS
     asking = [m.span() for m in _ASKING.finditer(text)]
     out, pos = [], 0
     for token in posseg.cut(text):
