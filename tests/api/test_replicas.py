@@ -66,6 +66,7 @@ def replicas(chroma: ChromaServer, tmp_path_factory: pytest.TempPathFactory) -> 
     try:
         for url, proc in ((url_a, a), (url_b, b)):
             wait_http(f"{url}/healthz", timeout=120, proc=proc)
+            _wait_loaded(url)  # admin writes answer 503 while the index loads
         yield url_a, url_b
     finally:
         stop_process(a)
