@@ -152,11 +152,9 @@ def calibrate_refusal(questions: Sequence[EvalQuestion], qa: Any, *, preset: str
     whatever they are (out-of-scope regions or years, no hits, no value of the asked kind) are reported as `fixed`.
     """
     from eval.metrics import refusal_scores
-    from service.retrieval.query import analyze
-
     searched = []
     for q in questions:
-        analysis = analyze(q.question)
+        analysis = qa.analyze(q.question)
         depth = 20 if analysis.intent.asks_responsible else 5
         searched.append((q, analysis, qa.retriever.search(q.question, depth, preset=preset, analysis=analysis)))
     answerable = sum(q.answerable for q in questions)

@@ -37,7 +37,7 @@ from ingest.errors import (
 if TYPE_CHECKING:
     from ingest.cleaning import normalize_line
     from ingest.formats import SUPPORTED_SUFFIXES, sniff_suffix
-    from ingest.gazetteer import find_regions, mentions, region_matches, region_path
+    from ingest.gazetteer import find_regions, is_place_name, mentions, region_matches, region_path
     from ingest.index.embedders import EMBEDDERS, Embedder, build_embedder
     from ingest.index.embedders.sentence_transformers import load_sentence_transformers_model
     from ingest.index.catalog import ChunkCatalog, chunk_region_path
@@ -55,6 +55,7 @@ _LAZY = {
     "SUPPORTED_SUFFIXES": "ingest.formats",
     "sniff_suffix": "ingest.formats",
     "find_regions": "ingest.gazetteer",
+    "is_place_name": "ingest.gazetteer",
     "mentions": "ingest.gazetteer",
     "region_matches": "ingest.gazetteer",
     "region_path": "ingest.gazetteer",

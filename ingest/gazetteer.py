@@ -18,7 +18,7 @@ import contextlib
 import io
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -193,10 +193,13 @@ def _candidates(text: str) -> list[tuple[int, int, _Entry]]:
     return found
 
 
-def mentions(text: str) -> list[Mention]:
-    """Every place named in a text, in order, with ambiguous names settled by the other places named."""
+def mentions(text: str, known: Collection[str] = ()) -> list[Mention]:
+    """Every place named in a text, in order, with ambiguous names settled by the other places named.
+
+    A county's short form (景宁 for 景宁畲族自治县) counts only when the text also gives the full name, or when the
+    county is among `known` (a question asked of an index holding that county's documents)."""
     raw = _candidates(text)
-    full_names = {text[s:e] for s, e, entry in raw if not entry.short}
+    full_names = {text[s:e] for s, e, entry in raw if not entry.short} | set(known)
     raw = [(s, e, entry) for s, e, entry in raw
            if not entry.county_short or any(p.name in full_names for p in entry.places)]
     settled = {entry.places[0].name for _, _, entry in raw if len(entry.places) == 1}
@@ -226,10 +229,10 @@ def _settle(places: Sequence[Place], context: set[str], *, short: bool) -> Place
     return None
 
 
-def find_places(text: str) -> list[Place]:
-    """The distinct places a text names, first mention first."""
+def find_places(text: str, known: Collection[str] = ()) -> list[Place]:
+    """The distinct places a text names, first mention first (`known`: as in `mentions`)."""
     seen: dict[str, Place] = {}
-    for m in mentions(text):
+    for m in mentions(text, known):
         seen.setdefault(m.place.name, m.place)
     return list(seen.values())
 
@@ -239,9 +242,9 @@ def most_specific(places: Sequence[Place]) -> list[Place]:
     return [p for p in places if not any(p.name in o.parents for o in places)]
 
 
-def find_regions(text: str) -> list[str]:
+def find_regions(text: str, known: Collection[str] = ()) -> list[str]:
     """Canonical names of the places a text names, leaving out those that only enclose another one named."""
-    return [p.name for p in most_specific(find_places(text))]
+    return [p.name for p in most_specific(find_places(text, known))]
 
 
 def lookup(name: str) -> Place | None:

@@ -68,7 +68,11 @@ class QAService:
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid") -> SearchResult:
         """Ranked chunks for a query (the best of each region in turn when it names several)."""
-        return self._observed(self._retrieve(query, top_k, filters, preset, analyze(query)))
+        return self._observed(self._retrieve(query, top_k, filters, preset, self.analyze(query)))
+
+    def analyze(self, question: str) -> QueryAnalysis:
+        """The question read against this index (its regions settle short county names)."""
+        return analyze(question, self.retriever.store.catalog().region_facts())
 
     def _retrieve(self, query: str, top_k: int, filters: Filters | None, preset: str,
                   analysis: QueryAnalysis) -> SearchResult:
@@ -130,7 +134,7 @@ class QAService:
                 history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> Prepared:
         """Rewrite, retrieve, decide and choose passages; no passages means refuse."""
         searched = self.rewrite(question, history) if history else question
-        analysis = analyze(searched)
+        analysis = self.analyze(searched)
         # 「谁负责」 looks deeper: the measure that names its units may rank below news about the topic.
         depth = max(top_k * 4, 20) if analysis.intent.asks_responsible else top_k
         result = self._retrieve(searched, depth, filters, preset, analysis)

@@ -222,9 +222,12 @@ class ExtractiveAnswerer:
         lines = []
         for n, passage in enumerate(passages, start=1):
             chunk = passage.chunk
-            title = chunk.measure_title or measure_body(chunk)[:40]
-            detail = best_clause(measure_body(chunk), terms, want_number=True, max_chars=80)
-            if detail and detail not in title and title not in detail:
+            body = measure_body(chunk)
+            detail = best_clause(body, terms, want_number=True, max_chars=80)
+            title = chunk.measure_title
+            if not title:  # an untitled article: its best clause alone, not a cut-off opening before it
+                title = detail or _leading_sentences(body, 80)
+            elif detail and detail not in title and title not in detail:
                 title = f"{title}：{detail}"
             line = f"{n}. {title}【{passage.key}】"
             if intent.asks_responsible and chunk.responsible_units:

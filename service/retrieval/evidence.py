@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import jieba.posseg as posseg
 
-from ingest import ANSWER_KIND_WORDS, GENERIC_TERMS, VALUE_KIND_WORDS, Chunk, tokenize
+from ingest import ANSWER_KIND_WORDS, GENERIC_TERMS, VALUE_KIND_WORDS, Chunk, is_place_name, tokenize
 
 __all__ = ["Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity", "has_date", "names_units",
            "carries", "states_units", "in_unit", "sentence_carries", "best_sentence_coverage"]
@@ -34,7 +34,8 @@ _AGENCY = re.compile(r"[\u4e00-\u9fff]{1,16}?(?:部门|机关|机构|政府|委�
 _CLOSING_UNITS = re.compile(r"（[^（）]*(?:负责|牵头)[^（）]*）\s*[。；]?\s*$")
 _ITSELF = re.compile(r"本(?:规定|办法|条例|细则|意见|方案|措施|通知|决定|规则|规划|纲要)")
 # How a question asks for each kind of fact.
-_ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|哪一周|哪个月|几号|哪一年|哪年|几月|日期|时间节点|截止|期限|起施行|开始实施|什么时间|多久以前")
+_ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|哪一周|哪个月|几号|哪一年|哪年|几月|日期|时间节点|截止|期限|起施行|开始实施|什么时间|多久以前"
+                        r"|[先早晚](?:施行|实施|生效|出台|发布|印发)|施行日期|生效日期")
 _ASKS_QUANTITY = re.compile(r"多少|多大|多长|多高|多远|多久|多重|(?<!哪)几[个家项条年月天次倍日周所座类种批名人户]|(?<![哪])几[十百千万]|比例|比重|标准是|额度|金额|幅度|上限|下限|面积|数量|规模|产量|增速|增长.{0,4}[多几]")
 _ASKS_UNITS = re.compile(r"谁|哪[个些家]?(?:单位|部门|机构|机关|主管)|由哪|什么部门|什么机构|什么单位|责任单位|牵头单位|负责单位|主管部门|归哪")
 # The unit right after 多少/几 (多少元, 几个月, 多少万吨, 多少个工作日).
@@ -100,13 +101,14 @@ def _focus(question: str, words: Sequence[tuple[str, int, float]]) -> list[str]:
 
 
 _QUESTIONING = re.compile(r"哪|什么|怎|谁|多少|几|吗|呢|能不能|可不可以|是不是|有没有")
-_NOUNS = ("n", "nz", "nt", "nr", "vn", "an", "l", "i", "j", "eng")
+_NOUNS = ("n", "nz", "nt", "nr", "ns", "vn", "an", "l", "i", "j", "eng")
 _VERBS = ("v", "vd", "a")
 _ASKING = re.compile(_ASKS_QUANTITY.pattern + "|" + _ASKS_DATE.pattern + "|" + _ASKS_UNITS.pattern)
 
 
 def _content_words(text: str, regions: Sequence[str]) -> list[tuple[str, int, float]]:
-    """(word, position, weight) for the content words of a question: nouns weigh 1, verbs and adjectives ½."""
+    """(word, position, weight) for the content words of a question: nouns weigh 1, verbs and adjectives ½.
+    jieba's place tag is only a guess (陡坡, 城市): the gazetteer decides what is a place."""
     place_chars = "".join(r.rstrip("市县区省") + r for r in regions)
     skip = ANSWER_KIND_WORDS | GENERIC_TERMS | VALUE_KIND_WORDS
     asking = [m.span() for m in _ASKING.finditer(text)]
@@ -115,7 +117,7 @@ def _content_words(text: str, regions: Sequence[str]) -> list[tuple[str, int, fl
         word, flag, start = token.word, token.flag, pos
         pos += len(word)
         if len(word) < 2 or word in skip or word in place_chars or _QUESTIONING.search(word) \
-                or any(a <= start < b for a, b in asking) or flag.startswith("ns"):
+                or any(a <= start < b for a, b in asking) or (flag.startswith("ns") and is_place_name(word)):
             continue
         if flag.startswith(_NOUNS):
             out.append((word, start, 1.0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from ingest import ARTICLE_REF, KEY_TASK_REF, chinese_to_int, find_regions, mentions
@@ -38,21 +39,22 @@ class QueryAnalysis:
     intent: Intent = field(default_factory=Intent)
 
 
-def _place_before(question: str, start: int) -> str:
+def _place_before(question: str, start: int, known: Collection[str]) -> str:
     """The place named right before position `start` (「济源第46条」, 「开封市的第十四条」), or ''."""
-    named = [m for m in mentions(question[:start]) if not question[m.end: start].strip(" 市县区省的")]
+    named = [m for m in mentions(question[:start], known) if not question[m.end: start].strip(" 市县区省的")]
     return named[-1].place.name if named else ""
 
 
-def analyze(question: str) -> QueryAnalysis:
-    """Read the question once; everything downstream uses the result."""
+def analyze(question: str, known: Collection[str] = ()) -> QueryAnalysis:
+    """Read the question once; everything downstream uses the result. `known`: the regions the index holds
+    documents of, whose counties a question may name in short (景宁 for 景宁畲族自治县)."""
     q = question.strip()
-    regions = find_regions(q)
+    regions = find_regions(q, known)
     refs: list[ExplicitRef] = []
     for m in _REF.finditer(q):
-        refs.append(ExplicitRef(str(chinese_to_int(m.group("num"))), _place_before(q, m.start())))
+        refs.append(ExplicitRef(str(chinese_to_int(m.group("num"))), _place_before(q, m.start(), known)))
     for m in _KEY_TASK.finditer(q):
-        refs.append(ExplicitRef(f"重点工作{chinese_to_int(m.group('num'))}", _place_before(q, m.start())))
+        refs.append(ExplicitRef(f"重点工作{chinese_to_int(m.group('num'))}", _place_before(q, m.start(), known)))
     years = _YEAR.findall(q)
     intent = Intent(
         asks_responsible=bool(_RESPONSIBLE.search(q)),

@@ -162,11 +162,11 @@ class Retriever:
                analysis: QueryAnalysis | None = None) -> SearchResult:
         """The top_k chunks for a query, best first."""
         filters = filters or Filters()
-        analysis = analysis or analyze(query)
+        catalog = self.store.catalog()
+        analysis = analysis or analyze(query, catalog.region_facts())
         use_dense, use_lexical, use_rerank = PRESETS[preset]
         timings: dict[str, float] = {}
         dense_mean = dense_std = 0.0
-        catalog = self.store.catalog()
         chunks = catalog.chunks
         region_scope = self._region_scope(analysis, filters)
         restrict = bool(region_scope) and self.settings.region_mode == "restrict"

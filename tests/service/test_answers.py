@@ -51,3 +51,22 @@ def test_a_document_the_index_does_not_hold_is_refused_by_name(corpus_qa) -> Non
     assert outcome.answer.refused and not outcome.answer.partial
     assert outcome.answer.text == "文件中没有找到相关内容。文件中没有《济源市关于新能源汽车下乡的实施方案》。"
     assert not outcome.answer.citations
+
+
+def test_a_list_quotes_an_untitled_article_by_its_best_clause() -> None:
+    from ingest import Chunk
+    from service.answerers.base import Intent, Passage
+    from service.answerers.extractive import ExtractiveAnswerer
+
+    def article(n: int, text: str) -> Chunk:
+        return Chunk(chunk_id=f"d:{n}:0", doc_id="d", doc_title="某市山体保护办法", region="某市", issuer="", date="",
+                     doc_type="regulation", section="", subsection="", measure=str(n), measure_label=f"第{n}条",
+                     measure_title="", responsible_units=[], text=text, embed_text=text)
+
+    passages = [Passage("某市 第7条", article(7, "违反本办法规定，有下列行为之一的，由主管部门责令停止违法行为，可以并处罚款：（一）在陡坡地开垦种植的；（二）擅自采石的。")),
+                Passage("某市 第8条", article(8, "禁止在二十五度以上陡坡地开垦种植农作物。"))]
+    answer = ExtractiveAnswerer().answer("哪些条款禁止在陡坡开垦？", passages, Intent(asks_list=True))
+    lines = answer.text.splitlines()
+    assert lines[0] == "共找到2条相关内容：" and len(lines) == 3
+    assert "：：" not in answer.text  # no cut-off opening glued in front of the clause
+    assert lines[2] == "2. 禁止在二十五度以上陡坡地开垦种植农作物【某市 第8条】"

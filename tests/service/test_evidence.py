@@ -24,6 +24,7 @@ def _chunk(text: str, *, units: tuple[str, ...] = (), title: str = "某市若干
     ("古树归谁养护？", ["units"]),
     ("有哪几个地方试点？", []),  # 「哪几个」 asks for a list, not a number
     ("第七条讲的是什么？", []),
+    ("这两个规定哪个先施行？", ["date"]),  # which came first is a question of dates
 ])
 def test_kinds_of_fact_asked(question: str, kinds: list[str]) -> None:
     assert asked(question).kinds == kinds
@@ -44,6 +45,13 @@ def test_topic_words_leave_out_places_and_question_words() -> None:
     topic = topic_terms("嘉兴市住房租赁押金最多可以收几个月的房租？", ["嘉兴市"])
     assert "押金" in topic and "房租" in topic
     assert not any(w in topic for w in ("嘉兴", "嘉兴市", "几个", "可以", "最多"))
+
+
+def test_topic_words_keep_nouns_jieba_mistakes_for_places_and_drop_document_genres() -> None:
+    topic = topic_terms("哪些地方的法规禁止在二十五度以上的陡坡开荒？")
+    assert "陡坡" in topic  # jieba tags it ns; the gazetteer knows no such place
+    assert "法规" not in topic  # the kind of document asked about, not its topic
+    assert "郑州" not in topic_terms("郑州的出租车管理规定有哪些？")  # a place both jieba and the gazetteer know
 
 
 def test_focus_is_the_noun_next_to_the_asked_value() -> None:
