@@ -55,9 +55,9 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
         return Judgement("refuse", reason="检索到的条目与问题关联太弱")
     answering = [h for h in supported
                  if all(sentence_carries(k, asked, h.chunk.text, h.chunk) for k in asked.kinds)]
-    # The clause that answers most squarely first: its support plus the coverage of its best value sentence.
-    by = {id(h): s for h, s in scored}
-    answering.sort(key=lambda h: -(by[id(h)] + best_sentence_coverage(asked, h.chunk.text)))
+    # The clause that answers most squarely first: its topic coverage plus that of its best value sentence; the
+    # retrieval order (which already weighs similarity) breaks ties.
+    answering.sort(key=lambda h: -(coverage(asked.weights, _searchable(h)) + best_sentence_coverage(asked, h.chunk.text)))
     if answering:
         rest = [h for h in hits if all(h is not a for a in answering)]
         return Judgement("answer", answering + rest)

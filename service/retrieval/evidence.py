@@ -44,7 +44,7 @@ _ASKED_UNIT = re.compile(r"(?:多少|几)\s*(?:个)?[十百千万亿]*(元|美�
 _ASKS_DAY = re.compile(r"哪天|哪一天|几号|几月几[日号]|哪一日")
 _DAY = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]|初[一二三四五六七八九十]|[一二三四五六七八九十]{1,3}[日号]")
 # An amount of money asked without its unit (「罚多少」, 「补贴多少」): the answer is in 元.
-_ASKS_MONEY = re.compile(r"(?:罚款?|钱|费用?|金额|资金|投资|补贴|补助|奖励|奖金|赔偿?)[^，。？,?]{0,4}(?:多少|几)(?![个天日年月])")
+_ASKS_MONEY = re.compile(r"(?:罚款?|钱|费用?|金额|资金|投资|补贴|补助|奖励|奖金|赔偿?)[^，。？,?]{0,4}(?:多少|几)(?![个天日年月])|多少钱|几块钱")
 # Units that measure the same thing: a question in 天 is answered by 日 or 工作日.
 _UNIT_FAMILIES = ("天日工作日", "年", "月", "周星期", "小时", "分钟", "元美元", "吨", "斤公斤千克", "亩公顷", "米公里千米", "平方米平方公里")
 _KNOWN_UNITS = frozenset(re.findall(r"[\u4e00-\u9fff]+", "|".join(_UNIT_FAMILIES)) + ["工作日", "美元", "星期", "公里",

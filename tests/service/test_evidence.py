@@ -35,6 +35,7 @@ def test_kinds_of_fact_asked(question: str, kinds: list[str]) -> None:
     ("收到申请后多少个工作日内作出决定？", "工作日"),
     ("青稞产量目标是多少万吨？", "吨"),
     ("擅自移动界桩要罚多少？", "元"),  # an amount of money asked without its unit
+    ("去年帮企业省下了多少钱？", "元"),
     ("要建设多少个充电桩？", ""),
 ])
 def test_the_unit_a_question_wants(question: str, unit: str) -> None:
@@ -130,6 +131,10 @@ def test_judge_answers_partly_or_refuses() -> None:
     scattered = Hit(_chunk("住房租赁应当签订合同。押金不得超过三个月租金。", measure="10"), 1.0, dense=0.9)
     squarely = Hit(_chunk("住房租赁的押金不得超过三个月租金。", measure="11"), 1.0, dense=0.9)
     assert judge(rental, [scattered, squarely], **args).hits[0] is squarely  # type: ignore[arg-type]
+    # Equally square clauses keep the retrieval order, which already weighs similarity (not the raw cosine alone).
+    first = Hit(_chunk("住房租赁的押金不得超过两个月租金。", measure="12"), 1.0, dense=0.80)
+    second = Hit(_chunk("住房租赁的押金不得超过三个月租金。", measure="13"), 0.9, dense=0.85)
+    assert judge(rental, [first, second], **args).hits[:2] == [first, second]  # type: ignore[arg-type]
     partial = judge(question, [topical, unrelated], **args)  # type: ignore[arg-type]
     assert partial.verdict == "partial" and partial.missing == ["quantity"] and partial.hits == [topical]
     assert judge(question, [unrelated], **args).verdict == "refuse"  # type: ignore[arg-type]
