@@ -31,9 +31,13 @@ class Judgement:
     reason: str = ""
 
 
-def _searchable(hit: Hit) -> str:
+def _context(hit: Hit) -> str:
     chunk = hit.chunk
-    return f"{chunk.doc_title}\n{chunk.section}\n{chunk.subsection}\n{chunk.text}"
+    return f"{chunk.doc_title}\n{chunk.section}\n{chunk.subsection}"
+
+
+def _searchable(hit: Hit) -> str:
+    return f"{_context(hit)}\n{hit.chunk.text}"
 
 
 def support(hit: Hit, asked: Asked, dense_mean: float, dense_std: float, lexical_share: float) -> float:
@@ -57,7 +61,8 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
                  if all(sentence_carries(k, asked, h.chunk.text, h.chunk) for k in asked.kinds)]
     # The clause that answers most squarely first: its topic coverage plus that of its best value sentence; the
     # retrieval order (which already weighs similarity) breaks ties.
-    answering.sort(key=lambda h: -(coverage(asked.weights, _searchable(h)) + best_sentence_coverage(asked, h.chunk.text)))
+    answering.sort(key=lambda h: -(coverage(asked.weights, _searchable(h))
+                                   + best_sentence_coverage(asked, h.chunk.text, _context(h))))
     if answering:
         rest = [h for h in hits if all(h is not a for a in answering)]
         return Judgement("answer", answering + rest)

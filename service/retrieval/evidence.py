@@ -163,13 +163,15 @@ def sentence_carries(kind: str, asked: Asked, text: str, chunk: Chunk | None = N
     return False
 
 
-def best_sentence_coverage(asked: Asked, text: str) -> float:
+def best_sentence_coverage(asked: Asked, text: str, context: str = "") -> float:
     """The topic coverage of the text's best sentence holding a value of every asked kind (any sentence when
-    none is asked): how squarely one sentence answers, where chunk-level coverage can add up scattered words."""
+    none is asked): how squarely one sentence answers, where chunk-level coverage can add up scattered words.
+    `context` (the document's title, the clause's headings) is what every sentence of it is about: a question
+    naming 「某县矿产资源管理条例」 does not prefer the articles that repeat the title."""
     best = 0.0
     for sentence in re.split(r"(?<=[。；！？\n])", text):
         if all(carries(kind, sentence, unit=asked.unit) for kind in asked.kinds if kind != "units"):
-            best = max(best, coverage(asked.weights, sentence))
+            best = max(best, coverage(asked.weights, f"{sentence}\n{context}"))
     return best
 
 

@@ -7,8 +7,8 @@ import pytest
 from ingest import Chunk
 from service.retrieval.answerability import judge, support
 from service.retrieval.documents import covers, missing_document, named_documents
-from service.retrieval.evidence import (asked, char_coverage, coverage, has_date, has_quantity, in_unit,
-                                        names_units, sentence_carries, topic_terms)
+from service.retrieval.evidence import (asked, best_sentence_coverage, char_coverage, coverage, has_date, has_quantity,
+                                        in_unit, names_units, sentence_carries, topic_terms)
 from service.retrieval.retriever import Hit
 
 
@@ -107,6 +107,13 @@ def test_a_sentence_about_the_document_itself_carries_its_title() -> None:
     question = asked("商品包装物减量若干规定是从什么时候开始实施的？")
     chunk = _chunk("本规定自2013年2月1日起施行。", title="上海市商品包装物减量若干规定")
     assert sentence_carries("date", question, chunk.text, chunk)
+
+
+def test_words_of_the_document_title_hold_for_every_sentence() -> None:
+    mining = asked("某县矿产资源管理条例哪一条讲禁止开采的范围？")
+    banned = "禁止在水库保护范围内开采。"
+    assert best_sentence_coverage(mining, banned) == 0.5
+    assert best_sentence_coverage(mining, banned, "某县矿产资源管理条例") == 1.0
 
 
 def test_support_mixes_coverage_with_relative_similarity() -> None:
