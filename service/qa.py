@@ -12,10 +12,10 @@ from service.answerers.base import REFUSAL, Answer, Answerer, Passage
 from service.answerers.extractive import partial_answer
 from service.followup import bounded_history, rewrite_followup
 from service.retrieval.answerability import Judgement, judge
-from service.retrieval.compare import interleave
+from service.retrieval.compare import interleave, spread
 from service.retrieval.documents import covers, missing_document, named_documents
 from service.retrieval.evidence import asked, states_units
-from service.retrieval.listing import expand_list
+from service.retrieval.listing import expand_list, per_place
 from service.retrieval.query import QueryAnalysis, analyze
 from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, chunk_region_path
 from service.settings import Settings
@@ -76,6 +76,10 @@ class QAService:
 
     def _retrieve(self, query: str, top_k: int, filters: Filters | None, preset: str,
                   analysis: QueryAnalysis) -> SearchResult:
+        if analysis.intent.asks_places:  # 「哪些省份…」: the best of each place in turn, from a deeper search
+            result = self.retriever.search(query, top_k * 4, filters, preset=preset, analysis=analysis)
+            result.hits = spread(result.hits, lambda h: h.chunk.region, top_k)
+            return result
         result = self.retriever.search(query, top_k, filters, preset=preset, analysis=analysis)
         if len(analysis.regions) > 1 and not result.out_of_scope and not analysis.refs:
             result.hits = self._per_region(query, top_k, filters or Filters(), preset, analysis)
@@ -140,7 +144,10 @@ class QAService:
         result = self._retrieve(searched, depth, filters, preset, analysis)
         judgement = self.decide(analysis, result, top_k)
         hits = judgement.hits
-        if judgement.verdict == "answer" and analysis.intent.asks_list and not analysis.refs:
+        if judgement.verdict == "answer" and analysis.intent.asks_places:
+            # 「哪些省份…」: each place once, by its best supported measure
+            hits = per_place(judgement.supported, asked(analysis.question).weights, top_k)
+        elif judgement.verdict == "answer" and analysis.intent.asks_list and not analysis.refs:
             store = self.retriever.store
             hits = expand_list(store.catalog(), store.lexical(), analysis, result.hits, filters or Filters(),
                                self.settings.retrieval.max_list)

@@ -39,6 +39,7 @@ class Intent:
     asks_list: bool = False  # 「哪些」「有哪些措施」: wants every matching measure
     asks_number: bool = False  # 「多少」「目标」
     asks_locate: bool = False  # 「哪一条」「哪项重点工作」: which measure says it
+    asks_places: bool = False  # 「哪些省份…」「哪些地方的法规…」: which places say it
     regions: list[str] = field(default_factory=list)
     years: list[str] = field(default_factory=list)
     explicit: bool = False  # the question named a measure directly (第46条)

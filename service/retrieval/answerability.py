@@ -28,6 +28,7 @@ class Judgement:
     verdict: str
     hits: list[Hit] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # kinds of fact asked but not found (partial answers)
+    supported: list[Hit] = field(default_factory=list)  # the hits whose support reached the bar, in retrieval order
     reason: str = ""
 
 
@@ -65,7 +66,7 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
                                    + best_sentence_coverage(asked, h.chunk.text, _context(h))))
     if answering:
         rest = [h for h in hits if all(h is not a for a in answering)]
-        return Judgement("answer", answering + rest)
+        return Judgement("answer", answering + rest, supported=supported)
     best = supported[0]
     missing = [k for k in asked.kinds if not sentence_carries(k, asked, best.chunk.text, best.chunk)]
-    return Judgement("partial", [best], missing, reason="条目没有写明所问的内容")
+    return Judgement("partial", [best], missing, reason="条目没有写明所问的内容", supported=supported)

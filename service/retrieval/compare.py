@@ -1,11 +1,12 @@
-"""Comparisons across regions (「开封和安阳…分别」): each region's best hits in turn, so none is crowded out."""
+"""Comparisons across regions (「开封和安阳…分别」) and questions asking which places (「哪些省份…」): each region's
+best hits in turn, so none is crowded out."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-__all__ = ["interleave"]
+__all__ = ["interleave", "spread"]
 
 _T = TypeVar("_T")
 
@@ -16,3 +17,12 @@ def interleave(ranked: Sequence[Sequence[_T]], limit: int) -> list[_T]:
     for rank in range(max((len(r) for r in ranked), default=0)):
         merged.extend(r[rank] for r in ranked if rank < len(r))
     return merged[: max(limit, len(ranked))]
+
+
+def spread(ranked: Sequence[_T], key: Callable[[_T], str], limit: int) -> list[_T]:
+    """One ranking regrouped by `key` (groups in the order of their best item) and interleaved: the best of each
+    group first, then the second of each, …, at most `limit`."""
+    groups: dict[str, list[_T]] = {}
+    for item in ranked:
+        groups.setdefault(key(item), []).append(item)
+    return interleave(list(groups.values()), limit)[:limit]

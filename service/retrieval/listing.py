@@ -11,8 +11,9 @@ from service.retrieval.evidence import topic_terms
 from service.retrieval.query import QueryAnalysis
 from service.retrieval.retriever import Filters, Hit, chunk_region_path
 
-__all__ = ["list_topic", "enumerates", "expand_list"]
+__all__ = ["list_topic", "enumerates", "expand_list", "per_place", "MEMBER_COVERAGE"]
 
+MEMBER_COVERAGE = 0.6  # the share of a list's topic a measure must hold to belong to it
 _ENUMERATION = re.compile(r"(?:下列|以下|如下)[^。；]{0,20}：|：\s*[（(][一1][）)]")
 
 
@@ -28,7 +29,7 @@ def list_topic(analysis: QueryAnalysis, places: set[str]) -> tuple[list[str], li
 
 def enumerates(chunk: Chunk, topic: Sequence[str]) -> bool:
     """A measure that itself lists the items asked for (「可以对下列事项申请法律援助：（一）…」)."""
-    return bool(_ENUMERATION.search(chunk.text)) and topic_coverage({t: 1.0 for t in topic}, chunk.text) >= 0.6
+    return bool(_ENUMERATION.search(chunk.text)) and topic_coverage({t: 1.0 for t in topic}, chunk.text) >= MEMBER_COVERAGE
 
 
 def _coverage(chunk: Chunk, topic: Sequence[str]) -> float:
@@ -61,7 +62,7 @@ def expand_list(catalog: ChunkCatalog, lexical: LexicalIndex, analysis: QueryAna
     chunks = [c for c in holding if filters.accepts(c) and c.part == 0 and (not scoped or in_scope(c))]
     phrase = max(topic, key=len)
     in_section = [c for c in chunks if c.numbered_section() and phrase in c.section]
-    matching = [c for c in chunks if _coverage(c, topic) >= 0.6]
+    matching = [c for c in chunks if _coverage(c, topic) >= MEMBER_COVERAGE]
     picked = in_section if len(in_section) >= 2 else matching
     if not picked:
         return list(hits)
@@ -72,3 +73,14 @@ def expand_list(catalog: ChunkCatalog, lexical: LexicalIndex, analysis: QueryAna
 
 def _measure_order(chunk: Chunk) -> tuple[int, str]:
     return (int(chunk.measure), "") if chunk.measure.isdigit() else (10_000, chunk.measure)
+
+
+def per_place(supported: Sequence[Hit], topic: dict[str, float], limit: int) -> list[Hit]:
+    """「哪些省份…」: each place once, by its best supported hit; a place after the first only when that hit holds
+    most of the topic (its document's title and headings count: a regulation on the topic is about it)."""
+    best: dict[str, Hit] = {}
+    for hit in supported:
+        best.setdefault(hit.chunk.region, hit)
+    places = list(best.values())[:limit]
+    return places[:1] + [h for h in places[1:] if topic_coverage(
+        topic, f"{h.chunk.doc_title}\n{h.chunk.section}\n{h.chunk.text}") >= MEMBER_COVERAGE]

@@ -17,6 +17,7 @@ _RESPONSIBLE = re.compile(r"谁负责|谁牵头|哪[些个家]?(单位|部门|�
 _LIST = re.compile(r"哪些|都有|列出|所有|全部|各项|几条|还有其他")
 _NUMBER = re.compile(r"多少|几个|几家|目标|比例|比重|增长|达到|数量|规模|多大|多长|几")
 _LOCATE = re.compile(r"哪一?[条项款]|哪[一个]?部分|第几[条项]")
+_PLACES = re.compile(r"哪些(?:地方|省份|省区|省市|城市|地区|市县|区县)|哪[几个]?(?:个)?(?:地方|省份|城市|地区)|哪里")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 
 
@@ -61,6 +62,7 @@ def analyze(question: str, known: Collection[str] = ()) -> QueryAnalysis:
         asks_list=bool(_LIST.search(q)) and not refs and not _LOCATE.search(q),  # 「哪一条列出了…」 wants one
         asks_number=bool(_NUMBER.search(q)),
         asks_locate=bool(_LOCATE.search(q)),
+        asks_places=bool(_PLACES.search(q)) and not regions and not refs,
         regions=regions,
         years=years,
         explicit=bool(refs),

@@ -189,3 +189,27 @@ def test_comparisons_take_each_region_in_turn() -> None:
     assert interleave([["开1", "开2", "开3"], ["安1"]], 3) == ["开1", "安1", "开2"]
     assert interleave([["开1"], ["安1"], ["洛1"]], 2) == ["开1", "安1", "洛1"]  # every region keeps one
     assert interleave([], 5) == []
+
+
+def test_questions_asking_which_places_take_each_place_once() -> None:
+    from service.retrieval.compare import spread
+    from service.retrieval.listing import per_place
+    from service.retrieval.query import analyze
+
+    assert analyze("哪些省份今年部署了固体废物综合治理行动？").intent.asks_places
+    assert analyze("哪些地方的法规禁止在陡坡开荒？").intent.asks_places
+    assert not analyze("济南哪些地方禁止开山采石？").intent.asks_places  # names its place: asks within it
+    assert not analyze("有哪些措施支持外贸？").intent.asks_places
+    assert spread(["青1", "青2", "浚1", "青3", "济1"], lambda s: s[0], 4) == ["青1", "浚1", "济1", "青2"]
+
+    def hit(region: str, text: str, title: str = "某规定") -> Hit:
+        chunk = _chunk(text, title=title)
+        chunk.region = region
+        return Hit(chunk, 1.0)
+
+    topic = asked("哪些地方的法规对古树名木保护作了专门规定？").weights
+    places = per_place([hit("青岛市", "建设项目涉及古树名木的，应当提出避让措施。", "青岛市古树名木保护管理办法"),
+                        hit("青岛市", "古树名木由管理部门鉴定。", "青岛市古树名木保护管理办法"),
+                        hit("浚县", "绿化主管部门应当加强古树名木的保护。", "浚县古城保护条例"),
+                        hit("郑州市", "出租汽车应当安装计价器。", "郑州市客运管理规定")], topic, 5)
+    assert [h.chunk.region for h in places] == ["青岛市", "浚县"]  # Zhengzhou's hit is not about old trees
