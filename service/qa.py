@@ -126,7 +126,11 @@ class QAService:
                 return Judgement("refuse", reason=f"文件中没有《{named[0]}》第{analysis.refs[0].measure}条")
             return Judgement("answer", explicit)
         s = self.settings.retrieval
-        judgement = judge(asked(analysis.question, analysis.regions), result.hits, dense_mean=result.dense_mean,
+        hits = result.hits
+        if analysis.years:  # 「2024年…」: only documents dated in or speaking of a year named can answer
+            catalog = self.retriever.store.catalog()
+            hits = [h for h in hits if set(analysis.years) & catalog.document_years(h.chunk.doc_id)]
+        judgement = judge(asked(analysis.question, analysis.regions), hits, dense_mean=result.dense_mean,
                           dense_std=result.dense_std, min_support=s.min_support, lexical_share=s.lexical_share,
                           depth=max(top_k, 5))
         if judgement.verdict == "answer" and analysis.intent.asks_responsible:

@@ -134,6 +134,11 @@ class ChunkCatalog:
                  for chunks in inner.values() for c in chunks]
         return sorted(found, key=lambda c: c.chunk_id)
 
+    def document_years(self, doc_id: str) -> frozenset[str]:
+        """The years a document is dated or speaks of."""
+        entry = self._documents.get(doc_id)
+        return frozenset().union(*(years for _, _, years in entry.facts)) if entry else frozenset()
+
     def region_facts(self) -> RegionFacts:
         """region → (its path, years its documents are dated or speak of: a 2021 report reviews 2020)."""
         if self._facts is None:

@@ -147,7 +147,9 @@ def char_coverage(terms: Sequence[str], text: str) -> float:
 
 
 def _near(term: str, sentence: str) -> bool:
-    return term in sentence or char_coverage([term], sentence) >= 0.5  # 古树 ~ 树冠, 被扣 ~ 暂扣
+    # 古树 ~ 树冠, 被扣 ~ 暂扣: one character of two; more than half of a longer word (产值 is not 生产总值)
+    share = char_coverage([term], sentence)
+    return term in sentence or share > 0.5 or (len(term) == 2 and share == 0.5)
 
 
 def sentence_carries(kind: str, asked: Asked, text: str, chunk: Chunk | None = None) -> bool:

@@ -70,3 +70,12 @@ def test_a_list_quotes_an_untitled_article_by_its_best_clause() -> None:
     assert lines[0] == "共找到2条相关内容：" and len(lines) == 3
     assert "：：" not in answer.text  # no cut-off opening glued in front of the clause
     assert lines[2] == "2. 禁止在二十五度以上陡坡地开垦种植农作物【某市 第8条】"
+
+
+def test_a_year_named_is_answered_only_from_documents_of_that_year(corpus_qa) -> None:  # type: ignore[no-untyped-def]
+    # The county's 2021 report states a 2021 growth target; it does not answer for Kaifeng's 2024.
+    later = corpus_qa.ask("开封市2024年地区生产总值增长目标是多少？")
+    assert later.answer.refused
+    assert not any("2021" in c.doc_title for c in later.answer.citations)
+    same = corpus_qa.ask("尉氏县2021年生产总值增长目标是多少？")
+    assert not same.answer.refused and "8%" in same.answer.text

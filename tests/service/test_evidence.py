@@ -103,6 +103,14 @@ def test_a_value_must_sit_beside_what_is_asked() -> None:
     assert not sentence_carries("quantity", question, elsewhere.text, elsewhere)
 
 
+def test_a_paraphrase_beside_the_value_needs_more_than_half_of_a_long_word() -> None:
+    question = asked("地区生产总值增长目标是多少？")
+    assert question.focus == ["生产总值"]
+    assert not sentence_carries("quantity", question, "力争开发区新增产值突破800亿元。")
+    assert sentence_carries("quantity", question, "全市生产总值增长6%左右。")
+    assert sentence_carries("quantity", asked("古树保护范围有多大？"), "树冠垂直投影外5米范围内为保护范围。")
+
+
 def test_a_sentence_about_the_document_itself_carries_its_title() -> None:
     question = asked("商品包装物减量若干规定是从什么时候开始实施的？")
     chunk = _chunk("本规定自2013年2月1日起施行。", title="上海市商品包装物减量若干规定")
