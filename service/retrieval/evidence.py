@@ -101,6 +101,7 @@ def _focus(question: str, words: Sequence[tuple[str, int, float]]) -> list[str]:
 
 
 _QUESTIONING = re.compile(r"哪|什么|怎|谁|多少|几|吗|呢|能不能|可不可以|是不是|有没有")
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 _NOUNS = ("n", "nz", "nt", "nr", "ns", "vn", "an", "l", "i", "j", "eng")
 _VERBS = ("v", "vd", "a")
 _ASKING = re.compile(_ASKS_QUANTITY.pattern + "|" + _ASKS_DATE.pattern + "|" + _ASKS_UNITS.pattern)
@@ -109,6 +110,7 @@ _ASKING = re.compile(_ASKS_QUANTITY.pattern + "|" + _ASKS_DATE.pattern + "|" + _
 def _content_words(text: str, regions: Sequence[str]) -> list[tuple[str, int, float]]:
     """(word, position, weight) for the content words of a question: nouns weigh 1, verbs and adjectives ½.
     jieba's place tag is only a guess (陡坡, 城市): the gazetteer decides what is a place."""
+    text = _A_NOT_A.sub(lambda m: "，" * len(m.group()), text)  # 「会不会」「要不要」 ask yes or no: no topic
     place_chars = "".join(r.rstrip("市县区省") + r for r in regions)
     skip = ANSWER_KIND_WORDS | GENERIC_TERMS | VALUE_KIND_WORDS
     asking = [m.span() for m in _ASKING.finditer(text)]

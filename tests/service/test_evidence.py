@@ -55,6 +55,10 @@ def test_topic_words_keep_nouns_jieba_mistakes_for_places_and_drop_document_genr
     assert "郑州" not in topic_terms("郑州的出租车管理规定有哪些？")  # a place both jieba and the gazetteer know
 
 
+def test_a_yes_or_no_form_is_not_a_topic_word() -> None:
+    assert topic_terms("郑州地铁票价会不会调整？") == ["地铁", "票价", "调整"]
+
+
 def test_focus_is_the_noun_next_to_the_asked_value() -> None:
     assert asked("嘉兴市住房租赁押金最多可以收几个月的房租？", ["嘉兴市"]).focus == ["押金"]
     assert asked("逢石河抽水蓄能电站的装机容量是多少？").focus == ["装机容量"]
