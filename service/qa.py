@@ -16,6 +16,7 @@ from service.retrieval.compare import interleave, spread
 from service.retrieval.documents import covers, missing_document, named_documents
 from service.retrieval.evidence import asked, states_units
 from service.retrieval.listing import expand_list, per_place
+from service.retrieval.references import cited_text
 from service.retrieval.query import QueryAnalysis, analyze
 from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, chunk_region_path
 from service.settings import Settings
@@ -127,12 +128,14 @@ class QAService:
             return Judgement("answer", explicit)
         s = self.settings.retrieval
         hits = result.hits
+        catalog = self.retriever.store.catalog()
         if analysis.years:  # 「2024年…」: only documents dated in or speaking of a year named can answer
-            catalog = self.retriever.store.catalog()
             hits = [h for h in hits if set(analysis.years) & catalog.document_years(h.chunk.doc_id)]
+        depth = max(top_k, 5)
+        cited = {h.chunk.chunk_id: cited_text(h.chunk, catalog) for h in hits[:depth]}
         judgement = judge(asked(analysis.question, analysis.regions), hits, dense_mean=result.dense_mean,
                           dense_std=result.dense_std, min_support=s.min_support, lexical_share=s.lexical_share,
-                          depth=max(top_k, 5))
+                          depth=depth, cited=cited)
         if judgement.verdict == "answer" and analysis.intent.asks_responsible:
             # 「谁负责」: measures that name their units answer it
             judgement.hits = sorted(judgement.hits, key=lambda h: not states_units(h.chunk))[:top_k]

@@ -136,6 +136,9 @@ def _trim(sentence: str, words: Sequence[str], kinds: Sequence[str], unit: str, 
 _ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]+、)")
 
 
+_WHOLE_ARTICLE = 200  # a measure this short is quoted whole when it is the answer itself (第N条, 「哪一条讲…」)
+
+
 def _leading_sentences(body: str, limit: int) -> str:
     """Whole sentences from the start, up to `limit` characters (at least one)."""
     out = ""
@@ -189,10 +192,11 @@ class ExtractiveAnswerer:
         chosen = self._chosen(passages, intent)
         parts = []
         for passage in chosen:
-            if intent.explicit:  # the question names the measure: say what it says
-                clause = _leading_sentences(measure_body(passage.chunk), 200)
+            body = measure_body(passage.chunk)
+            if intent.explicit or (intent.asks_locate and len(body) <= _WHOLE_ARTICLE):
+                clause = _leading_sentences(body, _WHOLE_ARTICLE)  # the measure named or asked for: what it says
             else:
-                clause = answer_span(measure_body(passage.chunk), terms, asked.kinds, asked.focus, unit=asked.unit)
+                clause = answer_span(body, terms, asked.kinds, asked.focus, unit=asked.unit)
             if not clause:
                 continue
             title = passage.chunk.measure_title

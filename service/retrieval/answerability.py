@@ -10,14 +10,16 @@ a word the question asks about. A supported hit without that value makes a parti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from service.retrieval.evidence import Asked, best_sentence_coverage, coverage, sentence_carries
 from service.retrieval.retriever import Hit
 
 __all__ = ["Judgement", "support", "judge", "Z_FULL"]
 
+_NONE: Mapping[str, str] = MappingProxyType({})
 Z_FULL = 4.0  # a hit this many standard deviations above the candidates' mean is as similar as it gets
 
 
@@ -32,18 +34,21 @@ class Judgement:
     reason: str = ""
 
 
-def _context(hit: Hit) -> str:
+def _context(hit: Hit, cited: Mapping[str, str]) -> str:
+    """What every sentence of a hit is about: its document, its headings, the articles it cites."""
     chunk = hit.chunk
-    return f"{chunk.doc_title}\n{chunk.section}\n{chunk.subsection}"
+    return f"{chunk.doc_title}\n{chunk.section}\n{chunk.subsection}\n{cited.get(chunk.chunk_id, '')}"
 
 
-def _searchable(hit: Hit) -> str:
-    return f"{_context(hit)}\n{hit.chunk.text}"
+def _searchable(hit: Hit, cited: Mapping[str, str]) -> str:
+    return f"{_context(hit, cited)}\n{hit.chunk.text}"
 
 
-def support(hit: Hit, asked: Asked, dense_mean: float, dense_std: float, lexical_share: float) -> float:
-    """How well a hit covers the question, in [0, 1]: lexical_share of topic coverage, the rest relative similarity."""
-    lexical = coverage(asked.weights, _searchable(hit))
+def support(hit: Hit, asked: Asked, dense_mean: float, dense_std: float, lexical_share: float,
+            cited: Mapping[str, str] = _NONE) -> float:
+    """How well a hit covers the question, in [0, 1]: lexical_share of topic coverage, the rest relative similarity.
+    `cited`: chunk id → the text of the articles it cites (「违反本规定第四条规定的」 is about 第四条)."""
+    lexical = coverage(asked.weights, _searchable(hit, cited))
     if hit.dense is None or dense_std <= 0:
         return lexical
     semantic = min(max((hit.dense - dense_mean) / dense_std / Z_FULL, 0.0), 1.0)
@@ -51,10 +56,10 @@ def support(hit: Hit, asked: Asked, dense_mean: float, dense_std: float, lexical
 
 
 def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: float, min_support: float,
-          lexical_share: float, depth: int = 5) -> Judgement:
+          lexical_share: float, depth: int = 5, cited: Mapping[str, str] = _NONE) -> Judgement:
     """Decide from the top `depth` hits; answering hits come first, the most squarely answering one first."""
     head = list(hits[:depth])
-    scored = [(hit, support(hit, asked, dense_mean, dense_std, lexical_share)) for hit in head]
+    scored = [(hit, support(hit, asked, dense_mean, dense_std, lexical_share, cited)) for hit in head]
     supported = [hit for hit, s in scored if s >= min_support]
     if not supported:
         return Judgement("refuse", reason="检索到的条目与问题关联太弱")
@@ -62,8 +67,8 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
                  if all(sentence_carries(k, asked, h.chunk.text, h.chunk) for k in asked.kinds)]
     # The clause that answers most squarely first: its topic coverage plus that of its best value sentence; the
     # retrieval order (which already weighs similarity) breaks ties.
-    answering.sort(key=lambda h: -(coverage(asked.weights, _searchable(h))
-                                   + best_sentence_coverage(asked, h.chunk.text, _context(h))))
+    answering.sort(key=lambda h: -(coverage(asked.weights, _searchable(h, cited))
+                                   + best_sentence_coverage(asked, h.chunk.text, _context(h, cited))))
     if answering:
         rest = [h for h in hits if all(h is not a for a in answering)]
         return Judgement("answer", answering + rest, supported=supported)

@@ -225,3 +225,31 @@ def test_questions_asking_which_places_take_each_place_once() -> None:
                         hit("浚县", "绿化主管部门应当加强古树名木的保护。", "浚县古城保护条例"),
                         hit("郑州市", "出租汽车应当安装计价器。", "郑州市客运管理规定")], topic, 5)
     assert [h.chunk.region for h in places] == ["青岛市", "浚县"]  # Zhengzhou's hit is not about old trees
+
+
+def test_a_penalty_is_about_the_article_it_cites() -> None:
+    from ingest import ChunkCatalog
+    from service.retrieval.references import cited_articles, cited_text
+
+    assert cited_articles("违反本规定第四条规定从事客运经营的，处一千元以上五千元以下罚款。") == ["4"]
+    assert cited_articles("对违反本办法第九条、第十条或第十一条规定的，予以处罚。") == ["9", "10", "11"]
+    assert cited_articles("违反本条例第二十一条第二款规定的，处罚款。") == ["21"]
+    assert cited_articles("依照《中华人民共和国水法》第三十七条处罚。") == []  # another law's article
+
+    def article(n: int, text: str) -> Chunk:
+        chunk = _chunk(text, title="某市客运管理规定", measure=str(n))
+        chunk.chunk_id = f"d1:{n}:0"
+        return chunk
+
+    rule = article(4, "禁止利用三轮车、老年代步车等车辆从事客运经营。")
+    penalty = article(10, "违反本规定第四条规定从事客运经营的，由主管部门处一千元以上五千元以下罚款。")
+    other = article(9, "未经许可从事出租汽车客运经营的，处一万元以上三万元以下罚款。")
+    catalog = ChunkCatalog.build({c.chunk_id: c for c in (rule, penalty, other)})
+    assert cited_text(penalty, catalog) == rule.text and cited_text(other, catalog) == ""
+
+    question = asked("用三轮车、老年代步车拉客，罚款多少？")
+    hits = [Hit(other, 1.0, dense=0.8), Hit(penalty, 0.9, dense=0.8)]
+    args = dict(dense_mean=0.6, dense_std=0.1, min_support=0.45, lexical_share=0.7)
+    assert judge(question, hits, **args).hits[0].chunk is other  # type: ignore[arg-type]
+    cited = {penalty.chunk_id: cited_text(penalty, catalog)}
+    assert judge(question, hits, cited=cited, **args).hits[0].chunk is penalty  # type: ignore[arg-type]
