@@ -156,7 +156,8 @@ class QAService:
             hits = per_place(judgement.supported, asked(analysis.question).weights, top_k)
         elif judgement.verdict == "answer" and analysis.intent.asks_list and not analysis.refs:
             store = self.retriever.store
-            hits = expand_list(store.catalog(), store.lexical(), analysis, result.hits, filters or Filters(),
+            supported = [h for h in judgement.hits if any(h is s for s in judgement.supported)]
+            hits = expand_list(store.catalog(), store.lexical(), analysis, supported, filters or Filters(),
                                self.settings.retrieval.max_list)
         chunks = [h.chunk for h in hits]
         keys = passage_keys(chunks)

@@ -14,6 +14,8 @@ from service.retrieval.retriever import Filters, Hit, chunk_region_path
 __all__ = ["list_topic", "enumerates", "expand_list", "per_place", "MEMBER_COVERAGE"]
 
 MEMBER_COVERAGE = 0.6  # the share of a list's topic a measure must hold to belong to it
+_DEFINITIONS = re.compile(r"用语的?含义")
+_ENUMERATION_DEPTH = 3  # how far down the ranking a measure listing the items itself is looked for
 _ENUMERATION = re.compile(r"(?:下列|以下|如下)[^。；]{0,20}：|：\s*[（(][一1][）)]")
 
 
@@ -28,8 +30,10 @@ def list_topic(analysis: QueryAnalysis, places: set[str]) -> tuple[list[str], li
 
 
 def enumerates(chunk: Chunk, topic: Sequence[str]) -> bool:
-    """A measure that itself lists the items asked for (「可以对下列事项申请法律援助：（一）…」)."""
-    return bool(_ENUMERATION.search(chunk.text)) and topic_coverage({t: 1.0 for t in topic}, chunk.text) >= MEMBER_COVERAGE
+    """A measure that itself lists the items asked for (「可以对下列事项申请法律援助：（一）…」); a definitions
+    article (「下列用语的含义：」) lists words, not measures."""
+    return bool(_ENUMERATION.search(chunk.text)) and not _DEFINITIONS.search(chunk.text) \
+        and topic_coverage({t: 1.0 for t in topic}, chunk.text) >= MEMBER_COVERAGE
 
 
 def _coverage(chunk: Chunk, topic: Sequence[str]) -> float:
@@ -42,14 +46,16 @@ def _coverage(chunk: Chunk, topic: Sequence[str]) -> float:
 
 def expand_list(catalog: ChunkCatalog, lexical: LexicalIndex, analysis: QueryAnalysis, hits: Sequence[Hit],
                 filters: Filters, max_list: int) -> list[Hit]:
-    """Every measure that covers the topic: a section whose heading names it, or most of its words; the top
-    measure alone when it enumerates the items itself."""
+    """Every measure that covers the topic: a section whose heading names it, or most of its words; a measure
+    near the top alone when it enumerates the items itself. `hits`: the supported hits, best first, which are
+    the answer when no measure covers the topic."""
     places = {name for region in catalog.region_facts() for name in (region, region.rstrip("市县省区"))}
     words, topic = list_topic(analysis, places)
     if not topic:
         return list(hits)
-    if hits and enumerates(hits[0].chunk, topic):
-        return [hits[0]]
+    enumerating = next((h for h in hits[:_ENUMERATION_DEPTH] if enumerates(h.chunk, topic)), None)
+    if enumerating is not None:
+        return [enumerating]
 
     def in_scope(chunk: Chunk) -> bool:
         return any(region_matches(chunk_region_path(chunk), r) for r in analysis.regions)

@@ -253,3 +253,26 @@ def test_a_penalty_is_about_the_article_it_cites() -> None:
     assert judge(question, hits, **args).hits[0].chunk is other  # type: ignore[arg-type]
     cited = {penalty.chunk_id: cited_text(penalty, catalog)}
     assert judge(question, hits, cited=cited, **args).hits[0].chunk is penalty  # type: ignore[arg-type]
+
+
+def test_a_measure_listing_the_items_itself_answers_a_list_question_alone() -> None:
+    from ingest import ChunkCatalog, LexicalIndex
+    from service.retrieval.listing import enumerates, expand_list
+    from service.retrieval.query import analyze
+    from service.retrieval.retriever import Filters
+
+    def article(n: int, text: str) -> Chunk:
+        chunk = _chunk(text, title="某市法律援助条例", measure=str(n))
+        chunk.chunk_id, chunk.region = f"d1:{n}:0", "某市"
+        return chunk
+
+    where = article(8, "公民申请法律援助，应当向所在地的法律援助机构提出申请。")
+    items = article(5, "经济困难的公民可以对下列事项申请法律援助：（一）劳动合同纠纷；（二）工伤赔偿；（三）家庭暴力。")
+    words = article(30, "本条例下列用语的含义：（一）法律援助，是指为经济困难的公民提供法律服务；（二）申请人，是指申请法律援助的公民。")
+    assert enumerates(items, ["申请", "法律援助"]) and not enumerates(words, ["申请", "法律援助"])
+    chunks = {c.chunk_id: c for c in (where, items, words)}
+    catalog = ChunkCatalog.build(chunks)
+    lexical = LexicalIndex.build(list(chunks), [c.text for c in chunks.values()])
+    question = analyze("哪些事情可以申请法律援助？")
+    listed = expand_list(catalog, lexical, question, [Hit(where, 1.0), Hit(items, 0.9)], Filters(), 10)
+    assert [h.chunk for h in listed] == [items]  # second in the ranking, but it lists the items asked for
