@@ -85,7 +85,9 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
         return ""
 
     def score(sentence: str) -> float:
-        topic = float(sum(len(t) for t in terms if t in sentence))
+        found = [t for t in terms if t in sentence]
+        # jieba's search mode adds the parts of long words (水土保持 → 水土, 保持): count a part only alone
+        topic = float(sum(len(t) for t in found if not any(t != o and t in o for o in found)))
         return topic + sum(4.0 for kind in kinds if carries(kind, sentence, unit=unit))
 
     scores = [score(s) for s in sentences]

@@ -79,3 +79,14 @@ def test_a_year_named_is_answered_only_from_documents_of_that_year(corpus_qa) ->
     assert not any("2021" in c.doc_title for c in later.answer.citations)
     same = corpus_qa.ask("尉氏县2021年生产总值增长目标是多少？")
     assert not same.answer.refused and "8%" in same.answer.text
+
+
+def test_a_second_value_asked_is_quoted_too() -> None:
+    from service.answerers.extractive import _terms, answer_span
+    from service.retrieval.evidence import asked
+
+    question = "某市水土保持违法案件要在多少天内结案？能延长多久？"
+    wanted = asked(question)
+    body = "水土保持违法案件，应当从立案之日起60日内结案。因特殊情况不能结案的，一次性延长办案期限最多不超过30日。"
+    span = answer_span(body, _terms(question, []), wanted.kinds, wanted.focus, unit=wanted.unit)
+    assert "60日" in span and "30日" in span
