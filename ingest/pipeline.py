@@ -24,6 +24,7 @@ import numpy as np
 from ingest.chunking import HEADER_BUDGET, chunk_document
 from ingest.documents import apply_overrides, split_documents
 from ingest.index.embedders import Embedder
+from ingest.index.lexical import token_string
 from ingest.errors import PolicyRagError
 from ingest.formats.overrides import is_sidecar
 from ingest.loading import is_document_file, load_file
@@ -160,6 +161,8 @@ def _parse_one(path: Path, max_chars: int, overlap: int, max_bytes: int,
     started = time.perf_counter()
     result = parse_file(path, max_chars=max_chars, overlap=overlap, max_bytes=max_bytes)
     _apply_overrides(result, overrides, max_chars=max_chars, overlap=overlap)
+    for chunk in result.chunks:  # the lexical tokens the writer stores, computed here while it writes
+        token_string(chunk.embed_text or chunk.text)
     return result, time.perf_counter() - started
 
 

@@ -243,7 +243,8 @@ class ChromaStore:
             for batch in batched(fresh, _BATCH):
                 got = self._call(lambda c, r: c.get(ids=list(batch), include=["metadatas", "documents"]))
                 for sid, meta, text in zip(got["ids"], got["metadatas"], got["documents"]):
-                    chunk = Chunk.from_metadata(meta, text or "", meta.get("embed_text", ""))
+                    # the text is a metadata field (indexes before it held it as the chroma document)
+                    chunk = Chunk.from_metadata(meta, meta.get("text") or text or "", meta.get("embed_text", ""))
                     fetched[sid] = chunk
                     tokens[chunk.chunk_id] = _stored_tokens(meta, chunk)
             stored = int(self._call(lambda c, r: c.count()))
@@ -434,8 +435,7 @@ class ChromaStore:
                 else:
                     raise PolicyRagError(f"No vector for chunk {c.chunk_id}: embed it before writing.")
             self._call(lambda c, r: c.upsert(
-                ids=ids, embeddings=embeddings, documents=[x.text for x in batch],
-                metadatas=[_metadata(x) for x in batch]), retry=False)
+                ids=ids, embeddings=embeddings, metadatas=[_metadata(x) for x in batch]), retry=False)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> int:
         """Remove documents and their chunks; returns how many chunks went."""
@@ -460,6 +460,9 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
     meta = chunk.to_metadata()
     meta["meta_hash"] = meta_hash(chunk)
     meta["content_hash"] = content_hash(chunk)
+    # The text rides in the metadata, not as the chroma document: chroma indexes documents for full-text search
+    # (trigrams, about a fifth of ingest's write time), and nothing here searches them that way.
+    meta["text"] = chunk.text
     meta["embed_text"] = chunk.embed_text
     meta["lexical_tokens"] = token_string(chunk.embed_text or chunk.text)  # readers never run jieba on the corpus
     meta["lexical_version"] = TOKENIZER_VERSION

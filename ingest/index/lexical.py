@@ -18,9 +18,11 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
+from functools import lru_cache
 from importlib.metadata import version
 
 import jieba
+import rjieba
 import numpy as np
 
 from ingest.stopwords import LEXICAL_STOP_WORDS
@@ -31,18 +33,32 @@ jieba.setLogLevel(logging.WARNING)
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 _EMPTY = "_"  # the token of a text without any (bm25s's convention), so such a chunk still counts in N and avgdl
 
+_WORD_RUN = re.compile(r"[\w\u4e00-\u9fff.%％]*[\w\u4e00-\u9fff][\w\u4e00-\u9fff.%％]*")  # 5.5% stays whole
+_NOT_WORD = re.compile(r"[^\w\u4e00-\u9fff.%％]")
+
 # Changes whenever the tokens of a text could: stored tokens of another version are recomputed.
 TOKENIZER_VERSION = hashlib.sha1(
-    f"1|{version('jieba')}|{'|'.join(sorted(LEXICAL_STOP_WORDS))}".encode()).hexdigest()[:12]
+    f"2|rjieba {version('rjieba')}|{'|'.join(sorted(LEXICAL_STOP_WORDS))}".encode()).hexdigest()[:12]
 
 
 def tokenize(text: str) -> list[str]:
-    """Search-mode jieba tokens without punctuation and stop words."""
-    return [t for t in jieba.lcut_for_search(text) if _KEEP.search(t) and t not in LEXICAL_STOP_WORDS]
+    """Search-mode jieba tokens without punctuation and stop words.
+
+    rjieba (jieba's algorithm and dictionary in Rust) cuts Chinese exactly as jieba does, about 20× faster and
+    without holding the GIL, so tokenizing documents and questions no longer stalls other threads. It keeps
+    runs such as 2026-02-12 whole where jieba splits them: they are split here the same way."""
+    tokens = []
+    for token in rjieba.cut_for_search(text):
+        for piece in _WORD_RUN.findall(token) if _NOT_WORD.search(token) else (token,):
+            if _KEEP.search(piece) and piece not in LEXICAL_STOP_WORDS:
+                tokens.append(piece)
+    return tokens
 
 
+@lru_cache(maxsize=16384)
 def token_string(text: str) -> str:
-    """The tokens of a text joined by spaces (jieba tokens never hold whitespace), to store beside a chunk."""
+    """The tokens of a text joined by spaces (jieba tokens never hold whitespace), to store beside a chunk.
+    Cached: ingest's parse stage computes them while the writer is busy, and the writer finds them ready."""
     return " ".join(tokenize(text))
 
 

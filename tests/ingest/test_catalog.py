@@ -126,3 +126,30 @@ def test_the_store_updates_catalog_and_lexical_index_by_the_chunks_written(tmp_p
         if reader is not writer:
             reader.close()
         writer.close()
+
+
+def test_chunk_text_is_stored_as_metadata_and_older_indexes_still_read(tmp_path: Path) -> None:
+    import chromadb
+
+    embedder = BigramEmbedder()
+    settings = StoreSettings(path=str(tmp_path / "index"), refresh_seconds=0)
+    writer = open_store(settings, embedder.name, embedder.dimension)
+    write_document(writer, embedder, "001_a", ["推进老旧小区改造。", "力争储能装机容量达到25兆瓦。"])
+    writer.close()
+    client = chromadb.PersistentClient(path=settings.path, settings=chromadb.Settings(anonymized_telemetry=False))
+    collection = client.get_collection(settings.collection)
+    rows = collection.get(include=["metadatas", "documents", "embeddings"])
+    assert all(doc is None for doc in rows["documents"])  # no full-text index is built over the chunks
+    assert sorted(m["text"] for m in rows["metadatas"]) == ["力争储能装机容量达到25兆瓦。", "推进老旧小区改造。"]
+    # An index written before: the text as the chroma document, not in the metadata.
+    old = [{k: v for k, v in m.items() if k != "text"} for m in rows["metadatas"]]
+    collection.delete(ids=rows["ids"])
+    collection.add(ids=rows["ids"], embeddings=rows["embeddings"], metadatas=old,
+                   documents=[m["text"] for m in rows["metadatas"]])
+    assert not any("text" in m for m in collection.get(include=["metadatas"])["metadatas"])
+    reader = open_store(settings, embedder.name, embedder.dimension)
+    try:
+        texts = sorted(c.text for d in reader.catalog().document_ids() for c in reader.catalog().of_document(d))
+        assert texts == ["力争储能装机容量达到25兆瓦。", "推进老旧小区改造。"]
+    finally:
+        reader.close()
