@@ -74,11 +74,13 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
 
 
 def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Sequence[str] = (), *,
-                unit: str = "", max_chars: int = 160) -> str:
+                unit: str = "", max_chars: int = 160, items: bool = False) -> str:
     """Whole sentences that answer: the best one (topic words, plus a value of each asked kind), then one for
     each other thing asked that it leaves out (「能延长多久」), and the items of a list it introduces.
 
     A regulation's 「擅自…的，处二千元以上二万元以下罚款」 is one sentence: its value is never cut off.
+    `items`: the question asks for a list (「用在哪些方面」), so a sentence introducing items (「并用于：（一）…」)
+    is worth as much as one holding an asked value.
     """
     sentences = [s for s in re.split(r"(?<=[。；！？])", body) if s.strip()]
     if not sentences:
@@ -88,10 +90,12 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
         found = [t for t in terms if t in sentence]
         # jieba's search mode adds the parts of long words (水土保持 → 水土, 保持): count a part only alone
         topic = float(sum(len(t) for t in found if not any(t != o and t in o for o in found)))
-        return topic + sum(4.0 for kind in kinds if carries(kind, sentence, unit=unit))
+        lists = 4.0 if items and topic and _INTRODUCES.search(sentence) else 0.0
+        return topic + lists + sum(4.0 for kind in kinds if carries(kind, sentence, unit=unit))
 
     scores = [score(s) for s in sentences]
-    best = scores.index(max(scores))
+    # ties go to the earlier sentence, or for a list question to one introducing the items
+    best = max(range(len(sentences)), key=lambda i: (scores[i], items and bool(_INTRODUCES.search(sentences[i])), -i))
     if len(sentences[best]) > max_chars:  # one long sentence: its best clauses
         return best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)
     keep = {best}
@@ -109,7 +113,7 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
         if j is not None and j not in keep and size + len(sentences[j]) <= max_chars * 1.5:
             keep.add(j)
             size += len(sentences[j])
-    if re.search(r"：\s*$|：" + _ITEM.pattern, sentences[best]):  # 「享有下列礼遇：」 answers with its items
+    if _INTRODUCES.search(sentences[best]):  # 「享有下列礼遇：」 answers with its items
         for i in range(best + 1, len(sentences)):
             if not _ITEM.match(sentences[i]) or size + len(sentences[i]) > max_chars * 2:
                 break
@@ -136,6 +140,7 @@ def _trim(sentence: str, words: Sequence[str], kinds: Sequence[str], unit: str, 
 
 
 _ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]+、)")
+_INTRODUCES = re.compile(r"：\s*$|：" + _ITEM.pattern)  # a sentence that introduces a list of items
 
 
 _WHOLE_ARTICLE = 200  # a measure this short is quoted whole when it is the answer itself (第N条, 「哪一条讲…」)
@@ -198,7 +203,8 @@ class ExtractiveAnswerer:
             if intent.explicit or (intent.asks_locate and len(body) <= _WHOLE_ARTICLE):
                 clause = _leading_sentences(body, _WHOLE_ARTICLE)  # the measure named or asked for: what it says
             else:
-                clause = answer_span(body, terms, asked.kinds, asked.focus, unit=asked.unit)
+                clause = answer_span(body, terms, asked.kinds, asked.focus, unit=asked.unit,
+                                     items=intent.asks_list and not intent.asks_places)
             if not clause:
                 continue
             title = passage.chunk.measure_title

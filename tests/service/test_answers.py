@@ -90,3 +90,14 @@ def test_a_second_value_asked_is_quoted_too() -> None:
     body = "水土保持违法案件，应当从立案之日起60日内结案。因特殊情况不能结案的，一次性延长办案期限最多不超过30日。"
     span = answer_span(body, terms, wanted.kinds, wanted.focus, unit=wanted.unit)
     assert "60日" in span and "30日" in span
+
+
+def test_a_list_question_quotes_the_sentence_introducing_the_items() -> None:
+    from service.answerers.extractive import answer_span
+
+    body = ("市人民政府设立畲族文化保护与开发专项资金。专项资金来源于政府拨款和社会捐赠，并用于：\n"
+            "（一）抢救保护濒临消失的畲族传统文化；\n（二）扶助畲族文化产业发展；\n（三）奖励。\n专项资金的具体办法由市人民政府制定。")
+    terms = ["畲族", "文化", "保护", "开发", "专项", "资金", "专项资金"]
+    assert answer_span(body, terms, []) == "市人民政府设立畲族文化保护与开发专项资金"
+    listed = answer_span(body, terms, [], items=True)
+    assert listed.startswith("专项资金来源于") and "（二）扶助畲族文化产业发展" in listed and "（三）奖励" in listed
