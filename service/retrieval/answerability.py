@@ -17,10 +17,13 @@ from types import MappingProxyType
 from service.retrieval.evidence import Asked, best_sentence_coverage, coverage, sentence_carries
 from service.retrieval.retriever import Hit
 
-__all__ = ["Judgement", "support", "judge", "Z_FULL"]
+__all__ = ["Judgement", "support", "judge", "Z_FULL", "SENTENCE_FLOOR"]
 
 _NONE: Mapping[str, str] = MappingProxyType({})
 Z_FULL = 4.0  # a hit this many standard deviations above the candidates' mean is as similar as it gets
+# A question asking no particular value (「地铁票价会不会调整」) is answered by a sentence holding at least this
+# share of its topic, with the document's title and headings; words scattered over a clause are not an answer.
+SENTENCE_FLOOR = 0.3
 
 
 @dataclass
@@ -64,7 +67,8 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
     if not supported:
         return Judgement("refuse", reason="检索到的条目与问题关联太弱")
     answering = [h for h in supported
-                 if all(sentence_carries(k, asked, h.chunk.text, h.chunk) for k in asked.kinds)]
+                 if all(sentence_carries(k, asked, h.chunk.text, h.chunk) for k in asked.kinds)
+                 and (asked.kinds or best_sentence_coverage(asked, h.chunk.text, _context(h, cited)) >= SENTENCE_FLOOR)]
     # The clause that answers most squarely first: its topic coverage plus that of its best value sentence; the
     # retrieval order (which already weighs similarity) breaks ties.
     answering.sort(key=lambda h: -(coverage(asked.weights, _searchable(h, cited))

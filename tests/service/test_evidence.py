@@ -121,6 +121,16 @@ def test_a_sentence_about_the_document_itself_carries_its_title() -> None:
     assert sentence_carries("date", question, chunk.text, chunk)
 
 
+def test_a_question_asking_no_value_needs_one_sentence_about_it() -> None:
+    question = asked("地铁票价会不会调整？")
+    assert question.kinds == [] and set(question.topic) == {"地铁", "票价", "调整"}
+    scattered = Hit(_chunk("推进轨道交通建设。优化票务服务。完善运营调度。", title="某市重点工作"), 1.0, dense=0.9)
+    squarely = Hit(_chunk("地铁票价实行里程分段计价，由价格主管部门适时调整。", title="某市重点工作"), 1.0, dense=0.9)
+    args = dict(dense_mean=0.6, dense_std=0.1, min_support=0.3, lexical_share=0.7)
+    assert judge(question, [scattered], **args).verdict == "partial"  # type: ignore[arg-type]
+    assert judge(question, [squarely], **args).verdict == "answer"  # type: ignore[arg-type]
+
+
 def test_words_of_the_document_title_hold_for_every_sentence() -> None:
     mining = asked("某县矿产资源管理条例哪一条讲禁止开采的范围？")
     banned = "禁止在水库保护范围内开采。"
