@@ -225,6 +225,7 @@ class Retriever:
             hits = sorted(head, key=lambda h: -h.score) + hits[len(head):]
             timings["rerank_ms"] = (time.perf_counter() - t) * 1000
 
+        hits = one_per_measure(hits)
         explicit = self.explicit(analysis, filters)
         beyond = "" if explicit else self.beyond_last_measure(analysis, filters)
         seen = {h.chunk.chunk_id for h in explicit}
@@ -291,3 +292,16 @@ def _allowed_documents(catalog: ChunkCatalog, filters: Filters, regions: Sequenc
 
 def _active(filters: Filters) -> bool:
     return any((filters.region, filters.doc_id, filters.unit, filters.date_from, filters.date_to))
+
+
+def one_per_measure(hits: Sequence[Hit]) -> list[Hit]:
+    """The best-ranked part of each measure (a long measure is stored in parts): the citation unit is the measure,
+    so its other parts would only crowd other measures out of the top."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for hit in hits:
+        key = (hit.chunk.doc_id, hit.chunk.measure or hit.chunk.chunk_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(hit)
+    return out

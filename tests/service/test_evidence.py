@@ -286,3 +286,15 @@ def test_a_measure_listing_the_items_itself_answers_a_list_question_alone() -> N
     question = analyze("哪些事情可以申请法律援助？")
     listed = expand_list(catalog, lexical, question, [Hit(where, 1.0), Hit(items, 0.9)], Filters(), 10)
     assert [h.chunk for h in listed] == [items]  # second in the ranking, but it lists the items asked for
+
+
+def test_search_keeps_the_best_part_of_each_measure() -> None:
+    from service.retrieval.retriever import one_per_measure
+
+    def part(measure: str, n: int) -> Hit:
+        chunk = _chunk(f"第{measure}条第{n}部分。", measure=measure)
+        chunk.chunk_id = f"d1:{measure}:{n}"
+        return Hit(chunk, 1.0)
+
+    hits = [part("6", 1), part("6", 0), part("7", 0), part("6", 2), part("8", 0)]
+    assert [h.chunk.chunk_id for h in one_per_measure(hits)] == ["d1:6:1", "d1:7:0", "d1:8:0"]
