@@ -1,12 +1,18 @@
-"""Tiny, deterministic, offline BERT models in sentence-transformers layout, for tests."""
+"""Tiny, deterministic, offline models for tests: BERT models in sentence-transformers layout, and a hashed
+character-bigram embedder."""
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import shutil
 import string
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["build_tiny_cross_encoder", "build_tiny_sentence_transformer", "corpus_text"]
+import numpy as np
+
+__all__ = ["BigramEmbedder", "build_tiny_cross_encoder", "build_tiny_sentence_transformer", "corpus_text"]
 
 _CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
 _HIDDEN = 32
@@ -85,3 +91,43 @@ def build_tiny_cross_encoder(path: Path, text: str | None = None, *, seed: int =
     path = Path(path)
     _save_tiny_bert(path, text, cross_encoder=True, seed=seed)
     return path
+
+
+class BigramEmbedder:
+    """A deterministic FAKE embedder, not a model: character bigrams hashed into 64 dims, L2-normalised.
+
+    Texts sharing bigrams get similar vectors, and identical texts identical ones, which is all these
+    tests need. `fail_on_call=n` makes the n-th `embed_passages` call raise, like a backend dying half-way;
+    `fail_on_text=s` makes every call with a passage containing `s` raise, like a backend choking on one document
+    (ingest embeds several files per call, so a call number no longer singles out a file).
+    """
+
+    name = "fake:bigram"
+    dimension = 64
+    max_chars = 480
+    batch_size = 64
+    ingest_batch = 64
+
+    def __init__(self, fail_on_call: int = 0, fail_on_text: str = "") -> None:
+        self.fail_on_call = fail_on_call
+        self.fail_on_text = fail_on_text
+        self.calls: list[int] = []  # how many passages each call embedded
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dimension, dtype=np.float32)
+        for bigram in itertools.pairwise(text):
+            digest = hashlib.blake2b("".join(bigram).encode(), digest_size=4).digest()
+            vector[int.from_bytes(digest, "little") % self.dimension] += 1.0
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm else vector
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        if len(self.calls) == self.fail_on_call:
+            raise RuntimeError("the fake embedder backend went away")
+        if self.fail_on_text and any(self.fail_on_text in t for t in texts):
+            raise RuntimeError("the fake embedder backend choked on a passage")
+        return np.vstack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)

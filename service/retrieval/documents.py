@@ -39,11 +39,18 @@ def _distinctive(name: str) -> str:
 
 def covers(title: str, name: str, min_share: float = 0.8) -> bool:
     """Whether a document's title is the one named: it holds most of the name's distinctive characters."""
-    core = _distinctive(name)
+    return _holds(title, _distinctive(name), min_share)
+
+
+def _holds(title: str, core: str, min_share: float = 0.8) -> bool:
     return not core or sum(ch in title for ch in core) >= min_share * len(core)
 
 
 def missing_document(named: Iterable[str], titles: Iterable[str]) -> str:
-    """The first named title that no indexed title covers, or ''."""
+    """The first named title that no indexed title covers, or '' (each name read once, not once per title)."""
     titles = list(titles)
-    return next((name for name in named if not any(covers(title, name) for title in titles)), "")
+    for name in named:
+        core = _distinctive(name)
+        if not any(_holds(title, core) for title in titles):
+            return name
+    return ""

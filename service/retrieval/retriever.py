@@ -65,6 +65,7 @@ class SearchResult:
 
 
 STATS_POOL = 100  # dense candidates whose similarities a hit's own is compared with
+EXPLICIT_DOCUMENTS = 3  # a bare 「第十条」 found in more documents than this means the top-ranked ones
 
 # Named retrieval presets the evaluation compares: (use dense, use lexical, use reranker).
 PRESETS: dict[str, tuple[bool, bool, bool]] = {
@@ -120,11 +121,12 @@ class Retriever:
                     return f"文件中没有{region}{'、'.join(analysis.years)}年的文件"
         return ""
 
-    def beyond_last_measure(self, analysis: QueryAnalysis, filters: Filters) -> str:
+    def beyond_last_measure(self, analysis: QueryAnalysis, filters: Filters, ranked: Sequence[str] = ()) -> str:
         """「第21条」 of documents numbered only to 20: a reason naming how many measures they have, or ''.
 
         Only documents numbered straight through count (第N条, N.); a document whose numbering restarts
-        under each heading has no 「第21条」 to miss.
+        under each heading has no 「第21条」 to miss. With no region or filter naming the documents, those the
+        search ranked first (`ranked`) are the ones the question is about.
         """
         numbers = [int(ref.measure) for ref in analysis.refs if ref.measure.isdigit()]
         if not numbers or len(numbers) != len(analysis.refs):
@@ -133,7 +135,7 @@ class Retriever:
         catalog = self.store.catalog()
         docs = _allowed_documents(catalog, filters, [region] if region else [])
         last: dict[str, tuple[str, int]] = {}
-        for doc_id in catalog.document_ids() if docs is None else docs:
+        for doc_id in ranked if docs is None else docs:
             for chunk in catalog.numbered(doc_id):  # highest number first: the first accepted one is the last measure
                 if filters.accepts(chunk) and (not region or region_matches(chunk_region_path(chunk), region)):
                     last[doc_id] = (chunk.doc_title, int(chunk.measure))
@@ -145,17 +147,22 @@ class Retriever:
 
     # --- search ----------------------------------------------------------------------------------
 
-    def explicit(self, analysis: QueryAnalysis, filters: Filters) -> list[Hit]:
-        """Measures the question names directly."""
+    def explicit(self, analysis: QueryAnalysis, filters: Filters, ranked: Sequence[str] = ()) -> list[Hit]:
+        """Measures the question names directly. A 「第十条」 with no place or filter naming its document, held by
+        many documents, is the article of those the search ranked first (`ranked`, best first)."""
         hits = []
         catalog = self.store.catalog()
+        order = {doc_id: i for i, doc_id in enumerate(ranked)}
         for ref in analysis.refs:
             region = ref.region or (analysis.regions[0] if analysis.regions else "")
-            for chunk in catalog.with_measure(ref.measure):
+            candidates = catalog.with_measure(ref.measure)
+            if not region and not _active(filters) and len({c.doc_id for c in candidates}) > EXPLICIT_DOCUMENTS:
+                candidates = [c for c in candidates if c.doc_id in order]
+            for chunk in candidates:
                 if chunk.measure == ref.measure and (not region or region_matches(chunk_region_path(chunk), region)) \
                         and filters.accepts(chunk):
                     hits.append(Hit(chunk, 1.0, explicit=True))
-        hits.sort(key=lambda h: (h.chunk.doc_id, h.chunk.part))
+        hits.sort(key=lambda h: (order.get(h.chunk.doc_id, len(order)), h.chunk.doc_id, h.chunk.part))
         return hits
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid",
@@ -226,8 +233,9 @@ class Retriever:
             timings["rerank_ms"] = (time.perf_counter() - t) * 1000
 
         hits = one_per_measure(hits)
-        explicit = self.explicit(analysis, filters)
-        beyond = "" if explicit else self.beyond_last_measure(analysis, filters)
+        ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits[:EXPLICIT_DOCUMENTS * 4]))[:EXPLICIT_DOCUMENTS]
+        explicit = self.explicit(analysis, filters, ranked) if analysis.refs else []
+        beyond = "" if explicit else self.beyond_last_measure(analysis, filters, ranked)
         seen = {h.chunk.chunk_id for h in explicit}
         hits = explicit + [h for h in hits if h.chunk.chunk_id not in seen]
         return SearchResult(

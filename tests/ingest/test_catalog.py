@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_pipeline import BigramEmbedder
+from tiny_models import BigramEmbedder
 
 from ingest.gazetteer import region_matches
 from ingest.index.catalog import ChunkCatalog, chunk_region_path

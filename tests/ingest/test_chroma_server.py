@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from helpers import free_port, stop_process, wait_http
-from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus
+from test_pipeline import KAIFENG, ZHENGZHOU, copy_corpus
+from tiny_models import BigramEmbedder
 
 from ingest.pipeline import ingest_paths
 from ingest.settings import StoreSettings

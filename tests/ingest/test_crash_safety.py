@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus, expected_chunks, write_version
+from test_pipeline import KAIFENG, ZHENGZHOU, copy_corpus, expected_chunks, write_version
+from tiny_models import BigramEmbedder
 
 from ingest.index.store import open_store
 from ingest.settings import StoreSettings
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _WORKER = """
 import sys, time
 sys.path[:0] = [{root!r}, {tests!r}, {tests_ingest!r}]
-from test_pipeline import BigramEmbedder
+from tiny_models import BigramEmbedder
 from ingest.index.store import open_store
 from ingest.pipeline import ingest_paths
 from ingest.settings import StoreSettings

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from ingest.errors import IndexMismatchError
@@ -16,6 +12,7 @@ from ingest.pipeline import IngestReport, ingest_paths, parse_file, window_chars
 from ingest.settings import StoreSettings
 from ingest.index.store import IndexStore
 from ingest.index.store import open_store as open_index
+from tiny_models import BigramEmbedder
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 KAIFENG = "000_4551c735332e43b6"
@@ -23,46 +20,6 @@ ZHENGZHOU = "002_7c0b39c9789cfac6"
 JIYUAN = "004_1db4aff5efda3015"
 MEASURE_46_OLD = "力争储能装机容量达到25兆瓦。"
 MEASURE_46_NEW = "力争储能装机容量达到88兆瓦，建设钠离子电池储能示范站。"  # 「钠离子」 is nowhere else in the corpus
-
-
-class BigramEmbedder:
-    """A deterministic FAKE embedder, not a model: character bigrams hashed into 64 dims, L2-normalised.
-
-    Texts sharing bigrams get similar vectors, and identical texts identical ones, which is all these
-    tests need. `fail_on_call=n` makes the n-th `embed_passages` call raise, like a backend dying half-way;
-    `fail_on_text=s` makes every call with a passage containing `s` raise, like a backend choking on one document
-    (ingest embeds several files per call, so a call number no longer singles out a file).
-    """
-
-    name = "fake:bigram"
-    dimension = 64
-    max_chars = 480
-    batch_size = 64
-    ingest_batch = 64
-
-    def __init__(self, fail_on_call: int = 0, fail_on_text: str = "") -> None:
-        self.fail_on_call = fail_on_call
-        self.fail_on_text = fail_on_text
-        self.calls: list[int] = []  # how many passages each call embedded
-
-    def _vector(self, text: str) -> np.ndarray:
-        vector = np.zeros(self.dimension, dtype=np.float32)
-        for bigram in itertools.pairwise(text):
-            digest = hashlib.blake2b("".join(bigram).encode(), digest_size=4).digest()
-            vector[int.from_bytes(digest, "little") % self.dimension] += 1.0
-        norm = float(np.linalg.norm(vector))
-        return vector / norm if norm else vector
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls.append(len(texts))
-        if len(self.calls) == self.fail_on_call:
-            raise RuntimeError("the fake embedder backend went away")
-        if self.fail_on_text and any(self.fail_on_text in t for t in texts):
-            raise RuntimeError("the fake embedder backend choked on a passage")
-        return np.vstack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._vector(text)
 
 
 def open_store(folder: Path, embedder: BigramEmbedder) -> IndexStore:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_pipeline import KAIFENG, ZHENGZHOU, BigramEmbedder, copy_corpus, expected_chunks, open_store, write_version
+from test_pipeline import KAIFENG, ZHENGZHOU, copy_corpus, expected_chunks, open_store, write_version
+from tiny_models import BigramEmbedder
 
 from ingest import pipeline
 from ingest.errors import StoreUnavailableError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from test_catalog import write_document
-from test_pipeline import BigramEmbedder
+from tiny_models import BigramEmbedder
 
 from ingest.errors import StoreUnavailableError
 from ingest.index import chroma

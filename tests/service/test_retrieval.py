@@ -75,3 +75,30 @@ def test_reranker_reorders_the_head(corpus_runtime, tmp_path: Path) -> None:  # 
     assert scores == sorted(scores, reverse=True)
     expected = reranker.score("储能装机容量", [h.chunk.embed_text for h in reranked.hits])
     assert scores == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_bare_article_number_held_by_many_documents_means_the_top_ranked_ones(tmp_path: Path) -> None:
+    from tiny_models import BigramEmbedder
+
+    from ingest.index.store import open_store
+    from ingest.pipeline import ingest_paths
+    from ingest.settings import StoreSettings
+    from service.settings import RetrievalSettings
+
+    topics = ["古树名木保护", "住房租赁押金", "出租汽车客运", "山体修复治理", "法律援助申请", "水土保持补偿"]
+    for i, topic in enumerate(topics):  # six regulations, each with a 第二条
+        articles = "\n".join(f"第{n}条 {topic}的第{n}项规定，由主管部门负责。" for n in "一二三")
+        (tmp_path / f"{i}.txt").write_text(f"某地{topic}条例\n{articles}\n", encoding="utf-8")
+    embedder = BigramEmbedder()
+    store = open_store(StoreSettings(path=str(tmp_path / "index")), embedder.name, embedder.dimension)
+    try:
+        ingest_paths(sorted(tmp_path.glob("*.txt")), store, embedder)
+        retriever = Retriever(store, embedder, RetrievalSettings())
+        question = "第二条关于古树名木保护有什么规定？"
+        result = retriever.search(question, 5, analysis=analyze(question))
+        explicit = [h for h in result.hits if h.explicit]
+        assert explicit and explicit[0].chunk.doc_title == "某地古树名木保护条例"
+        assert all(h.chunk.measure == "2" for h in explicit)
+        assert len({h.chunk.doc_id for h in explicit}) <= 3  # not the 第二条 of all six documents
+    finally:
+        store.close()
