@@ -26,6 +26,9 @@ from service.retrieval.retriever import Filters, Retriever  # noqa: E402
     ("尉氏县的第3条讲什么", [("3", "尉氏县")], ["尉氏县"], False, False),
     ("阿坝州第十二条由谁负责", [("12", "阿坝藏族羌族自治州")], ["阿坝藏族羌族自治州"], True, False),
     ("河南济源和山东有哪些措施", [], ["济源市", "山东省"], False, True),
+    ("河北省重点做好哪几个方面的工作？", [], ["河北省"], False, True),
+    ("北京每年哪几个月禁止打猎？", [], ["北京市"], False, False),  # asks for months, not for measures
+    ("彭水矿产资源管理条例哪一条列出了禁止采矿的区域？", [], [], False, False),  # one measure
 ])
 def test_query_analysis(question: str, refs: list[tuple[str, str]], regions: list[str], responsible: bool,
                         listing: bool) -> None:
