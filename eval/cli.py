@@ -152,6 +152,7 @@ def calibrate_refusal(questions: Sequence[EvalQuestion], qa: Any, *, preset: str
     whatever they are (out-of-scope regions or years, no hits, no value of the asked kind) are reported as `fixed`.
     """
     from eval.metrics import refusal_scores
+
     searched = []
     for q in questions:
         analysis = qa.analyze(q.question)

@@ -23,7 +23,7 @@ ANSWER_KIND_WORDS = frozenset(
     "文件 多少 目标 谁 负责 单位 部门 都 还有 其他 列出 所有 全部 各项 几条 发展 推进 加快 实施 情况 相关 "
     "要求 重点 具体 今年 规模 "
     # the genre of the documents asked about (「哪些地方的法规…」), not their topic
-    "法规 法律 规章 地方法规 政策 文件 条例 规定 办法".split())
+    "法规 法律 规章 地方法规 政策 条例 规定 办法".split())
 
 # Words common to questions and measures alike: they do not tell one clause of a measure from another.
 GENERIC_TERMS = frozenset(

@@ -86,16 +86,19 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     if not sentences:
         return ""
 
-    def score(sentence: str) -> float:
+    introduces = [items and bool(_INTRODUCES.search(s)) for s in sentences]
+
+    def score(i: int) -> float:
+        sentence = sentences[i]
         found = [t for t in terms if t in sentence]
         # jieba's search mode adds the parts of long words (水土保持 → 水土, 保持): count a part only alone
         topic = float(sum(len(t) for t in found if not any(t != o and t in o for o in found)))
-        lists = 4.0 if items and topic and _INTRODUCES.search(sentence) else 0.0
+        lists = 4.0 if topic and introduces[i] else 0.0
         return topic + lists + sum(4.0 for kind in kinds if carries(kind, sentence, unit=unit))
 
-    scores = [score(s) for s in sentences]
+    scores = [score(i) for i in range(len(sentences))]
     # ties go to the earlier sentence, or for a list question to one introducing the items
-    best = max(range(len(sentences)), key=lambda i: (scores[i], items and bool(_INTRODUCES.search(sentences[i])), -i))
+    best = max(range(len(sentences)), key=lambda i: (scores[i], introduces[i], -i))
     if len(sentences[best]) > max_chars:  # one long sentence: its best clauses
         return best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)
     keep = {best}

@@ -66,13 +66,14 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
     supported = [hit for hit, s in scored if s >= min_support]
     if not supported:
         return Judgement("refuse", reason="检索到的条目与问题关联太弱")
+    # How squarely each supported hit answers: the topic coverage of its best value sentence, read in context.
+    square = {id(h): best_sentence_coverage(asked, h.chunk.text, _context(h, cited)) for h in supported}
     answering = [h for h in supported
                  if all(sentence_carries(k, asked, h.chunk.text, h.chunk) for k in asked.kinds)
-                 and (asked.kinds or best_sentence_coverage(asked, h.chunk.text, _context(h, cited)) >= SENTENCE_FLOOR)]
+                 and (asked.kinds or square[id(h)] >= SENTENCE_FLOOR)]
     # The clause that answers most squarely first: its topic coverage plus that of its best value sentence; the
     # retrieval order (which already weighs similarity) breaks ties.
-    answering.sort(key=lambda h: -(coverage(asked.weights, _searchable(h, cited))
-                                   + best_sentence_coverage(asked, h.chunk.text, _context(h, cited))))
+    answering.sort(key=lambda h: -(coverage(asked.weights, _searchable(h, cited)) + square[id(h)]))
     if answering:
         rest = [h for h in hits if all(h is not a for a in answering)]
         return Judgement("answer", answering + rest, supported=supported)
