@@ -126,7 +126,7 @@ class IndexNotReadyError(PolicyRagError):
 
 
 class StoreUnavailableError(PolicyRagError):
-    """The index store (a chromadb server) cannot be reached; the message names it."""
+    """The index store (a chromadb server, or a folder held by another process) cannot be used now."""
 
     status_code = 503
     retryable = True

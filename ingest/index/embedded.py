@@ -10,13 +10,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import IndexBusyError
+from ingest.errors import IndexBusyError, PolicyRagError, StoreUnavailableError
 from ingest.index.chroma import ChromaStore
 from ingest.settings import StoreSettings
 
 __all__ = ["EmbeddedStore", "MemoryStore", "MEMORY"]
 
 MEMORY = ":memory:"  # StoreSettings.path of an in-process index
+OPEN_TIMEOUT = 60.0  # seconds a process waits for another to finish opening (and creating) the same folder
 
 
 class EmbeddedStore(ChromaStore):
@@ -28,11 +29,30 @@ class EmbeddedStore(ChromaStore):
         self.description = str(self.folder)
 
     def _make_client(self) -> Any:
+        """Open the folder; processes take turns, because chromadb creates a new folder's tables without a lock.
+
+        Two processes opening a fresh folder at once otherwise fail with 「table collections already exists」 or
+        「database is locked」 (sqlite's busy error) from chromadb's migrations.
+        """
         import chromadb
         from chromadb.config import Settings as ChromaSettings
+        from filelock import FileLock, Timeout
 
         self.folder.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(self.folder), settings=ChromaSettings(anonymized_telemetry=False))
+        try:
+            with FileLock(str(self.folder / "chroma.open.lock"), timeout=OPEN_TIMEOUT):
+                return chromadb.PersistentClient(path=str(self.folder),
+                                                 settings=ChromaSettings(anonymized_telemetry=False))
+        except Timeout:
+            raise StoreUnavailableError(
+                f"The index at {self.folder} did not open within {OPEN_TIMEOUT:.0f} s: another process is opening "
+                "it. Try again.") from None
+
+    def _translate(self, exc: Exception) -> PolicyRagError | None:
+        """sqlite's busy error (another process holds the database longer than chromadb waits) is temporary."""
+        if "database is locked" in str(exc):
+            return StoreUnavailableError(f"The index at {self.folder} is busy (database is locked); try again.")
+        return None
 
     def _drop_client(self) -> None:
         if self._client is not None:
