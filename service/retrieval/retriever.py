@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -302,14 +302,43 @@ def _active(filters: Filters) -> bool:
     return any((filters.region, filters.doc_id, filters.unit, filters.date_from, filters.date_to))
 
 
+MERGED_PARTS = 3  # parts of one long measure a hit shows at most
+PART_SHARE = 0.75  # a part joins its measure's hit when it scores this share of the measure's best part
+
+
 def one_per_measure(hits: Sequence[Hit]) -> list[Hit]:
-    """The best-ranked part of each measure (a long measure is stored in parts): the citation unit is the measure,
-    so its other parts would only crowd other measures out of the top."""
-    seen: set[tuple[str, str]] = set()
-    out = []
+    """One hit per measure, at the rank of its best part: the citation unit is the measure, so its other parts
+    would only crowd other measures out of the top.
+
+    A long measure is stored in parts; its hit shows the parts that match about as well as its best one (the best
+    MERGED_PARTS, in document order), so the fact asked about is there even when another part ranked first. A part
+    far below the best (a long 重点工作 block's closing units, say) stays out: it would lend its words to the topic.
+    """
+    groups: dict[tuple[str, str], list[Hit]] = {}
     for hit in hits:
-        key = (hit.chunk.doc_id, hit.chunk.measure or hit.chunk.chunk_id)
-        if key not in seen:
-            seen.add(key)
-            out.append(hit)
-    return out
+        groups.setdefault((hit.chunk.doc_id, hit.chunk.measure or hit.chunk.chunk_id), []).append(hit)
+    return [merge_parts([h for h in group if h is group[0] or 0 < PART_SHARE * group[0].score <= h.score]
+                        [:MERGED_PARTS]) for group in groups.values()]
+
+
+def merge_parts(group: Sequence[Hit]) -> Hit:
+    """The first (best-ranked) hit, its text made of the group's parts of one measure in order."""
+    best = group[0]
+    if len(group) == 1:
+        return best
+    parts = sorted({h.chunk.part: h.chunk for h in group}.values(), key=lambda c: c.part)
+    text = parts[0].text
+    for before, after in zip(parts, parts[1:]):
+        text = text + after.text[overlap(before.text, after.text):] if after.part == before.part + 1 \
+            else f"{text}……{after.text}"
+    chunk = replace(best.chunk, text=text, span_start=min(c.span_start for c in parts),
+                    span_end=max(c.span_end for c in parts))
+    return replace(best, chunk=chunk)
+
+
+def overlap(before: str, after: str, shortest: int = 10) -> int:
+    """How many leading characters of a window repeat the end of the one before it (0 under `shortest`)."""
+    for size in range(min(len(before), len(after)), shortest - 1, -1):
+        if before.endswith(after[:size]):
+            return size
+    return 0

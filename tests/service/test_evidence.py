@@ -288,13 +288,37 @@ def test_a_measure_listing_the_items_itself_answers_a_list_question_alone() -> N
     assert [h.chunk for h in listed] == [items]  # second in the ranking, but it lists the items asked for
 
 
-def test_search_keeps_the_best_part_of_each_measure() -> None:
+def test_search_gives_each_measure_once_at_the_rank_of_its_best_part() -> None:
     from service.retrieval.retriever import one_per_measure
 
-    def part(measure: str, n: int) -> Hit:
+    def part(measure: str, n: int, score: float = 1.0) -> Hit:
         chunk = _chunk(f"第{measure}条第{n}部分。", measure=measure)
-        chunk.chunk_id = f"d1:{measure}:{n}"
-        return Hit(chunk, 1.0)
+        chunk.chunk_id, chunk.part, chunk.parts = f"d1:{measure}:{n}", n, 3
+        return Hit(chunk, score)
 
-    hits = [part("6", 1), part("6", 0), part("7", 0), part("6", 2), part("8", 0)]
-    assert [h.chunk.chunk_id for h in one_per_measure(hits)] == ["d1:6:1", "d1:7:0", "d1:8:0"]
+    hits = [part("6", 1), part("6", 0), part("7", 0), part("6", 2, 0.5), part("8", 0)]
+    merged = one_per_measure(hits)
+    assert [h.chunk.chunk_id for h in merged] == ["d1:6:1", "d1:7:0", "d1:8:0"]
+    # Parts scoring close to the best join it, in document order; a part far below stays out.
+    assert merged[0].chunk.text == "第6条第0部分。第6条第1部分。" and merged[1].chunk.text == "第7条第0部分。"
+
+
+def test_a_long_measure_found_in_two_windows_reads_as_its_text() -> None:
+    from ingest.chunking import split_window
+    from service.retrieval.retriever import one_per_measure
+
+    text = "".join(f"第{n}项，门楼号按主出入口编排，每个单元编排一个单元号，附号依次编排。" for n in range(1, 41))
+    windows = split_window(text, 400, 80)
+    assert len(windows) >= 3 and windows[1][:80] == windows[0][-80:]  # the windows repeat 80 characters
+    hits = []
+    for n, window in enumerate(windows):
+        chunk = _chunk(window, measure="6")
+        chunk.chunk_id, chunk.part, chunk.parts = f"d1:6:{n}", n, len(windows)
+        chunk.span_start, chunk.span_end = 400 * n, 400 * n + len(window)
+        hits.append(Hit(chunk, 1.0))
+    [first_two] = one_per_measure([hits[1], hits[0]])
+    assert first_two.chunk.text == text[: len(windows[0]) + len(windows[1]) - 80]
+    assert text.startswith(first_two.chunk.text) and first_two.chunk.chunk_id == "d1:6:1"
+    assert (first_two.chunk.span_start, first_two.chunk.span_end) == (0, 400 + len(windows[1]))
+    [apart] = one_per_measure([hits[2], hits[0]])  # parts that do not touch are joined with an ellipsis
+    assert apart.chunk.text == f"{windows[0]}……{windows[2]}"
