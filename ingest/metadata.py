@@ -21,7 +21,7 @@ from ingest.numbering import match_marker
 
 __all__ = [
     "NATIONAL", "DocumentMetadata", "infer_metadata", "infer_region", "infer_region_path", "infer_date",
-    "infer_issuer", "infer_doc_number", "infer_doc_type", "site_tag",
+    "infer_issuer", "infer_doc_number", "infer_doc_type", "document_genre", "site_tag",
 ]
 
 NATIONAL = "全国"
@@ -274,15 +274,28 @@ def infer_date(paragraphs: list[str], *, fallback: str = "") -> str:
 # --- type, tags, everything at once ------------------------------------------------------------
 
 
-def infer_doc_type(title: str, text: str) -> str:
-    """One of measures, responsibility_notice, work_report, news."""
+# A regulation's title ends with its genre: 条例, (若干/暂行)规定, (实施)办法, 细则, 规则, …法, also inside
+# 「关于印发《…办法》的通知」 and before a parenthesised note such as （试行）.
+_REGULATION_TITLE = re.compile(r"(?:条例|规定|办法|细则|规则|(?<![方做想看说])法)》?(?:的(?:通知|决定|公告))?"
+                               r"(?:[（(][^）)]*[）)])?$")
+
+
+def document_genre(title: str) -> str:
+    """One of work_report, responsibility_notice, regulation, measures, news, from a document's title."""
     if "政府工作报告" in title and "责任单位" not in title:
         return "work_report"
     if "责任单位" in title or "重点工作" in title:
         return "responsibility_notice"
+    if _REGULATION_TITLE.search(title.strip()):
+        return "regulation"
     if "措施" in title or "方案" in title or "意见" in title:
         return "measures"
     return "news"
+
+
+def infer_doc_type(title: str, text: str) -> str:
+    """The document's genre (`document_genre`); front matter may override it."""
+    return document_genre(title)
 
 
 def site_tag(title_line: str) -> tuple[str, str]:

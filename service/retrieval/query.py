@@ -19,6 +19,10 @@ _NUMBER = re.compile(r"多少|几个|几家|目标|比例|比重|增长|达到|�
 _LOCATE = re.compile(r"哪一?[条项款]|哪[一个]?部分|第几[条项]")
 _PLACES = re.compile(r"哪些(?:地方|省份|省区|省市|城市|地区|市县|区县)|哪[几个]?(?:个)?(?:地方|省份|城市|地区)|哪里")
 _YEAR = re.compile(r"(20\d{2})\s*年")
+# The genre of the documents a question asks about (「哪些地方的法规…」「哪些省份的政府工作报告…」), as
+# `ingest.document_genre` names it.
+_QUOTED = re.compile(r"[“\"「『‘]([^”\"」』’]{2,30})[”\"」』’]")
+_GENRES = (("work_report", re.compile(r"政府工作报告")), ("regulation", re.compile(r"法规|条例|规章")))
 
 
 @dataclass
@@ -38,6 +42,8 @@ class QueryAnalysis:
     years: list[str] = field(default_factory=list)
     refs: list[ExplicitRef] = field(default_factory=list)
     intent: Intent = field(default_factory=Intent)
+    genre: str = ""  # the documents' genre the question names, or ''
+    quoted: list[str] = field(default_factory=list)  # terms the question puts in quotes: 「…提到“好房子”」
 
 
 def _place_before(question: str, start: int, known: Collection[str]) -> str:
@@ -59,7 +65,8 @@ def analyze(question: str, known: Collection[str] = ()) -> QueryAnalysis:
     years = _YEAR.findall(q)
     intent = Intent(
         asks_responsible=bool(_RESPONSIBLE.search(q)),
-        asks_list=bool(_LIST.search(q)) and not refs and not _LOCATE.search(q),  # 「哪一条列出了…」 wants one
+        # 「哪一条列出了…」 wants one measure, 「由哪些部门负责」 its units: neither asks for a list
+        asks_list=bool(_LIST.search(_RESPONSIBLE.sub("", q))) and not refs and not _LOCATE.search(q),
         asks_number=bool(_NUMBER.search(q)),
         asks_locate=bool(_LOCATE.search(q)),
         asks_places=bool(_PLACES.search(q)) and not regions and not refs,
@@ -67,4 +74,5 @@ def analyze(question: str, known: Collection[str] = ()) -> QueryAnalysis:
         years=years,
         explicit=bool(refs),
     )
-    return QueryAnalysis(q, regions, years, refs, intent)
+    genre = next((name for name, pattern in _GENRES if pattern.search(q)), "")
+    return QueryAnalysis(q, regions, years, refs, intent, genre, _QUOTED.findall(q))

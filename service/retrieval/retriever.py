@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -9,7 +10,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingest import Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, region_matches, region_path
+from ingest import (Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, document_genre, region_matches,
+                    region_path)
 from service.retrieval.query import QueryAnalysis, analyze
 from service.settings import RetrievalSettings
 
@@ -232,7 +234,7 @@ class Retriever:
             hits = sorted(head, key=lambda h: -h.score) + hits[len(head):]
             timings["rerank_ms"] = (time.perf_counter() - t) * 1000
 
-        hits = one_per_measure(hits)
+        hits = quoting(of_genre(one_per_measure(hits), analysis.genre), analysis.quoted)
         ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits[:EXPLICIT_DOCUMENTS * 4]))[:EXPLICIT_DOCUMENTS]
         explicit = self.explicit(analysis, filters, ranked) if analysis.refs else []
         beyond = "" if explicit else self.beyond_last_measure(analysis, filters, ranked)
@@ -302,7 +304,27 @@ def _active(filters: Filters) -> bool:
     return any((filters.region, filters.doc_id, filters.unit, filters.date_from, filters.date_to))
 
 
-MERGED_PARTS = 3  # parts of one long measure a hit shows at most
+def of_genre(hits: list[Hit], genre: str) -> list[Hit]:
+    """The hits from documents of the genre a question names (「哪些地方的法规…」), when there are any."""
+    if not genre:
+        return hits
+    return [h for h in hits if document_genre(h.chunk.doc_title) == genre] or hits
+
+
+def quoting(hits: list[Hit], quoted: Sequence[str]) -> list[Hit]:
+    """The hits whose measure holds every term the question quotes, as written, when there are any."""
+    terms = [_bare(t) for t in quoted]
+    if not terms:
+        return hits
+    return [h for h in hits if all(t in _bare(h.chunk.doc_title + h.chunk.text) for t in terms)] or hits
+
+
+def _bare(text: str) -> str:
+    """Text without punctuation or spaces: 「谁破坏、谁治理」 is quoted from 「谁破坏谁治理」."""
+    return re.sub(r"[\W_]+", "", text)
+
+
+MERGED_PARTS = 4  # parts of one long measure a hit shows at most
 PART_SHARE = 0.75  # a part joins its measure's hit when it scores this share of the measure's best part
 
 

@@ -14,7 +14,7 @@ from eval.dataset import QUESTION_TYPES, load_dataset, validate_dataset
 ROOT = Path(__file__).parents[2]
 REAL_DEV = ROOT / "eval/datasets/real_dev.jsonl"
 # A gold label as the index prints it: a place, a space, then 第N条, a restarting outline number or 附件N.
-_LABEL = re.compile(r"^\S+ (第\d+条|[一二三四五六七八九十]+(（[一二三四五六七八九十]+）)?\d*|附件\d+)$")
+_LABEL = re.compile(r"^\S+ (第\d+条|[一二三四五六七八九十]+(（[一二三四五六七八九十]+）)?([一二三四五六七八九十]+是)?\d*|附件\d+)$")
 
 
 def _real_corpus() -> Path | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.gazetteer import find_places, find_regions, lookup, region_matches, region_path
-from ingest.metadata import NATIONAL, infer_date, infer_doc_number, infer_issuer, infer_metadata
+from ingest.metadata import NATIONAL, document_genre, infer_date, infer_doc_number, infer_issuer, infer_metadata
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -204,3 +204,19 @@ def test_document_numbers(title: str, paragraphs: list[str], expected: str) -> N
 ])
 def test_issuers(title: str, paragraphs: list[str], expected: str) -> None:
     assert infer_issuer(title, paragraphs) == expected
+
+
+@pytest.mark.parametrize(("title", "genre"), [
+    ("淄博市水土保持若干规定", "regulation"),
+    ("河南省实施《中华人民共和国中小企业促进法》办法", "regulation"),
+    ("关于印发《某市物业管理办法》的通知", "regulation"),
+    ("某市养犬管理规定（试行）", "regulation"),
+    ("某某自治县促进茶产业发展条例", "regulation"),
+    ("国务院关于支持自由贸易试验区深化改革创新若干措施的通知", "measures"),
+    ("国务院办公厅关于印发《政府网站集约化试点工作方案》的通知", "measures"),
+    ("2026年吉林省政府工作报告", "work_report"),
+    ("某市人民政府关于明确政府工作报告提出的2024年重点工作责任单位的通知", "responsibility_notice"),
+    ("探索农业发展新方法", "news"),
+])
+def test_a_documents_genre_is_read_from_its_title(title: str, genre: str) -> None:
+    assert document_genre(title) == genre

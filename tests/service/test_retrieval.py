@@ -29,6 +29,8 @@ from service.retrieval.retriever import Filters, Retriever  # noqa: E402
     ("河北省重点做好哪几个方面的工作？", [], ["河北省"], False, True),
     ("北京每年哪几个月禁止打猎？", [], ["北京市"], False, False),  # asks for months, not for measures
     ("彭水矿产资源管理条例哪一条列出了禁止采矿的区域？", [], [], False, False),  # one measure
+    ("这一条由哪些部门负责？", [], [], True, False),  # its units, not a list
+    ("储能有哪些措施？由哪些部门负责？", [], [], True, True),
 ])
 def test_query_analysis(question: str, refs: list[tuple[str, str]], regions: list[str], responsible: bool,
                         listing: bool) -> None:
@@ -53,7 +55,7 @@ def test_filters_restrict_results(corpus_qa) -> None:  # type: ignore[no-untyped
 
 
 def test_a_city_filter_finds_its_county_documents(corpus_qa) -> None:  # type: ignore[no-untyped-def]
-    hits = corpus_qa.search("政府工作报告", 50, Filters(region="开封市")).hits
+    hits = corpus_qa.search("经济发展", 50, Filters(region="开封市")).hits
     assert {h.chunk.region for h in hits} == {"开封市", "尉氏县"}
     assert all(h.chunk.region_path[:2] == ["河南省", "开封市"] for h in hits)
 
@@ -105,3 +107,35 @@ def test_a_bare_article_number_held_by_many_documents_means_the_top_ranked_ones(
         assert len({h.chunk.doc_id for h in explicit}) <= 3  # not the 第二条 of all six documents
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(("question", "genre", "quoted"), [
+    ("哪些地方的法规提到非物质文化遗产的保护利用？", "regulation", []),
+    ("秀山梅江河条例对河道岸线有哪些规定？", "regulation", []),
+    ("哪些省份的政府工作报告提到“好房子”建设？", "work_report", ["好房子"]),
+    ("郑州打造「微短剧创作之都」由哪个部门负责？", "", ["微短剧创作之都"]),
+    ("上海市法律援助有哪些规定？", "", []),  # 规定 here is what the measures say, not a genre
+])
+def test_the_genre_and_the_quoted_terms_a_question_names(question: str, genre: str, quoted: list[str]) -> None:
+    analysis = analyze(question)
+    assert (analysis.genre, analysis.quoted) == (genre, quoted)
+
+
+def test_hits_of_the_genre_and_holding_the_quoted_terms_come_alone_when_there_are_any() -> None:
+    from ingest import Chunk
+    from service.retrieval.retriever import Hit, of_genre, quoting
+
+    def hit(title: str, text: str) -> Hit:
+        return Hit(Chunk(chunk_id=title, doc_id=title, doc_title=title, region="", issuer="", date="", doc_type="",
+                         section="", subsection="", measure="1", measure_label="", measure_title="", text=text), 1.0)
+
+    report = hit("2026年某省政府工作报告", "推动好房子建设，加强非物质文化遗产保护利用。")
+    regulation = hit("某市非物质文化遗产保护条例", "县人民政府应当制定非物质文化遗产活化利用办法。")
+    notice = hit("国务院关于印发某某实施方案的通知", "推动“好房子”、好小区建设。")
+    assert of_genre([report, regulation, notice], "regulation") == [regulation]
+    assert of_genre([report, notice], "regulation") == [report, notice]  # none of that genre: all stay
+    assert of_genre([report, regulation], "") == [report, regulation]
+    # Quoted terms are matched as written, punctuation aside.
+    assert quoting([regulation, report, notice], ["好房子"]) == [report, notice]
+    assert quoting([regulation, notice], ["好房子、好小区"]) == [notice]
+    assert quoting([regulation], ["好房子"]) == [regulation]
