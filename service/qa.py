@@ -12,7 +12,7 @@ from service.answerers.base import REFUSAL, Answer, Answerer, Passage
 from service.answerers.extractive import partial_answer
 from service.followup import bounded_history, rewrite_followup
 from service.retrieval.answerability import Judgement, judge
-from service.retrieval.compare import interleave, spread
+from service.retrieval.compare import interleave, provincial, spread
 from service.retrieval.documents import covers, missing_document, named_documents
 from service.retrieval.evidence import asked, states_units
 from service.retrieval.listing import expand_list, per_place
@@ -79,7 +79,8 @@ class QAService:
                   analysis: QueryAnalysis) -> SearchResult:
         if analysis.intent.asks_places:  # 「哪些省份…」: the best of each place in turn, from a deeper search
             result = self.retriever.search(query, top_k * 4, filters, preset=preset, analysis=analysis)
-            result.hits = spread(result.hits, lambda h: h.chunk.region, top_k)
+            hits = provincial(result.hits) if analysis.asks_provinces else result.hits
+            result.hits = spread(hits, lambda h: h.chunk.region, top_k)
             return result
         result = self.retriever.search(query, top_k, filters, preset=preset, analysis=analysis)
         if len(analysis.regions) > 1 and not result.out_of_scope and not analysis.refs:

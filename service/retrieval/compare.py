@@ -4,9 +4,14 @@ best hits in turn, so none is crowded out."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-__all__ = ["interleave", "spread"]
+from ingest import NATIONAL, chunk_region_path
+
+if TYPE_CHECKING:
+    from service.retrieval.retriever import Hit
+
+__all__ = ["interleave", "spread", "provincial"]
 
 _T = TypeVar("_T")
 
@@ -26,3 +31,9 @@ def spread(ranked: Sequence[_T], key: Callable[[_T], str], limit: int) -> list[_
     for item in ranked:
         groups.setdefault(key(item), []).append(item)
     return interleave(list(groups.values()), limit)[:limit]
+
+
+def provincial(hits: Sequence[Hit]) -> list[Hit]:
+    """The hits from provinces' own documents (「哪些省份…」), when there are any: not the State's, not a city's."""
+    own = [h for h in hits if len(path := chunk_region_path(h.chunk)) == 1 and path[0] != NATIONAL]
+    return own or list(hits)

@@ -18,6 +18,7 @@ _LIST = re.compile(r"哪些|哪几(?!个?(?:月|天|日|年|周|岁|小时))|都
 _NUMBER = re.compile(r"多少|几个|几家|目标|比例|比重|增长|达到|数量|规模|多大|多长|几")
 _LOCATE = re.compile(r"哪一?[条项款]|哪[一个]?部分|第几[条项]")
 _PLACES = re.compile(r"哪些(?:地方|省份|省区|省市|城市|地区|市县|区县)|哪[几个]?(?:个)?(?:地方|省份|城市|地区)|哪里")
+_PROVINCES = re.compile(r"哪[些几个]*(?:省份|省区|省市|个省)")  # 「哪些省份…」 asks for provinces, not cities or the State
 _YEAR = re.compile(r"(20\d{2})\s*年")
 # The genre of the documents a question asks about (「哪些地方的法规…」「哪些省份的政府工作报告…」), as
 # `ingest.document_genre` names it.
@@ -44,6 +45,7 @@ class QueryAnalysis:
     intent: Intent = field(default_factory=Intent)
     genre: str = ""  # the documents' genre the question names, or ''
     quoted: list[str] = field(default_factory=list)  # terms the question puts in quotes: 「…提到“好房子”」
+    asks_provinces: bool = False  # 「哪些省份…」
 
 
 def _place_before(question: str, start: int, known: Collection[str]) -> str:
@@ -75,4 +77,5 @@ def analyze(question: str, known: Collection[str] = ()) -> QueryAnalysis:
         explicit=bool(refs),
     )
     genre = next((name for name, pattern in _GENRES if pattern.search(q)), "")
-    return QueryAnalysis(q, regions, years, refs, intent, genre, _QUOTED.findall(q))
+    return QueryAnalysis(q, regions, years, refs, intent, genre, _QUOTED.findall(q),
+                         intent.asks_places and bool(_PROVINCES.search(q)))
