@@ -76,6 +76,9 @@ def analyze(question: str, known: Collection[str] = ()) -> QueryAnalysis:
         years=years,
         explicit=bool(refs),
     )
-    genre = next((name for name, pattern in _GENRES if pattern.search(q)), "")
+    # A genre names the documents to go through when the question asks for several (「哪些地方的法规…」); elsewhere
+    # it is what the question is about (「政府工作报告提出的重点工作由谁负责」 is answered by a notice).
+    enumerating = intent.asks_places or intent.asks_list
+    genre = next((name for name, pattern in _GENRES if pattern.search(q)), "") if enumerating else ""
     return QueryAnalysis(q, regions, years, refs, intent, genre, _QUOTED.findall(q),
                          intent.asks_places and bool(_PROVINCES.search(q)))

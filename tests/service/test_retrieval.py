@@ -115,6 +115,7 @@ def test_a_bare_article_number_held_by_many_documents_means_the_top_ranked_ones(
     ("哪些省份的政府工作报告提到“好房子”建设？", "work_report", ["好房子"]),
     ("郑州打造「微短剧创作之都」由哪个部门负责？", "", ["微短剧创作之都"]),
     ("上海市法律援助有哪些规定？", "", []),  # 规定 here is what the measures say, not a genre
+    ("政府工作报告提出的重点工作由哪个单位负责？", "", []),  # what the question is about, not where to look
 ])
 def test_the_genre_and_the_quoted_terms_a_question_names(question: str, genre: str, quoted: list[str]) -> None:
     analysis = analyze(question)
