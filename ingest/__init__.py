@@ -37,6 +37,7 @@ from ingest.errors import (
 if TYPE_CHECKING:
     from ingest.cleaning import normalize_line
     from ingest.formats import SUPPORTED_SUFFIXES, sniff_suffix
+    from ingest.chunking import join_windows
     from ingest.metadata import NATIONAL, document_genre
     from ingest.gazetteer import find_regions, is_place_name, mentions, region_matches, region_path
     from ingest.index.embedders import EMBEDDERS, Embedder, build_embedder
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "normalize_line": "ingest.cleaning",
     "document_genre": "ingest.metadata",
+    "join_windows": "ingest.chunking",
     "NATIONAL": "ingest.metadata",
     "SUPPORTED_SUFFIXES": "ingest.formats",
     "sniff_suffix": "ingest.formats",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from ingest.documents import split_documents
@@ -12,7 +13,8 @@ from ingest.parsing import parse_document
 from ingest.script import index_form, is_traditional
 from ingest.units import responsibility
 
-__all__ = ["CHUNKER_VERSION", "HEADER_BUDGET", "chunk_document", "chunk_text_file", "split_window", "measure_title"]
+__all__ = ["CHUNKER_VERSION", "HEADER_BUDGET", "chunk_document", "chunk_text_file", "split_window", "join_windows",
+           "measure_title"]
 
 CHUNKER_VERSION = "4"
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
@@ -48,6 +50,15 @@ def split_window(text: str, max_chars: int, overlap: int) -> list[str]:
     if current:
         windows.append(current)
     return windows
+
+
+def join_windows(windows: Sequence[str]) -> str:
+    """The text consecutive windows of `split_window` were cut from: each window's repeat of the last is dropped."""
+    text = windows[0] if windows else ""
+    for window in windows[1:]:
+        repeat = next((n for n in range(min(len(text), len(window)), 0, -1) if text.endswith(window[:n])), 0)
+        text += window[repeat:]
+    return text
 
 
 def _header(doc: Document, measure: Measure) -> str:

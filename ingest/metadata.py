@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import cn2an
 
@@ -280,8 +281,10 @@ _REGULATION_TITLE = re.compile(r"(?:条例|规定|办法|细则|规则|(?<![方�
                                r"(?:[（(][^）)]*[）)])?$")
 
 
+@lru_cache(maxsize=4096)
 def document_genre(title: str) -> str:
-    """One of work_report, responsibility_notice, regulation, measures, news, from a document's title."""
+    """One of work_report, responsibility_notice, regulation, measures, news, from a document's title (cached:
+    searches ask it of every candidate's title)."""
     if "政府工作报告" in title and "责任单位" not in title:
         return "work_report"
     if "责任单位" in title or "重点工作" in title:

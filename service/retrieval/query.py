@@ -20,9 +20,9 @@ _LOCATE = re.compile(r"哪一?[条项款]|哪[一个]?部分|第几[条项]")
 _PLACES = re.compile(r"哪些(?:地方|省份|省区|省市|城市|地区|市县|区县)|哪[几个]?(?:个)?(?:地方|省份|城市|地区)|哪里")
 _PROVINCES = re.compile(r"哪[些几个]*(?:省份|省区|省市|个省)")  # 「哪些省份…」 asks for provinces, not cities or the State
 _YEAR = re.compile(r"(20\d{2})\s*年")
+_QUOTED = re.compile(r"[“\"「『‘]([^”\"」』’]{2,30})[”\"」』’]")  # 「…提到“好房子”」
 # The genre of the documents a question asks about (「哪些地方的法规…」「哪些省份的政府工作报告…」), as
 # `ingest.document_genre` names it.
-_QUOTED = re.compile(r"[“\"「『‘]([^”\"」』’]{2,30})[”\"」』’]")
 _GENRES = (("work_report", re.compile(r"政府工作报告")), ("regulation", re.compile(r"法规|条例|规章")))
 
 

@@ -10,8 +10,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ingest import (Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, document_genre, region_matches,
-                    region_path)
+from ingest import (Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, document_genre, join_windows,
+                    region_matches, region_path)
 from service.retrieval.query import QueryAnalysis, analyze
 from service.settings import RetrievalSettings
 
@@ -344,23 +344,19 @@ def one_per_measure(hits: Sequence[Hit]) -> list[Hit]:
 
 
 def merge_parts(group: Sequence[Hit]) -> Hit:
-    """The first (best-ranked) hit, its text made of the group's parts of one measure in order."""
+    """The first (best-ranked) hit, its text made of the group's parts of one measure in order: consecutive parts
+    joined where their windows overlap, parts that do not touch with 「……」 between them."""
     best = group[0]
     if len(group) == 1:
         return best
     parts = sorted({h.chunk.part: h.chunk for h in group}.values(), key=lambda c: c.part)
-    text = parts[0].text
-    for before, after in zip(parts, parts[1:]):
-        text = text + after.text[overlap(before.text, after.text):] if after.part == before.part + 1 \
-            else f"{text}……{after.text}"
+    runs: list[list[Chunk]] = []
+    for part in parts:
+        if runs and part.part == runs[-1][-1].part + 1:
+            runs[-1].append(part)
+        else:
+            runs.append([part])
+    text = "……".join(join_windows([c.text for c in run]) for run in runs)
     chunk = replace(best.chunk, text=text, span_start=min(c.span_start for c in parts),
                     span_end=max(c.span_end for c in parts))
     return replace(best, chunk=chunk)
-
-
-def overlap(before: str, after: str, shortest: int = 10) -> int:
-    """How many leading characters of a window repeat the end of the one before it (0 under `shortest`)."""
-    for size in range(min(len(before), len(after)), shortest - 1, -1):
-        if before.endswith(after[:size]):
-            return size
-    return 0

@@ -550,3 +550,12 @@ def test_enumerations_and_lead_ins(raw: str, labels: list[str]) -> None:
     if "一 二是" in by_label:
         assert by_label["一 二是"].text == "二是办好民生实事。新增城镇就业3000人。"
         assert by_label["二（二）"].text.endswith("一是稳就业，二是兴教育。")  # a run inside a paragraph stays
+
+
+def test_windows_join_back_into_the_text_they_were_cut_from() -> None:
+    from ingest.chunking import join_windows, split_window
+
+    text = "".join(f"第{n}项，门楼号按主出入口编排，每个单元编排一个单元号。" for n in range(1, 41))
+    windows = split_window(text, 400, 80)
+    assert len(windows) >= 3 and join_windows(windows) == text
+    assert join_windows(windows[:1]) == windows[0] and join_windows([]) == ""

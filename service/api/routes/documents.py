@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from ingest import NotFoundError
+from ingest import NotFoundError, join_windows
 from service.api.deps import get_runtime
 from service.api.schemas import DocumentDetail, DocumentSummary, MeasureDetail
 from service.runtime import Runtime
@@ -51,10 +51,7 @@ def get_measure(doc_id: str, measure: str, runtime: Runtime = Depends(get_runtim
         raise NotFoundError(f"Document '{doc_id}' has no measure '{measure}'. "
                             f"GET /v1/documents/{doc_id} lists its measures.")
     first, last = parts[0], parts[-1]
-    text = first.text
-    for part in parts[1:]:  # windows overlap: append only what the previous window did not hold
-        overlap = next((n for n in range(min(len(text), len(part.text)), 0, -1) if text.endswith(part.text[:n])), 0)
-        text += part.text[overlap:]
+    text = join_windows([p.text for p in parts])
     return MeasureDetail(
         doc_id=doc_id, doc_title=first.doc_title, region=first.region, measure=measure,
         measure_label=first.measure_label, measure_title=first.measure_title, section=first.section,
