@@ -12,7 +12,7 @@ from service.answerers.base import REFUSAL, Answer, Answerer, Passage
 from service.answerers.extractive import partial_answer
 from service.followup import bounded_history, rewrite_followup
 from service.retrieval.answerability import Judgement, judge
-from service.retrieval.compare import interleave, provincial, spread
+from service.retrieval.compare import about_one, interleave, provincial, spread
 from service.retrieval.documents import covers, missing_document, named_documents
 from service.retrieval.evidence import asked, states_units
 from service.retrieval.listing import expand_list, per_place
@@ -219,7 +219,10 @@ class QAService:
                     analysis: QueryAnalysis) -> list[Hit]:
         """「开封和安阳…分别」: the best hits of each named region, interleaved, so no region is crowded out."""
         per_region = []
+        known = self.retriever.store.catalog().region_facts()
         for region in analysis.regions:
             scoped = Filters(**{**filters.__dict__, "region": region})
-            per_region.append(self.retriever.search(question, top_k, scoped, preset=preset, analysis=analysis).hits)
+            alone = about_one(question, region, known)
+            per_region.append(self.retriever.search(alone, top_k, scoped, preset=preset,
+                                                    analysis=analyze(alone, known)).hits)
         return interleave(per_region, top_k)

@@ -5,7 +5,8 @@ words it holds (lexical), and how far its dense similarity stands above the othe
 standard deviations (semantic, relative to this query's own score distribution, so it reads the same
 with any embedder). A hit answers when its support reaches `min_support` and one of its sentences holds
 a value of each kind asked (a number with a unit for 多少, a date for 什么时候, a unit for 谁负责) beside
-a word the question asks about. A supported hit without that value makes a partial answer.
+a word the question asks about, and names what that value belongs to (「逢石河抽水蓄能电站的装机容量」 is not answered
+by 「储能装机容量达到25兆瓦」). A supported hit without that value makes a partial answer.
 """
 
 from __future__ import annotations

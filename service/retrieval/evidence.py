@@ -61,6 +61,8 @@ class Asked:
     focus: list[str] = field(default_factory=list)  # words next to the asked value: it must sit beside one
     unit: str = ""  # the unit the question wants the value in (多少元 → 元, 几个月 → 月), if it says
     weights: dict[str, float] = field(default_factory=dict)  # topic word → weight (nouns 1, verbs ½)
+    subject: list[str] = field(default_factory=list)  # whose value is asked (「逢石河抽水蓄能电站的装机容量」) or
+    # which kind of thing (「有什么育儿补贴」): the answering sentence must name it too
 
 
 def asked(question: str, regions: Sequence[str] = ()) -> Asked:
@@ -79,8 +81,45 @@ def asked(question: str, regions: Sequence[str] = ()) -> Asked:
     unit = _ASKED_UNIT.search(question)
     money = "元" if "quantity" in kinds and _ASKS_MONEY.search(question) else ""
     day = "日" if kinds == ["date"] and _ASKS_DAY.search(question) else ""
-    return Asked(kinds, list(weights), _focus(question, words), unit.group(1) if unit else money or day,
-                 weights)
+    focus = _focus(question, words)
+    return Asked(kinds, list(weights), focus, unit.group(1) if unit else money or day, weights,
+                 _subject(question, words, focus))
+
+
+_WHAT = re.compile(r"什么|哪些|哪种|哪类|哪几种|哪几类")
+
+
+def _subject(question: str, words: Sequence[tuple[str, int, float]], focus: Sequence[str]) -> list[str]:
+    """The words a question's value belongs to: the noun phrase owning the asked noun (「逢石河抽水蓄能电站的装机容量」
+    → 石河, 抽水, 蓄能, 电站), and the compound noun right after 什么/哪些 (「有什么育儿补贴」 → 育儿, 补贴)."""
+    at = {start: (word, weight) for word, start, weight in words}
+    ending = {start + len(word): (word, start, weight) for word, start, weight in words}
+
+    def run_after(pos: int) -> list[str]:
+        out = []
+        while pos in at and at[pos][1] == 1.0:
+            out.append(at[pos][0])
+            pos += len(at[pos][0])
+        return out
+
+    def run_before(end: int) -> list[str]:
+        if end not in ending or ending[end][2] != 1.0:  # a noun phrase ends with its noun: 「引进的人才」 has none
+            return []
+        out: list[str] = []
+        while end in ending:
+            word, end, _ = ending[end]
+            out.insert(0, word)
+        return out
+
+    subject: list[str] = []
+    for word, start, _ in words:
+        if word in focus and question[start - 1: start] == "的":
+            subject += run_before(start - 1)
+    for m in _WHAT.finditer(question):
+        kind = run_after(m.end())
+        if len(kind) > 1:  # 「什么育儿补贴」 names a particular thing; 「什么条件」 only the kind of answer
+            subject += kind
+    return list(dict.fromkeys(subject))
 
 
 def _focus(question: str, words: Sequence[tuple[str, int, float]]) -> list[str]:
@@ -162,9 +201,15 @@ def sentence_carries(kind: str, asked: Asked, text: str, chunk: Chunk | None = N
     for sentence in re.split(r"(?<=[。；！？\n])", text):
         if chunk is not None and _ITSELF.search(sentence):  # 「本规定自…起施行」 is about the document itself
             sentence += chunk.doc_title
-        if carries(kind, sentence, unit=asked.unit) and (not asked.focus or any(_near(t, sentence) for t in asked.focus)):
+        if carries(kind, sentence, unit=asked.unit) and (not asked.focus or any(_near(t, sentence) for t in asked.focus)) \
+                and names_subject(asked, sentence, chunk.doc_title if chunk is not None else ""):
             return True
     return False
+
+
+def names_subject(asked: Asked, sentence: str, context: str = "") -> bool:
+    """Whether a sentence (read with its context) names what the asked value belongs to (see `Asked.subject`)."""
+    return all(_near(t, f"{sentence}\n{context}") for t in asked.subject)
 
 
 def best_sentence_coverage(asked: Asked, text: str, context: str = "") -> float:
@@ -174,7 +219,8 @@ def best_sentence_coverage(asked: Asked, text: str, context: str = "") -> float:
     naming 「某县矿产资源管理条例」 does not prefer the articles that repeat the title."""
     best = 0.0
     for sentence in re.split(r"(?<=[。；！？\n])", text):
-        if all(carries(kind, sentence, unit=asked.unit) for kind in asked.kinds if kind != "units"):
+        if all(carries(kind, sentence, unit=asked.unit) for kind in asked.kinds if kind != "units") \
+                and names_subject(asked, sentence, context):
             best = max(best, coverage(asked.weights, f"{sentence}\n{context}"))
     return best
 

@@ -107,6 +107,20 @@ def test_a_value_must_sit_beside_what_is_asked() -> None:
     assert not sentence_carries("quantity", question, elsewhere.text, elsewhere)
 
 
+def test_the_answer_names_whose_value_is_asked() -> None:
+    station = asked("逢石河抽水蓄能电站的装机容量是多少？")
+    assert station.focus == ["装机容量"] and station.subject == ["石河", "抽水", "蓄能", "电站"]
+    assert sentence_carries("quantity", station, "逢石河抽水蓄能电站装机容量120万千瓦。")
+    # the asked value of another thing is no answer: 「储能装机容量」 is not the station's
+    assert not sentence_carries("quantity", station, "力争储能装机容量达到25兆瓦。")
+    assert asked("安阳要给引进的人才准备多少套房子？").subject == []  # 「引进的」 is no noun phrase
+    subsidy = asked("对生育二孩的家庭有什么育儿补贴？")
+    assert subsidy.kinds == [] and subsidy.subject == ["育儿", "补贴"]
+    assert best_sentence_coverage(subsidy, "探索出台补贴政策鼓励节能家电消费，推动绿色家电下乡。") == 0.0
+    assert best_sentence_coverage(subsidy, "对生育二孩的家庭发放育儿补贴每孩每年3600元。") > 0.5
+    assert asked("荣誉市民能享受哪些待遇？").subject == []  # a bare noun after 哪些 is the kind of answer
+
+
 def test_a_paraphrase_beside_the_value_needs_more_than_half_of_a_long_word() -> None:
     question = asked("地区生产总值增长目标是多少？")
     assert question.focus == ["生产总值"]
@@ -211,6 +225,20 @@ def test_comparisons_take_each_region_in_turn() -> None:
     assert interleave([["开1", "开2", "开3"], ["安1"]], 3) == ["开1", "安1", "开2"]
     assert interleave([["开1"], ["安1"], ["洛1"]], 2) == ["开1", "安1", "洛1"]  # every region keeps one
     assert interleave([], 5) == []
+
+
+@pytest.mark.parametrize(("question", "region", "alone"), [
+    ("河北、吉林、西藏2026年城镇新增就业目标分别是多少？", "吉林省", "吉林2026年城镇新增就业目标分别是多少？"),
+    ("河北、吉林、西藏2026年城镇新增就业目标分别是多少？", "西藏自治区", "西藏2026年城镇新增就业目标分别是多少？"),
+    ("内蒙古和河北2026年城镇新增就业目标哪个高？", "内蒙古自治区", "内蒙古2026年城镇新增就业目标哪个高？"),
+    ("弄死古树名木，青岛和浚县对单位的罚款标准有什么不同？", "浚县", "弄死古树名木，浚县对单位的罚款标准有什么不同？"),
+    ("济南山体保护和浚县古城保护分别由谁负责？", "浚县", "浚县古城保护分别由谁负责？"),  # the other place's phrase too
+    ("郑州第3条讲什么？", "河南省", "郑州第3条讲什么？"),  # a place not named stays as asked
+])
+def test_a_comparison_is_asked_of_each_place_alone(question: str, region: str, alone: str) -> None:
+    from service.retrieval.compare import about_one
+
+    assert about_one(question, region) == alone
 
 
 def test_questions_asking_which_places_take_each_place_once() -> None:
