@@ -22,6 +22,8 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, ge=1, le=1000, description="The k of reciprocal rank fusion.")
     dense_weight: float = Field(1.0, ge=0, le=10, description="Weight of the dense ranking in fusion.")
     lexical_weight: float = Field(1.0, ge=0, le=10, description="Weight of the BM25 ranking in fusion.")
+    phrase_weight: float = Field(0.2, ge=0, le=10, description="Weight, in fusion, of the share of the question's "
+                                 "multi-word names (「固体废物综合治理行动」) a candidate holds as written.")
     candidates: int = Field(40, ge=5, le=500, description="Candidates taken from each side before fusion.")
     filtered_pool: int = Field(1000, ge=5, le=100_000, description="Candidates taken from each side when a filter or "
                                "a region named in the question narrows the search (every match when fewer).")

@@ -61,6 +61,7 @@ class Asked:
     focus: list[str] = field(default_factory=list)  # words next to the asked value: it must sit beside one
     unit: str = ""  # the unit the question wants the value in (多少元 → 元, 几个月 → 月), if it says
     weights: dict[str, float] = field(default_factory=dict)  # topic word → weight (nouns 1, verbs ½)
+    phrases: list[str] = field(default_factory=list)  # runs of adjacent topic words: 城镇新增就业, 固体废物综合治理行动
     subject: list[str] = field(default_factory=list)  # whose value is asked (「逢石河抽水蓄能电站的装机容量」) or
     # which kind of thing (「有什么育儿补贴」): the answering sentence must name it too
 
@@ -83,7 +84,21 @@ def asked(question: str, regions: Sequence[str] = ()) -> Asked:
     day = "日" if kinds == ["date"] and _ASKS_DAY.search(question) else ""
     focus = _focus(question, words)
     return Asked(kinds, list(weights), focus, unit.group(1) if unit else money or day, weights,
-                 _subject(question, words, focus))
+                 _phrases(words), _subject(question, words, focus))
+
+
+def _phrases(words: Sequence[tuple[str, int, float]]) -> list[str]:
+    """Runs of two or more adjacent topic words, four characters or more (「城镇新增就业」): a name that a passage
+    holding the words apart does not use."""
+    runs: list[list[str]] = []
+    end = -1
+    for word, start, _ in words:
+        if runs and start == end:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+        end = start + len(word)
+    return [name for name in ("".join(run) for run in runs if len(run) > 1) if len(name) >= 4]
 
 
 _WHAT = re.compile(r"什么|哪些|哪种|哪类|哪几种|哪几类")

@@ -12,6 +12,7 @@ import numpy as np
 
 from ingest import (Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, document_genre, join_windows,
                     region_matches, region_path)
+from service.retrieval.evidence import asked
 from service.retrieval.query import QueryAnalysis, analyze
 from service.settings import RetrievalSettings
 
@@ -218,6 +219,8 @@ class Retriever:
         dense = [(i, s) for i, s in dense if keep(i)]
         lexical = [(i, s) for i, s in lexical if keep(i)]
         fused = self._fuse(dense, lexical)
+        if self.settings.phrase_weight and (phrases := asked(query, analysis.regions).phrases):
+            self._prefer_phrases(fused, phrases, catalog)
         if region_scope and self.settings.region_mode == "boost":
             fused = {i: s * (1.5 if any(region_matches(chunk_region_path(chunks[i]), r) for r in region_scope) else 1.0)
                      for i, s in fused.items()}
@@ -248,6 +251,25 @@ class Retriever:
             out_of_scope=self.out_of_scope(analysis) or beyond,
             timings=timings,
         )
+
+    def _prefer_phrases(self, fused: dict[str, float], phrases: Sequence[str], catalog: ChunkCatalog) -> None:
+        """Raise the candidates holding the question's multi-word names as written (「城镇新增就业」), each name by how
+        few passages of the candidate's document hold it: a name most of a document repeats (its subject) tells
+        none of its passages apart."""
+        total = sum(map(len, phrases))
+        rarity: dict[tuple[str, str], float] = {}
+        for chunk_id in fused:
+            chunk = catalog.chunks[chunk_id]
+            held = 0.0
+            for phrase in phrases:
+                if phrase not in chunk.text:
+                    continue
+                key = (chunk.doc_id, phrase)
+                if key not in rarity:
+                    siblings = catalog.of_document(chunk.doc_id)
+                    rarity[key] = 1 - sum(phrase in c.text for c in siblings) / len(siblings)
+                held += len(phrase) * rarity[key]
+            fused[chunk_id] += self.settings.phrase_weight * held / total
 
     def _region_scope(self, analysis: QueryAnalysis, filters: Filters) -> list[str]:
         if filters.region or self.settings.region_mode == "off":

@@ -107,6 +107,12 @@ def test_a_value_must_sit_beside_what_is_asked() -> None:
     assert not sentence_carries("quantity", question, elsewhere.text, elsewhere)
 
 
+def test_names_are_runs_of_adjacent_topic_words() -> None:
+    assert asked("哪些省份今年部署了固体废物综合治理行动？").phrases == ["固体废物综合治理行动"]
+    assert asked("荣誉市民称号怎么评选？").phrases == ["荣誉市民称号"]
+    assert asked("安阳要给引进的人才准备多少套房子？").phrases == []  # words apart, and short
+
+
 def test_the_answer_names_whose_value_is_asked() -> None:
     station = asked("逢石河抽水蓄能电站的装机容量是多少？")
     assert station.focus == ["装机容量"] and station.subject == ["石河", "抽水", "蓄能", "电站"]

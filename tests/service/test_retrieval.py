@@ -13,7 +13,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from tiny_models import build_tiny_cross_encoder  # noqa: E402
 
 from service.retrieval.query import analyze  # noqa: E402
-from service.retrieval.retriever import Filters, Retriever  # noqa: E402
+from service.retrieval.retriever import Filters, Hit, Retriever  # noqa: E402
 
 
 @pytest.mark.parametrize("question, refs, regions, responsible, listing", [
@@ -140,3 +140,40 @@ def test_hits_of_the_genre_and_holding_the_quoted_terms_come_alone_when_there_ar
     assert quoting([regulation, report, notice], ["好房子"]) == [report, notice]
     assert quoting([regulation, notice], ["好房子、好小区"]) == [notice]
     assert quoting([regulation], ["好房子"]) == [regulation]
+
+
+def test_a_passage_holding_the_questions_name_as_written_comes_first(tmp_path: Path) -> None:
+    from tiny_models import BigramEmbedder
+
+    from ingest.index.store import open_store
+    from ingest.pipeline import ingest_paths
+    from ingest.settings import StoreSettings
+    from service.settings import RetrievalSettings
+
+    def top(title: str, passages: list[str], question: str, weight: float) -> list[Hit]:
+        """The hits of `question` over one document of `passages`, with the given phrase weight."""
+        folder = tmp_path / f"{title}-{weight}"
+        folder.mkdir()
+        body = "\n".join(f"{'一二三四五六'[n]}、{text}" for n, text in enumerate(passages))
+        (folder / "doc.txt").write_text(f"{title}\n{body}\n", encoding="utf-8")
+        embedder = BigramEmbedder()
+        store = open_store(StoreSettings(path=str(folder / "index")), embedder.name, embedder.dimension)
+        try:
+            ingest_paths([folder / "doc.txt"], store, embedder)
+            retriever = Retriever(store, embedder, RetrievalSettings(phrase_weight=weight))
+            return retriever.search(question, 4, analysis=analyze(question)).hits
+        finally:
+            store.close()
+
+    default = RetrievalSettings().phrase_weight
+    report = ["稳定就业。城镇就业稳定，新增岗位增加。", "民生福祉。全年城镇新增就业20万人。",
+              "推进乡村振兴。新建高标准农田100万亩，带动农民就业。", "扩大对外开放。进出口总额增长5%。",
+              "加快交通建设。新建高速公路300公里。", "改善生态环境。完成造林绿化50万亩。"]
+    asked = "城镇新增就业目标是多少？"
+    assert "20万人" not in top("某省2026年政府工作报告", report, asked, 0.0)[0].chunk.text  # the words apart, more often
+    assert "20万人" in top("某省2026年政府工作报告", report, asked, default)[0].chunk.text
+    # a name every passage of a document holds is its subject: it tells none of them apart
+    honours = ["荣誉市民称号每两年评选一次。", "荣誉市民称号由县人民政府授予。", "荣誉市民称号可以撤销。"]
+    asked = "荣誉市民称号怎么评选？"
+    plain, weighed = (top("某县荣誉市民条例", honours, asked, w) for w in (0.0, default))
+    assert [h.score for h in plain] == [h.score for h in weighed] != []
