@@ -222,7 +222,6 @@ class QAService:
         known = self.retriever.store.catalog().region_facts()
         for region in analysis.regions:
             scoped = Filters(**{**filters.__dict__, "region": region})
-            alone = about_one(question, region, known)
-            per_region.append(self.retriever.search(alone, top_k, scoped, preset=preset,
-                                                    analysis=analyze(alone, known)).hits)
+            per_region.append(self.retriever.search(about_one(question, region, known), top_k, scoped,
+                                                    preset=preset).hits)
         return interleave(per_region, top_k)

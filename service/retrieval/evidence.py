@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jieba.posseg as posseg
 
@@ -52,9 +53,10 @@ _KNOWN_UNITS = frozenset(re.findall(r"[\u4e00-\u9fff]+", "|".join(_UNIT_FAMILIES
                          "吨", "亩", "年", "月", "周"])
 
 
-@dataclass
+@dataclass(frozen=True)
 class Asked:
-    """What a question asks for: kinds of fact ('quantity', 'date', 'units'), its topic, the word beside the value."""
+    """What a question asks for: kinds of fact ('quantity', 'date', 'units'), its topic, the word beside the value.
+    Shared: `asked` hands the same reading to search and to the answerability decision."""
 
     kinds: list[str] = field(default_factory=list)
     topic: list[str] = field(default_factory=list)
@@ -67,7 +69,13 @@ class Asked:
 
 
 def asked(question: str, regions: Sequence[str] = ()) -> Asked:
-    """Read what kinds of fact the question wants and what it is about."""
+    """Read what kinds of fact the question wants and what it is about (once per question: search reads its names,
+    the answerability decision the rest, and tagging the words is the costly part)."""
+    return _read(question, tuple(regions))
+
+
+@lru_cache(maxsize=1024)
+def _read(question: str, regions: tuple[str, ...]) -> Asked:
     kinds = []
     if _ASKS_QUANTITY.search(question):
         kinds.append("quantity")
