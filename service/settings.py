@@ -52,7 +52,9 @@ class LLMSettings(BaseModel):
     base_url: str = Field("", description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.")
     model: str = Field("", description="Model name sent to the endpoint.")
     api_key: str = Field("", description="Bearer key for the endpoint, if it needs one.")
-    timeout: float = Field(60.0, gt=0, le=600, description="Seconds before a model call is abandoned.")
+    timeout: float = Field(60.0, gt=0, le=600, description="Seconds the server has to answer a model call (read "
+                           "timeout); past it the extractive answer is given instead.")
+    connect_timeout: float = Field(5.0, gt=0, le=600, description="Seconds to open a connection to the server.")
     max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx with backoff.")
     model_path: str = Field("", description="A GGUF file for the in-process llamacpp backend.")
     n_ctx: int = Field(4096, ge=512, le=131072, description="llama.cpp context size.")
@@ -76,6 +78,8 @@ class APISettings(BaseModel):
     max_upload_bytes: int = Field(50_000_000, ge=1, description="Largest document upload accepted (413 above).")
     rate_limit_per_minute: int = Field(60, ge=1, le=100000, description="Requests per key per minute.")
     conversation_ttl_seconds: int = Field(3600, ge=10, description="How long the bot keeps a conversation.")
+    max_in_flight: int = Field(64, ge=1, le=100000, description="API requests (/v1/…) one process works on at "
+                               "once; more get 503 with Retry-After at once instead of queueing. Per worker.")
     threads: int = Field(8, ge=1, le=200, description="Threads per process running the synchronous routes "
                                                       "(Starlette's default is 40); retrieval holds the GIL, so "
                                                       "more threads only queue on it. Scale with WORKERS instead.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,3 +79,57 @@ def find_smollm2_gguf() -> Path | None:
         return None
     ggufs = sorted(Path(str(dist.locate_file(f))) for f in dist.files or [] if str(f).endswith(".gguf"))
     return ggufs[0] if ggufs and ggufs[0].is_file() else None
+
+
+class ChromaServer:
+    """A `chroma run` process (the binary next to this interpreter) that tests may stop, start again on the same
+    port and folder, or freeze (SIGSTOP: the port still accepts connections, nothing answers) and thaw."""
+
+    def __init__(self, folder: Path, log: Path | None = None) -> None:
+        self.binary = Path(sys.executable).parent / "chroma"
+        if not self.binary.exists():
+            pytest.skip(f"no chroma binary next to {sys.executable}")
+        self.folder = folder
+        self.log = log
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        out = self.log.open("ab") if self.log is not None else subprocess.DEVNULL
+        try:
+            self.proc = subprocess.Popen([str(self.binary), "run", "--path", str(self.folder), "--host", "127.0.0.1",
+                                          "--port", str(self.port)], env=dict(os.environ, ANONYMIZED_TELEMETRY="False"),
+                                         stdout=out, stderr=subprocess.STDOUT)
+        finally:
+            if self.log is not None:
+                out.close()  # type: ignore[union-attr]
+        wait_http(f"{self.url}/api/v2/heartbeat", timeout=60, proc=self.proc, log=self.log)
+
+    def freeze(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.thaw()  # a frozen process does not act on SIGTERM
+            stop_process(self.proc)
+            self.proc = None
+
+
+def compose_command(service: str, *, port: int) -> tuple[list[str], dict[str, str]]:
+    """A docker-compose.yml service's command and environment, to run here: `python` is this interpreter,
+    --host is loopback and --port `port`."""
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))["services"][service]
+    command = [str(part) for part in spec["command"]]
+    if command[0] == "python":
+        command[0] = sys.executable
+    command[command.index("--host") + 1] = "127.0.0.1"
+    command[command.index("--port") + 1] = str(port)
+    return command, {str(k): str(v) for k, v in (spec.get("environment") or {}).items()}

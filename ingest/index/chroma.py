@@ -71,6 +71,7 @@ class ChromaStore:
         self._loaded = 0
         self._refresh_lock = threading.Lock()  # one thread refreshes; the others keep serving the old snapshot
         self._failing = False  # the last check failed: readers check themselves until one succeeds
+        self._outage_message = ""  # the failed check's StoreUnavailableError: readers waiting get it at once
         self._connect_lock = threading.Lock()
         self._writer_depth = threading.local()
         self._own_tokens: set[str] = set()  # generations this object wrote
@@ -93,6 +94,10 @@ class ChromaStore:
 
     def _check_writer(self) -> None:
         """Raise when this writer no longer holds the lock (a lease can expire)."""
+
+    def _worth_retrying(self, exc: Exception) -> bool:
+        """Whether a read that failed with `exc` may be tried once more on a new connection."""
+        return True
 
     def _on_foreign_write(self) -> None:
         """Another process wrote: engines whose client caches index files reopen here."""
@@ -143,7 +148,7 @@ class ChromaStore:
                 if ours is None:
                     raise
                 self._forget_connection()
-                if attempt == 1 or not retry:
+                if attempt == 1 or not retry or not self._worth_retrying(exc):
                     raise ours from exc
         raise AssertionError("unreachable")
 
@@ -181,8 +186,9 @@ class ChromaStore:
         The fresh path takes no lock. When a check is due, one thread makes it while the others go on with the
         snapshot they have (a check is a chromadb read, a new generation a load), so readers do not queue behind
         it. They do wait (and then check themselves) for the first load, after this object's own writes (a
-        writer reads them), after a failed check, and when the check under way has taken over STALE_SECONDS:
-        an unreachable store is reported, not hidden behind an old snapshot.
+        writer reads them), and when the check under way has taken over STALE_SECONDS: an unreachable store is
+        reported, not hidden behind an old snapshot. While the store is unavailable, one thread at a time tries
+        it and the others fail at once with its last error, rather than queue one timeout after another.
         """
         snap = self._snapshot
         if snap is not None and self._loaded >= self._wanted and not self._failing:
@@ -192,13 +198,24 @@ class ChromaStore:
             if not self._refresh_lock.acquire(blocking=False):
                 if age < self.settings.refresh_seconds + STALE_SECONDS:
                     return snap  # another thread is checking
+                with self._refresh_lock:
+                    pass  # wait for the check under way
+                if (outage := self._outage()) is not None:
+                    raise outage  # it found the store away: do not try again at once
                 self._refresh_lock.acquire()
-        else:
+        elif not self._refresh_lock.acquire(blocking=False):
+            if (outage := self._outage()) is not None:
+                raise outage  # another thread is trying the store
             self._refresh_lock.acquire()
         try:
             return self._refresh()
         finally:
             self._refresh_lock.release()
+
+    def _outage(self) -> StoreUnavailableError | None:
+        """The last check's error, when it found the store unavailable."""
+        message = self._outage_message
+        return StoreUnavailableError(message) if self._failing and message else None
 
     def _refresh(self) -> _Snapshot:
         """Check the generation and load it when it changed; called with `_refresh_lock` held."""
@@ -214,7 +231,8 @@ class ChromaStore:
                     self._on_foreign_write()
                 snap = self._load(generation, snap)
                 self._snapshot = snap
-        except BaseException:
+        except BaseException as exc:
+            self._outage_message = str(exc) if isinstance(exc, StoreUnavailableError) else ""
             self._failing = True
             raise
         self._failing = False

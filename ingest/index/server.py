@@ -24,7 +24,7 @@ from ingest.errors import IndexBusyError, PolicyRagError, StoreUnavailableError
 from ingest.index.chroma import LEASE_ID, ChromaStore
 from ingest.settings import StoreSettings
 
-__all__ = ["ServerStore", "is_connection_error"]
+__all__ = ["ServerStore", "is_connection_error", "is_timeout"]
 
 _SETTLE = 0.3  # seconds between writing a claim and reading it back
 
@@ -48,6 +48,22 @@ def is_connection_error(exc: BaseException) -> bool:
     return False
 
 
+def is_timeout(exc: BaseException) -> bool:
+    """Whether an exception (or its cause) is a connect or read timeout: the server is there but does not answer."""
+    return _timeout_in(exc) is not None
+
+
+def _timeout_in(exc: BaseException) -> BaseException | None:
+    import httpx
+
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None or isinstance(seen, (httpx.TimeoutException, TimeoutError)):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _is_missing_collection(exc: BaseException) -> bool:
     return "does not exist" in str(exc) and "ollection" in str(exc)
 
@@ -62,12 +78,11 @@ class ServerStore(ChromaStore):
         self._lease_lost = False
 
     def _make_client(self) -> Any:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
+        from ingest.index.chroma_http import open_http_client
 
         url = urlparse(self.settings.url)
-        return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                                   ssl=url.scheme == "https", settings=ChromaSettings(anonymized_telemetry=False))
+        return open_http_client(url.hostname or "127.0.0.1", url.port or 8000, url.scheme == "https",
+                                read_timeout=self.settings.timeout, connect_timeout=self.settings.connect_timeout)
 
     def close(self) -> None:
         """Drop the client and close the HTTP pools chromadb leaves open (its client's and its admin client's)."""
@@ -77,6 +92,12 @@ class ServerStore(ChromaStore):
             _close_http_pools(client)
 
     def _translate(self, exc: Exception) -> PolicyRagError | None:
+        timeout = _timeout_in(exc)
+        if timeout is not None:
+            return StoreUnavailableError(
+                f"The index store ({self.description}) did not answer within {self.settings.timeout:g} s "
+                f"({timeout.__class__.__name__}): it is hung or overloaded. Check the server; the service "
+                "reconnects by itself (POLICY_RAG_STORE__TIMEOUT sets the wait).")
         if is_connection_error(exc):
             return StoreUnavailableError(
                 f"The index store ({self.description}) is unreachable: {exc.__class__.__name__}. "
@@ -85,6 +106,9 @@ class ServerStore(ChromaStore):
         if _is_missing_collection(exc):  # rebuilt under us: reopen by name
             return StoreUnavailableError(f"The index on {self.description} was recreated; try again.")
         return None
+
+    def _worth_retrying(self, exc: Exception) -> bool:
+        return not is_timeout(exc)  # a server that let one timeout pass will not answer a reconnect sooner
 
     # --- the lease ---------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ def _openai(settings: Settings) -> Answerer:
 
     llm = settings.llm
     model = OpenAIAnswerer(llm.base_url, llm.model, api_key=llm.api_key or None, timeout=llm.timeout,
-                           max_retries=llm.max_retries)
+                           connect_timeout=llm.connect_timeout, max_retries=llm.max_retries)
     return VerifiedAnswerer(model, ExtractiveAnswerer(), on_unverified=settings.answer.on_unverified)
 
 

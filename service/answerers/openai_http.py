@@ -53,6 +53,7 @@ class OpenAIAnswerer(LLMAnswerer):
         max_tokens: int = 512,
         transport: httpx.BaseTransport | None = None,
         *,
+        connect_timeout: float = 5.0,
         on_unverified: UnverifiedMode = "drop",
         allow_uncited: bool = False,
         backoff: float = 0.5,
@@ -75,7 +76,8 @@ class OpenAIAnswerer(LLMAnswerer):
         self.max_backoff = max_backoff
         self._sleep = sleep
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout), transport=transport, headers=headers)
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=connect_timeout), transport=transport,
+                                    headers=headers)
 
     def close(self) -> None:
         """Close the HTTP connection pool."""

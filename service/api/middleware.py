@@ -1,4 +1,5 @@
-"""Per-request plumbing: an X-Request-ID on every response, one JSON access-log line, request metrics."""
+"""Per-request plumbing: an X-Request-ID on every response, one JSON access-log line, request metrics, and a
+bound on the requests a process works on at once."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from starlette.responses import JSONResponse
 from starlette.routing import Match
@@ -16,12 +19,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.api.errors import INTERNAL_ERROR
 from service.metrics import Metrics
 
-__all__ = ["RequestContextMiddleware", "access_logger", "REQUEST_ID_HEADER"]
+__all__ = ["RequestContextMiddleware", "InFlightLimitMiddleware", "access_logger", "REQUEST_ID_HEADER", "LIMITED_PREFIX"]
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Echoed back only when it is short and plain: a caller's id must not inject headers or log lines.
 _SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}")
 log = logging.getLogger("policy_rag")
+LIMITED_PREFIX = "/v1/"  # the API routes; /healthz, /readyz, /metrics and the page always answer
 _UNMATCHED = "<unmatched>"  # one label for every unknown path, so scanners cannot blow up the metrics
 
 
@@ -99,9 +103,51 @@ class RequestContextMiddleware:
         path = getattr(route, "path", None)
         if isinstance(path, str):
             return path
-        app = scope.get("app")
-        for candidate in getattr(getattr(app, "router", None), "routes", []):
-            match, _ = candidate.matches(scope)
-            if match == Match.FULL:
-                return str(getattr(candidate, "path", _UNMATCHED))
-        return _UNMATCHED
+        return _template(getattr(getattr(scope.get("app"), "router", None), "routes", []), scope) or _UNMATCHED
+
+
+def _template(routes: Iterable[Any], scope: Scope) -> str | None:
+    """The path template of the first route matching a request that was not routed (refused or failed before)."""
+    for candidate in routes:
+        nested = getattr(candidate, "effective_candidates", None)  # a router FastAPI included, not flattened
+        if callable(nested):
+            found = _template(nested(), scope)
+            if found:
+                return found
+            continue
+        match, _ = candidate.matches(scope)
+        if match == Match.FULL:
+            return str(getattr(candidate, "path", _UNMATCHED))
+    return None
+
+
+class InFlightLimitMiddleware:
+    """Answers 503 with Retry-After at once when `max_in_flight` API requests are already being served here.
+
+    Past the bound a request would only queue for the thread pool (and the GIL) until its client gives up;
+    refusing it at once tells a load balancer or client to try another replica or later. Counted per process:
+    each uvicorn worker has its own bound. A streamed answer counts until its last byte.
+    """
+
+    def __init__(self, app: ASGIApp, max_in_flight: int, retry_after: int = 1) -> None:
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.retry_after = retry_after
+        self.in_flight = 0  # only the event loop's thread touches it
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(LIMITED_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_in_flight:
+            busy = JSONResponse(
+                {"detail": f"服务繁忙：本进程正在处理的请求已达上限（{self.max_in_flight}），请稍后重试。"
+                           "(POLICY_RAG_API__MAX_IN_FLIGHT requests in flight)"},
+                status_code=503, headers={"Retry-After": str(self.retry_after)})
+            await busy(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1

@@ -167,3 +167,4 @@ class Health(BaseModel):
     chunks: int = 0
     embedder: str = ""
     answerer: str = ""
+    pid: int = Field(0, description="/healthz: the process that answered (one of several uvicorn workers).")

@@ -134,7 +134,7 @@ def test_server_down_after_retries_is_a_503_naming_the_url() -> None:
     assert info.value.status_code == 503 and info.value.retryable
 
 
-def test_persistent_5xx_is_unavailable_and_timeout_is_504() -> None:
+def test_persistent_5xx_is_unavailable_and_a_timeout_is_a_503() -> None:
     server = FakeServer([lambda: httpx.Response(500, text="boom")] * 2)
     with _embedder(server, max_retries=1) as embedder, pytest.raises(EmbedderUnavailableError, match="HTTP 500"):
         embedder.embed_query("问题")
@@ -143,8 +143,48 @@ def test_persistent_5xx_is_unavailable_and_timeout_is_504() -> None:
         raise httpx.ReadTimeout("timed out")
 
     with _embedder(FakeServer([stall] * 2), max_retries=1) as embedder, \
-            pytest.raises(EmbedderTimeoutError, match="POLICY_RAG_EMBEDDER__TIMEOUT"):
+            pytest.raises(EmbedderTimeoutError, match="POLICY_RAG_EMBEDDER__TIMEOUT") as info:
+        embedder.embed_passages(["一"])
+    assert info.value.status_code == 503 and info.value.retryable and info.value.retry_after >= 1
+
+
+def test_a_query_that_times_out_is_not_retried_but_passages_are() -> None:
+    def stall() -> httpx.Response:
+        raise httpx.ReadTimeout("timed out")
+
+    sleeps: list[float] = []
+    server = FakeServer([stall] * 3)
+    with _embedder(server, sleeps, max_retries=3) as embedder:
+        with pytest.raises(EmbedderTimeoutError, match="1 attempt"):
+            embedder.embed_query("问题")  # someone is waiting: one timeout is the answer
+        assert sleeps == [] and len(server.failures) == 2
+        assert embedder.embed_passages(["一"]).shape == (1, DIM)  # ingest waits out two more, then succeeds
+    assert len(sleeps) == 2
+
+
+def test_connect_and_read_timeouts_reach_the_client() -> None:
+    with OpenAIEmbedder(URL, "m", dimension=DIM, timeout=7, connect_timeout=1.5) as embedder:
+        timeout = embedder._client.timeout
+    assert (timeout.connect, timeout.read) == (1.5, 7)
+    settings = EmbedderSettings(name="openai", base_url=URL, model="m", dimension=DIM, timeout=9, connect_timeout=2)
+    built = build_embedder("openai", "m", settings)
+    assert (built._client.timeout.connect, built._client.timeout.read) == (2, 9)  # type: ignore[attr-defined]
+    built.close()  # type: ignore[attr-defined]
+
+
+def test_input_type_is_sent_and_the_server_adds_the_prefixes() -> None:
+    server = FakeServer()
+    seen: list[dict[str, object]] = []
+
+    def recording(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return server(request)
+
+    with OpenAIEmbedder(URL, "multilingual-e5-small-q4", dimension=DIM, input_type=True,
+                        transport=httpx.MockTransport(recording)) as embedder:
+        embedder.embed_passages(["一"])
         embedder.embed_query("问题")
+    assert [(b["input_type"], b["input"]) for b in seen] == [("passage", ["一"]), ("query", ["问题"])]
 
 
 @pytest.mark.parametrize(("status", "hint"), [(401, "API_KEY"), (404, "end in /v1"), (400, "MAX_CHARS")])

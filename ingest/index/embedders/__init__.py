@@ -29,8 +29,9 @@ def _openai(settings: EmbedderSettings) -> Embedder:
     return OpenAIEmbedder(
         settings.base_url, settings.model, settings.api_key,
         batch_size=settings.batch_size, max_concurrency=settings.max_concurrency, timeout=settings.timeout,
-        max_retries=settings.max_retries, dimension=settings.dimension, max_chars=settings.max_chars,
+        connect_timeout=settings.connect_timeout, max_retries=settings.max_retries, dimension=settings.dimension, max_chars=settings.max_chars,
         query_prefix=settings.query_prefix, passage_prefix=settings.passage_prefix,
+        input_type=settings.input_type,
     )  # fmt: skip
 
 

