@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 import yaml
-from helpers import ROOT, free_port, stop_process, wait_http
+from helpers import ROOT, compose_command, free_port, stop_process, wait_http
 from pydantic import BaseModel
 
 from ingest.cli import build_parser as ingest_parser
@@ -178,3 +178,47 @@ def test_chroma_healthcheck_is_the_servers_heartbeat(chroma_server: subprocess.P
     local = f"http://127.0.0.1:{chroma_server.port}{url.path}"  # type: ignore[attr-defined]
     wait_http(local, timeout=60, proc=chroma_server)
     assert "nanosecond heartbeat" in httpx.get(local, timeout=5).json()
+
+
+def test_compose_embedding_server_gives_the_bundled_embedders_vectors(tmp_path: Path) -> None:
+    """The `embedder` service's command line, run here, embeds through the openai backend configured as `api` is."""
+    import numpy as np
+
+    from ingest.index.embedders import build_embedder
+    from ingest.settings import IngestSettings
+
+    api = _environment("api")
+    url = urlparse(re.sub(r"\$\{[^:}]+:-([^}]*)\}", r"\1", api["POLICY_RAG_EMBEDDER__BASE_URL"]))
+    assert url.hostname in SERVICES and str(url.port) == _flag(SERVICES[url.hostname]["command"], "--port")
+    command, env = compose_command(url.hostname, port=(port := free_port()))
+    with (tmp_path / "embedder.log").open("wb") as log:
+        proc = subprocess.Popen(command, env=dict(os.environ, **env), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        health = urlparse(_health_url(url.hostname))
+        wait_http(f"http://127.0.0.1:{port}{health.path}", timeout=60, proc=proc, log=tmp_path / "embedder.log")
+        # The compose defaults (${VAR:-default}) as the api container would read them, pointed at this port.
+        defaults = {k: re.sub(r"\$\{[^:}]+:-([^}]*)\}", r"\1", v) for k, v in api.items()}
+        defaults["POLICY_RAG_EMBEDDER__BASE_URL"] = f"http://127.0.0.1:{port}{url.path}"
+        settings = IngestSettings(**_nested(defaults))
+        served = build_embedder(settings.embedder.name, settings.embedder.model, settings.embedder)
+        bundled = build_embedder("bundled")
+        texts = ["支持企业吸纳就业。对招用登记失业人员的中小企业，按每人1000元给予一次性吸纳就业补贴。",
+                 "全年开发城乡公益性岗位500个", "老旧小区改造"]
+        try:
+            assert served.dimension == bundled.dimension
+            assert np.abs(served.embed_passages(texts) - bundled.embed_passages(texts)).max() < 1e-4
+            assert np.abs(served.embed_query("公益性岗位有多少") - bundled.embed_query("公益性岗位有多少")).max() < 1e-4
+        finally:
+            served.close()  # type: ignore[attr-defined]
+    finally:
+        stop_process(proc)
+
+
+def _nested(env: dict[str, str]) -> dict[str, Any]:
+    """POLICY_RAG_GROUP__FIELD variables as the settings' nested mapping."""
+    out: dict[str, Any] = {}
+    for key, value in env.items():
+        if key.startswith("POLICY_RAG_") and "__" in key:
+            group, field = key[len("POLICY_RAG_"):].lower().split("__", 1)
+            out.setdefault(group, {})[field] = value
+    return out
