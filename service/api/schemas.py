@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -167,4 +168,5 @@ class Health(BaseModel):
     chunks: int = 0
     embedder: str = ""
     answerer: str = ""
-    pid: int = Field(0, description="/healthz: the process that answered (one of several uvicorn workers).")
+    pid: int = Field(default_factory=os.getpid, description="The process that answered (one of several uvicorn "
+                                                          "workers).")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -16,7 +14,7 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz", response_model=Health)
 def healthz() -> Health:
     """进程存活（pid：应答的工作进程）。"""
-    return Health(status="ok", pid=os.getpid())
+    return Health(status="ok")
 
 
 def _unready(status: str, detail: str, retry_after: int = 1) -> JSONResponse:
