@@ -70,7 +70,7 @@ class ChromaStore:
         self._wanted = 0
         self._loaded = 0
         self._refresh_lock = threading.Lock()  # one thread refreshes; the others keep serving the old snapshot
-        self._failing = False  # the last check failed: readers check themselves until one succeeds
+        self._failing = False  # the last check failed: the next reader to get the refresh lock checks again
         self._outage_message = ""  # the failed check's StoreUnavailableError: readers waiting get it at once
         self._connect_lock = threading.Lock()
         self._writer_depth = threading.local()
