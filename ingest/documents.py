@@ -10,6 +10,7 @@ from typing import Any
 from ingest.cleaning import clean_text
 from ingest.errors import EmptyDocumentError, InvalidMetadataError
 from ingest.gazetteer import find_regions
+from ingest.lifecycle import infer_lifecycle
 from ingest.metadata import infer_metadata, infer_region_path, site_tag
 from ingest.models import Document
 from ingest.numbering import match_marker
@@ -220,6 +221,8 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
         docs[1:] = [_issued_by(docs[0], doc) for doc in docs[1:]]
     if not docs:
         raise EmptyDocumentError(f"{Path(source).name}: no text left after cleaning.")
+    # After _issued_by: a plan 「自印发之日起施行」 takes effect on the date of the notice that issues it.
+    docs = [dataclasses.replace(d, **vars(infer_lifecycle(d.title, d.text, date=d.date))) for d in docs]
     if overrides:
         docs = [apply_overrides(doc, overrides, source) for doc in docs]
     return docs
