@@ -24,14 +24,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import cn2an
 
 from ingest.metadata import find_dates, find_doc_numbers
 from ingest.numbering import strip_marker
 
-__all__ = ["REPEALED", "Lifecycle", "infer_lifecycle", "infer_status", "add_term"]
+__all__ = ["REPEALED", "LIFECYCLE_FIELDS", "Lifecycle", "infer_lifecycle", "infer_status", "is_repeal_mark", "add_term"]
 
 REPEALED = "repealed"
 
@@ -70,6 +70,9 @@ class Lifecycle:
     replaces: list[str] = field(default_factory=list)  # titles without 《》 and 文号s, in the order named
     status: str = ""  # REPEALED or ""
     lifecycle_clause: str = ""  # the first sentence that stated a date or a replacement, verbatim
+
+
+LIFECYCLE_FIELDS = tuple(f.name for f in fields(Lifecycle))  # the Document fields this module fills
 
 
 def add_term(effective: str, count: int, unit: str) -> str:
@@ -157,17 +160,18 @@ def _replaced(sentence: str) -> list[str]:
     return seen
 
 
+def is_repeal_mark(line: str) -> bool:
+    """Whether a short line marks a document repealed: 「已废止」, 「【失效】」, 「时效性：失效」, 「…通知（已废止）」."""
+    line = line.strip().lstrip("#").strip()
+    if len(line) > _MARK_LINE_CHARS or "。" in line:
+        return False  # running text (「…同时废止。」) speaks of other documents
+    return bool(_MARK_LINE.match(line) or _LABELLED_MARK.search(line) or _TITLE_MARK.search(line))
+
+
 def infer_status(title: str, text: str) -> str:
-    """REPEALED when the page marks the document repealed near its title, else ''."""
-    if _TITLE_MARK.search(title.strip()):
-        return REPEALED
-    for line in text.split("\n")[:_MARK_SCAN_LINES]:
-        line = line.strip().lstrip("#").strip()
-        if len(line) > _MARK_LINE_CHARS or "。" in line:
-            continue
-        if _MARK_LINE.match(line) or _LABELLED_MARK.search(line) or _TITLE_MARK.search(line):
-            return REPEALED
-    return ""
+    """REPEALED when the title or a line just below it marks the document repealed, else ''."""
+    lines = [title, *text.split("\n")[:_MARK_SCAN_LINES]]
+    return REPEALED if any(is_repeal_mark(line) for line in lines) else ""
 
 
 def infer_lifecycle(title: str, text: str, *, date: str = "") -> Lifecycle:
