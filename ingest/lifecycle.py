@@ -44,6 +44,7 @@ _BEFORE_DATE = re.compile(r"(?P<word>自|于)\s*$")
 # 「自印发之日起施行」, 「自发布之日起30日后施行」 (N days after the document's date).
 _ON_ISSUE = re.compile(rf"自\s*(?:印发|发布|公布|颁布|签发|下发|公告)之日起\s*(?:(?P<days>\d{{1,3}}|[一二三四五六七八九十百]{{1,4}})\s*日后)?"
                        rf"{_TAKES_EFFECT}")
+_HISTORY_HEAD = re.compile(r"^[（(]\s*(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
 _PERIOD = r"(?:有效期|执行期|实施期|试行期)限?"
 _PERIOD_WORD = re.compile(_PERIOD)
 # 「有效期至」「有效期截至」「有效期为2024年1月1日至」 (the start date written as 「D」): the next date ends the
@@ -55,6 +56,7 @@ _OWN = re.compile(r"^(?:本|此)(?!\S{0,8}所称)")  # 「本办法」, not 「�
 _REPEAL_VERB = re.compile(r"(?:同时|即行|一并|相应)?(?:废止|停止执行|不再执行|停止施行)|同时失效")
 _CLAUSE_END = re.compile(r"\s*(?:[。；;！!]|$)")
 _TITLE = re.compile(r"《([^《》]+)》")
+_TITLE_NOTE = re.compile(r"\s*([（(](?:试行|暂行)[）)])")
 _AMENDED_BY = re.compile(r"\s*(?:第[一二三四五六七八九十]+次)?(?:修正|修订|修改)")
 # Repeal marks: a line that is only the mark, a labelled mark (「时效性：失效」, 「有效性 | 已废止」), or a mark in
 # brackets at the end of the title.
@@ -121,6 +123,18 @@ def _count(numeral: str) -> int:
     return int(numeral) if numeral.isdigit() else int(cn2an.cn2an(numeral, "smart"))
 
 
+def _issued(sentence: str) -> re.Match[str] | None:
+    """「自印发之日起施行」 said of the document itself: first in its clause (「现予公告，自发布之日起施行」), after
+    本/此, or closing a bracketed history block (「（…令第536号公布　自公布之日起施行）」); not a rule the text lays
+    down for others (「行政法规应当自公布之日起30日后施行」, 「…的任何修改，并自公告之日起生效」)."""
+    for issued in _ON_ISSUE.finditer(sentence):
+        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, issued.start())), default=0)
+        head = strip_marker(sentence[clause_start: issued.start()].strip())
+        if not head or _OWN.match(head) or _HISTORY_HEAD.match(sentence.strip()):
+            return issued
+    return None
+
+
 def _effective(sentence: str, date: str) -> str:
     """The date a sentence says the document takes effect, else ''.
 
@@ -133,7 +147,7 @@ def _effective(sentence: str, date: str) -> str:
         if before and _AFTER_DATE.match(sentence, end) and (before.group("word") == "自" or own):
             if not sentence[: before.start()].rstrip().endswith("》"):  # another document's date
                 return iso
-    issued = _ON_ISSUE.search(sentence)
+    issued = _issued(sentence)
     if issued and date:
         later = _count(issued.group("days")) if issued.group("days") else 0
         return (dt.date.fromisoformat(date) + dt.timedelta(days=later)).isoformat()
@@ -163,6 +177,12 @@ def _period(sentence: str, effective: bool) -> tuple[str, str, tuple[int, str] |
     return "", "", None
 
 
+def _title_with_note(span: str, title: re.Match[str]) -> str:
+    """A title with the 「（试行）」 written just after its 》: 《麻黄素管理办法》（试行） → 麻黄素管理办法（试行）."""
+    note = _TITLE_NOTE.match(span, title.end())
+    return title.group(1).strip() + (note.group(1) if note else "")
+
+
 def _replaced(sentence: str) -> list[str]:
     """Titles and 文号s named before a repeal verb that ends its clause."""
     names: list[tuple[int, str]] = []
@@ -173,10 +193,13 @@ def _replaced(sentence: str) -> list[str]:
         if not _CLAUSE_END.match(sentence, verb.end()):
             continue
         span = sentence[begin: verb.start()]
-        # 「根据《关于修改…的决定》修正的《…办法》同时废止」: the amending decision is history, not repealed.
-        titles = [(m.start(), m.group(1).strip()) for m in _TITLE.finditer(span) if not _AMENDED_BY.match(span, m.end())]
+        # 「根据《关于修改…的决定》修正的《…办法》同时废止」「（国保发〔2012〕7号，国保发〔2019〕13号修订）」: an
+        # amendment is the repealed text's history, not a second repealed document.
+        titles = [(m.start(), _title_with_note(span, m)) for m in _TITLE.finditer(span)
+                  if not _AMENDED_BY.match(span, m.end())]
         inside = [(m.start(), m.end()) for m in _TITLE.finditer(span)]
-        numbers = [(s, n) for s, e, n in find_doc_numbers(span) if not any(a <= s < b for a, b in inside)]
+        numbers = [(s, n) for s, e, n in find_doc_numbers(span)
+                   if not any(a <= s < b for a, b in inside) and not _AMENDED_BY.match(span, e)]
         names.extend((begin + s, n) for s, n in titles + numbers)
         begin = verb.end()
     seen: list[str] = []
@@ -209,7 +232,7 @@ def infer_lifecycle(title: str, text: str, *, date: str = "") -> Lifecycle:
         if not any(word in sentence for word in ("施行", "实施", "执行", "生效", "期", "废止", "失效")):
             continue  # most sentences: nothing to read
         effective = _effective(sentence, date)
-        on_issue = _ON_ISSUE.search(sentence)
+        on_issue = _issued(sentence)
         start, end, sentence_term = _period(sentence, bool(effective or on_issue))
         replaced = _replaced(sentence)
         # 「自印发之日起施行」 states when even where the document's own date is unknown.
