@@ -16,8 +16,11 @@ Read from the cleaned text, sentence by sentence:
   a labelled 「时效性：失效」, or a bracketed mark after the title), else "";
 - lifecycle clause: the first sentence, verbatim, that stated any of the above.
 
-A period (有效期) counts only when it is the document's own: at the start of a clause or after 「本…」, so that
-「许可证有效期为五年」 or 「在有效期内」 inside a measure is not read as the document's term.
+Only what the document says of itself counts: a term (有效期) first in its sentence, after 「本…」/「此…」 or right
+after the sentence's effective clause, so that 「许可证有效期为五年」 or 「在有效期内」 inside a measure is not read
+as the document's term; 「自…起施行」 whose verb ends its clause (not 「自…起实施的项目」) and not after another
+document's title; 「自印发之日起施行」 first in its clause, after 「本…」 or in a bracketed history block, not as a
+rule the text lays down for other texts.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ REPEALED = "repealed"
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _CLAUSE_BREAK = re.compile(r"[，,；;：:]")
-_TAKES_EFFECT = r"\s*(?:正式)?(?:施行|实施|执行|生效)"
+# The verb ends its clause: 「起施行。」「起实施，有效期…」, not 「起实施的项目」 or 「起执行新的收费标准」.
+_TAKES_EFFECT = r"\s*(?:正式)?(?:施行|实施|执行|生效)(?=\s*(?:[，,。；;！!）)]|$))"
 _AFTER_DATE = re.compile(rf"\s*起?{_TAKES_EFFECT}")
 _BEFORE_DATE = re.compile(r"(?P<word>自|于)\s*$")
 # 「自印发之日起施行」, 「自发布之日起30日后施行」 (N days after the document's date).
