@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eval.lifecycle import LIFECYCLE_FIELDS, score_lifecycle
+
 __all__ = [
     "ACCEPTANCE",
     "LIFECYCLE_FIELDS",
@@ -41,8 +43,6 @@ __all__ = [
 
 # The acceptance thresholds of the real-corpus issue: share of documents right, per field.
 ACCEPTANCE: dict[str, float] = {"region": 0.95, "date": 0.95, "title": 0.95, "measures": 0.90, "lifecycle": 0.90}
-# What a document states about its validity (issue 20), each scored alone and together as "lifecycle".
-LIFECYCLE_FIELDS = ("doc_number", "effective_date", "expiry_date", "replaces")
 # How far into a parsed measure (after normalisation) its expected start may lie: room for a printed label
 # such as 第一百二十三条 or （十二）, not for a preceding measure.
 _START_SLACK = 12
@@ -82,10 +82,6 @@ class ExpectedDocument:
     effective_date: str = ""
     expiry_date: str = ""
     replaces: list[str] = field(default_factory=list)
-
-    def states_lifecycle(self) -> bool:
-        """Whether the document states any lifecycle fact (a 文号, a date it takes effect or expires, a repeal)."""
-        return any(getattr(self, name) for name in LIFECYCLE_FIELDS)
 
 
 @dataclass
@@ -268,23 +264,6 @@ def _region_right(got: str, expected: ExpectedDocument) -> bool | None:
     return (_normalize_name(got) == _normalize_name(expected.region)) if expected.region else None
 
 
-def _same_lifecycle(name: str, got: Any, want: Any) -> bool:
-    """Names compare after NFKC without whitespace; truth writes 文号 brackets as 〔〕, as the parser normalises them."""
-    if name == "replaces":
-        return sorted(map(_normalize_name, got)) == sorted(map(_normalize_name, want))
-    return _normalize_name(got) == _normalize_name(want)
-
-
-def _score_lifecycle(expected: ExpectedDocument, first: Any) -> dict[str, bool | None]:
-    """Each lifecycle field (None when neither stated nor found) and all of them (None when none is stated)."""
-    scores: dict[str, bool | None] = {}
-    for name in LIFECYCLE_FIELDS:
-        got, want = (getattr(first, name) if first else type(getattr(expected, name))()), getattr(expected, name)
-        scores[name] = _same_lifecycle(name, got, want) if (got or want) else None
-    scores["lifecycle"] = all(v is not False for v in scores.values()) if expected.states_lifecycle() else None
-    return scores
-
-
 def score_document(expected: ExpectedDocument, documents: Sequence[Any], chunks: Sequence[Any],
                    error: str = "", *, until: int | None = None) -> DocumentResult:
     """Compare one parsed file (its documents and chunks) with its expected structure.
@@ -309,7 +288,7 @@ def score_document(expected: ExpectedDocument, documents: Sequence[Any], chunks:
     samples = [_find_sample(s, measures) for s in expected.sample_measures]
     return DocumentResult(expected.file, error, want, got, region, date, title,
                           bool(first) and len(measures) == expected.measures, samples,
-                          **_score_lifecycle(expected, first))
+                          **score_lifecycle({name: getattr(expected, name) for name in LIFECYCLE_FIELDS}, first))
 
 
 def evaluate_structure(corpus: str | Path, expected: Sequence[ExpectedDocument], *,
