@@ -25,6 +25,11 @@ class Document:
     date: str = ""  # ISO yyyy-mm-dd, from the text
     doc_type: str = ""
     preface: str = ""  # news summary kept apart from the measures
+    effective_date: str = ""
+    expiry_date: str = ""
+    replaces: list[str] = field(default_factory=list)
+    status: str = ""
+    lifecycle_clause: str = ""
 
 
 @dataclass

@@ -1,0 +1,268 @@
+"""Which documents are in force: statuses computed from the lifecycle fields ingest extracts, once per index
+generation and date, the notice an answer drawn from a superseded document carries, and the short answers to
+「…现在还有效吗」「有效期到哪一天」「哪天起施行」「废止了哪个文件」.
+
+A document is not in force when a government page marks it repealed, when another indexed document that has
+taken effect names its 文号 or title among those it repeals (「…同时废止」), before its effective date or after
+its expiry date. It is in force when its effective date has passed (and its expiry, if any, has not); with
+nothing stated its status is unknown (None).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ingest import Chunk, ChunkCatalog, IndexStore
+
+__all__ = ["DocumentStatus", "Statuses", "Lifecycles", "status_at", "today", "chinese_date", "notice",
+           "lifecycle_answer", "clause_chunk", "known", "FACETS"]
+
+# What a validity question asks about a document (evidence.Asked.validity holds these names).
+FACETS = ("status", "expiry", "effective", "replaces")
+
+
+def today() -> str:
+    """Today's date, ISO."""
+    return datetime.date.today().isoformat()
+
+
+def chinese_date(iso: str) -> str:
+    """2024-03-01 → 2024年3月1日."""
+    try:
+        day = datetime.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    """One document's lifecycle facts and its status on one date."""
+
+    doc_id: str
+    title: str = ""
+    doc_number: str = ""
+    date: str = ""
+    effective_date: str = ""
+    expiry_date: str = ""
+    replaces: tuple[str, ...] = ()
+    status: str = ""  # "repealed" when a government page marks it so
+    clause: str = ""  # the sentence that states the facts, verbatim
+    in_force: bool | None = None
+    reason: str = ""  # why not in force: repealed, replaced, not_yet, expired
+    replaced_by: DocumentStatus | None = None  # the indexed document repealing this one, when it has taken effect
+    replacing: tuple[DocumentStatus, ...] = ()  # indexed documents this one repeals (by 文号 or title)
+
+    @property
+    def stated(self) -> bool:
+        """Whether anything is known of its lifecycle."""
+        return bool(self.effective_date or self.expiry_date or self.replaces or self.status or self.replaced_by)
+
+
+def status_at(as_of: str, *, effective_date: str = "", expiry_date: str = "", status: str = "",
+              replaced: bool = False) -> tuple[bool | None, str]:
+    """(in force, why not) on `as_of` (ISO): None when nothing decides it."""
+    if status == "repealed":
+        return False, "repealed"
+    if replaced:
+        return False, "replaced"
+    if effective_date and effective_date > as_of:
+        return False, "not_yet"
+    if expiry_date and expiry_date < as_of:
+        return False, "expired"
+    if effective_date or expiry_date:
+        return True, ""
+    return None, ""
+
+
+class Statuses:
+    """Every document's status on one date (documents stating nothing: unknown)."""
+
+    def __init__(self, as_of: str, known: Mapping[str, DocumentStatus]) -> None:
+        self.as_of = as_of
+        self.known = known  # documents with lifecycle facts or repealed by another
+        self.not_in_force = frozenset(d for d, s in known.items() if s.in_force is False)
+
+    def of(self, doc_id: str) -> DocumentStatus:
+        """A document's status (unknown when it states nothing)."""
+        return self.known.get(doc_id) or DocumentStatus(doc_id)
+
+
+def _key(text: str) -> str:
+    """A 文号 or title as compared: no book-title marks, spaces or bracket variants (〔〕[]（） all alike)."""
+    text = re.sub(r"[《》\s\"“”「」]", "", text)
+    return re.sub(r"[〔［\[【(（]", "〔", re.sub(r"[〕］\]】)）]", "〕", text))
+
+
+def _names(entry: str, doc: Mapping[str, Any]) -> bool:
+    """Whether a 「…同时废止」 entry names a document: its 文号, or its title (a title indexed with its
+    「关于印发…的通知」 wrapper still holds the name)."""
+    key = _key(entry)
+    if not key:
+        return False
+    number, title = _key(str(doc.get("doc_number") or "")), _key(str(doc.get("title") or ""))
+    return key == number or key == title or (len(key) >= 6 and key in title)
+
+
+def _compute(records: Mapping[str, Mapping[str, Any]], as_of: str) -> dict[str, DocumentStatus]:
+    """Statuses of the documents with lifecycle facts, and of those another document repeals."""
+    sources = {d: r for d, r in records.items() if r.get("replaces")}
+    replacing: dict[str, list[str]] = {}  # doc_id → the documents naming it among those they repeal
+    for source_id, source in sources.items():
+        entries = [str(e) for e in source.get("replaces") or ()]
+        for doc_id, record in records.items():
+            if doc_id != source_id and any(_names(e, record) for e in entries):
+                replacing.setdefault(doc_id, []).append(source_id)
+
+    def facts(doc_id: str) -> dict[str, Any]:
+        r = records[doc_id]
+        return {"doc_id": doc_id, "title": str(r.get("title") or ""), "doc_number": str(r.get("doc_number") or ""),
+                "date": str(r.get("date") or ""), "effective_date": str(r.get("effective_date") or ""),
+                "expiry_date": str(r.get("expiry_date") or ""), "replaces": tuple(r.get("replaces") or ()),
+                "status": str(r.get("status") or ""), "clause": str(r.get("lifecycle_clause") or "")}
+
+    def own(doc_id: str) -> DocumentStatus:
+        f = facts(doc_id)
+        in_force, reason = status_at(as_of, effective_date=f["effective_date"], expiry_date=f["expiry_date"],
+                                     status=f["status"])
+        return DocumentStatus(**f, in_force=in_force, reason=reason)
+
+    relevant = {d for d, r in records.items()
+                if r.get("effective_date") or r.get("expiry_date") or r.get("replaces") or r.get("status")}
+    base = {d: own(d) for d in relevant | set(replacing)}
+    out: dict[str, DocumentStatus] = {}
+    for doc_id, status in base.items():
+        # A repeal takes effect with the repealing document: its effective date, else its date.
+        by = [base[s] for s in replacing.get(doc_id, ())
+              if (base[s].effective_date or base[s].date or as_of) <= as_of]
+        replaced_by = by[0] if by else None
+        in_force, reason = status_at(as_of, effective_date=status.effective_date, expiry_date=status.expiry_date,
+                                     status=status.status, replaced=replaced_by is not None)
+        out[doc_id] = DocumentStatus(**{**facts(doc_id), "in_force": in_force, "reason": reason,
+                                        "replaced_by": replaced_by})
+    for source_id in sources:
+        named = tuple(out[d] for d, by in sorted(replacing.items()) if source_id in by)
+        out[source_id] = DocumentStatus(**{**out[source_id].__dict__, "replacing": named})
+    return out
+
+
+class Lifecycles:
+    """Statuses per index generation and date: computed once for each (the catalog is per generation), never per
+    chunk or request."""
+
+    MAX_DATES = 32  # dates kept per generation
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._catalog: ChunkCatalog | None = None
+        self._records: dict[str, dict[str, Any]] = {}
+        self._by_date: dict[str, Statuses] = {}
+
+    def statuses(self, as_of: str | None = None) -> Statuses:
+        """Every document's status on `as_of` (ISO; today when not given)."""
+        as_of = as_of or today()
+        catalog = self.store.catalog()
+        with self._lock:
+            if catalog is not self._catalog:
+                self._records = {d: {k: r.get(k) for k in _FIELDS} for d, r in self.store.documents().items()}
+                self._catalog, self._by_date = catalog, {}
+            found = self._by_date.get(as_of)
+            if found is None:
+                if len(self._by_date) >= self.MAX_DATES:
+                    self._by_date.clear()
+                found = self._by_date[as_of] = Statuses(as_of, _compute(self._records, as_of))
+            return found
+
+
+_FIELDS = ("title", "doc_number", "date", "effective_date", "expiry_date", "replaces", "status", "lifecycle_clause")
+
+
+# --- what answers say ---------------------------------------------------------------------------------
+
+def _cited_name(status: DocumentStatus) -> str:
+    number = f"（{status.doc_number}）" if status.doc_number else ""
+    return f"《{status.title}》{number}"
+
+
+def _state(status: DocumentStatus) -> str:
+    """The status in words: 现行有效, 已失效, 已被《…》（…）废止, 尚未施行, 已废止."""
+    if status.in_force:
+        return "现行有效"
+    if status.reason == "replaced" and status.replaced_by is not None:
+        return f"已被{_cited_name(status.replaced_by)}废止"
+    if status.reason == "not_yet":
+        return f"尚未施行（{chinese_date(status.effective_date)}起施行）"
+    if status.reason == "expired":
+        return f"有效期至{chinese_date(status.expiry_date)}，已失效"
+    if status.reason == "repealed":
+        return "已废止"
+    return ""
+
+
+def notice(status: DocumentStatus, *, alone: bool = True) -> str:
+    """What an answer drawn from a document not in force says (「注意：该文件有效期至…，已失效。」); '' when it is
+    in force or unknown. `alone`: the answer cites no other document, so 「该文件」 is enough."""
+    if status.in_force is not False:
+        return ""
+    return f"注意：{'该文件' if alone else '《' + status.title + '》'}{_state(status)}。"
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def clause_chunk(status: DocumentStatus, catalog: ChunkCatalog) -> Chunk | None:
+    """The chunk of the document holding its lifecycle clause (the clause as written, else its opening or its
+    closing words), to cite."""
+    clause = _compact(status.clause)
+    if not clause:
+        return None
+    chunks = catalog.of_document(status.doc_id)
+    for probe in (clause, clause[:12], clause[-12:]):
+        for chunk in chunks:
+            if probe and probe in _compact(chunk.text):
+                return chunk
+    return None
+
+
+def lifecycle_answer(facets: Sequence[str], status: DocumentStatus, cite: Mapping[str, str]) -> str:
+    """The answer to a validity question from the document's facts: 「《X》自2024年3月1日起施行，有效期至
+    2027年2月28日，现行有效【X市 第N条】。」 `cite`: doc_id → the citation key of the chunk stating its facts.
+    '' when the facts asked are not known."""
+    if not known(facets, status):
+        return ""
+    own = f"【{cite[status.doc_id]}】" if status.doc_id in cite else ""
+    if "replaces" in facets:
+        named = [_cited_name(s) for s in status.replacing] or [f"《{e}》" if not _is_number(e) else e
+                                                               for e in status.replaces]
+        return f"《{status.title}》施行后，{'、'.join(dict.fromkeys(named))}同时废止{own}。"
+    parts = []
+    if status.effective_date:
+        parts.append(f"自{chinese_date(status.effective_date)}起施行")
+    if status.expiry_date and status.reason != "expired":
+        parts.append(f"有效期至{chinese_date(status.expiry_date)}")
+    state = _state(status) if status.reason != "not_yet" else "尚未施行"
+    if state:
+        parts.append(state)
+    text = f"《{status.title}》{'，'.join(parts)}{own}"
+    if status.replaced_by is not None and status.replaced_by.doc_id in cite:
+        text += f"【{cite[status.replaced_by.doc_id]}】"
+    return text + "。"
+
+
+def known(facets: Sequence[str], status: DocumentStatus) -> bool:
+    """Whether the document states what the question asks (its status, expiry, effective date or repeals)."""
+    checks = {"status": status.in_force is not None, "expiry": bool(status.expiry_date),
+              "effective": bool(status.effective_date), "replaces": bool(status.replaces)}
+    return bool(facets) and all(checks.get(f, False) for f in facets)
+
+
+def _is_number(entry: str) -> bool:
+    return bool(re.search(r"〔\d{4}〕|\[\d{4}\]|\d+号$", entry))
+
