@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ingest.index.embedders import build_embedder
 from ingest.errors import PolicyRagError
+from ingest.lifecycle import LIFECYCLE_FIELDS
 from ingest.pipeline import FileResult, IngestReport, expand_paths, ingest_paths, parse_file, window_chars
 from ingest.settings import IngestSettings
 from ingest.index.store import destroy_store, open_store
@@ -43,9 +44,11 @@ def _dry_run(args: argparse.Namespace, settings: IngestSettings) -> int:
             failed += 1
             print(f"error: {result.error}", file=sys.stderr)
             continue
+        documents = {d.doc_id: d for d in result.documents}
         for chunk in result.chunks:
-            if args.json:
-                print(json.dumps(chunk.to_json(), ensure_ascii=False))
+            if args.json:  # each row carries its document's lifecycle (doc_number is a chunk field already)
+                life = {name: getattr(documents[chunk.doc_id], name) for name in LIFECYCLE_FIELDS}
+                print(json.dumps({**chunk.to_json(), **life}, ensure_ascii=False))
             else:
                 print(f"{chunk.chunk_id}\t{chunk.measure_label}\t{chunk.measure_title}")
     return 1 if failed else 0

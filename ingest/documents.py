@@ -9,7 +9,9 @@ from typing import Any
 
 from ingest.cleaning import clean_text
 from ingest.errors import EmptyDocumentError, InvalidMetadataError
+from ingest.formats.overrides import LIST_FIELDS, split_list
 from ingest.gazetteer import find_regions
+from ingest.lifecycle import REPEALED, infer_lifecycle
 from ingest.metadata import infer_metadata, infer_region_path, site_tag
 from ingest.models import Document
 from ingest.numbering import match_marker
@@ -145,9 +147,14 @@ def apply_overrides(doc: Document, overrides: dict[str, str], source: str) -> Do
             f"{Path(source).name}: unknown document field(s) {', '.join(unknown)} in its metadata; "
             f"valid fields: {', '.join(OVERRIDABLE_FIELDS)}."
         )
-    if "date" in overrides and overrides["date"] and not _ISO_DATE.match(overrides["date"]):
-        raise InvalidMetadataError(f"{Path(source).name}: date '{overrides['date']}' must be written yyyy-mm-dd.")
+    for name in ("date", "effective_date", "expiry_date"):
+        if overrides.get(name) and not _ISO_DATE.match(overrides[name]):
+            raise InvalidMetadataError(f"{Path(source).name}: {name} '{overrides[name]}' must be written yyyy-mm-dd.")
+    if overrides.get("status") and overrides["status"] != REPEALED:
+        raise InvalidMetadataError(f"{Path(source).name}: status '{overrides['status']}' must be '{REPEALED}' or ''.")
     changes: dict[str, Any] = dict(overrides)
+    for name in LIST_FIELDS & set(changes):
+        changes[name] = split_list(changes[name])
     if changes.get("region") and "region_path" not in changes:  # the hand-set place brings its own parents
         changes["region_path"] = infer_region_path(changes["region"])
     return dataclasses.replace(doc, **changes)
@@ -220,6 +227,8 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
         docs[1:] = [_issued_by(docs[0], doc) for doc in docs[1:]]
     if not docs:
         raise EmptyDocumentError(f"{Path(source).name}: no text left after cleaning.")
+    # After _issued_by: a plan 「自印发之日起施行」 takes effect on the date of the notice that issues it.
+    docs = [dataclasses.replace(d, **vars(infer_lifecycle(d.title, d.text, date=d.date))) for d in docs]
     if overrides:
         docs = [apply_overrides(doc, overrides, source) for doc in docs]
     return docs

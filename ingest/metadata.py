@@ -23,6 +23,7 @@ from ingest.numbering import match_marker
 __all__ = [
     "NATIONAL", "DocumentMetadata", "infer_metadata", "infer_region", "infer_region_path", "infer_date",
     "infer_issuer", "infer_doc_number", "infer_doc_type", "document_genre", "site_tag",
+    "find_dates", "find_doc_numbers",
 ]
 
 NATIONAL = "全国"
@@ -133,6 +134,11 @@ def _number(m: re.Match[str]) -> str:
     return f"{m.group('prefix')}〔{m.group('year')}〕{int(m.group('num'))}号"
 
 
+def find_doc_numbers(text: str) -> list[tuple[int, int, str]]:
+    """Every 文号 written in a text: (start, end, number with 〔〕 brackets)."""
+    return [(m.start(), m.end(), _number(m)) for m in _DOC_NUMBER.finditer(text)]
+
+
 def infer_doc_number(title: str, paragraphs: list[str]) -> str:
     """The document's own number (文号), brackets normalised to 〔〕: 鲁政发〔2019〕3号.
 
@@ -184,6 +190,11 @@ def _dates(text: str) -> list[tuple[int, int, str]]:
         if iso:
             found.append((m.start(), m.end(), iso))
     return sorted(found)
+
+
+def find_dates(text: str) -> list[tuple[int, int, str]]:
+    """Every valid full date in a text: (start, end, ISO date), in Arabic or Chinese numerals."""
+    return _dates(text)
 
 
 def _date_line(para: str) -> str:

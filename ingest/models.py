@@ -25,11 +25,12 @@ class Document:
     date: str = ""  # ISO yyyy-mm-dd, from the text
     doc_type: str = ""
     preface: str = ""  # news summary kept apart from the measures
-    effective_date: str = ""
-    expiry_date: str = ""
-    replaces: list[str] = field(default_factory=list)
-    status: str = ""
-    lifecycle_clause: str = ""
+    # Lifecycle (ingest.lifecycle): what the document states about its own validity.
+    effective_date: str = ""  # ISO yyyy-mm-dd or ""
+    expiry_date: str = ""  # ISO yyyy-mm-dd or ""
+    replaces: list[str] = field(default_factory=list)  # titles (without 《》) and 文号s it repeals
+    status: str = ""  # "repealed" when the page marks it 已废止/失效, else ""
+    lifecycle_clause: str = ""  # the sentence of `text` that stated the above, verbatim
 
 
 @dataclass

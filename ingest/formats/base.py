@@ -13,7 +13,8 @@ class LoadedText:
     """A file turned into text: one paragraph per line, blank lines allowed between paragraphs.
 
     `markdown` says that heading lines start with `#` (markdown files, and HTML/DOCX headings the reader
-    marked); `overrides` holds document fields from a sidecar `.meta.json` or markdown front matter.
+    marked); `overrides` holds document fields from a sidecar `.meta.json` or markdown front matter, or from
+    the page itself (an HTML page marked 已废止 beside its article sets `status`).
     """
 
     text: str

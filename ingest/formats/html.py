@@ -14,8 +14,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from ingest.errors import EmptyDocumentError
 from ingest.formats.base import LoadedText
 from ingest.formats.encoding import decode_as, decode_bytes
+from ingest.lifecycle import REPEALED, is_repeal_mark
 
-__all__ = ["HtmlReader", "html_to_text"]
+__all__ = ["HtmlReader", "html_to_text", "page_status"]
 
 CELL_SEPARATOR = " | "
 # Never article text. Skipped while walking rather than removed: lexbor frees removed nodes, and a nav inside a
@@ -232,6 +233,22 @@ def html_to_text(html: str) -> tuple[str, bool]:
     return "\n".join(lines), marked
 
 
+def page_status(html: str) -> str:
+    """REPEALED when the page marks its document repealed outside the article text: a <meta> whose content is
+    the mark (「已废止」, 「失效」) or a short mark line (「时效性：失效」) in the page's info bars, not in a link."""
+    tree = LexborHTMLParser(html)
+    for meta in tree.css("meta[content]"):
+        if is_repeal_mark(meta.attributes.get("content") or "") and len(meta.attributes.get("content") or "") <= 8:
+            return REPEALED
+    body = tree.body or tree.root
+    if body is None:
+        return ""
+    for node in body.traverse(include_text=True):
+        if node.tag == "-text" and not _in_link(node) and not _dropped(node) and is_repeal_mark(node.text_content or ""):
+            return REPEALED
+    return ""
+
+
 class HtmlReader:
     """`.html`/`.htm`: the article text of a saved page or a fragment."""
 
@@ -245,7 +262,9 @@ class HtmlReader:
 
     def read(self, raw: bytes, name: str) -> LoadedText:
         """The article text; a page with no text raises EmptyDocumentError."""
-        text, marked = html_to_text(_decode(raw, name))
+        html = _decode(raw, name)
+        text, marked = html_to_text(html)
         if not text.strip():
             raise EmptyDocumentError(f"{name}: the page holds no article text.")
-        return LoadedText(text, markdown=marked)
+        status = page_status(html)  # a mark beside the article, which its text leaves out
+        return LoadedText(text, markdown=marked, overrides={"status": status} if status else {})

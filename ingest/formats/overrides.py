@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -11,10 +12,17 @@ from typing import Any
 import yaml
 
 from ingest.errors import InvalidMetadataError
+from ingest.models import Document
 
-__all__ = ["SIDECAR_SUFFIX", "is_sidecar", "sidecar_for", "read_sidecar", "split_front_matter"]
+__all__ = ["SIDECAR_SUFFIX", "LIST_SEPARATOR", "LIST_FIELDS", "is_sidecar", "sidecar_for", "read_sidecar",
+           "split_front_matter", "split_list"]
 
 SIDECAR_SUFFIX = ".meta.json"
+# Document fields that hold lists (replaces, region_path): written as a JSON/YAML list, or as text with the items
+# separated by 「；」. Overrides travel as text, so a list is joined with the separator until it is applied.
+LIST_FIELDS = frozenset(f.name for f in dataclasses.fields(Document) if str(f.type).startswith("list"))
+LIST_SEPARATOR = "；"
+_LIST_SPLIT = re.compile(r"[；;\n]")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
@@ -39,10 +47,17 @@ def _as_fields(data: Any, where: str) -> dict[str, str]:
     for key, value in data.items():
         if isinstance(value, (dt.date, dt.datetime)):
             value = value.strftime("%Y-%m-%d")
+        if key in LIST_FIELDS and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = LIST_SEPARATOR.join(v.strip() for v in value)
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise InvalidMetadataError(f"{where}: field '{key}' must be text, not {type(value).__name__}.")
         fields[str(key)] = str(value)
     return fields
+
+
+def split_list(value: str) -> list[str]:
+    """A list field's items from its text form: 「甲〔2019〕3号；某某办法」 → [甲〔2019〕3号, 某某办法]."""
+    return [item.strip() for item in _LIST_SPLIT.split(value) if item.strip()]
 
 
 def read_sidecar(path: Path) -> dict[str, str]:

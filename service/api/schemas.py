@@ -140,6 +140,12 @@ class DocumentSummary(BaseModel):
     doc_type: str
     source: str
     measures: int
+    doc_number: str | None = Field(None, description="文号, e.g. 豫政办〔2024〕12号; null when the document states none")
+    effective_date: str | None = Field(None, description="ISO date the document takes effect, or null")
+    expiry_date: str | None = Field(None, description="ISO date its validity ends (有效期), or null")
+    replaces: list[str] = Field(default_factory=list, description="titles and 文号s of documents it repeals")
+    status: str = Field("", description="'repealed' when its page marks it 已废止/失效, else ''")
+    lifecycle_clause: str = Field("", description="the sentence of its text that states the above, verbatim")
 
 
 class DocumentDetail(DocumentSummary):

@@ -11,11 +11,17 @@ from service.runtime import Runtime
 
 router = APIRouter(tags=["documents"])
 
-_SUMMARY_FIELDS = ("doc_id", "title", "region", "date", "issuer", "doc_type", "source", "measures")
+_SUMMARY_FIELDS = ("doc_id", "title", "region", "date", "issuer", "doc_type", "source", "measures", "status",
+                   "lifecycle_clause")
+_NULLABLE_FIELDS = ("doc_number", "effective_date", "expiry_date")  # "" (not stated) is null in the API
 
 
 def _summary(record: dict[str, object]) -> dict[str, object]:
-    return {k: record.get(k) or (0 if k == "measures" else "") for k in _SUMMARY_FIELDS}
+    summary = {k: record.get(k) or (0 if k == "measures" else "") for k in _SUMMARY_FIELDS}
+    summary.update({k: record.get(k) or None for k in _NULLABLE_FIELDS})
+    replaces = record.get("replaces")  # absent from records written before lifecycle fields existed
+    summary["replaces"] = list(replaces) if isinstance(replaces, list) else []
+    return summary
 
 
 def _record(runtime: Runtime, doc_id: str) -> dict[str, object]:
