@@ -15,7 +15,7 @@ from service.retrieval.answerability import Judgement, judge
 from service.retrieval.compare import about_one, interleave, provincial, spread
 from service.retrieval.documents import covers, missing_document, named_documents
 from service.retrieval.evidence import asked, states_units
-from service.retrieval.lifecycle import Statuses, clause_chunk, known, lifecycle_answer, notice
+from service.retrieval.lifecycle import Statuses, clause_chunk, known, lifecycle_answer, lifecycle_partial, notice
 from service.retrieval.listing import expand_list, per_place
 from service.retrieval.references import cited_text
 from service.retrieval.query import QueryAnalysis, analyze
@@ -179,7 +179,8 @@ class QAService:
                   statuses: Statuses) -> tuple[Answer, list[Passage]] | None:
         """A validity question (「…现在还有效吗」「哪天起施行」) answered from the lifecycle facts of the document asked
         about: the one the question names, else the first of the top-ranked documents stating the facts asked.
-        The clause stating them is cited. None when no such document states them."""
+        The clause stating them is cited. The document asked about (named, else the top-ranked one) stating its
+        lifecycle but not what is asked gives a partial answer (「文件提到…自…起施行，但没有写明有效期。」). None otherwise."""
         named = named_documents(analysis.question)
         ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
         if named:
@@ -191,17 +192,23 @@ class QAService:
         catalog = self.retriever.store.catalog()
         for doc_id in candidates:
             status = statuses.of(doc_id)
-            if not known(facets, status) or (own := clause_chunk(status, catalog)) is None:
+            complete = known(facets, status)
+            asked_of = bool(named) or doc_id == candidates[0]  # the document named, else the top-ranked one
+            if not (complete or asked_of and status.stated) or (own := clause_chunk(status, catalog)) is None:
                 continue
             chunks = [own]
             if "status" in facets and status.replaced_by is not None:
                 repealing = clause_chunk(status.replaced_by, catalog)
                 chunks += [repealing] if repealing is not None else []
             keys = passage_keys(chunks)
-            text = lifecycle_answer(facets, status, {c.doc_id: k for c, k in zip(chunks, keys)})
+            cite = {c.doc_id: k for c, k in zip(chunks, keys)}
+            text = lifecycle_answer(facets, status, cite) if complete else lifecycle_partial(facets, status, cite)
+            if not text:
+                continue
             passages = [Passage(k, c, 1.0) for k, c in zip(keys, chunks)]
             citations = [citation_from_chunk(k, c) for k, c in zip(keys, chunks)]
-            return Answer(text, citations, backend=self.answerer.name), passages
+            return Answer(text, citations, refused=not complete, partial=not complete,
+                          backend=self.answerer.name), passages
         return None
 
     def _annotated(self, answer: Answer, statuses: Statuses | None, *, noticed: bool) -> Answer:

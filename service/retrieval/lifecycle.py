@@ -20,7 +20,7 @@ from typing import Any
 from ingest import Chunk, ChunkCatalog, IndexStore
 
 __all__ = ["DocumentStatus", "Statuses", "Lifecycles", "status_at", "today", "chinese_date", "notice",
-           "lifecycle_answer", "clause_chunk", "known", "FACETS"]
+           "lifecycle_answer", "lifecycle_partial", "clause_chunk", "known", "FACETS"]
 
 # What a validity question asks about a document (evidence.Asked.validity holds these names).
 FACETS = ("status", "expiry", "effective", "replaces")
@@ -185,9 +185,14 @@ _FIELDS = ("title", "doc_number", "date", "effective_date", "expiry_date", "repl
 
 # --- what answers say ---------------------------------------------------------------------------------
 
+def _book(title: str) -> str:
+    """A title in book-title marks, those inside it turned to 〈〉: 《河南省实施〈中华人民共和国中小企业促进法〉办法》."""
+    return f"《{title.replace('《', '〈').replace('》', '〉')}》"
+
+
 def _cited_name(status: DocumentStatus) -> str:
     number = f"（{status.doc_number}）" if status.doc_number else ""
-    return f"《{status.title}》{number}"
+    return f"{_book(status.title)}{number}"
 
 
 def _state(status: DocumentStatus) -> str:
@@ -210,7 +215,7 @@ def notice(status: DocumentStatus, *, alone: bool = True) -> str:
     in force or unknown. `alone`: the answer cites no other document, so 「该文件」 is enough."""
     if status.in_force is not False:
         return ""
-    return f"注意：{'该文件' if alone else '《' + status.title + '》'}{_state(status)}。"
+    return f"注意：{'该文件' if alone else _book(status.title)}{_state(status)}。"
 
 
 def _compact(text: str) -> str:
@@ -239,9 +244,9 @@ def lifecycle_answer(facets: Sequence[str], status: DocumentStatus, cite: Mappin
         return ""
     own = f"【{cite[status.doc_id]}】" if status.doc_id in cite else ""
     if "replaces" in facets:
-        named = [_cited_name(s) for s in status.replacing] or [f"《{e}》" if not _is_number(e) else e
+        named = [_cited_name(s) for s in status.replacing] or [_book(e) if not _is_number(e) else e
                                                                for e in status.replaces]
-        return f"《{status.title}》施行后，{'、'.join(dict.fromkeys(named))}同时废止{own}。"
+        return f"{_book(status.title)}施行后，{'、'.join(dict.fromkeys(named))}同时废止{own}。"
     parts = []
     if status.effective_date:
         parts.append(f"自{chinese_date(status.effective_date)}起施行")
@@ -250,10 +255,24 @@ def lifecycle_answer(facets: Sequence[str], status: DocumentStatus, cite: Mappin
     state = _state(status) if status.reason != "not_yet" else "尚未施行"
     if state:
         parts.append(state)
-    text = f"《{status.title}》{'，'.join(parts)}{own}"
+    text = f"{_book(status.title)}{'，'.join(parts)}{own}"
     if status.replaced_by is not None and status.replaced_by.doc_id in cite:
         text += f"【{cite[status.replaced_by.doc_id]}】"
     return text + "。"
+
+
+_UNSTATED = {"status": "有效期限", "expiry": "有效期", "effective": "施行日期", "replaces": "废止的文件"}
+
+
+def lifecycle_partial(facets: Sequence[str], status: DocumentStatus, cite: Mapping[str, str]) -> str:
+    """「文件提到《X》自…起施行…，但没有写明有效期。」: what a document states of its lifecycle when it does not state
+    what is asked; '' when it states all of it, or nothing."""
+    lacking = [f for f in facets if not known([f], status)]
+    have = [f for f in ("effective", "expiry", "status") if known([f], status)]
+    if not lacking or not have:
+        return ""
+    said = lifecycle_answer(have, status, cite).removesuffix("。")
+    return f"文件提到{said}，但没有写明{'、'.join(_UNSTATED[f] for f in lacking)}。"
 
 
 def known(facets: Sequence[str], status: DocumentStatus) -> bool:

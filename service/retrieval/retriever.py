@@ -13,7 +13,7 @@ import numpy as np
 from ingest import (Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, document_genre, join_windows,
                     region_matches, region_path)
 from service.retrieval.evidence import asked
-from service.retrieval.lifecycle import Lifecycles, Statuses
+from service.retrieval.lifecycle import Lifecycles, Statuses, clause_chunk
 from service.retrieval.query import QueryAnalysis, analyze
 from service.settings import RetrievalSettings
 
@@ -263,6 +263,8 @@ class Retriever:
 
         hits = in_force_first(hits, statuses, self.settings.in_force_margin)
         hits = quoting(of_genre(one_per_measure(hits), analysis.genre), analysis.quoted)
+        if asked(query, analysis.regions).validity:
+            hits = clauses_first(hits, statuses, catalog, filters)
         ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits[:EXPLICIT_DOCUMENTS * 4]))[:EXPLICIT_DOCUMENTS]
         explicit = self.explicit(analysis, filters, ranked) if analysis.refs else []
         beyond = "" if explicit else self.beyond_last_measure(analysis, filters, ranked)
@@ -353,6 +355,33 @@ def _allowed_documents(catalog: ChunkCatalog, filters: Filters, regions: Sequenc
 def _active(filters: Filters) -> bool:
     return any((filters.region, filters.doc_id, filters.unit, filters.date_from, filters.date_to,
                 filters.within is not None))
+
+
+def clauses_first(hits: Sequence[Hit], statuses: Statuses, catalog: ChunkCatalog, filters: Filters) -> list[Hit]:
+    """A validity question (「…现在还有效吗」「哪天起施行」): the clause stating each top-ranked document's lifecycle
+    goes before that document's other passages, in the documents' order; what it answers is in that clause."""
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        best.setdefault(hit.chunk.doc_id, hit)
+    front: list[Hit] = []
+    for doc_id in list(best)[:EXPLICIT_DOCUMENTS]:
+        status = statuses.of(doc_id)
+        chunk = clause_chunk(status, catalog) if status.stated else None
+        if chunk is not None and filters.accepts(chunk):
+            held = next((h for h in hits if h.chunk.chunk_id == chunk.chunk_id), None)
+            front.append(held or Hit(chunk, best[doc_id].score))
+    if not front:
+        return list(hits)
+    clause_of = {h.chunk.doc_id: h for h in front}
+    # Each clause just before its document's best passage: the documents keep their order.
+    out: list[Hit] = []
+    for hit in hits:
+        clause = clause_of.get(hit.chunk.doc_id)
+        if clause is not None and hit is best[hit.chunk.doc_id]:
+            out.append(clause)
+        if clause is None or hit is not clause:
+            out.append(hit)
+    return out
 
 
 def in_force_first(hits: Sequence[Hit], statuses: Statuses, margin: float) -> list[Hit]:

@@ -10,7 +10,7 @@ import pytest
 from ingest import Chunk, ChunkCatalog
 from service.retrieval.evidence import asked
 from service.retrieval.lifecycle import (DocumentStatus, Lifecycles, Statuses, chinese_date, clause_chunk,
-                                         lifecycle_answer, notice, status_at)
+                                         lifecycle_answer, lifecycle_partial, notice, status_at)
 from service.retrieval.retriever import Filters, Hit, in_force_first
 
 
@@ -201,3 +201,17 @@ def test_in_force_filters_accept_by_document() -> None:
     only_superseded = Filters(in_force=False, within=frozenset({"old"}))
     assert not keep_current.accepts(_chunk("old", "1", "")) and keep_current.accepts(_chunk("silent", "1", ""))
     assert only_superseded.accepts(_chunk("old", "1", "")) and not only_superseded.accepts(_chunk("new", "1", ""))
+
+
+def test_a_title_quoting_another_keeps_one_pair_of_book_title_marks() -> None:
+    status = DocumentStatus("d", "河南省实施《中华人民共和国中小企业促进法》办法", effective_date="2008-08-01",
+                            in_force=True)
+    assert lifecycle_answer(["effective"], status, {"d": "河南省 第29条"}) == \
+        "《河南省实施〈中华人民共和国中小企业促进法〉办法》自2008年8月1日起施行，现行有效【河南省 第29条】。"
+
+
+def test_a_partial_answer_says_what_the_document_does_not_state() -> None:
+    status = _statuses("2024-06-01").of("new")
+    assert lifecycle_partial(["expiry"], status, {"new": "某市 第5条"}) == \
+        "文件提到《某市临时救助实施办法》自2024年1月1日起施行，现行有效【某市 第5条】，但没有写明有效期。"
+    assert lifecycle_partial(["effective"], status, {"new": "某市 第5条"}) == ""  # it does state that
