@@ -14,13 +14,16 @@ import datetime
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from ingest import Chunk, ChunkCatalog, IndexStore
 
+if TYPE_CHECKING:  # the retriever imports this module; hits are only read and copied here
+    from service.retrieval.retriever import Filters, Hit
+
 __all__ = ["DocumentStatus", "Statuses", "Lifecycles", "status_at", "today", "chinese_date", "notice",
-           "lifecycle_answer", "lifecycle_partial", "clause_chunk", "known", "FACETS"]
+           "lifecycle_answer", "lifecycle_partial", "clause_chunk", "known", "clauses_first", "in_force_first", "FACETS"]
 
 # What a validity question asks about a document (evidence.Asked.validity holds these names).
 FACETS = ("status", "expiry", "effective", "replaces")
@@ -285,3 +288,51 @@ def known(facets: Sequence[str], status: DocumentStatus) -> bool:
 def _is_number(entry: str) -> bool:
     return bool(re.search(r"〔\d{4}〕|\[\d{4}\]|\d+号$", entry))
 
+
+# --- what retrieval does with statuses ------------------------------------------------------------------
+
+CLAUSE_DOCUMENTS = 3  # a validity question's clause is looked for in this many of the top-ranked documents
+
+
+def clauses_first(hits: Sequence[Hit], statuses: Statuses, catalog: ChunkCatalog, filters: Filters) -> list[Hit]:
+    """A validity question (「…现在还有效吗」「哪天起施行」): the clause stating each top-ranked document's lifecycle
+    goes before that document's other passages, in the documents' order; what it answers is in that clause."""
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        best.setdefault(hit.chunk.doc_id, hit)
+    front: list[Hit] = []
+    for doc_id in list(best)[:CLAUSE_DOCUMENTS]:
+        status = statuses.of(doc_id)
+        chunk = clause_chunk(status, catalog) if status.stated else None
+        if chunk is not None and filters.accepts(chunk):
+            held = next((h for h in hits if h.chunk.chunk_id == chunk.chunk_id), None)
+            front.append(held or replace(best[doc_id], chunk=chunk, dense=None, lexical=None, explicit=False))
+    if not front:
+        return list(hits)
+    clause_of = {h.chunk.doc_id: h for h in front}
+    # Each clause just before its document's best passage: the documents keep their order.
+    out: list[Hit] = []
+    for hit in hits:
+        clause = clause_of.get(hit.chunk.doc_id)
+        if clause is not None and hit is best[hit.chunk.doc_id]:
+            out.append(clause)
+        if clause is None or hit is not clause:
+            out.append(hit)
+    return out
+
+
+def in_force_first(hits: Sequence[Hit], statuses: Statuses, margin: float) -> list[Hit]:
+    """Hits of documents known not in force moved after the in-force documents' hits that score comparably (within
+    `margin` of their score): among passages answering alike, the current document's answers. A much better hit
+    keeps its rank; documents whose status is unknown are not moved past."""
+    if not margin or not statuses.not_in_force:
+        return list(hits)
+    out = list(hits)
+    for hit in [h for h in hits if h.chunk.doc_id in statuses.not_in_force]:
+        at = next(i for i, h in enumerate(out) if h is hit)
+        floor = hit.score - margin * abs(hit.score)
+        later = [j for j in range(at + 1, len(out))
+                 if out[j].score >= floor and statuses.of(out[j].chunk.doc_id).in_force]
+        if later:
+            out.insert(later[-1], out.pop(at))
+    return out

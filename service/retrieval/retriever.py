@@ -13,12 +13,11 @@ import numpy as np
 from ingest import (Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, document_genre, join_windows,
                     region_matches, region_path)
 from service.retrieval.evidence import asked
-from service.retrieval.lifecycle import Lifecycles, Statuses, clause_chunk
+from service.retrieval.lifecycle import Lifecycles, Statuses, clauses_first, in_force_first
 from service.retrieval.query import QueryAnalysis, analyze
 from service.settings import RetrievalSettings
 
-__all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS", "chunk_region_path", "enclosing", "in_scope",
-           "in_force_first"]
+__all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS", "chunk_region_path", "enclosing", "in_scope"]
 
 
 @dataclass
@@ -355,50 +354,6 @@ def _allowed_documents(catalog: ChunkCatalog, filters: Filters, regions: Sequenc
 def _active(filters: Filters) -> bool:
     return any((filters.region, filters.doc_id, filters.unit, filters.date_from, filters.date_to,
                 filters.within is not None))
-
-
-def clauses_first(hits: Sequence[Hit], statuses: Statuses, catalog: ChunkCatalog, filters: Filters) -> list[Hit]:
-    """A validity question (「…现在还有效吗」「哪天起施行」): the clause stating each top-ranked document's lifecycle
-    goes before that document's other passages, in the documents' order; what it answers is in that clause."""
-    best: dict[str, Hit] = {}
-    for hit in hits:
-        best.setdefault(hit.chunk.doc_id, hit)
-    front: list[Hit] = []
-    for doc_id in list(best)[:EXPLICIT_DOCUMENTS]:
-        status = statuses.of(doc_id)
-        chunk = clause_chunk(status, catalog) if status.stated else None
-        if chunk is not None and filters.accepts(chunk):
-            held = next((h for h in hits if h.chunk.chunk_id == chunk.chunk_id), None)
-            front.append(held or Hit(chunk, best[doc_id].score))
-    if not front:
-        return list(hits)
-    clause_of = {h.chunk.doc_id: h for h in front}
-    # Each clause just before its document's best passage: the documents keep their order.
-    out: list[Hit] = []
-    for hit in hits:
-        clause = clause_of.get(hit.chunk.doc_id)
-        if clause is not None and hit is best[hit.chunk.doc_id]:
-            out.append(clause)
-        if clause is None or hit is not clause:
-            out.append(hit)
-    return out
-
-
-def in_force_first(hits: Sequence[Hit], statuses: Statuses, margin: float) -> list[Hit]:
-    """Hits of documents known not in force moved after the in-force documents' hits that score comparably (within
-    `margin` of their score): among passages answering alike, the current document's answers. A much better hit
-    keeps its rank; documents whose status is unknown are not moved past."""
-    if not margin or not statuses.not_in_force:
-        return list(hits)
-    out = list(hits)
-    for hit in [h for h in hits if h.chunk.doc_id in statuses.not_in_force]:
-        at = next(i for i, h in enumerate(out) if h is hit)
-        floor = hit.score - margin * abs(hit.score)
-        later = [j for j in range(at + 1, len(out))
-                 if out[j].score >= floor and statuses.of(out[j].chunk.doc_id).in_force]
-        if later:
-            out.insert(later[-1], out.pop(at))
-    return out
 
 
 def of_genre(hits: list[Hit], genre: str) -> list[Hit]:

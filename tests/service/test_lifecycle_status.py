@@ -10,8 +10,9 @@ import pytest
 from ingest import Chunk, ChunkCatalog
 from service.retrieval.evidence import asked
 from service.retrieval.lifecycle import (DocumentStatus, Lifecycles, Statuses, chinese_date, clause_chunk,
-                                         lifecycle_answer, lifecycle_partial, notice, status_at)
-from service.retrieval.retriever import Filters, Hit, in_force_first
+                                         clauses_first, in_force_first, lifecycle_answer, lifecycle_partial, notice,
+                                         status_at)
+from service.retrieval.retriever import Filters, Hit
 
 
 @pytest.mark.parametrize(("as_of", "facts", "expected"), [
@@ -215,3 +216,15 @@ def test_a_partial_answer_says_what_the_document_does_not_state() -> None:
     assert lifecycle_partial(["expiry"], status, {"new": "某市 第5条"}) == \
         "文件提到《某市临时救助实施办法》自2024年1月1日起施行，现行有效【某市 第5条】，但没有写明有效期。"
     assert lifecycle_partial(["effective"], status, {"new": "某市 第5条"}) == ""  # it does state that
+
+
+def test_a_validity_question_finds_each_top_documents_clause_first() -> None:
+    chunks = [_chunk("old", "3", "临时救助标准为每人每次最高2000元。"),
+              _chunk("old", "5", "本办法自2021年3月1日起施行，有效期至2023年12月31日。"),
+              _chunk("silent", "1", "某市政府工作报告。")]
+    catalog = ChunkCatalog.build({c.chunk_id: c for c in chunks})
+    hits = [Hit(chunks[2], 2.0), Hit(chunks[0], 1.5)]
+    ordered = clauses_first(hits, _statuses("2024-06-01"), catalog, Filters())
+    assert [(h.chunk.doc_id, h.chunk.measure) for h in ordered] == [("silent", "1"), ("old", "5"), ("old", "3")]
+    assert ordered[1].score == 1.5  # at its document's rank
+    assert clauses_first(hits, _statuses("2024-06-01"), catalog, Filters(excluded=frozenset({"old"}))) == hits
