@@ -102,25 +102,29 @@ def _key(text: str) -> str:
     return re.sub(r"[〔［\[【(（]", "〔", re.sub(r"[〕］\]】)）]", "〕", text))
 
 
-def _names(entry: str, doc: Mapping[str, Any]) -> bool:
-    """Whether a 「…同时废止」 entry names a document: its 文号, or its title (a title indexed with its
-    「关于印发…的通知」 wrapper still holds the name)."""
-    key = _key(entry)
-    if not key:
-        return False
-    number, title = _key(str(doc.get("doc_number") or "")), _key(str(doc.get("title") or ""))
-    return key == number or key == title or (len(key) >= 6 and key in title)
+def _repeals(records: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+    """doc_id → the documents naming it among those they repeal (「…同时废止」), whatever the date: computed once per
+    index generation, each record's 文号 and title read once."""
+    keys = {d: (_key(str(r.get("doc_number") or "")), _key(str(r.get("title") or ""))) for d, r in records.items()}
+    by_number: dict[str, list[str]] = {}
+    for doc_id, (number, _) in keys.items():
+        if number:
+            by_number.setdefault(number, []).append(doc_id)
+    replacing: dict[str, list[str]] = {}
+    for source_id, source in records.items():
+        for entry in {_key(str(e)) for e in source.get("replaces") or ()} - {""}:
+            named = set(by_number.get(entry, ()))
+            named |= {d for d, (_, title) in keys.items() if entry == title or (len(entry) >= 6 and entry in title)}
+            for doc_id in sorted(named - {source_id}):
+                if source_id not in replacing.setdefault(doc_id, []):
+                    replacing[doc_id].append(source_id)
+    return replacing
 
 
-def _compute(records: Mapping[str, Mapping[str, Any]], as_of: str) -> dict[str, DocumentStatus]:
-    """Statuses of the documents with lifecycle facts, and of those another document repeals."""
-    sources = {d: r for d, r in records.items() if r.get("replaces")}
-    replacing: dict[str, list[str]] = {}  # doc_id → the documents naming it among those they repeal
-    for source_id, source in sources.items():
-        entries = [str(e) for e in source.get("replaces") or ()]
-        for doc_id, record in records.items():
-            if doc_id != source_id and any(_names(e, record) for e in entries):
-                replacing.setdefault(doc_id, []).append(source_id)
+def _compute(records: Mapping[str, Mapping[str, Any]], replacing: Mapping[str, Sequence[str]],
+             as_of: str) -> dict[str, DocumentStatus]:
+    """Statuses on `as_of` of the documents with lifecycle facts, and of those another document repeals."""
+    sources = {s for by in replacing.values() for s in by}
 
     def facts(doc_id: str) -> dict[str, Any]:
         r = records[doc_id]
@@ -150,7 +154,7 @@ def _compute(records: Mapping[str, Mapping[str, Any]], as_of: str) -> dict[str, 
                                         "replaced_by": replaced_by})
     for source_id in sources:
         named = tuple(out[d] for d, by in sorted(replacing.items()) if source_id in by)
-        out[source_id] = DocumentStatus(**{**out[source_id].__dict__, "replacing": named})
+        out[source_id] = replace(out[source_id], replacing=named)
     return out
 
 
@@ -165,6 +169,7 @@ class Lifecycles:
         self._lock = threading.Lock()
         self._catalog: ChunkCatalog | None = None
         self._records: dict[str, dict[str, Any]] = {}
+        self._repeals: dict[str, list[str]] = {}
         self._by_date: dict[str, Statuses] = {}
 
     def statuses(self, as_of: str | None = None) -> Statuses:
@@ -174,12 +179,13 @@ class Lifecycles:
         with self._lock:
             if catalog is not self._catalog:
                 self._records = {d: {k: r.get(k) for k in _FIELDS} for d, r in self.store.documents().items()}
+                self._repeals = _repeals(self._records)
                 self._catalog, self._by_date = catalog, {}
             found = self._by_date.get(as_of)
             if found is None:
                 if len(self._by_date) >= self.MAX_DATES:
                     self._by_date.clear()
-                found = self._by_date[as_of] = Statuses(as_of, _compute(self._records, as_of))
+                found = self._by_date[as_of] = Statuses(as_of, _compute(self._records, self._repeals, as_of))
             return found
 
 
