@@ -277,6 +277,30 @@ def _structure(args: argparse.Namespace) -> int:
     return 1 if problems and args.strict else 0
 
 
+# --- lifecycle --------------------------------------------------------------------------------
+
+
+def _lifecycle(args: argparse.Namespace) -> int:
+    from eval.lifecycle import evaluate_lifecycle, lifecycle_table, lifecycle_totals, load_lifecycle
+    from eval.report import format_table
+    from eval.structure import ACCEPTANCE
+
+    results = evaluate_lifecycle(args.corpus, load_lifecycle(args.expected))
+    misses = lifecycle_table(results)
+    if len(misses) > 1:
+        print(format_table(misses, markdown=False), end="\n\n")
+    rows = [["check", "right", "of", "rate"]]
+    for name, (right, total) in lifecycle_totals(results).items():
+        rows.append([name, str(right), str(total), f"{right / total:.1%}" if total else "—"])
+    print(format_table(rows, markdown=False))
+    right, total = lifecycle_totals(results)["lifecycle"]
+    below = bool(total) and right / total < ACCEPTANCE["lifecycle"]
+    if below:
+        print(f"{'FAILED' if args.strict else 'below acceptance'}: lifecycle {right}/{total} is below "
+              f"{ACCEPTANCE['lifecycle']:.0%}", file=sys.stderr)
+    return 1 if below and args.strict else 0
+
+
 # --- compare ----------------------------------------------------------------------------------
 
 _COMPARED = ["recall@5", "mrr@10", "key_fact", "citation_precision", "citation_recall", "refusal_precision",
@@ -403,6 +427,16 @@ def _parser() -> argparse.ArgumentParser:
     structure.add_argument("--out", default="reports/structure", help="report folder (default: %(default)s)")
     structure.add_argument("--strict", action="store_true", help="exit 1 when an acceptance threshold is missed")
     structure.set_defaults(handler=_structure)
+
+    lifecycle = commands.add_parser(
+        "lifecycle", help="score parsed lifecycle fields (文号, effective and expiry dates, replaced documents)",
+        description="Parse every document of a lifecycle truth JSONL file with the ingest dry-run path and "
+                    "compare the fields each line gives (see eval/lifecycle.py).",
+        epilog="exit status: 0, or 1 with --strict when lifecycle right is below 90%")
+    lifecycle.add_argument("--corpus", required=True, help="folder of documents")
+    lifecycle.add_argument("--expected", required=True, help="lifecycle truth JSONL")
+    lifecycle.add_argument("--strict", action="store_true", help="exit 1 when below the acceptance threshold")
+    lifecycle.set_defaults(handler=_lifecycle)
     return parser
 
 

@@ -1,9 +1,10 @@
 """Structure evaluation: parse a corpus with the ingest dry-run path and score it against hand-written truth.
 
 Each expected document (one JSON object per line) names its file, region, date, title, number of measures
-and three sample measures with their units. A file is parsed by `ingest.pipeline.parse_file` (no embedding,
-no index); the expected document (the first unless `document` says otherwise) gives region, date and title,
-and its numbered units are its measures.
+and three sample measures with their units, and the lifecycle it states (doc_number, effective_date,
+expiry_date, replaces). A file is parsed by `ingest.pipeline.parse_file` (no embedding, no index); the expected
+document (the first unless `document` says otherwise) gives region, date, title and lifecycle, and its
+numbered units are its measures.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eval.lifecycle import LIFECYCLE_FIELDS, score_lifecycle
+
 __all__ = [
     "ACCEPTANCE",
+    "LIFECYCLE_FIELDS",
     "SampleMeasure",
     "ExpectedDocument",
     "ParsedMeasure",
@@ -38,7 +42,7 @@ __all__ = [
 ]
 
 # The acceptance thresholds of the real-corpus issue: share of documents right, per field.
-ACCEPTANCE: dict[str, float] = {"region": 0.95, "date": 0.95, "title": 0.95, "measures": 0.90}
+ACCEPTANCE: dict[str, float] = {"region": 0.95, "date": 0.95, "title": 0.95, "measures": 0.90, "lifecycle": 0.90}
 # How far into a parsed measure (after normalisation) its expected start may lie: room for a printed label
 # such as 第一百二十三条 or （十二）, not for a preceding measure.
 _START_SLACK = 12
@@ -75,6 +79,9 @@ class ExpectedDocument:
     doc_number: str = ""
     note: str = ""
     document: int = 0  # position of the document inside its file (multi-article pages hold several)
+    effective_date: str = ""
+    expiry_date: str = ""
+    replaces: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -101,7 +108,11 @@ class SampleResult:
 
 @dataclass
 class DocumentResult:
-    """One file's score; a check is None when the document states nothing to check (no region, no date)."""
+    """One file's score; a check is None when the document states nothing to check (no region, no date).
+
+    A lifecycle field is checked where the document states it or the parser found one (a wrong find counts);
+    `lifecycle` (every lifecycle field right, unstated ones empty) where the document states any.
+    """
 
     file: str
     error: str
@@ -112,6 +123,11 @@ class DocumentResult:
     title: bool
     measures: bool
     samples: list[SampleResult]
+    doc_number: bool | None = None
+    effective_date: bool | None = None
+    expiry_date: bool | None = None
+    replaces: bool | None = None
+    lifecycle: bool | None = None
 
 
 @dataclass
@@ -122,7 +138,8 @@ class StructureReport:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def rate(self, check: str) -> tuple[int, int]:
-        """(right, applicable) for region, date, title, measures, samples_found or sample_units."""
+        """(right, applicable) for region, date, title, measures, samples_found, sample_units, a lifecycle field
+        or lifecycle."""
         if check in ("samples_found", "sample_units"):
             samples = [s for d in self.documents for s in d.samples]
             right = sum(s.found if check == "samples_found" else s.found and s.units_right for s in samples)
@@ -134,7 +151,8 @@ class StructureReport:
     def totals(self) -> dict[str, dict[str, float | int | None]]:
         """Each check as right, of (applicable documents) and rate (None when nothing applies)."""
         out: dict[str, dict[str, float | int | None]] = {}
-        for check in ("region", "date", "title", "measures", "samples_found", "sample_units"):
+        for check in ("region", "date", "title", "measures", "samples_found", "sample_units", *LIFECYCLE_FIELDS,
+                      "lifecycle"):
             right, total = self.rate(check)
             out[check] = {"right": right, "of": total, "rate": right / total if total else None}
         out["parse_errors"] = {"right": sum(bool(d.error) for d in self.documents), "of": len(self.documents),
@@ -169,6 +187,12 @@ def _expected(data: Any, where: str) -> ExpectedDocument:
         raise StructureError(f"{where}: missing field(s) {', '.join(missing)}; see eval/DATASET.md")
     if data["date"] and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["date"]):
         raise StructureError(f"{where}: date {data['date']!r} is not ISO yyyy-mm-dd (or \"\" when none is stated)")
+    for name in ("effective_date", "expiry_date"):
+        if data.get(name) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", data[name]):
+            raise StructureError(f"{where}: {name} {data[name]!r} is not ISO yyyy-mm-dd (or \"\" when none is stated)")
+    replaces = data.get("replaces", [])
+    if not isinstance(replaces, list) or not all(isinstance(r, str) for r in replaces):
+        raise StructureError(f"{where}: replaces must be a list of strings (titles without 《》 and 文号s)")
     if not isinstance(data["measures"], int) or data["measures"] < 0:
         raise StructureError(f"{where}: measures must be a whole number")
     samples = []
@@ -181,7 +205,9 @@ def _expected(data: Any, where: str) -> ExpectedDocument:
     return ExpectedDocument(file=data["file"], region=data["region"], date=data["date"], title=data["title"],
                             measures=data["measures"], sample_measures=samples,
                             region_level=data.get("region_level", ""), doc_number=data.get("doc_number", ""),
-                            note=data.get("note", ""), document=int(data.get("document", 0)))
+                            note=data.get("note", ""), document=int(data.get("document", 0)),
+                            effective_date=data.get("effective_date", ""), expiry_date=data.get("expiry_date", ""),
+                            replaces=list(replaces))
 
 
 def load_expected(path: str | Path) -> list[ExpectedDocument]:
@@ -251,14 +277,18 @@ def score_document(expected: ExpectedDocument, documents: Sequence[Any], chunks:
     got = {"region": first.region if first else "", "date": first.date if first else "",
            "title": first.title if first else "", "measures": len(measures), "documents": len(documents),
            "labels": [m.label for m in measures]}
-    want = {"region": expected.region, "date": expected.date, "title": expected.title,
-            "measures": expected.measures}
+    want: dict[str, Any] = {"region": expected.region, "date": expected.date, "title": expected.title,
+                            "measures": expected.measures}
+    for name in LIFECYCLE_FIELDS:
+        got[name] = getattr(first, name) if first else type(getattr(expected, name))()
+        want[name] = getattr(expected, name)
     region = _region_right(got["region"], expected)
     date = (got["date"] == expected.date) if expected.date else None
     title = bool(first) and normalize_text(got["title"]) == normalize_text(expected.title)
     samples = [_find_sample(s, measures) for s in expected.sample_measures]
     return DocumentResult(expected.file, error, want, got, region, date, title,
-                          bool(first) and len(measures) == expected.measures, samples)
+                          bool(first) and len(measures) == expected.measures, samples,
+                          **score_lifecycle({name: getattr(expected, name) for name in LIFECYCLE_FIELDS}, first))
 
 
 def evaluate_structure(corpus: str | Path, expected: Sequence[ExpectedDocument], *,
@@ -309,12 +339,12 @@ def summary_table(report: StructureReport) -> list[list[str]]:
 
 def document_table(report: StructureReport) -> list[list[str]]:
     """Rows (header first): one per document, each check marked and the figures that missed shown."""
-    rows = [["file", "region", "date", "title", "measures", "samples", "units", "notes"]]
+    rows = [["file", "region", "date", "title", "measures", "samples", "units", "lifecycle", "notes"]]
     for d in report.documents:
         notes = []
         if d.error:
             notes.append(d.error)
-        for key in ("region", "date", "title"):
+        for key in ("region", "date", "title", *LIFECYCLE_FIELDS):
             if getattr(d, key) is False:
                 notes.append(f"{key}: got {d.got[key]!r}, want {d.expected[key]!r}")
         measures = f"{d.got['measures']}/{d.expected['measures']}"
@@ -322,7 +352,7 @@ def document_table(report: StructureReport) -> list[list[str]]:
         units = sum(s.found and s.units_right for s in d.samples)
         rows.append([d.file, _mark(d.region), _mark(d.date), _mark(d.title),
                      ("✓ " if d.measures else "✗ ") + measures, f"{found}/{len(d.samples)}",
-                     f"{units}/{len(d.samples)}", "; ".join(notes).replace("|", "/")])
+                     f"{units}/{len(d.samples)}", _mark(d.lifecycle), "; ".join(notes).replace("|", "/")])
     return rows
 
 

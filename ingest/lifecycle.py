@@ -2,8 +2,9 @@
 
 Read from the cleaned text, sentence by sentence:
 
-- effective date: 「自2024年3月1日起施行/实施/执行/生效」; 「自印发/发布/公布之日起施行」 is the document's own
-  date (its signature or issue date), so it is known only when that date is;
+- effective date: 「自2024年3月1日起施行/实施/执行/生效」 (「本规范于…实施」 too); 「自印发/发布/公布之日起施行」 is the
+  document's own date (its signature or issue date), so it is known only when that date is; 「自发布之日起30日后施行」
+  is that date plus 30 days;
 - expiry date: 「有效期至2027年2月28日(止)」, 「有效期截至…」, 「执行期至…」, 「有效期自…至…」 (whose first date is also
   the effective date when no other clause states one), or 「有效期N年/N个月」 (N in Arabic or Chinese numerals)
   counted from the effective date. A term of N years ends on the day before the Nth anniversary of the
@@ -15,8 +16,11 @@ Read from the cleaned text, sentence by sentence:
   a labelled 「时效性：失效」, or a bracketed mark after the title), else "";
 - lifecycle clause: the first sentence, verbatim, that stated any of the above.
 
-A period (有效期) counts only when it is the document's own: at the start of a clause or after 「本…」, so that
-「许可证有效期为五年」 or 「在有效期内」 inside a measure is not read as the document's term.
+Only what the document says of itself counts: a term (有效期) first in its sentence, after 「本…」/「此…」 or right
+after the sentence's effective clause, so that 「许可证有效期为五年」 or 「在有效期内」 inside a measure is not read
+as the document's term; 「自…起施行」 whose verb ends its clause (not 「自…起实施的项目」) and not after another
+document's title; 「自印发之日起施行」 first in its clause, after 「本…」 or in a bracketed history block, not as a
+rule the text lays down for other texts.
 """
 
 from __future__ import annotations
@@ -37,20 +41,27 @@ REPEALED = "repealed"
 
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _CLAUSE_BREAK = re.compile(r"[，,；;：:]")
-_TAKES_EFFECT = r"\s*(?:正式)?(?:施行|实施|执行|生效)"
+# The verb ends its clause: 「起施行。」「起实施，有效期…」, not 「起实施的项目」 or 「起执行新的收费标准」.
+_TAKES_EFFECT = r"\s*(?:正式)?(?:施行|实施|执行|生效)(?=\s*(?:[，,。；;！!）)]|$))"
 _AFTER_DATE = re.compile(rf"\s*起?{_TAKES_EFFECT}")
-_BEFORE_DATE = re.compile(r"自\s*$")
-_ON_ISSUE = re.compile(rf"自\s*(?:印发|发布|公布|颁布|签发|下发|公告)之日起{_TAKES_EFFECT}")
+_BEFORE_DATE = re.compile(r"(?P<word>自|于)\s*$")
+# 「自印发之日起施行」, 「自发布之日起30日后施行」 (N days after the document's date).
+_ON_ISSUE = re.compile(rf"自\s*(?:印发|发布|公布|颁布|签发|下发|公告)之日起\s*(?:(?P<days>\d{{1,3}}|[一二三四五六七八九十百]{{1,4}})\s*日后)?"
+                       rf"{_TAKES_EFFECT}")
+_HISTORY_HEAD = re.compile(r"^[（(]\s*(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
 _PERIOD = r"(?:有效期|执行期|实施期|试行期)限?"
 _PERIOD_WORD = re.compile(_PERIOD)
-# 「有效期至」「有效期截至」「有效期为2024年1月1日至」: the date that follows ends the period.
-_UNTIL = re.compile(rf"{_PERIOD}[^，,。；;]{{0,30}}?(?:至|截至|截止(?:到|至)?|到)\s*$")
+# 「有效期至」「有效期截至」「有效期为2024年1月1日至」 (the start date written as 「D」): the next date ends the
+# period. Nothing else may stand between: 「执行期限由原…延长至」 speaks of a change, not of the document's term.
+_UNTIL = re.compile(rf"{_PERIOD}\s*(?:为|暂定为?|是)?\s*(?:自?\s*D\s*起?\s*)?(?:至|截至|截止(?:到|至)?|到)\s*")
 _TERM = re.compile(rf"{_PERIOD}\s*(?:为|暂定为?|是)?\s*(?P<n>\d{{1,2}}|[一二两三四五六七八九十]{{1,3}})\s*(?P<unit>个月|年)")
 _MONTH_END = re.compile(r"(?<!\d)(\d{4})\s*年\s*(?:(\d{1,2})\s*月\s*)?(?:底|末)")
-_OWN = re.compile(r"^(?:本|此|该)")
+_OWN = re.compile(r"^(?:本|此)(?!\S{0,8}所称)")  # 「本办法」, not 「本办法所称许可证」
 _REPEAL_VERB = re.compile(r"(?:同时|即行|一并|相应)?(?:废止|停止执行|不再执行|停止施行)|同时失效")
 _CLAUSE_END = re.compile(r"\s*(?:[。；;！!]|$)")
 _TITLE = re.compile(r"《([^《》]+)》")
+_TITLE_NOTE = re.compile(r"\s*([（(](?:试行|暂行)[）)])")
+_AMENDED_BY = re.compile(r"\s*(?:第[一二三四五六七八九十]+次)?(?:修正|修订|修改)")
 # Repeal marks: a line that is only the mark, a labelled mark (「时效性：失效」, 「有效性 | 已废止」), or a mark in
 # brackets at the end of the title.
 _MARK = r"(?:已废止|已失效|失效|废止)"
@@ -90,11 +101,15 @@ def add_term(effective: str, count: int, unit: str) -> str:
     return (anniversary - dt.timedelta(days=1)).isoformat()
 
 
-def _own_clause(sentence: str, at: int) -> bool:
-    """Whether the period word at `at` speaks of the document itself: first in its clause, or after 本/此."""
+def _own_clause(sentence: str, at: int, effective: bool) -> bool:
+    """Whether the period word at `at` speaks of the document itself: first in its sentence, in a sentence or
+    clause that starts with 本/此 (「本措施自…起实施，有效期…」), or after the sentence's effective clause."""
     clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, at)), default=0)
-    before = strip_marker(sentence[clause_start:at]).strip()
-    return not before or bool(_OWN.match(before))
+    sentence_head = strip_marker(sentence[:at].strip())
+    clause_head = sentence[clause_start:at].strip()
+    # 「《购用证明》…，有效期为3个月」「许可证发证日期为…，有效期为5年」: the term of something the text regulates.
+    return (not sentence_head or bool(_OWN.match(sentence_head)) or bool(_OWN.match(clause_head))
+            or (effective and not clause_head))
 
 
 def _month_ends(sentence: str) -> list[tuple[int, int, str]]:
@@ -108,34 +123,68 @@ def _month_ends(sentence: str) -> list[tuple[int, int, str]]:
     return found
 
 
+def _count(numeral: str) -> int:
+    return int(numeral) if numeral.isdigit() else int(cn2an.cn2an(numeral, "smart"))
+
+
+def _issued(sentence: str) -> re.Match[str] | None:
+    """「自印发之日起施行」 said of the document itself: first in its clause (「现予公告，自发布之日起施行」), after
+    本/此, or closing a bracketed history block (「（…令第536号公布　自公布之日起施行）」); not a rule the text lays
+    down for others (「行政法规应当自公布之日起30日后施行」, 「…的任何修改，并自公告之日起生效」)."""
+    for issued in _ON_ISSUE.finditer(sentence):
+        clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, issued.start())), default=0)
+        head = strip_marker(sentence[clause_start: issued.start()].strip())
+        if not head or _OWN.match(head) or _HISTORY_HEAD.match(sentence.strip()):
+            return issued
+    return None
+
+
 def _effective(sentence: str, date: str) -> str:
-    """The date a sentence says the document takes effect, else ''."""
+    """The date a sentence says the document takes effect, else ''.
+
+    「自DATE起施行」 anywhere but after another document's title; 「于DATE实施」 only in a sentence about the
+    document itself (「本规范于…正式实施」), since 「于」 also dates what the text regulates.
+    """
+    own = bool(_OWN.match(strip_marker(sentence.strip())))
     for start, end, iso in find_dates(sentence):
-        if _BEFORE_DATE.search(sentence[:start]) and _AFTER_DATE.match(sentence, end):
-            if not sentence[:start].rstrip()[:-1].rstrip().endswith("》"):  # another document's date
+        before = _BEFORE_DATE.search(sentence[:start])
+        if before and _AFTER_DATE.match(sentence, end) and (before.group("word") == "自" or own):
+            if not sentence[: before.start()].rstrip().endswith("》"):  # another document's date
                 return iso
-    if _ON_ISSUE.search(sentence):
-        return date
+    issued = _issued(sentence)
+    if issued and date:
+        later = _count(issued.group("days")) if issued.group("days") else 0
+        return (dt.date.fromisoformat(date) + dt.timedelta(days=later)).isoformat()
     return ""
 
 
-def _period(sentence: str) -> tuple[str, str, tuple[int, str] | None]:
-    """(start date, end date, (count, unit)) of the document's own period stated in a sentence."""
-    words = [m.start() for m in _PERIOD_WORD.finditer(sentence) if _own_clause(sentence, m.start())]
+def _period(sentence: str, effective: bool) -> tuple[str, str, tuple[int, str] | None]:
+    """(start date, end date, (count, unit)) of the document's own period stated in a sentence; `effective`: the
+    sentence says when the document takes effect."""
+    words = [m.start() for m in _PERIOD_WORD.finditer(sentence) if _own_clause(sentence, m.start(), effective)]
     if not words:
         return "", "", None
     first = words[0]
     dates = sorted(find_dates(sentence) + _month_ends(sentence))
     for start, _end, iso in dates:
-        if start > first and _UNTIL.search(sentence[first:start]):
-            begun = [d for s, _e, d in dates if first < s < start]
-            return (begun[0] if begun else ""), iso, None
+        if start <= first:
+            continue
+        begun = [(s, e, d) for s, e, d in dates if first < s < start][:1]
+        gap = sentence[first:start]
+        if begun:  # the start date stands for itself: 「D」
+            gap = sentence[first:begun[0][0]] + "D" + sentence[begun[0][1]:start]
+        if _UNTIL.fullmatch(gap):
+            return (begun[0][2] if begun else ""), iso, None
     term = _TERM.search(sentence, first)
     if term and term.start() == first:
-        n = term.group("n")
-        count = int(n) if n.isdigit() else int(cn2an.cn2an(n, "smart"))
-        return "", "", (count, term.group("unit"))
+        return "", "", (_count(term.group("n")), term.group("unit"))
     return "", "", None
+
+
+def _title_with_note(span: str, title: re.Match[str]) -> str:
+    """A title with the 「（试行）」 written just after its 》: 《麻黄素管理办法》（试行） → 麻黄素管理办法（试行）."""
+    note = _TITLE_NOTE.match(span, title.end())
+    return title.group(1).strip() + (note.group(1) if note else "")
 
 
 def _replaced(sentence: str) -> list[str]:
@@ -148,9 +197,13 @@ def _replaced(sentence: str) -> list[str]:
         if not _CLAUSE_END.match(sentence, verb.end()):
             continue
         span = sentence[begin: verb.start()]
-        titles = [(m.start(), m.group(1).strip()) for m in _TITLE.finditer(span)]
+        # 「根据《关于修改…的决定》修正的《…办法》同时废止」「（国保发〔2012〕7号，国保发〔2019〕13号修订）」: an
+        # amendment is the repealed text's history, not a second repealed document.
+        titles = [(m.start(), _title_with_note(span, m)) for m in _TITLE.finditer(span)
+                  if not _AMENDED_BY.match(span, m.end())]
         inside = [(m.start(), m.end()) for m in _TITLE.finditer(span)]
-        numbers = [(s, n) for s, e, n in find_doc_numbers(span) if not any(a <= s < b for a, b in inside)]
+        numbers = [(s, n) for s, e, n in find_doc_numbers(span)
+                   if not any(a <= s < b for a, b in inside) and not _AMENDED_BY.match(span, e)]
         names.extend((begin + s, n) for s, n in titles + numbers)
         begin = verb.end()
     seen: list[str] = []
@@ -183,10 +236,11 @@ def infer_lifecycle(title: str, text: str, *, date: str = "") -> Lifecycle:
         if not any(word in sentence for word in ("施行", "实施", "执行", "生效", "期", "废止", "失效")):
             continue  # most sentences: nothing to read
         effective = _effective(sentence, date)
-        start, end, sentence_term = _period(sentence)
+        on_issue = _issued(sentence)
+        start, end, sentence_term = _period(sentence, bool(effective or on_issue))
         replaced = _replaced(sentence)
         # 「自印发之日起施行」 states when even where the document's own date is unknown.
-        stated = effective or _ON_ISSUE.search(sentence) or start or end or sentence_term or replaced
+        stated = effective or on_issue or start or end or sentence_term or replaced
         if not stated:
             continue
         life.lifecycle_clause = life.lifecycle_clause or sentence.strip()

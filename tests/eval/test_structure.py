@@ -64,10 +64,11 @@ def test_a_wrong_expectation_is_reported_as_wrong() -> None:
                              measures=good.measures + 1,
                              sample_measures=[SampleMeasure("第46条", good.sample_measures[-1].text_start,
                                                             ["发展改革和统计局"], []),
-                                              SampleMeasure("x", "这句话不在文中出现", [], [])])
+                                              SampleMeasure("x", "这句话不在文中出现", [], [])],
+                             effective_date="2024-07-01")
     report = evaluate_structure(SAMPLES, [wrong])
     doc = report.documents[0]
-    assert (doc.region, doc.date, doc.title, doc.measures) == (False, False, False, False)
+    assert (doc.region, doc.date, doc.title, doc.measures, doc.lifecycle) == (False, False, False, False, False)
     assert doc.samples[0].found and not doc.samples[0].units_right
     assert not doc.samples[1].found
     assert len(check_acceptance(report)) == len(ACCEPTANCE)
@@ -111,6 +112,39 @@ def test_a_notice_and_the_plan_it_issues_are_scored_as_the_one_document_written_
     assert [d.got["measures"] for d in both] == [0, 3] and all(d.measures for d in both)
 
 
+LIFECYCLE = {"doc_number": "某政办〔2024〕12号", "effective_date": "2024-03-01", "expiry_date": "2027-02-28",
+             "replaces": ["某某市旧办法", "某政办〔2019〕5号"]}
+
+
+@pytest.mark.parametrize("changes, wrong", [
+    ({}, set()),
+    ({"doc_number": "某政办[2024]12号"}, {"doc_number"}),  # as the document writes it, not normalised
+    ({"replaces": ["某政办〔2019〕5号", "某某市旧办法"]}, set()),  # the order does not matter
+    ({"replaces": ["某某市旧办法"]}, {"replaces"}),
+    ({"expiry_date": ""}, {"expiry_date"}),
+    ({"effective_date": "2024-03-02"}, {"effective_date"}),
+])
+def test_lifecycle_fields_are_scored_each_and_together(changes: dict[str, object], wrong: set[str]) -> None:
+    from eval.structure import LIFECYCLE_FIELDS, score_document
+    from ingest.models import Document
+
+    expected = ExpectedDocument("a.txt", "", "", "标题", 0, [], **LIFECYCLE)  # type: ignore[arg-type]
+    doc = Document(doc_id="a", title="标题", text="正文", source="a.txt", **{**LIFECYCLE, **changes})  # type: ignore[arg-type]
+    result = score_document(expected, [doc], [])
+    assert {name for name in LIFECYCLE_FIELDS if getattr(result, name) is False} == wrong
+    assert result.lifecycle is (not wrong)
+
+
+def test_a_lifecycle_found_where_none_is_stated_is_wrong_but_the_document_is_not_counted() -> None:
+    from eval.structure import score_document
+    from ingest.models import Document
+
+    expected = ExpectedDocument("a.txt", "", "", "标题", 0, [])
+    result = score_document(expected, [Document(doc_id="a", title="标题", text="正文", source="a.txt",
+                                                 expiry_date="2030-01-01")], [])
+    assert (result.expiry_date, result.effective_date, result.lifecycle) == (False, None, None)
+
+
 def test_titles_compare_without_punctuation_or_spacing() -> None:
     assert normalize_text("关于印发《X 实施方案》的通知") == normalize_text("关于印发〈X实施方案〉的通知 ")
     assert normalize_text("若干措施（试行）") == normalize_text("若干措施(试行)")
@@ -127,6 +161,10 @@ def test_lead_in_units_are_not_measures() -> None:
     ('{"file": "a.txt", "region": "", "date": "2024/1/1", "title": "t", "measures": 1, '
      '"sample_measures": []}', "ISO"),
     ("not json", "not JSON"),
+    ('{"file": "a.txt", "region": "", "date": "", "title": "t", "measures": 1, "sample_measures": [], '
+     '"effective_date": "2024年1月1日"}', "effective_date"),
+    ('{"file": "a.txt", "region": "", "date": "", "title": "t", "measures": 1, "sample_measures": [], '
+     '"replaces": "某某办法"}', "replaces must be a list"),
 ])
 def test_broken_expected_files_are_refused_with_the_line(tmp_path: Path, line: str, message: str) -> None:
     path = tmp_path / "x.jsonl"

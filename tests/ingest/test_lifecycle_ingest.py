@@ -147,3 +147,13 @@ def test_bad_lifecycle_overrides_fail_the_file(corpus: Path, sidecar: str, messa
     (corpus / "notice.meta.json").write_text(sidecar, encoding="utf-8")
     result = parse_file(corpus / "notice.txt", max_chars=400)
     assert message in result.error
+
+
+def test_a_plan_in_force_from_issue_takes_the_date_of_the_notice_that_issues_it(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_text("某市人民政府关于印发某市节水行动方案的通知\n各区人民政府：\n现将《某市节水行动方案》印发给你们，"
+                    "请认真贯彻执行。\n某市人民政府\n2030年3月1日\n附件\n某市节水行动方案\n一、推进农业节水\n二、推进工业节水\n"
+                    "三、本方案自印发之日起施行，有效期2年。\n", encoding="utf-8")
+    notice, plan = parse_file(path, max_chars=400).documents
+    assert (notice.effective_date, notice.lifecycle_clause) == ("", "")
+    assert (plan.date, plan.effective_date, plan.expiry_date) == ("2030-03-01", "2030-03-01", "2032-02-29")
