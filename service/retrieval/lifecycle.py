@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ingest import Chunk, ChunkCatalog, IndexStore
+from ingest import LIFECYCLE_FIELDS, REPEALED, Chunk, ChunkCatalog, IndexStore
 
 if TYPE_CHECKING:  # the retriever imports this module; hits are only read and copied here
     from service.retrieval.retriever import Filters, Hit
@@ -70,7 +70,7 @@ class DocumentStatus:
 def status_at(as_of: str, *, effective_date: str = "", expiry_date: str = "", status: str = "",
               replaced: bool = False) -> tuple[bool | None, str]:
     """(in force, why not) on `as_of` (ISO): None when nothing decides it."""
-    if status == "repealed":
+    if status == REPEALED:
         return False, "repealed"
     if replaced:
         return False, "replaced"
@@ -189,7 +189,7 @@ class Lifecycles:
             return found
 
 
-_FIELDS = ("title", "doc_number", "date", "effective_date", "expiry_date", "replaces", "status", "lifecycle_clause")
+_FIELDS = ("title", "doc_number", "date", *LIFECYCLE_FIELDS)
 
 
 # --- what answers say ---------------------------------------------------------------------------------
