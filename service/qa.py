@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ingest import Chunk
-from service.answerers.base import REFUSAL, Answer, Answerer, Passage
+from service.answerers.base import REFUSAL, Answer, Answerer, Passage, citation_from_chunk
 from service.answerers.extractive import partial_answer
 from service.followup import bounded_history, rewrite_followup
 from service.retrieval.answerability import Judgement, judge
 from service.retrieval.compare import about_one, interleave, provincial, spread
 from service.retrieval.documents import covers, missing_document, named_documents
 from service.retrieval.evidence import asked, states_units
+from service.retrieval.lifecycle import Statuses, clause_chunk, known, lifecycle_answer, lifecycle_partial, notice
 from service.retrieval.listing import expand_list, per_place
 from service.retrieval.references import cited_text
 from service.retrieval.query import QueryAnalysis, analyze
@@ -42,8 +43,10 @@ class Prepared:
     result: SearchResult
     judgement: Judgement
     passages: list[Passage]
+    answer: Answer | None = None  # answered before any answerer: a validity question answered from lifecycle facts
 
 
+VALIDITY_DOCUMENTS = 3  # a validity question naming no document asks about one of the top-ranked ones
 _Observed = TypeVar("_Observed", SearchResult, AskOutcome)
 
 
@@ -69,6 +72,7 @@ class QAService:
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid") -> SearchResult:
         """Ranked chunks for a query (the best of each region in turn when it names several)."""
+        filters = self.retriever.resolve(filters)
         return self._observed(self._retrieve(query, top_k, filters, preset, self.analyze(query)))
 
     def analyze(self, question: str) -> QueryAnalysis:
@@ -147,6 +151,7 @@ class QAService:
         """Rewrite, retrieve, decide and choose passages; no passages means refuse."""
         searched = self.rewrite(question, history) if history else question
         analysis = self.analyze(searched)
+        filters = self.retriever.resolve(filters)
         # 「谁负责」 looks deeper: the measure that names its units may rank below news about the topic.
         depth = max(top_k * 4, 20) if analysis.intent.asks_responsible else top_k
         result = self._retrieve(searched, depth, filters, preset, analysis)
@@ -163,7 +168,65 @@ class QAService:
         chunks = [h.chunk for h in hits]
         keys = passage_keys(chunks)
         passages = [Passage(k, h.chunk, h.score) for k, h in zip(keys, hits)]
+        validity = asked(analysis.question, analysis.regions).validity
+        if validity and not analysis.refs and result.statuses is not None and not result.out_of_scope:
+            if (answered := self._validity(validity, analysis, result.hits, result.statuses)) is not None:
+                answer, passages = answered
+                return Prepared(searched, result, Judgement("answer", result.hits), passages, answer)
         return Prepared(searched, result, judgement, passages)
+
+    def _validity(self, facets: Sequence[str], analysis: QueryAnalysis, hits: Sequence[Hit],
+                  statuses: Statuses) -> tuple[Answer, list[Passage]] | None:
+        """A validity question (「…现在还有效吗」「哪天起施行」) answered from the lifecycle facts of the document asked
+        about: the one the question names, else the first of the top-ranked documents stating the facts asked.
+        The clause stating them is cited. The document asked about (named, else the top-ranked one) stating its
+        lifecycle but not what is asked gives a partial answer (「文件提到…自…起施行，但没有写明有效期。」). None otherwise."""
+        named = named_documents(analysis.question)
+        ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
+        if named:
+            def titled(doc_id: str) -> bool:
+                return all(covers(statuses.of(doc_id).title, name) for name in named)
+            candidates = [d for d in ranked if titled(d)] or [d for d in statuses.known if titled(d)]
+        else:
+            candidates = ranked[:VALIDITY_DOCUMENTS]
+        catalog = self.retriever.store.catalog()
+        for doc_id in candidates:
+            status = statuses.of(doc_id)
+            complete = known(facets, status)
+            asked_of = bool(named) or doc_id == candidates[0]  # the document named, else the top-ranked one
+            if not (complete or asked_of and status.stated) or (own := clause_chunk(status, catalog)) is None:
+                continue
+            chunks = [own]
+            if "status" in facets and status.replaced_by is not None:
+                repealing = clause_chunk(status.replaced_by, catalog)
+                chunks += [repealing] if repealing is not None else []
+            keys = passage_keys(chunks)
+            cite = {c.doc_id: k for c, k in zip(chunks, keys)}
+            text = lifecycle_answer(facets, status, cite) if complete else lifecycle_partial(facets, status, cite)
+            if not text:
+                continue
+            passages = [Passage(k, c, 1.0) for k, c in zip(keys, chunks)]
+            citations = [citation_from_chunk(k, c) for k, c in zip(keys, chunks)]
+            return Answer(text, citations, refused=not complete, partial=not complete,
+                          backend=self.answerer.name), passages
+        return None
+
+    def _annotated(self, answer: Answer, statuses: Statuses | None, *, noticed: bool) -> Answer:
+        """Citations with their documents' status; an answer drawn from a document not in force says so
+        (「注意：该文件有效期至…，已失效。」) unless it already does (`noticed`)."""
+        if statuses is None:
+            return answer
+        for citation in answer.citations:
+            status = statuses.of(citation.doc_id)
+            citation.in_force = status.in_force
+            citation.effective_date, citation.expiry_date = status.effective_date, status.expiry_date
+        if noticed or not answer.citations or (answer.refused and not answer.partial):
+            return answer
+        docs = list(dict.fromkeys(c.doc_id for c in answer.citations))
+        notices = "".join(notice(statuses.of(d), alone=len(docs) == 1) for d in docs)
+        if notices:
+            answer.text = f"{answer.text}{notices}"
+        return answer
 
     def ask(self, question: str, top_k: int = 5, filters: Filters | None = None,
             history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> AskOutcome:
@@ -174,6 +237,7 @@ class QAService:
         answer = self._unanswered(p)
         if answer is None:
             answer = self.answerer.answer(p.searched, p.passages, p.result.analysis.intent)
+        answer = self._annotated(answer, p.result.statuses, noticed=p.answer is not None)
         t2 = time.perf_counter()
         timings = dict(p.result.timings, retrieve_ms=(t1 - t0) * 1000, answer_ms=(t2 - t1) * 1000,
                        total_ms=(t2 - t0) * 1000)
@@ -194,11 +258,18 @@ class QAService:
                     answer = item
                 else:
                     yield item
+        before = answer.text
+        answer = self._annotated(answer, p.result.statuses, noticed=p.answer is not None)
+        if answer.text != before and answer.text.startswith(before):
+            yield answer.text[len(before):]  # the notice on an answer drawn from a document not in force
         yield self._observed(AskOutcome(answer, p.searched, p.result.hits,
                                         dict(p.result.timings, total_ms=(time.perf_counter() - t0) * 1000)))
 
     def _unanswered(self, p: Prepared) -> Answer | None:
-        """The refusal or the partial answer the judgement calls for; None when the answerer should answer."""
+        """The refusal or the partial answer the judgement calls for, or the answer already made (a validity
+        question's); None when the answerer should answer."""
+        if p.answer is not None:
+            return p.answer
         if p.judgement.verdict == "partial" and p.passages:
             return partial_answer(p.searched, p.passages[0], p.judgement.missing, backend=self.answerer.name)
         if p.judgement.verdict == "refuse" or not p.passages:

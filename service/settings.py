@@ -36,6 +36,8 @@ class RetrievalSettings(BaseModel):
     lexical_share: float = Field(0.7, ge=0, le=1, description="Weight of topic-word coverage in support; the rest "
                                  "is how far the clause's similarity stands above the other candidates'.")
     max_list: int = Field(40, ge=1, le=200, description="Most measures a 「有哪些」 answer lists.")
+    in_force_margin: float = Field(0.25, ge=0, le=1, description="A hit of a document not in force goes after the "
+                                   "in-force documents' hits scoring within this share of its score (0: no reordering).")
 
 
 class AnswerSettings(BaseModel):

@@ -58,6 +58,9 @@ class Citation:
     text: str
     responsible_units: list[str] = field(default_factory=list)
     section: str = ""
+    in_force: bool | None = None  # the document's status on the date asked (None: it states nothing)
+    effective_date: str = ""
+    expiry_date: str = ""
 
 
 def citation_from_chunk(key: str, chunk: Chunk) -> Citation:

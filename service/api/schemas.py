@@ -26,6 +26,10 @@ class SearchFilters(BaseModel):
     unit: str | None = Field(None, description="责任单位（在该条责任单位之中即匹配）", examples=["发展改革和统计局"])
     date_from: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="起始日期 YYYY-MM-DD")
     date_to: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="截止日期 YYYY-MM-DD")
+    in_force: bool | None = Field(None, description="true：排除已知不在有效期内的文件（未注明有效期的保留）；"
+                                  "false：只保留已知失效、被废止或尚未施行的文件")
+    as_of: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                              description="按哪一天判断文件是否有效 YYYY-MM-DD（默认今天）", examples=["2024-06-01"])
 
 
 class SearchRequest(BaseModel):
@@ -54,6 +58,9 @@ class SearchResult(BaseModel):
     score: float
     responsible_units: list[str]
     lead_units: list[str]
+    in_force: bool | None = Field(None, description="文件在 as_of（默认今天）是否有效；null：文件未注明")
+    effective_date: str = ""
+    expiry_date: str = ""
 
 
 class SearchResponse(BaseModel):
@@ -97,6 +104,9 @@ class CitationModel(BaseModel):
     section: str
     text: str
     responsible_units: list[str]
+    in_force: bool | None = Field(None, description="文件在 as_of（默认今天）是否有效；null：文件未注明")
+    effective_date: str = ""
+    expiry_date: str = ""
 
 
 class VerificationModel(BaseModel):

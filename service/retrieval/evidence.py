@@ -48,6 +48,17 @@ _DAY = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]
 _ASKS_MONEY = re.compile(r"(?:罚款?|钱|费用?|金额|资金|投资|补贴|补助|奖励|奖金|赔偿?)[^，。？,?]{0,4}(?:多少|几)(?![个天日年月])|多少钱|几块钱")
 # Units that measure the same thing: a question in 天 is answered by 日 or 工作日.
 _UNIT_FAMILIES = ("天日工作日", "年", "月", "周星期", "小时", "分钟", "元美元", "吨", "斤公斤千克", "亩公顷", "米公里千米", "平方米平方公里")
+# Validity questions: what is asked of a document's lifecycle (a facet of lifecycle.FACETS), asked of the document
+# itself: the words follow a document's name (《…》, …办法, 这个文件) with only filler or question words between.
+_VALIDITY = (
+    ("replaces", re.compile(r"(?:废止|替代|取代|代替)了?(?=哪|什么)")),
+    ("expiry", re.compile(r"有效期|有效至|(?<!开始)到期")),
+    ("effective", re.compile(r"(?:施行|实施|生效)(?=了?的?(?:吗|呢|日期|时间|[？?]|$))")),
+    ("status", re.compile(r"(?:有效|失效|废止|作废)(?=了?(?:吗|么|呢|没有?|[？?]|$))|是否(?:仍然?|还|已经?)?(?:有效|失效|废止)")),
+)
+_DOCUMENT = re.compile(r"(?:》|文件|政策|规定|办法|条例|细则|意见|方案|措施|通知|决定|规则|规划|纲要|公告|通告)")
+_FILLER = re.compile(r"[\s自的是否还仍然现在目前当前已经从于在到底具体哪一天几号日期什么时候何时间月年起开始正式，,、]*")
+_VALIDITY_DATE = re.compile(r"哪|什么时|何时|几号|几月|日期|时间|起")  # 「哪天起施行」:施行 asked as a date
 _KNOWN_UNITS = frozenset(re.findall(r"[\u4e00-\u9fff]+", "|".join(_UNIT_FAMILIES)) + ["工作日", "美元", "星期", "公里",
                          "千米", "公斤", "千克", "公顷", "平方米", "平方公里", "小时", "分钟", "天", "日", "元", "米", "斤",
                          "吨", "亩", "年", "月", "周"])
@@ -66,6 +77,7 @@ class Asked:
     phrases: list[str] = field(default_factory=list)  # runs of adjacent topic words: 城镇新增就业, 固体废物综合治理行动
     subject: list[str] = field(default_factory=list)  # whose value is asked (「逢石河抽水蓄能电站的装机容量」) or
     # which kind of thing (「有什么育儿补贴」): the answering sentence must name it too
+    validity: tuple[str, ...] = ()  # lifecycle facets asked of a document (kind 'validity'): status, expiry, …
 
 
 def asked(question: str, regions: Sequence[str] = ()) -> Asked:
@@ -91,8 +103,31 @@ def _read(question: str, regions: tuple[str, ...]) -> Asked:
     money = "元" if "quantity" in kinds and _ASKS_MONEY.search(question) else ""
     day = "日" if kinds == ["date"] and _ASKS_DAY.search(question) else ""
     focus = _focus(question, words)
+    validity = _validity(question)
+    if validity:
+        kinds.append("validity")
     return Asked(kinds, list(weights), focus, unit.group(1) if unit else money or day, weights,
-                 _phrases(words), _subject(question, words, focus))
+                 _phrases(words), _subject(question, words, focus), validity)
+
+
+def _validity(question: str) -> tuple[str, ...]:
+    """The lifecycle facets the question asks of a document: 「《X》现在还有效吗」 → status, 「有效期多久」 → expiry,
+    「哪天起施行」 → effective, 「废止了哪个文件」 → replaces. The words must follow the document's name with only
+    filler between (「许可证有效期多久」 asks about a licence, not a document)."""
+    found = []
+    for facet, pattern in _VALIDITY:
+        for m in pattern.finditer(question):
+            before = question[: m.start()]
+            document = None
+            for d in _DOCUMENT.finditer(before):
+                document = d
+            if document is None or _FILLER.fullmatch(before[document.end():]) is None:
+                continue
+            if facet == "effective" and not _VALIDITY_DATE.search(question):
+                continue
+            found.append(facet)
+            break
+    return tuple(dict.fromkeys(found))
 
 
 def _phrases(words: Sequence[tuple[str, int, float]]) -> list[str]:
@@ -286,4 +321,6 @@ def carries(kind: str, text: str, chunk: Chunk | None = None, unit: str = "") ->
         return bool(_DAY.search(text)) if unit == "日" else has_date(text)
     if kind == "units":
         return names_units(text, chunk)
+    if kind == "validity":
+        return has_date(text) or bool(re.search(r"有效|失效|废止|施行", text))
     return True

@@ -13,6 +13,7 @@ import numpy as np
 from ingest import (Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, document_genre, join_windows,
                     region_matches, region_path)
 from service.retrieval.evidence import asked
+from service.retrieval.lifecycle import Lifecycles, Statuses, clauses_first, in_force_first
 from service.retrieval.query import QueryAnalysis, analyze
 from service.settings import RetrievalSettings
 
@@ -28,6 +29,12 @@ class Filters:
     unit: str | None = None  # a responsible unit; matches when it is among the measure's units
     date_from: str | None = None  # ISO dates, inclusive
     date_to: str | None = None
+    # True: drop the documents known not to be in force (those stating nothing stay: most state nothing);
+    # False: keep only those known not in force. Statuses are computed on `as_of` (ISO), today when not given.
+    in_force: bool | None = None
+    as_of: str | None = None
+    excluded: frozenset[str] = frozenset()  # documents `in_force` drops (`Retriever.resolve` fills it)
+    within: frozenset[str] | None = None  # the only documents `in_force` allows (`Retriever.resolve` fills it)
 
     def accepts(self, chunk: Chunk) -> bool:
         """Whether a chunk passes every filter."""
@@ -40,6 +47,8 @@ class Filters:
         if self.date_from and (not chunk.date or chunk.date < self.date_from):
             return False
         if self.date_to and (not chunk.date or chunk.date > self.date_to):
+            return False
+        if chunk.doc_id in self.excluded or (self.within is not None and chunk.doc_id not in self.within):
             return False
         return True
 
@@ -65,6 +74,7 @@ class SearchResult:
     dense_std: float = 0.0
     out_of_scope: str = ""  # why the question cannot be about this corpus, if it cannot
     timings: dict[str, float] = field(default_factory=dict)
+    statuses: Statuses | None = None  # documents' lifecycle statuses on the date searched for
 
 
 STATS_POOL = 100  # dense candidates whose similarities a hit's own is compared with
@@ -89,6 +99,18 @@ class Retriever:
         self.settings = settings
         self.reranker = reranker
         self._embed_query: Callable[[str], np.ndarray] = lru_cache(maxsize=1024)(embedder.embed_query)
+        self.lifecycles = Lifecycles(store)
+
+    def resolve(self, filters: Filters | None) -> Filters:
+        """The filters with `in_force` turned into the documents it drops or allows (on `as_of`, today by default;
+        statuses are computed once per index generation and date)."""
+        filters = filters or Filters()
+        if filters.in_force is None:
+            return filters
+        not_in_force = self.lifecycles.statuses(filters.as_of).not_in_force
+        if filters.in_force:
+            return replace(filters, excluded=not_in_force, within=None)
+        return replace(filters, excluded=frozenset(), within=not_in_force)
 
     # --- corpus facts --------------------------------------------------------------------------
 
@@ -171,7 +193,8 @@ class Retriever:
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid",
                analysis: QueryAnalysis | None = None) -> SearchResult:
         """The top_k chunks for a query, best first."""
-        filters = filters or Filters()
+        filters = self.resolve(filters)
+        statuses = self.lifecycles.statuses(filters.as_of)
         catalog = self.store.catalog()
         analysis = analysis or analyze(query, catalog.region_facts())
         use_dense, use_lexical, use_rerank = PRESETS[preset]
@@ -237,7 +260,10 @@ class Retriever:
             hits = sorted(head, key=lambda h: -h.score) + hits[len(head):]
             timings["rerank_ms"] = (time.perf_counter() - t) * 1000
 
+        hits = in_force_first(hits, statuses, self.settings.in_force_margin)
         hits = quoting(of_genre(one_per_measure(hits), analysis.genre), analysis.quoted)
+        if asked(query, analysis.regions).validity:
+            hits = clauses_first(hits, statuses, catalog, filters)
         ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits[:EXPLICIT_DOCUMENTS * 4]))[:EXPLICIT_DOCUMENTS]
         explicit = self.explicit(analysis, filters, ranked) if analysis.refs else []
         beyond = "" if explicit else self.beyond_last_measure(analysis, filters, ranked)
@@ -250,6 +276,7 @@ class Retriever:
             dense_std=dense_std,
             out_of_scope=self.out_of_scope(analysis) or beyond,
             timings=timings,
+            statuses=statuses,
         )
 
     def _prefer_phrases(self, fused: dict[str, float], phrases: Sequence[str], catalog: ChunkCatalog) -> None:
@@ -312,6 +339,8 @@ def _allowed_documents(catalog: ChunkCatalog, filters: Filters, regions: Sequenc
     docs: set[str] | None = None
     if filters.doc_id:
         docs = {filters.doc_id} if catalog.of_document(filters.doc_id) else set()
+    if filters.within is not None:
+        docs = set(filters.within) & (docs if docs is not None else set(catalog.document_ids()))
     if filters.region:
         docs = set(catalog.region_documents(filters.region)) & (docs if docs is not None else set(catalog.document_ids()))
     if regions:
@@ -323,7 +352,8 @@ def _allowed_documents(catalog: ChunkCatalog, filters: Filters, regions: Sequenc
 
 
 def _active(filters: Filters) -> bool:
-    return any((filters.region, filters.doc_id, filters.unit, filters.date_from, filters.date_to))
+    return any((filters.region, filters.doc_id, filters.unit, filters.date_from, filters.date_to,
+                filters.within is not None))
 
 
 def of_genre(hits: list[Hit], genre: str) -> list[Hit]:

@@ -37,7 +37,7 @@ ODD = st.one_of(
 # Dates the request schema's pattern lets through, valid or not (2024-13-45).
 DATE = st.none() | st.from_regex(r"\A\d{4}-\d{2}-\d{2}\Z").filter(str.isascii) | st.dates().map(str)
 FILTERS = st.fixed_dictionaries({}, optional={"region": ODD, "doc_id": ODD, "unit": ODD, "date_from": DATE,
-                                              "date_to": DATE})
+                                              "date_to": DATE, "in_force": st.none() | st.booleans(), "as_of": DATE})
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def assert_no_5xx(response: httpx.Response) -> None:
 
 @SLOW_HTTP
 @given(question=ODD, filters=FILTERS, history=st.lists(ODD, max_size=3), stream=st.booleans())
-def test_ask_never_fails(http: httpx.Client, question: str, filters: dict[str, str | None], history: list[str],
+def test_ask_never_fails(http: httpx.Client, question: str, filters: dict[str, str | bool | None], history: list[str],
                          stream: bool) -> None:
     turns = [{"role": "user" if i % 2 == 0 else "assistant", "content": h} for i, h in enumerate(history)]
     body = {"question": question, "history": turns, "filters": filters, "stream": stream}
@@ -81,7 +81,7 @@ def test_odd_follow_up_never_fails(http: httpx.Client, follow_up: str) -> None:
 
 @SLOW_HTTP
 @given(query=ODD, filters=FILTERS, top_k=st.integers(min_value=1, max_value=50) | st.integers(-5, 10_000))
-def test_search_never_fails(http: httpx.Client, query: str, filters: dict[str, str | None], top_k: int) -> None:
+def test_search_never_fails(http: httpx.Client, query: str, filters: dict[str, str | bool | None], top_k: int) -> None:
     body = {"query": query, "top_k": top_k, "filters": filters}
     assert_no_5xx(http.post("/v1/search", json=body))
 

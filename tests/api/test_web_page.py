@@ -70,6 +70,8 @@ def test_chat_page_answers_cites_and_fits_a_phone(page: Page) -> None:
     expect(panel).to_contain_text("四、突出集群发展")
     expect(panel).to_contain_text("（一）全面推进产业集群建设")
     expect(panel).not_to_contain_text("牵头单位")  # this measure names no lead unit
+    # The document states no validity: its chip in the citation list says so.
+    expect(answers.nth(0).get_by_test_id("citation-status").first).to_have_text("未注明")
     page.screenshot(path=str(ARTIFACTS / "desktop-answer.png"))
     page.screenshot(path=str(README_SHOT))
 
@@ -121,3 +123,32 @@ def test_chat_page_answers_cites_and_fits_a_phone(page: Page) -> None:
     fresh = ask(page, "济源市储能装机容量目标是多少？")
     assert fresh["history"] == []
     expect(answers.nth(0)).to_contain_text("25兆瓦")
+
+
+@pytest.fixture()
+def lifecycle_page(browser: Browser, lifecycle_server: str) -> Iterator[Page]:
+    """A fresh page on the service over an expired notice and the notice repealing it."""
+    context = browser.new_context(base_url=lifecycle_server, viewport={"width": 1280, "height": 640}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(ANSWER_TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def test_citation_chips_show_whether_the_document_is_in_force(lifecycle_page: Page) -> None:
+    page = lifecycle_page
+    page.goto("/")
+    answers = page.get_by_test_id("answer")
+    ask(page, "洛阳市临时救助标准是多少？")
+    expect(answers.nth(0)).to_contain_text("3000元")
+    status = answers.nth(0).get_by_test_id("citation-status")
+    expect(status).to_have_text(["现行有效"])
+    chip = answers.nth(0).locator(".cites").get_by_test_id("citation-chip").first
+    expect(chip).to_have_attribute("title", "洛阳市城乡居民临时救助实施办法（2024-01-01起施行）")
+
+    ask(page, "《洛阳市城乡居民临时救助办法》现在还有效吗？")
+    expect(answers.nth(1)).to_contain_text("已被《洛阳市城乡居民临时救助实施办法》（洛政办〔2023〕18号）废止")
+    expect(answers.nth(1).get_by_test_id("citation-status")).to_have_text(["已失效", "现行有效"])
+    off = answers.nth(1).get_by_test_id("citation-status").first
+    assert off.evaluate("e => getComputedStyle(e).color") == "rgb(180, 35, 24)"  # the danger colour
+    page.screenshot(path=str(ARTIFACTS / "lifecycle-chips.png"))

@@ -20,7 +20,7 @@ def _chunk(text: str, *, units: tuple[str, ...] = (), title: str = "某市若干
 
 @pytest.mark.parametrize(("question", "kinds"), [
     ("储能装机容量目标是多少？谁负责？", ["quantity", "units"]),
-    ("本规定是从什么时候开始施行的？", ["date"]),
+    ("本规定是从什么时候开始施行的？", ["date", "validity"]),  # asked of the document itself: its lifecycle
     ("古树归谁养护？", ["units"]),
     ("有哪几个地方试点？", []),  # 「哪几个」 asks for a list, not a number
     ("第七条讲的是什么？", []),

@@ -19,5 +19,5 @@ def search(body: SearchRequest, settings: Settings = Depends(get_app_settings),
     """检索与查询最相关的措施条目（混合检索：向量 + BM25）。"""
     check_limits(settings, text=("query", body.query), top_k=body.top_k)
     result = runtime.qa.search(body.query, body.top_k, to_filters(body.filters))
-    return SearchResponse(results=[to_search_result(h) for h in result.hits],
+    return SearchResponse(results=[to_search_result(h, result.statuses) for h in result.hits],
                           timings={k: round(v, 2) for k, v in result.timings.items()})
