@@ -257,12 +257,14 @@ class ChromaStore:
                 documents[doc_id] = record
             fresh = sorted(sid for sid in wanted if sid not in known)
             fetched: dict[str, Chunk] = {}
+            strings: dict[str, str] = {}  # one copy of each metadata string its document's chunks repeat
             tokens: dict[str, str] = {}  # chunk id → its token string, split one chunk at a time when indexed
             for batch in batched(fresh, _BATCH):
                 got = self._call(lambda c, r: c.get(ids=list(batch), include=["metadatas", "documents"]))
                 for sid, meta, text in zip(got["ids"], got["metadatas"], got["documents"]):
                     # the text is a metadata field (indexes before it held it as the chroma document)
                     chunk = Chunk.from_metadata(meta, meta.get("text") or text or "", meta.get("embed_text", ""))
+                    _share_strings(chunk, strings)
                     fetched[sid] = chunk
                     tokens[chunk.chunk_id] = _stored_tokens(meta, chunk)
             stored = int(self._call(lambda c, r: c.count()))
@@ -490,6 +492,21 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
     meta["lexical_tokens"] = token_string(chunk.embed_text or chunk.text)  # readers never run jieba on the corpus
     meta["lexical_version"] = TOKENIZER_VERSION
     return meta
+
+
+_REPEATED = ("doc_id", "doc_title", "region", "issuer", "date", "doc_type", "section", "subsection", "doc_number",
+             "source", "measure_title")
+
+
+def _share_strings(chunk: Chunk, strings: dict[str, str]) -> None:
+    """Point a chunk's metadata strings that other chunks repeat (its document's title, source, region, section…)
+    at one shared copy: read back from chromadb, every chunk has its own, and a worker holds every chunk."""
+    for name in _REPEATED:
+        value = getattr(chunk, name)
+        setattr(chunk, name, strings.setdefault(value, value))
+    chunk.region_path = [strings.setdefault(part, part) for part in chunk.region_path]
+    chunk.responsible_units = [strings.setdefault(unit, unit) for unit in chunk.responsible_units]
+    chunk.lead_units = [strings.setdefault(unit, unit) for unit in chunk.lead_units]
 
 
 def _stored_tokens(meta: dict[str, Any], chunk: Chunk) -> str:
