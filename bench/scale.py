@@ -286,6 +286,8 @@ def _load(base: str, endpoint: str, texts: list[str], clients: int, requests: in
     return {"clients": clients, "requests": len(latencies), "errors": len(errors), "error_examples": errors[:3],
             "p50_ms": float(np.percentile(latencies, 50)) if latencies else None,
             "p95_ms": float(np.percentile(latencies, 95)) if latencies else None,
+            "p99_ms": float(np.percentile(latencies, 99)) if latencies else None,
+            "mean_ms": float(np.mean(latencies)) if latencies else None,
             "rps": ok / wall if wall else 0.0, "wall_s": wall}
 
 
@@ -417,10 +419,12 @@ def _f(value: float | None, spec: str = ".1f") -> str:
 
 
 def _load_table(load: dict[str, list[dict[str, Any]]]) -> list[str]:
-    lines = ["| endpoint | clients | requests | errors | p50 ms | p95 ms | req/s |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| endpoint | clients | requests | errors | p50 ms | mean ms | p95 ms | p99 ms | req/s |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for endpoint, rows in load.items():
         lines += [f"| {endpoint} | {r['clients']} | {r['requests']} | {r['errors']} | {_f(r['p50_ms'])} | "
-                  f"{_f(r['p95_ms'])} | {_f(r['rps'])} |" for r in rows]
+                  f"{_f(r.get('mean_ms'))} | {_f(r['p95_ms'])} | {_f(r.get('p99_ms'))} | {_f(r['rps'])} |"
+                  for r in rows]
     return lines
 
 
