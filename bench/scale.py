@@ -85,21 +85,51 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=5)
 
 
-def _tree_rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children (uvicorn workers), in MiB."""
-    total = 0.0
-    pids = [pid]
-    while pids:
-        current = pids.pop()
+def _tree_pids(pid: int) -> list[int]:
+    """A process and its descendants (uvicorn's workers), parent first."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop(0)
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pids += [int(c) for c in (task / "children").read_text().split()]
+            children = [int(c) for task in Path(f"/proc/{current}/task").iterdir()
+                        for c in (task / "children").read_text().split()]
         except OSError:
             continue  # gone meanwhile
-    return total
+        found.append(current)
+        todo += children
+    return found
+
+
+def _memory_mib(pid: int) -> dict[str, float]:
+    """One process's RSS, PSS and USS in MiB, from /proc/PID/smaps_rollup.
+
+    RSS counts every resident page the process maps, shared ones included (mapped files other workers map too,
+    the interpreter's shared libraries), so RSS summed over processes counts shared pages once per process.
+    PSS divides each shared page among the processes mapping it, so PSS sums to the memory the processes really
+    use; USS is what the process alone holds (what ending it would free)."""
+    fields = {"Rss": 0.0, "Pss": 0.0, "Private_Clean": 0.0, "Private_Dirty": 0.0}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in fields:
+            fields[key] = int(rest.split()[0]) / 1024
+    return {"rss": fields["Rss"], "pss": fields["Pss"], "uss": fields["Private_Clean"] + fields["Private_Dirty"]}
+
+
+def _tree_memory(pid: int) -> dict[str, Any]:
+    """RSS, PSS and USS of a process and its children (uvicorn's supervisor and workers), each and summed."""
+    processes = []
+    for current in _tree_pids(pid):
+        try:
+            processes.append({"pid": current, **_memory_mib(current)})
+        except OSError:
+            continue
+    totals = {f"{key}_mib": sum(p[key] for p in processes) for key in ("rss", "pss", "uss")}
+    return {**totals, "processes": processes}
+
+
+def _tree_rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn workers), in MiB (shared pages counted per process)."""
+    return float(_tree_memory(pid)["rss_mib"])
 
 
 @contextmanager
@@ -256,6 +286,8 @@ def _load(base: str, endpoint: str, texts: list[str], clients: int, requests: in
     return {"clients": clients, "requests": len(latencies), "errors": len(errors), "error_examples": errors[:3],
             "p50_ms": float(np.percentile(latencies, 50)) if latencies else None,
             "p95_ms": float(np.percentile(latencies, 95)) if latencies else None,
+            "p99_ms": float(np.percentile(latencies, 99)) if latencies else None,
+            "mean_ms": float(np.mean(latencies)) if latencies else None,
             "rps": ok / wall if wall else 0.0, "wall_s": wall}
 
 
@@ -304,21 +336,39 @@ def _load_all(base: str, texts: list[str], clients: list[int], per_client: int, 
 
 
 def run_size(files: list[Path], work: Path, url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Ingest N documents with the stand-in embedder, serve them and load the service."""
-    index = work / f"index-{len(files)}"
+    """Ingest N documents with the stand-in embedder (or reuse a kept index), serve them and load the service."""
+    kept = args.index_root / f"index-{len(files)}" if args.index_root else None
+    index = kept or work / f"index-{len(files)}"
     env = _standin_env(url)
-    figures, chunks = _ingest(files, index, EmbedderSettings(name="openai", model=STANDIN_MODEL, base_url=url,
-                                                            dimension=DIMENSION, query_prefix="", passage_prefix=""))
-    print(f"N={len(files)}: {figures['chunks']} chunks, ingest {figures['ingest_s']:.1f} s "
-          f"(parse {figures['parse_s']:.1f}, embed {figures['embed_s']:.1f}, write {figures['write_s']:.1f})",
-          file=sys.stderr)
-    texts = _document_questions(chunks, 200, args.seed)
+    saved = index.with_name(index.name + ".json")
+    if kept is not None and saved.exists() and kept.is_dir():
+        figures = json.loads(saved.read_text(encoding="utf-8"))
+        texts = figures.pop("questions")
+        figures["reused_index"] = str(kept)
+        print(f"N={len(files)}: reusing {kept} ({figures['chunks']} chunks, ingested in {figures['ingest_s']:.1f} s)",
+              file=sys.stderr)
+    else:
+        figures, chunks = _ingest(files, index, EmbedderSettings(name="openai", model=STANDIN_MODEL, base_url=url,
+                                                                dimension=DIMENSION, query_prefix="",
+                                                                passage_prefix=""))
+        print(f"N={len(files)}: {figures['chunks']} chunks, ingest {figures['ingest_s']:.1f} s "
+              f"(parse {figures['parse_s']:.1f}, embed {figures['embed_s']:.1f}, write {figures['write_s']:.1f})",
+              file=sys.stderr)
+        texts = _document_questions(chunks, 200, args.seed)
+        if kept is not None:
+            saved.write_text(json.dumps({**figures, "questions": texts}, ensure_ascii=False), encoding="utf-8")
     with _service(index, args.workers, env, work / f"service-{len(files)}.log") as (base, pid, ready_s):
         figures["ready_s"] = ready_s
-        figures["rss_ready_mib"] = _tree_rss_mib(pid)
+        figures["memory_ready"] = _tree_memory(pid)
+        figures["rss_ready_mib"] = figures["memory_ready"]["rss_mib"]
         figures["load"] = _load_all(base, texts, args.clients, args.per_client, args.min_requests, True, args.workers)
-        figures["rss_after_load_mib"] = _tree_rss_mib(pid)
-    shutil.rmtree(index, ignore_errors=True)
+        figures["memory_after_load"] = _tree_memory(pid)
+        figures["rss_after_load_mib"] = figures["memory_after_load"]["rss_mib"]
+        after = figures["memory_after_load"]
+        print(f"  memory after load: RSS {after['rss_mib']:.0f}, PSS {after['pss_mib']:.0f}, "
+              f"USS {after['uss_mib']:.0f} MiB over {len(after['processes'])} processes", file=sys.stderr)
+    if kept is None:
+        shutil.rmtree(index, ignore_errors=True)
     return figures
 
 
@@ -369,11 +419,27 @@ def _f(value: float | None, spec: str = ".1f") -> str:
 
 
 def _load_table(load: dict[str, list[dict[str, Any]]]) -> list[str]:
-    lines = ["| endpoint | clients | requests | errors | p50 ms | p95 ms | req/s |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| endpoint | clients | requests | errors | p50 ms | mean ms | p95 ms | p99 ms | req/s |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for endpoint, rows in load.items():
         lines += [f"| {endpoint} | {r['clients']} | {r['requests']} | {r['errors']} | {_f(r['p50_ms'])} | "
-                  f"{_f(r['p95_ms'])} | {_f(r['rps'])} |" for r in rows]
+                  f"{_f(r.get('mean_ms'))} | {_f(r['p95_ms'])} | {_f(r.get('p99_ms'))} | {_f(r['rps'])} |"
+                  for r in rows]
     return lines
+
+
+def _pss(size: dict[str, Any]) -> str:
+    memory = size.get("memory_after_load")
+    return f"{memory['pss_mib']:.0f}" if memory else "–"
+
+
+def _largest(size: dict[str, Any]) -> str:
+    """The biggest process's RSS / PSS / USS (a worker: uvicorn's supervisor holds little)."""
+    memory = size.get("memory_after_load")
+    if not memory or not memory["processes"]:
+        return "–"
+    top = max(memory["processes"], key=lambda p: p["rss"])
+    return f"{top['rss']:.0f} / {top['pss']:.0f} / {top['uss']:.0f}"
 
 
 def _markdown(result: dict[str, Any]) -> str:
@@ -387,14 +453,17 @@ def _markdown(result: dict[str, Any]) -> str:
                   "Embeddings come from **bench/standin_embeddings.py**, an OpenAI-compatible server that answers at "
                   "once with hashed character-bigram vectors (dimension 384), through the real `openai` embedder "
                   "backend: these figures are the cost of parsing, the index, retrieval and HTTP, not of a model "
-                  "(its answers mean nothing). The bundled model's throughput is below.", "",
+                  "(its answers mean nothing). The bundled model's throughput is below. Memory: RSS summed over "
+                  "uvicorn's processes counts pages they share once per process; PSS shares them out, so its sum is "
+                  "what the service really holds.", "",
                   "| N documents | chunks | ingest s (wall) | parse s busy | embed s busy | write s busy | chunks/s | index MiB | ready s | "
-                  "RSS ready MiB | RSS after load MiB |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+                  "RSS ready MiB | RSS after load MiB | PSS after load MiB | largest worker RSS / PSS / USS MiB |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for s in result["sizes"]:
             lines.append(f"| {s['documents']} ({s['files']} files) | {s['chunks']} | {s['ingest_s']:.1f} | "
                          f"{s['parse_s']:.1f} | {s['embed_s']:.1f} | {s['write_s']:.1f} | {s['chunks_per_s']:.0f} | "
                          f"{s['index_mib']:.0f} | {s['ready_s']:.1f} | {s['rss_ready_mib']:.0f} | "
-                         f"{s['rss_after_load_mib']:.0f} |")
+                         f"{s['rss_after_load_mib']:.0f} | {_pss(s)} | {_largest(s)} |")
         for s in result["sizes"]:
             lines += ["", f"### N = {s['files']} files, {s['chunks']} chunks", "", *_load_table(s["load"])]
         if result.get("chart"):
@@ -454,6 +523,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bundled-chunks", type=int, default=0, help="measure the bundled embedder on this many")
     parser.add_argument("--sample-index", type=Path, help="also load an index of the sample corpus (bundled embedder)")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--index-root", type=Path, help="keep each N's index in this folder (index-N) and reuse it "
+                        "when it is there, instead of ingesting into a temporary one")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench")
     args = parser.parse_args(argv)
     args.clients = [int(c) for c in args.clients.split(",") if c.strip()]

@@ -257,12 +257,14 @@ class ChromaStore:
                 documents[doc_id] = record
             fresh = sorted(sid for sid in wanted if sid not in known)
             fetched: dict[str, Chunk] = {}
-            tokens: dict[str, list[str]] = {}
+            strings: dict[str, str] = {}  # one copy of each metadata string its document's chunks repeat
+            tokens: dict[str, str] = {}  # chunk id → its token string, split one chunk at a time when indexed
             for batch in batched(fresh, _BATCH):
                 got = self._call(lambda c, r: c.get(ids=list(batch), include=["metadatas", "documents"]))
                 for sid, meta, text in zip(got["ids"], got["metadatas"], got["documents"]):
                     # the text is a metadata field (indexes before it held it as the chroma document)
                     chunk = Chunk.from_metadata(meta, meta.get("text") or text or "", meta.get("embed_text", ""))
+                    _share_strings(chunk, strings)
                     fetched[sid] = chunk
                     tokens[chunk.chunk_id] = _stored_tokens(meta, chunk)
             stored = int(self._call(lambda c, r: c.count()))
@@ -288,17 +290,22 @@ class ChromaStore:
         return _Snapshot(generation, chunks, logical, documents, stored, catalog)
 
     def _update_lexical(self, previous: _Snapshot | None, chunks: dict[str, Chunk], removed: list[Chunk],
-                        tokens: dict[str, list[str]], generation: str) -> None:
-        """Bring the lexical index to this generation: the changed chunks only, when it is at the previous one."""
+                        tokens: dict[str, str], generation: str) -> None:
+        """Bring the lexical index to this generation: the changed chunks only, when it is at the previous one.
+
+        Token strings are split one chunk at a time as they are indexed: splitting them all first would create
+        every token of the corpus at once (several times the index's own size), and the few of those strings the
+        index keeps (its vocabulary) would then pin the memory of the rest long after it is freed."""
         in_step = self._lexical is not None and previous is not None and \
             self._lexical_generation == previous.generation
         self._lexical_generation = None  # until this update completes
         if in_step and self._lexical is not None:
             self._lexical.delete(c.chunk_id for c in removed)
-            self._lexical.add(tokens.items())
+            self._lexical.add((i, _split(t)) for i, t in tokens.items())
         else:  # first read, or an update that failed half-way: from every chunk (tokens reused where read)
             self._lexical = LexicalIndex.from_tokens(
-                list(chunks), [tokens.get(i) or tokenize(c.embed_text or c.text) for i, c in chunks.items()])
+                list(chunks), (_split(tokens[i]) if i in tokens else tokenize(c.embed_text or c.text)
+                               for i, c in chunks.items()))
         self._lexical.fingerprint = self._lexical_generation = generation
 
     def _invalidate(self) -> None:
@@ -487,9 +494,29 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
     return meta
 
 
-def _stored_tokens(meta: dict[str, Any], chunk: Chunk) -> list[str]:
-    """The lexical tokens stored with a chunk, or computed when it was stored without them or by another tokenizer."""
+_REPEATED = ("doc_id", "doc_title", "region", "issuer", "date", "doc_type", "section", "subsection", "doc_number",
+             "source", "measure_title")
+
+
+def _share_strings(chunk: Chunk, strings: dict[str, str]) -> None:
+    """Point a chunk's metadata strings that other chunks repeat (its document's title, source, region, section…)
+    at one shared copy: read back from chromadb, every chunk has its own, and a worker holds every chunk."""
+    for name in _REPEATED:
+        value = getattr(chunk, name)
+        setattr(chunk, name, strings.setdefault(value, value))
+    chunk.region_path = [strings.setdefault(part, part) for part in chunk.region_path]
+    chunk.responsible_units = [strings.setdefault(unit, unit) for unit in chunk.responsible_units]
+    chunk.lead_units = [strings.setdefault(unit, unit) for unit in chunk.lead_units]
+
+
+def _stored_tokens(meta: dict[str, Any], chunk: Chunk) -> str:
+    """The lexical token string stored with a chunk, or computed when it was stored without it or by another
+    tokenizer."""
     stored = meta.get("lexical_tokens")
     if isinstance(stored, str) and meta.get("lexical_version") == TOKENIZER_VERSION:
-        return stored.split(" ") if stored else []
-    return tokenize(chunk.embed_text or chunk.text)
+        return stored
+    return " ".join(tokenize(chunk.embed_text or chunk.text))  # not token_string: its cache is for ingest
+
+
+def _split(tokens: str) -> list[str]:
+    return tokens.split(" ") if tokens else []

@@ -68,15 +68,15 @@ class _Postings:
     __slots__ = ("slots", "tfs", "new_slots", "new_tfs")
 
     def __init__(self) -> None:
-        self.slots = np.empty(0, dtype=np.int64)
-        self.tfs = np.empty(0, dtype=np.float64)
+        self.slots = np.empty(0, dtype=np.int32)
+        self.tfs = np.empty(0, dtype=np.float32)  # small integers: exact, and scored in float64
         self.new_slots: list[int] = []
         self.new_tfs: list[int] = []
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         if self.new_slots:
-            self.slots = np.concatenate([self.slots, np.asarray(self.new_slots, dtype=np.int64)])
-            self.tfs = np.concatenate([self.tfs, np.asarray(self.new_tfs, dtype=np.float64)])
+            self.slots = np.concatenate([self.slots, np.asarray(self.new_slots, dtype=np.int32)])
+            self.tfs = np.concatenate([self.tfs, np.asarray(self.new_tfs, dtype=np.float32)])
             self.new_slots, self.new_tfs = [], []
         return self.slots, self.tfs
 
@@ -116,6 +116,7 @@ class LexicalIndex:
         """Index texts already tokenised (see `token_string`)."""
         index = cls(fingerprint)
         index.add(zip(ids, tokens))
+        index._pack()
         return index
 
     def add(self, entries: Iterable[tuple[str, Sequence[str]]]) -> None:
@@ -176,6 +177,12 @@ class LexicalIndex:
         self._total_length -= int(self._length[slot])
         return True
 
+    def _pack(self) -> None:
+        """Turn every term's buffered postings into arrays now: buffered, each posting is two Python ints in lists
+        (about 80 bytes against 8), and a whole index built at once would stay that way until each term is read."""
+        for postings in self._postings:
+            postings.arrays()
+
     def _compact(self) -> None:
         """Renumber the live chunks from 0 and drop dead postings; no text is tokenised again."""
         live = [(i, self._terms[s]) for s, i in enumerate(self._id_of) if i is not None]
@@ -193,6 +200,7 @@ class LexicalIndex:
             self._slot_of[chunk_id] = slot
             self._alive[slot] = True
             self._length[slot] = float(terms[1].sum())  # a chunk's length is the sum of its term frequencies
+        self._pack()
 
     # --- reading -------------------------------------------------------------------------------------
 
