@@ -17,7 +17,8 @@ from ingest.numbering import match_marker
 __all__ = ["OVERRIDABLE_FIELDS", "apply_overrides", "split_documents"]
 
 # Document fields a sidecar .meta.json or front matter may set; the text and its bookkeeping are the file's own.
-OVERRIDABLE_FIELDS = tuple(f.name for f in dataclasses.fields(Document) if f.name not in {"doc_id", "text", "source", "offset"})
+OVERRIDABLE_FIELDS = tuple(f.name for f in dataclasses.fields(Document)
+                           if f.name not in {"doc_id", "text", "source", "offset", "attachments"})
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 _SEPARATOR = re.compile(r"^\s*-\s*$")
@@ -127,13 +128,16 @@ def _second_title(paragraphs: list[str], after: int) -> int | None:
 
 
 def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "", tag: str = "",
-              page_date: str = "", preface: str = "") -> Document:
+              page_date: str = "", preface: str = "", page: dict[str, str] | None = None) -> Document:
+    """One document; `page` is what its web page says about itself, used where the text says nothing."""
+    page = page or {}
     used: list[int] = []
     if not title:
-        title, used = _title_of(paragraphs, Path(source).stem)
+        title, used = _title_of(paragraphs, page.get("title") or Path(source).stem)
     body = [p for i, p in enumerate(paragraphs) if i not in used and not _NOT_TITLE[0].search(p)]
     text = "\n".join(body)
-    meta = infer_metadata(title, paragraphs, text=preface + text, tag=tag, fallback_date=page_date)
+    meta = infer_metadata(title, paragraphs, text=preface + text, tag=tag, fallback_date=page_date or page.get("date", ""),
+                          fallback_issuer=page.get("issuer", ""), site=page.get("site", ""))
     return Document(doc_id=doc_id, title=title, text=text, source=source, preface=preface, **vars(meta))
 
 
@@ -183,10 +187,13 @@ def _issued_by(notice: Document, plan: Document) -> Document:
 
 
 def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = False,
-                    overrides: dict[str, str] | None = None) -> list[Document]:
+                    overrides: dict[str, str] | None = None, page: dict[str, str] | None = None,
+                    attachments: list[str] | None = None) -> list[Document]:
     """Split a file's text into cleaned documents (one, or one per article of a scraped page).
 
-    `overrides` (from a sidecar .meta.json or front matter) replace inferred fields in every document.
+    `overrides` (from a sidecar .meta.json or front matter) replace inferred fields in every document; `page`
+    (a web page's own metadata) fills the first document's title, date and issuer where its text has none, and
+    `attachments` (the files the page links) are recorded on it.
     """
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     docs: list[Document] = []
@@ -216,10 +223,12 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
         parts = _split_parts(paragraphs)
         for n, part in enumerate(parts, start=1):
             docs.append(_document(f"{doc_id}-d{n:02d}" if len(parts) > 1 else doc_id, source, part,
-                                  preface=preface if n == 1 else ""))
+                                  preface=preface if n == 1 else "", page=page if n == 1 else None))
         docs[1:] = [_issued_by(docs[0], doc) for doc in docs[1:]]
     if not docs:
         raise EmptyDocumentError(f"{Path(source).name}: no text left after cleaning.")
+    if attachments:
+        docs[0].attachments = list(attachments)
     if overrides:
         docs = [apply_overrides(doc, overrides, source) for doc in docs]
     return docs

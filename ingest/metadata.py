@@ -42,10 +42,18 @@ def _deepest_of_first(places: list[Place]) -> Place | None:
 
 
 def _most_named(text: str) -> Place | None:
-    """The most named place in the head of a text; ties go to the smaller unit, then the earlier one."""
+    """The place the head of a text is about: the deepest place that it and the places inside it hold more than
+    half of all place mentions for (a province's plan naming many of its cities stays the province's, a city's
+    notice naming its counties stays the city's); else the most named place, ties going to the smaller unit, then
+    the earlier one."""
     found = mentions(text[:HEAD_CHARS])
     if not found:
         return None
+    covered: Counter[str] = Counter(name for m in found for name in set(m.place.path))
+    places = {m.place.name: m.place for m in found}
+    majority = [places[name] for name, n in covered.items() if n * 2 > len(found) and name in places]
+    if majority:
+        return max(majority, key=lambda p: len(p.path))
     counts = Counter(m.place.name for m in found)
     first: dict[str, Mention] = {}
     for m in found:
@@ -54,19 +62,47 @@ def _most_named(text: str) -> Place | None:
     return best.place
 
 
-def _region_place(title: str, text: str, tag: str = "", issuer: str = "") -> Place | str | None:
+# The congress a report was delivered to: 「——2025年1月14日在河北省第十四届人民代表大会第三次会议上」.
+_CONGRESS = re.compile(r"在(?P<body>[^。，；]{0,40}?)(?:人民代表大会|人大|政治协商会议|政协)")
+_NATIONAL_BODY = re.compile(r"^(?:第[一二三四五六七八九十]+届)?全国")
+
+
+def _congress_place(paragraphs: list[str]) -> Place | str | None:
+    """The place whose congress heard a report (its delivery line, under the title), 全国 for the national one."""
+    for para in paragraphs[:_HEAD_LINES]:
+        if not _dates(para):
+            continue
+        m = _CONGRESS.search(para)
+        if m:
+            if _NATIONAL_BODY.match(m.group("body")):
+                return NATIONAL
+            return _deepest_of_first(find_places(m.group("body")))
+    return None
+
+
+def _region_place(title: str, text: str, tag: str = "", issuer: str = "", site: str = "",
+                  paragraphs: list[str] | None = None) -> Place | str | None:
     for source in (title, tag, issuer):
         place = _deepest_of_first(find_places(source)) if source else None
         if place is not None:
             return place
     if issuer and _CENTRAL.match(issuer):
         return NATIONAL
-    return _most_named(text)
+    congress = _congress_place(paragraphs or [])
+    if congress is not None:
+        return congress
+    place = _deepest_of_first(find_places(site)) if site else None
+    return place or _most_named(text)
 
 
-def infer_region(title: str, text: str, tag: str = "", issuer: str = "") -> str:
-    """The place a document is about: canonical full name (尉氏县, 阿坝藏族羌族自治州), 全国, or ''."""
-    place = _region_place(title, text, tag, issuer)
+def infer_region(title: str, text: str, tag: str = "", issuer: str = "", *, site: str = "",
+                 paragraphs: list[str] | None = None) -> str:
+    """The place a document is about: canonical full name (尉氏县, 阿坝藏族羌族自治州), 全国, or ''.
+
+    In order: the title's place, the site tag's, the issuer's (全国 for a central authority), the congress a
+    report was delivered to, the publishing site's, and last the places its text names.
+    """
+    place = _region_place(title, text, tag, issuer, site, paragraphs)
     return place if isinstance(place, str) else place.name if place else ""
 
 
@@ -119,6 +155,12 @@ def infer_issuer(title: str, paragraphs: list[str]) -> str:
         if named:
             return named[-1].place.name + "人民政府"
     return ""
+
+
+def _as_issuer(source: str) -> str:
+    """A page's 「来源」 when it names an authority (not a news agency or a website)."""
+    source = source.strip()
+    return _tidy_issuer(source) if _SIGNATURE.match(source) else ""
 
 
 # --- document number ---------------------------------------------------------------------------
@@ -210,7 +252,7 @@ def _strip_date(para: str) -> str:
 _HISTORY_LINE = re.compile(r"^[（(]?\s*(?:根据|经)?\s*(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
 _TEXT_STEP = re.compile(r"通过|批准|修正|修订")  # adoption, approval, amendment; 公布 and 施行 make no new text
 # A report or speech gives the day it was delivered under its title: 「——2026年1月31日在…会议上」.
-_DELIVERED = re.compile(r"^[—－\-]{1,2}\s*(?=\S+?日在)")
+_DELIVERED = re.compile(r"^[（(]?\s*[—－\-―─–~～]{0,2}\s*(?=\S+?日\s*在[^。]{0,60}(?:会议|大会)上)")
 _EFFECTIVE = re.compile(r"自\s*$")  # 「本规定自2013年2月1日起施行」: the date the text takes effect
 _HEAD_LINES = 20
 
@@ -239,6 +281,21 @@ def _effective_date(paragraphs: list[str]) -> str:
     return ""
 
 
+# What may follow a signing date on its line: nothing, or a bracketed note 「（此件公开发布）」.
+_AFTER_SIGNATURE = re.compile(r"^\s*(?:[（(][^）)]{0,20}[）)])?\s*$")
+
+
+def _signed_date(paragraphs: list[str]) -> str:
+    """The last date that an authority's name precedes after a finished sentence, anywhere in the text:
+    「…特此通知。某某部2024年3月1日（此件公开发布）」, as a collapsed text or a page prints a signature."""
+    for para in reversed(paragraphs):
+        for start, end, iso in reversed(_dates(para)):
+            before = re.split(r"[。！？；：]", para[:start])[-1].strip()
+            if _SIGNATURE.match(before) and _AFTER_SIGNATURE.match(para[end:]):
+                return iso
+    return ""
+
+
 def infer_date(paragraphs: list[str], *, fallback: str = "") -> str:
     """The document's own date (ISO).
 
@@ -255,6 +312,9 @@ def infer_date(paragraphs: list[str], *, fallback: str = "") -> str:
         iso = _date_line(para) or (_date_line(signed) if _SIGNATURE.match(_strip_date(para)) else "")
         if iso:
             return iso
+    signed = _signed_date(paragraphs)
+    if signed:
+        return signed
     head = "".join(paragraphs[:2])[:300]
     for start, end, iso in _dates(head):
         if not head[end: end + 3].lstrip().startswith(_NOT_THE_DAY):
@@ -322,11 +382,14 @@ class DocumentMetadata:
 
 
 def infer_metadata(title: str, paragraphs: list[str], *, text: str = "", tag: str = "",
-                   fallback_date: str = "") -> DocumentMetadata:
-    """All document metadata; `paragraphs` are the cleaned paragraphs, `text` what the place count reads."""
+                   fallback_date: str = "", fallback_issuer: str = "", site: str = "") -> DocumentMetadata:
+    """All document metadata; `paragraphs` are the cleaned paragraphs, `text` what the place count reads.
+
+    The fallbacks (a web page's date and source) and the publishing site count only where the text says nothing.
+    """
     body = text or "\n".join(paragraphs)
-    issuer = infer_issuer(title, paragraphs)
-    region = infer_region(title, body, tag, issuer)
+    issuer = infer_issuer(title, paragraphs) or _as_issuer(fallback_issuer)
+    region = infer_region(title, body, tag, issuer, site=site, paragraphs=paragraphs)
     return DocumentMetadata(
         region=region,
         region_path=infer_region_path(region),

@@ -25,6 +25,7 @@ class Document:
     date: str = ""  # ISO yyyy-mm-dd, from the text
     doc_type: str = ""
     preface: str = ""  # news summary kept apart from the measures
+    attachments: list[str] = field(default_factory=list)  # files a web page links as the document's 附件
 
 
 @dataclass

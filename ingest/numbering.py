@@ -17,6 +17,7 @@ __all__ = [
     "match_marker",
     "strip_marker",
     "split_inline",
+    "split_collapsed",
     "enumeration_items",
     "enumeration_start",
     "article_title",
@@ -74,6 +75,15 @@ _INLINE_BREAK = re.compile(
     # 「79.6月底前」 is a measure too when it follows a finished sentence; the parser checks the numbering.
     r"|(?<=[。；！？）])\s+(?=\d{1,3}[.、]\d)"
 )
+# Text whose line breaks were lost (crawled pages, a page's whole body in one paragraph): a marker right after
+# a finished sentence or clause (。；：！？), with or without a space, starts a unit. Only for lines far longer than
+# a paragraph: inside a real paragraph 「…包括：（一）…；（二）…」 is an enumeration, not structure.
+_COLLAPSED_BREAK = re.compile(
+    rf"(?<=[。；：！？])\s*(?=(?:{_any(['part', 'chapter', 'division', 'article', 'key_task', 'heading'])}|"
+    rf"（{CN_NUM}）|\d{{1,3}}[.、．](?![.、．\d])))"
+)
+# A space between two Chinese characters or punctuation marks, in such a line, is a lost line break.
+_COLLAPSED_SPACE = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef\u3000-\u303f])[ \t\u00a0\u3000]+(?=[\u3400-\u9fff\uff00-\uffef\u3000-\u303f])")
 # 「第一章总则第一条为了…」: a heading sharing its line with the first article.
 _HEADING_THEN_ARTICLE = re.compile(
     rf"^((?:{_any(['part', 'chapter', 'division'])})[^，。；：第]{{0,20}}?)(?=第{ANY_NUM}条{_XREF})"
@@ -157,6 +167,15 @@ def split_inline(line: str) -> list[str]:
             out.extend([m.group(1).strip(), segment.strip()[m.end():]])
         else:
             out.append(segment)
+    return out
+
+
+def split_collapsed(line: str) -> list[str]:
+    """Restore the line breaks of a collapsed text: cut one very long line where a space stood between Chinese
+    words and where a numbering marker follows a finished sentence (「…。二、…」「…；（三）…」「…。第五条…」)."""
+    out: list[str] = []
+    for piece in _COLLAPSED_SPACE.split(line):
+        out.extend(part for part in _COLLAPSED_BREAK.split(piece) if part.strip())
     return out
 
 
