@@ -73,8 +73,9 @@ def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, list[int]]:
     if worded or candidates:
         first = (worded or candidates)[0]
         used = [first]
-        if paragraphs[first].startswith("关于") and first - 1 in candidates:
-            used.insert(0, first - 1)  # the issuer on the line above: 「某市人民政府」 + 「关于…的通知」
+        if paragraphs[first].startswith("关于") and first - 1 in candidates and first - 2 not in candidates:
+            # the issuer on the line above: 「某市人民政府」 + 「关于…的通知」 (joint issuers, one a line, are no title)
+            used.insert(0, first - 1)
         if not _TITLE_END.search(paragraphs[first]):  # a long title broken over two or three lines
             for last in range(first + 1, first + _TITLE_LINES):
                 run = range(first + 1, last + 1)
@@ -221,6 +222,9 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
             lines = lines[cut + 1:]
         paragraphs = clean_text("\n".join(lines), markdown=markdown)
         parts = _split_parts(paragraphs)
+        if len(parts) > 1 and _title_of(parts[0], "")[0] == _title_of(parts[1], "")[0] \
+                and not any(match_marker(p) for p in parts[0]):
+            parts = parts[1:]  # a page that prints the title above the document's own title, issuer between
         for n, part in enumerate(parts, start=1):
             docs.append(_document(f"{doc_id}-d{n:02d}" if len(parts) > 1 else doc_id, source, part,
                                   preface=preface if n == 1 else "", page=page if n == 1 else None))

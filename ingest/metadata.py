@@ -296,6 +296,18 @@ def _signed_date(paragraphs: list[str]) -> str:
     return ""
 
 
+def _head_date_line(paragraphs: list[str]) -> str:
+    """A line that is only a date, above the body: a notice's signing date before the plan it issues."""
+    for para in paragraphs[:_HEAD_LINES]:
+        marker = match_marker(para.lstrip("#").strip())
+        if marker and marker.kind != "attachment":
+            break
+        iso = _date_line(para)
+        if iso:
+            return iso
+    return ""
+
+
 def infer_date(paragraphs: list[str], *, fallback: str = "") -> str:
     """The document's own date (ISO).
 
@@ -312,7 +324,7 @@ def infer_date(paragraphs: list[str], *, fallback: str = "") -> str:
         iso = _date_line(para) or (_date_line(signed) if _SIGNATURE.match(_strip_date(para)) else "")
         if iso:
             return iso
-    signed = _signed_date(paragraphs)
+    signed = _signed_date(paragraphs) or _head_date_line(paragraphs)
     if signed:
         return signed
     head = "".join(paragraphs[:2])[:300]

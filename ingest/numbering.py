@@ -83,7 +83,8 @@ _COLLAPSED_BREAK = re.compile(
     rf"（{CN_NUM}）|\d{{1,3}}[.、．](?![.、．\d])))"
 )
 # A space between two Chinese characters or punctuation marks, in such a line, is a lost line break.
-_COLLAPSED_SPACE = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef\u3000-\u303f])[ \t\u00a0\u3000]+(?=[\u3400-\u9fff\uff00-\uffef\u3000-\u303f])")
+_WIDE = r"\u3400-\u9fff\uff00-\uffef\u3000-\u303f"
+_COLLAPSED_SPACE = re.compile(rf"(?<=[{_WIDE}])[ \t\u00a0\u3000]+(?=[{_WIDE}\d])|(?<=[{_WIDE}\d])[ \t\u00a0\u3000]+(?=[{_WIDE}])")
 # 「第一章总则第一条为了…」: a heading sharing its line with the first article.
 _HEADING_THEN_ARTICLE = re.compile(
     rf"^((?:{_any(['part', 'chapter', 'division'])})[^，。；：第]{{0,20}}?)(?=第{ANY_NUM}条{_XREF})"

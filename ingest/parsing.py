@@ -69,6 +69,11 @@ def _heading_text(line: str) -> str:
     return re.split(r"[。；]", line, maxsplit=1)[0][:40]
 
 
+def _carries_text(line: str) -> bool:
+    """Whether a heading line goes on with sentences after its heading words (「四、…工作。经营性…申请。」)."""
+    return bool(re.search(r"[\u3400-\u9fff\w]", line[len(_heading_text(line)):]))
+
+
 def _markdown_path(words: str) -> str:
     """A markdown heading without a numeral is labelled by its first words."""
     return re.sub(r"[\s，、：:。；“”\"'（）()]", "", words)[:12]
@@ -117,7 +122,7 @@ def _only_introduces(unit: _Open, *, one_sentence: bool = False) -> bool:
     body = unit.parts[1:] if unit.heading_rank is not None else unit.parts
     if not body:
         return True
-    if len(body) != 1:
+    if len(body) != 1 or (unit.heading_rank is not None and _carries_text(unit.parts[0])):
         return False
     text = body[0].rstrip()
     return text.endswith(("：", ":")) or (one_sentence and len([s for s in re.split(r"[。！？]", text) if s.strip()]) == 1)
@@ -241,13 +246,11 @@ def parse_document(doc: Document) -> list[Measure]:
                 current.label += LEAD_IN  # 「…重点做好以下工作：」 introduces its sub-sections, it is none
             if _bare_heading(current, heading.rank):
                 current = None  # a bare heading whose items follow is their section, not a unit of its own
-            if layout == "outline" or len(_heading_text(line)) < len(line):
-                # A unit of its own: a work report's section, a heading that carries sentences.
-                open_unit(_path(stack), start, line, numbered=False)
-                if current is not None:
-                    current.heading_rank = heading.rank
-            else:
-                close()
+            # A unit of its own (a work report's section, a heading that carries sentences, a section whose
+            # text follows its heading); dropped as a bare heading when deeper headings or items follow.
+            open_unit(_path(stack), start, line, numbered=False)
+            if current is not None:
+                current.heading_rank = heading.rank
             continue
         if index in enumerated:
             path = _path(stack)
