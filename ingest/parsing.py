@@ -208,7 +208,9 @@ def parse_document(doc: Document) -> list[Measure]:
 
     def close() -> None:
         nonlocal current
-        if current and "".join(current.parts).strip():
+        bare = current is not None and layout != "outline" and current.heading_rank is not None \
+            and len(current.parts) == 1 and not _carries_text(current.parts[0])
+        if current and "".join(current.parts).strip() and not bare:
             if current.label != CLOSING or any(not _SIGNATURE.match(p) for p in current.parts):
                 out.append(current)
         current = None
