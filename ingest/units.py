@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["responsibility", "split_units"]
+__all__ = ["responsibility", "split_units", "column_role", "task_line"]
 
 # A parenthesis, allowing one level of nesting: 「自然资源和规划局（林业局）」.
 _PAREN = re.compile(r"（((?:[^（）]|（[^（）]*）)*)）")
@@ -96,3 +96,33 @@ def responsibility(measure_text: str) -> tuple[list[str], list[str]]:
             leads.extend(roles[0])
             others.extend(roles[1])
     return _merge(leads, others)
+
+
+# The header of a task-division table's column of units (任务分工表: 牵头单位 | 责任单位 | 配合单位 | 指导部门).
+_UNIT_COLUMN = re.compile(r"(?:单位|部门|处室|科室)$|^(?:牵头|责任|配合|协办|参与)")
+_LEAD_COLUMN = re.compile(r"牵头|主责")
+_HELP_COLUMN = re.compile(r"配合|协办|协助|参与|参加")
+_NUMBER_COLUMN = re.compile(r"^(?:序号|编号|序)$")
+
+
+def column_role(header: str) -> str:
+    """What a task table's column holds, from its header: 牵头单位, 配合单位 or 责任单位 (the label
+    `responsibility` reads), "number" for 序号, else "" (the task's words)."""
+    header = re.sub(r"\s+", "", header)
+    if _NUMBER_COLUMN.match(header):
+        return "number"
+    if not _UNIT_COLUMN.search(header) or len(header) > 8:
+        return ""
+    if _LEAD_COLUMN.search(header):
+        return "牵头单位"
+    return "配合单位" if _HELP_COLUMN.search(header) else "责任单位"
+
+
+def task_line(roles: list[str], cells: list[str]) -> str:
+    """One row of a task-division table as a measure line: 「3.任务…。牵头单位：X；配合单位：Y」."""
+    number = next((c for r, c in zip(roles, cells) if r == "number" and c.isdigit()), "")
+    words = [c for r, c in zip(roles, cells) if not r and c]
+    task = "".join(w if w.endswith(("。", "；", "：", "！", "？")) else w + "。" for w in words).rstrip("。")
+    labels = "；".join(f"{r}：{c}" for r, c in zip(roles, cells) if r not in ("", "number") and c)
+    line = f"{number}.{task}" if number else task
+    return f"{line}。{labels}" if labels else line

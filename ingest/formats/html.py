@@ -14,6 +14,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from ingest.errors import EmptyDocumentError
 from ingest.formats.base import LoadedText
 from ingest.formats.encoding import decode_as, decode_bytes
+from ingest.units import column_role, task_line
 
 __all__ = ["HtmlReader", "html_to_text", "page_metadata", "page_attachments"]
 
@@ -189,13 +190,56 @@ def _is_bold_only(node: LexborNode) -> bool:
     return bold.replace(" ", "") == text.replace(" ", "")
 
 
+def _cells(tr: LexborNode) -> list[LexborNode]:
+    return [c for c in tr.iter() if c.tag in ("td", "th")]
+
+
 def _row(tr: LexborNode) -> str | None:
-    """A data row as one line of cells; None for a layout row whose cells hold paragraphs."""
-    cells = [c for c in tr.iter() if c.tag in ("td", "th")]
-    if any(c.css_first("p, div, table, br") is not None for c in cells):
+    """A data row as one line of cells; None for a layout row: one holding a table, or one cell holding
+    paragraphs (a page laid out in a table). Word's tables hold a paragraph in every cell and are data."""
+    cells = _cells(tr)
+    if any(c.css_first("table") is not None for c in cells):
         return None
     texts = [_text(c) for c in cells]
+    if sum(bool(t) for t in texts) <= 1 and any(c.css_first("p, div, br") is not None for c in cells):
+        return None
     return CELL_SEPARATOR.join(t for t in texts if t)
+
+
+def _rows(table: LexborNode) -> list[LexborNode]:
+    """The table's own rows (not those of tables nested in its cells)."""
+    return [tr for tr in table.css("tr") if _closest_table(tr) is not None and _closest_table(tr).mem_id == table.mem_id]  # type: ignore[union-attr]
+
+
+def _closest_table(node: LexborNode) -> LexborNode | None:
+    parent = node.parent
+    while parent is not None and parent.tag != "table":
+        parent = parent.parent
+    return parent
+
+
+def _task_lines(table: LexborNode) -> list[str] | None:
+    """A task-division table (a header naming 牵头单位/责任单位/配合单位 columns) as one line per task, its units
+    labelled as `ingest.units.responsibility` reads them; rows of one cell (「一、…方面」) stay as they are.
+    None for any other table."""
+    rows = _rows(table)
+    if len(rows) < 2:
+        return None
+    header = [_text(c) for c in _cells(rows[0])]
+    roles = [column_role(h) for h in header]
+    if not any(r not in ("", "number") for r in roles) or all(r for r in roles):
+        return None
+    lines = []
+    for tr in rows[1:]:
+        cells = [_text(c) for c in _cells(tr)]
+        filled = [c for c in cells if c]
+        if len(filled) == 1:
+            lines.append(filled[0])
+        elif len(cells) == len(roles):
+            lines.append(task_line(roles, cells))
+        elif filled:
+            lines.append(CELL_SEPARATOR.join(filled))
+    return lines
 
 
 def _emit(node: LexborNode, out: _Lines) -> bool:
@@ -209,6 +253,11 @@ def _emit(node: LexborNode, out: _Lines) -> bool:
             out.add(child.text_content or "")
         elif tag == "br":
             out.newline()
+        elif tag == "table" and (tasks := _task_lines(child)) is not None:
+            out.newline()
+            for line in tasks:
+                out.add(line)
+                out.newline()
         elif tag == "tr":
             out.newline()
             row = _row(child)
