@@ -141,17 +141,10 @@ def clean_text(text: str, *, markdown: bool = False) -> list[str]:
     return [_markdown_heading(p) for p in joined]
 
 
-_BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<words>[^*_\n]{2,80})(?:\*\*|__)\s*$")
-
-
 def _heading_level(line: str) -> int:
-    """A markdown line's heading level: its hashes, or 6 for a line that is bold throughout (「**一、…**」), which
-    documents pasted as markdown use as headings."""
-    hashes = len(re.match(r"#*", line).group())  # type: ignore[union-attr]
-    if hashes:
-        return hashes
-    bold = _BOLD_LINE.match(line)
-    return 6 if bold and "。" not in bold.group("words").rstrip("。") else 0
+    """A markdown line's heading level: its hashes. A line bold throughout (「**一、…**」) loses its stars and is
+    a heading by its numbering; an unnumbered bold line (「**各位代表：**」, a speaker's name) is no heading."""
+    return len(re.match(r"#*", line).group())  # type: ignore[union-attr]
 
 
 def _markdown_heading(paragraph: str) -> str:

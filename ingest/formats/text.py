@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.errors import InvalidMetadataError
 from ingest.formats.base import LoadedText
 from ingest.formats.encoding import decode_bytes
 from ingest.formats.overrides import split_front_matter
@@ -32,9 +33,26 @@ class TextReader:
         return False
 
     def read(self, raw: bytes, name: str) -> LoadedText:
-        """The decoded text."""
+        """The decoded text; front matter a saver put on top (source, title) describes the page, it sets nothing."""
         text = decode_bytes(raw, name)
-        return LoadedText(text, markdown=_is_markdown(text))
+        page: dict[str, str] = {}
+        if _is_markdown(text):
+            try:
+                fields, text = split_front_matter(text, name)
+            except InvalidMetadataError:
+                fields = {}
+            page = {key: fields[key] for key in _PAGE_FIELDS if fields.get(key)}
+            text = _with_title(text, page.get("title", ""))
+        return LoadedText(text, markdown=_is_markdown(text), page=page)
+
+
+_PAGE_FIELDS = ("title", "date")
+
+
+def _with_title(text: str, title: str) -> str:
+    """The text with its page's title as the first line, unless it already starts with it."""
+    first = next((line.strip().strip("#* ") for line in text.splitlines() if line.strip()), "")
+    return f"{title}\n\n{text}" if title and first != title else text
 
 
 class MarkdownReader:

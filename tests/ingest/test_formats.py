@@ -109,7 +109,7 @@ def test_html_fragment_keeps_paragraphs_bold_headings_breaks_and_table_rows() ->
     assert marked
     assert text.splitlines() == [
         "# 某某市促进就业若干措施", "一、总体要求", "1.稳定就业\xa0岗位。", "2.扩大\u200b就业容量。",
-        "序号 | 任务 | 责任单位", "1 | 稳岗返还 | 人社局",
+        "1.稳岗返还。责任单位：人社局",  # a task-division table: one line per task, its units labelled
     ]
     assert clean_text(text, markdown=marked)[2:4] == ["1.稳定就业岗位。", "2.扩大就业容量。"]
 
