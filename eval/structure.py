@@ -47,7 +47,8 @@ KEPT_SHARE = 0.5
 _START_SLACK = 12
 _DRY_RUN_MAX_CHARS = 480
 _NUMERAL = re.compile(r"[0-9一二三四五六七八九十百千〇零]")
-_LEAD_IN_SUFFIXES = ("说明", "导语")  # the bundled embedder's window, as `python -m ingest --dry-run` uses
+_LEAD_IN_SUFFIXES = ("说明", "导语")
+_REPEAT = re.compile(r"-\d+$")  # the suffix chunking gives a label that repeats in one document  # the bundled embedder's window, as `python -m ingest --dry-run` uses
 
 
 class StructureError(ValueError):
@@ -215,6 +216,7 @@ def load_expected(path: str | Path) -> list[ExpectedDocument]:
 
 def is_measure_label(label: str) -> bool:
     """Whether a unit's printed label numbers it: lead-in text (前言, 导语, 三（一）导语, 一、说明) is no measure."""
+    label = _REPEAT.sub("", label)  # 「附件-2」: the second unit labelled 附件, not a numbered one
     return bool(_NUMERAL.search(label)) and not label.endswith(_LEAD_IN_SUFFIXES)
 
 

@@ -13,7 +13,8 @@ Three layouts, chosen per document:
 A section's text that only introduces what follows (one paragraph ending 「：」 before its sub-headings or items,
 「…重点做好以下工作：」) is its lead-in, 「三导语」, no measure; substantive section text stays a unit.
 Text before the first unit is 前言 (导语 without numbered measures), closing text after the last measure
-(「本方案自…起施行」 and the signature after it) is 结语, and each 附件 is its own unit 附件1.
+(「本方案自…起施行」 and the signature after it) is 结语, and each 附件 is its own unit 附件1; an attachment that
+lists entries 1., 2., … one a line makes each entry a unit, 「附件1（3）」.
 Cross references (「依照第三条规定」) never start a unit; 一是…二是… runs inside a paragraph, and ①/（1），
 stay inside their unit.
 """
@@ -205,6 +206,7 @@ def parse_document(doc: Document) -> list[Measure]:
     current: _Open | None = None
     last, may_restart, restarted = 0, False, False
     closing = attachment = False
+    attachment_label, attachment_items = "", 0
 
     def close() -> None:
         nonlocal current
@@ -227,10 +229,18 @@ def parse_document(doc: Document) -> list[Measure]:
         start, offset = offset, offset + len(line) + 1
         if marker and marker.kind == "attachment":
             stack, attachment, closing = [], True, False
-            open_unit(f"附件{marker.number or ''}", start, line, numbered=False)
+            attachment_label, attachment_items = f"附件{marker.number or ''}", 0
+            open_unit(attachment_label, start, line, numbered=False)
             continue
         if attachment and current is not None:
-            current.parts.append(line)
+            if marker and marker.kind == "item" and marker.number == attachment_items + 1 \
+                    and re.search(r"[。；！？]", marker.rest):
+                # an attachment's own list of sentences (「1.…。」「2.…；…」 one a line): every entry is a unit (a list
+                # of attachment names, 「附件：1.申请表 2.名单」, is none)
+                attachment_items = marker.number
+                open_unit(f"{attachment_label}（{marker.number}）", start, line, numbered=False)
+            else:
+                current.parts.append(line)
             continue
         if _SIGNATURE.match(line):
             if current and current.label == CLOSING:
