@@ -72,8 +72,13 @@ def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, list[int]]:
     worded = [i for i in candidates if _TITLE_WORD.search(paragraphs[i])]
     if worded or candidates:
         first = (worded or candidates)[0]
+        whole = [i for i in worded if i > first and paragraphs[i].startswith("关于")
+                 and _TITLE_END.search(_heading_words(paragraphs[i]))]
+        if whole and not _TITLE_END.search(_heading_words(paragraphs[first])):
+            first = whole[0]  # a news headline (「…发出通知：…」) above the document's own complete title
         used = [first]
-        if paragraphs[first].startswith("关于") and first - 1 in candidates and first - 2 not in candidates:
+        if paragraphs[first].startswith("关于") and first - 1 in candidates and first - 2 not in candidates \
+                and not _TITLE_WORD.search(paragraphs[first - 1]):
             # the issuer on the line above: 「某市人民政府」 + 「关于…的通知」 (joint issuers, one a line, are no title)
             used.insert(0, first - 1)
         if not _TITLE_END.search(paragraphs[first]):  # a long title broken over two or three lines

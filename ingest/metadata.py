@@ -122,7 +122,8 @@ _TITLE_AUTHORITY = re.compile(rf"^(?P<org>[^，。；：,;:\s《]{{2,40}}?{_AUTH
 _HEAD_AUTHORITY = re.compile(rf"(?:^|[，。,\s])(?P<org>[^，。；：,;:\s《“]{{2,40}}?{_AUTHORITY})关于(?:印发|明确|做好|进一步)")
 _SIGNATURE = re.compile(rf"^(?P<org>[^，。；：,;:\s]{{2,40}}?{_AUTHORITY})$")
 _HEAD_OF_GOVERNMENT = re.compile(r"人民政府(?:[省市县区州盟]长|主席|旗长)")
-_CENTRAL = re.compile(r"^(?:中共中央|国务院|全国|中华人民共和国|国家[^省市县区]{2,16}(?:委员会|局|署|院|委)$|[^省市县区]{1,10}部$)")
+_CENTRAL = re.compile(r"^(?:中共中央|国务院|全国|中华人民共和国|国家[^省市县区]{2,16}(?:委员会|局|署|院|委)(?:办公厅|办公室)?$|"
+                      r"[^省市县区]{1,10}部(?:办公厅|办公室)?$)")
 
 
 def _tidy_issuer(org: str) -> str:

@@ -85,7 +85,13 @@ _COLLAPSED_BREAK = re.compile(
 )
 # A space between two Chinese characters or punctuation marks, in such a line, is a lost line break.
 _WIDE = r"\u3400-\u9fff\uff00-\uffef\u3000-\u303f"
-_COLLAPSED_SPACE = re.compile(rf"(?<=[{_WIDE}])[ \t\u00a0\u3000]+(?=[{_WIDE}\d])|(?<=[{_WIDE}\d])[ \t\u00a0\u3000]+(?=[{_WIDE}])")
+_OPENING, _CLOSING = "【（《「『“〔［", "】）》」』”〕］"
+_COLLAPSED_SPACE = re.compile(
+    rf"(?<=[{_WIDE}])(?<![{_OPENING}])[ \t\u00a0\u3000]+(?=[{_WIDE}\d])(?![{_CLOSING}])"
+    rf"|(?<=[{_WIDE}\d])(?<![{_OPENING}])[ \t\u00a0\u3000]+(?=[{_WIDE}])(?![{_CLOSING}])"
+)
+# A crawler that prints the page's heading and then the document's title: the same words twice at the start.
+_REPEATED_OPENING = re.compile(r"^\s*(\S.{6,118}?\S)\s+\1(?=\s|$)")
 # 「第一章总则第一条为了…」: a heading sharing its line with the first article.
 _HEADING_THEN_ARTICLE = re.compile(
     rf"^((?:{_any(['part', 'chapter', 'division'])})[^，。；：第]{{0,20}}?)(?=第{ANY_NUM}条{_XREF})"
@@ -174,8 +180,13 @@ def split_inline(line: str) -> list[str]:
 
 def split_collapsed(line: str) -> list[str]:
     """Restore the line breaks of a collapsed text: cut one very long line where a space stood between Chinese
-    words and where a numbering marker follows a finished sentence (「…。二、…」「…；（三）…」「…。第五条…」)."""
+    words (not just inside brackets) and where a numbering marker follows a finished sentence (「…。二、…」
+    「…；（三）…」「…。第五条…」); an opening printed twice (the page's heading, then the title) is one line."""
     out: list[str] = []
+    repeated = _REPEATED_OPENING.match(line)
+    if repeated:  # the title printed twice: once, kept whole (its own spaces are where a page broke it)
+        out.append(repeated.group(1))
+        line = line[repeated.end():]
     for piece in _COLLAPSED_SPACE.split(line):
         out.extend(part for part in _COLLAPSED_BREAK.split(piece) if part.strip())
     return out
