@@ -1,9 +1,10 @@
 """Document-level metadata inferred from the text: region, issuer, document number, date, document type.
 
-Region: the place the title names (its most specific one), else the site tag, else the issuer's place,
-else the most named place in the head of the text. Documents of central authorities (国务院, 国家发展改革委,
-财政部…) that name no place get the region 全国 (`NATIONAL`), so a reader sees where a measure applies and
-a question about another province is not answered from them as if they were local. Places come from
+Region: documents of central authorities (国务院, 国家发展改革委, 财政部…) get the region 全国 (`NATIONAL`), so
+a reader sees where a measure applies and a question about another province is not answered from them as if
+they were local; else the place the title names (its most specific one), the site tag, the issuer's place, the
+congress a report was delivered to, the publishing site; last the place that most of the text's place
+mentions fall in (a province's plan naming its cities stays the province's). Places come from
 `ingest.gazetteer`; nothing here knows any particular place.
 """
 
@@ -82,6 +83,8 @@ def _congress_place(paragraphs: list[str]) -> Place | str | None:
 
 def _region_place(title: str, text: str, tag: str = "", issuer: str = "", site: str = "",
                   paragraphs: list[str] | None = None) -> Place | str | None:
+    if issuer and _CENTRAL.match(issuer) and _NATIONAL_WORD.match(issuer) and not find_places(issuer):
+        return NATIONAL  # the State Council's reply about one place is still a central document
     for source in (title, tag, issuer):
         place = _deepest_of_first(find_places(source)) if source else None
         if place is not None:
@@ -99,8 +102,8 @@ def infer_region(title: str, text: str, tag: str = "", issuer: str = "", *, site
                  paragraphs: list[str] | None = None) -> str:
     """The place a document is about: canonical full name (尉氏县, 阿坝藏族羌族自治州), 全国, or ''.
 
-    In order: the title's place, the site tag's, the issuer's (全国 for a central authority), the congress a
-    report was delivered to, the publishing site's, and last the places its text names.
+    In order: 全国 for a document of the State Council or a 国家… body, the title's place, the site tag's, the issuer's, the
+    congress a report was delivered to, the publishing site's, and last the places its text names.
     """
     place = _region_place(title, text, tag, issuer, site, paragraphs)
     return place if isinstance(place, str) else place.name if place else ""
@@ -121,6 +124,7 @@ _AUTHORITY = r"(?:人民政府(?:办公厅|办公室)?|常务委员会|人大常
 _TITLE_AUTHORITY = re.compile(rf"^(?P<org>[^，。；：,;:\s《]{{2,40}}?{_AUTHORITY}(?:\s+[^，。；：,;:\s]{{2,20}}?{_AUTHORITY})*)\s*关于")
 _HEAD_AUTHORITY = re.compile(rf"(?:^|[，。,\s])(?P<org>[^，。；：,;:\s《“]{{2,40}}?{_AUTHORITY})关于(?:印发|明确|做好|进一步)")
 _SIGNATURE = re.compile(rf"^(?P<org>[^，。；：,;:\s]{{2,40}}?{_AUTHORITY})$")
+_NATIONAL_WORD = re.compile(r"^(?:中共中央|国务院|全国|中华人民共和国|国家)")  # names only a central body bears
 _HEAD_OF_GOVERNMENT = re.compile(r"人民政府(?:[省市县区州盟]长|主席|旗长)")
 _CENTRAL = re.compile(r"^(?:中共中央|国务院|全国|中华人民共和国|国家[^省市县区]{2,16}(?:委员会|局|署|院|委)(?:办公厅|办公室)?$|"
                       r"[^省市县区]{1,10}部(?:办公厅|办公室)?$)")
