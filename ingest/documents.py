@@ -82,18 +82,38 @@ def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, list[int]]:
             # the issuer on the line above: 「某市人民政府」 + 「关于…的通知」 (joint issuers, one a line, are no title)
             used.insert(0, first - 1)
         if not _TITLE_END.search(paragraphs[first]):  # a long title broken over two or three lines
+            longest: list[int] = []
             for last in range(first + 1, first + _TITLE_LINES):
-                run = range(first + 1, last + 1)
+                run = list(range(first + 1, last + 1))
                 if (all(i in candidates for i in run) and _TITLE_END.search(paragraphs[last])
                         and sum(len(paragraphs[i]) for i in [first, *run]) <= _TITLE_MAX + 20):
-                    used.extend(run)
-                    break
+                    longest = run  # 「…制度」 may end a line inside the title: the longest run that ends one
+            used.extend(longest)
         return "".join(_heading_words(paragraphs[i]) for i in used), used
     for para in paragraphs[:3]:
         quoted = _QUOTED_TITLE.search(para)
         if quoted:
             return quoted.group(1), []
     return fallback, []
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"[\s#*]", "", text)
+
+
+def _printed(paragraphs: list[str], title: str) -> tuple[str, list[int]] | None:
+    """The page's stated title and the lines that print it, when one to three lines at the head spell it."""
+    want = _squeezed(title)
+    if not want:
+        return None
+    for i in range(min(len(paragraphs), _TITLE_SCAN)):
+        for last in range(i, min(i + _TITLE_LINES, len(paragraphs))):
+            run = _squeezed("".join(paragraphs[i:last + 1]))
+            if run == want:
+                return title.strip(), list(range(i, last + 1))
+            if not want.startswith(run):
+                break
+    return None
 
 
 def _heading_words(para: str) -> str:
@@ -139,11 +159,13 @@ def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "
     page = page or {}
     used: list[int] = []
     if not title:
-        title, used = _title_of(paragraphs, page.get("title") or Path(source).stem)
+        title, used = _printed(paragraphs, page.get("title", "")) or _title_of(paragraphs, page.get("title") or Path(source).stem)
     body = [p for i, p in enumerate(paragraphs) if i not in used and not _NOT_TITLE[0].search(p)]
     text = "\n".join(body)
     meta = infer_metadata(title, paragraphs, text=preface + text, tag=tag, fallback_date=page_date or page.get("date", ""),
                           fallback_issuer=page.get("issuer", ""), site=page.get("site", ""))
+    meta.date = page.get("signed") or meta.date  # a page's labelled 成文日期 states the document's own date
+    meta.doc_number = meta.doc_number or page.get("number", "")
     return Document(doc_id=doc_id, title=title, text=text, source=source, preface=preface, **vars(meta))
 
 
@@ -227,6 +249,9 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
             lines = lines[cut + 1:]
         paragraphs = clean_text("\n".join(lines), markdown=markdown)
         parts = _split_parts(paragraphs)
+        stated = [i for i, part in enumerate(parts) if page and _printed(part, page.get("title", ""))]
+        if stated and stated[0] > 0:  # what comes before the page's document (a decree promulgating it) is its head
+            parts = [sum(parts[: stated[0] + 1], []), *parts[stated[0] + 1:]]
         if len(parts) > 1 and _title_of(parts[0], "")[0] == _title_of(parts[1], "")[0] \
                 and not any(match_marker(p) for p in parts[0]):
             parts = parts[1:]  # a page that prints the title above the document's own title, issuer between

@@ -39,6 +39,7 @@ _BOLD = {"b", "strong"}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[。！？；]")
+_TITLE_LINES = 6  # how far into the body a page's own title may stand (after a 令 heading, a number)
 _MOST = 0.8  # the share of a page's prose that the article's container holds (the rest: summaries, notes)
 _PROSE = re.compile(r"[。，；！？]")
 
@@ -286,6 +287,9 @@ def _title_line(tree: LexborHTMLParser, content: LexborNode) -> str:
     meta = tree.css_first('meta[name="ArticleTitle"], meta[name="articletitle"]')
     if meta is not None and (meta.attributes.get("content") or "").strip():
         return (meta.attributes.get("content") or "").strip()
+    labelled = page_metadata(tree).get("title", "")
+    if labelled:
+        return labelled
     order = {n.mem_id: i for i, n in enumerate(tree.root.traverse())} if tree.root is not None else {}
     start = order.get(content.mem_id, 0)
     inside = {n.mem_id for n in content.traverse()}
@@ -297,6 +301,8 @@ def _title_line(tree: LexborHTMLParser, content: LexborNode) -> str:
 # <meta name=…> of Chinese government CMSs (the national site-building guideline) → page field.
 _META_FIELDS = {"articletitle": "title", "pubdate": "date", "firstpublishedtime": "date", "contentsource": "issuer",
                 "columnname": "column", "sitename": "site"}
+# The labelled cells of the 信息公开 table that government sites print above an article.
+_TABLE_FIELDS = {"标题": "title", "成文日期": "signed", "发文机关": "issuer", "发文字号": "number", "发布日期": "date"}
 _PAGE_DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 # An info bar's date when the page has no PubDate: 「发布时间：2024-03-05」「成文日期：2024年3月1日」.
 _LABELLED_DATE = re.compile(r"(?:发布|成文|印发|公开)(?:时间|日期)\s*[:：]\s*(\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2})")
@@ -314,14 +320,22 @@ def _iso(text: str) -> str:
 
 
 def page_metadata(tree: LexborHTMLParser) -> dict[str, str]:
-    """What the page says about itself: title, date (ISO), issuer, column and site from its <meta> tags, and the
-    date of a 「发布时间：」 info bar when no tag gives one."""
+    """What the page says about itself: title, date (ISO), issuer, column and site from its <meta> tags; title,
+    signed (成文日期), issuer, number and date from a 信息公开 table; the date of a 「发布时间：」 info bar when
+    nothing else gives one."""
     page: dict[str, str] = {}
     for meta in tree.css("meta[name]"):
         key = _META_FIELDS.get((meta.attributes.get("name") or "").strip().lower())
         value = re.sub(r"\s+", " ", meta.attributes.get("content") or "").strip()
         if key and value and key not in page:
             page[key] = _iso(value) if key == "date" else value
+    for cell in tree.css("td, th"):  # the 信息公开 table above an article: 「标 题：」 | 「…」
+        key = _TABLE_FIELDS.get(re.sub(r"[\s：:]", "", _text(cell)))
+        value = cell.next
+        while value is not None and value.tag not in ("td", "th"):
+            value = value.next
+        if key and value is not None and _text(value) and key not in page:
+            page[key] = _iso(_text(value)) if key in ("date", "signed") else _text(value)
     if not page.get("date") and tree.body is not None:
         m = _LABELLED_DATE.search(tree.body.text(separator=" "))
         if m:
@@ -366,7 +380,8 @@ def _read_page(html: str) -> LoadedText:
     out.newline()
     lines = out.lines
     title = _title_line(tree, content)
-    if title and (not lines or lines[0].lstrip("# ") != title):
+    head = re.sub(r"[\s#]", "", "".join(lines[:_TITLE_LINES]))
+    if title and re.sub(r"\s", "", title) not in head:  # the body does not print it (maybe over two lines)
         lines.insert(0, title)
     return LoadedText("\n".join(lines), markdown=marked, page=page_metadata(tree),
                       attachments=page_attachments(_attachment_scope(content)))
