@@ -40,8 +40,10 @@ _NOT_TITLE = [
     re.compile(r"引证码|^【[^】]*】[A-Za-z.\d]+$"),
     re.compile(r"[：:]$"),
     re.compile(r"〔\d{4}〕|［\d{4}］|\[\d{4}\]|\d{4}〕|第\d+号$|^\S{1,12}\d+号$"),
-    re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日|^\d{4}-\d{2}-\d{2}|^(发布|成文|印发|施行)日期|^（此件"),
+    re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日|^\d{4}-\d{2}-\d{2}|^(发布|成文|印发|施行)日期|^（此件|^[—－\-]{1,2}"),
 ]
+# A report's delivery note printed on its title line: 「政府工作报告（2025年1月14日在…会议上 省长 某某）」.
+_DELIVERY_NOTE = re.compile(r"[（(][^（）()]*?\d{4}年[^（）()]*?在[^（）()]*?(?:会议|大会)上[^（）()]*[）)]$")
 
 
 def _is_multi_article(lines: list[str]) -> bool:
@@ -89,7 +91,7 @@ def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, list[int]]:
                         and sum(len(paragraphs[i]) for i in [first, *run]) <= _TITLE_MAX + 20):
                     longest = run  # 「…制度」 may end a line inside the title: the longest run that ends one
             used.extend(longest)
-        return "".join(_heading_words(paragraphs[i]) for i in used), used
+        return _DELIVERY_NOTE.sub("", "".join(_heading_words(paragraphs[i]) for i in used)), used
     for para in paragraphs[:3]:
         quoted = _QUOTED_TITLE.search(para)
         if quoted:
@@ -160,6 +162,8 @@ def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "
     used: list[int] = []
     if not title:
         title, used = _printed(paragraphs, page.get("title", "")) or _title_of(paragraphs, page.get("title") or Path(source).stem)
+        if page.get("title") and not _TITLE_WORD.search(title):
+            title, used = page["title"], []  # the head prints no title (a report opening with its delivery line)
     body = [p for i, p in enumerate(paragraphs) if i not in used and not _NOT_TITLE[0].search(p)]
     text = "\n".join(body)
     meta = infer_metadata(title, paragraphs, text=preface + text, tag=tag, fallback_date=page_date or page.get("date", ""),

@@ -42,17 +42,10 @@ class TextReader:
             except InvalidMetadataError:
                 fields = {}
             page = {key: fields[key] for key in _PAGE_FIELDS if fields.get(key)}
-            text = _with_title(text, page.get("title", ""))
         return LoadedText(text, markdown=_is_markdown(text), page=page)
 
 
 _PAGE_FIELDS = ("title", "date")
-
-
-def _with_title(text: str, title: str) -> str:
-    """The text with its page's title as the first line, unless it already starts with it."""
-    first = next((line.strip().strip("#* ") for line in text.splitlines() if line.strip()), "")
-    return f"{title}\n\n{text}" if title and first != title else text
 
 
 class MarkdownReader:
