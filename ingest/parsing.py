@@ -61,6 +61,7 @@ class _Open:
     path: str = ""  # the headings above, for restarting item numbers
     number: int = 0  # the item number; 0 for units
     heading_rank: float | None = None  # set when the unit is opened by a heading line
+    leaf: bool = False  # a heading alone whose next sibling heading follows: the heading is its content
 
 
 def _heading_text(line: str) -> str:
@@ -143,7 +144,8 @@ def _continues(marker: Marker, last: int, may_restart: bool) -> bool:
     number = marker.number
     if number == last + 1 or (may_restart and number == 1 and last > 0):
         return True
-    return number > last and not marker.rest[:1].isdigit() and number <= last + 3
+    # a small gap (a number misprinted), or any gap right under a heading (items left out: 「本文有删减」)
+    return number > last and not marker.rest[:1].isdigit() and (number <= last + 3 or may_restart)
 
 
 def _layout(lines: list[str], markers: list[Marker | None]) -> str:
@@ -211,7 +213,7 @@ def parse_document(doc: Document) -> list[Measure]:
     def close() -> None:
         nonlocal current
         bare = current is not None and layout != "outline" and current.heading_rank is not None \
-            and len(current.parts) == 1 and not _carries_text(current.parts[0])
+            and len(current.parts) == 1 and not _carries_text(current.parts[0]) and not current.leaf
         if current and "".join(current.parts).strip() and not bare:
             if current.label != CLOSING or any(not _SIGNATURE.match(p) for p in current.parts):
                 out.append(current)
@@ -249,6 +251,8 @@ def parse_document(doc: Document) -> list[Measure]:
         heading = _headline(marker, line) if layout != "articles" or not marker or marker.kind in (
             "part", "chapter", "division") else None
         if heading is not None:
+            if current is not None and current.heading_rank is not None and heading.rank <= current.heading_rank:
+                current.leaf = True  # 「（一）某某红十字会」 then 「（二）…」: a list of headings, each a unit
             lead_in = _lead_in(current, heading.rank, stack)
             while stack and stack[-1].rank >= heading.rank:
                 stack.pop()
