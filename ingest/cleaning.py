@@ -35,7 +35,7 @@ _TRAILING_PIPE = re.compile(r"\s*[|｜]\s*$")
 _HEADING = HEADING_START
 # A line this long is no paragraph but a text whose line breaks were lost (the longest paragraphs of work
 # reports run to about 1,200 characters); so is a long line that holds nearly the whole text.
-_COLLAPSED_LINE, _COLLAPSED_SHARE, _COLLAPSED_MIN = 2000, 0.8, 400
+_COLLAPSED_LINE, _COLLAPSED_SHARE, _COLLAPSED_MIN = 2000, 0.8, 200
 _ENDS_UNIT = re.compile(r"[。！？；：:!?;）)”」』…|]$|^\d{4}-\d{2}-\d{2}$|\d{4}年\d{1,2}月\d{1,2}日$")
 
 

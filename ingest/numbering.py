@@ -188,7 +188,7 @@ def split_collapsed(line: str) -> list[str]:
         out.append(repeated.group(1))
         line = line[repeated.end():]
     for piece in _COLLAPSED_SPACE.split(line):
-        out.extend(part for part in _COLLAPSED_BREAK.split(piece) if part.strip())
+        out.extend(part.strip() for part in _COLLAPSED_BREAK.split(piece) if part.strip())
     return out
 
 

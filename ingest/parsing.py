@@ -240,7 +240,7 @@ def parse_document(doc: Document) -> list[Measure]:
                 # an attachment's own list of sentences (「1.…。」「2.…；…」 one a line): every entry is a unit (a list
                 # of attachment names, 「附件：1.申请表 2.名单」, is none)
                 attachment_items = marker.number
-                open_unit(f"{attachment_label}（{marker.number}）", start, line, numbered=False)
+                open_unit(f"{attachment_label}（{marker.number}）", start, line, numbered=True)
             else:
                 current.parts.append(line)
             continue
@@ -295,6 +295,8 @@ def parse_document(doc: Document) -> list[Measure]:
             open_unit(label, start, line, numbered=False)
         else:
             current.parts.append(line)
+    if current is not None:
+        current.leaf = True  # the last heading of the text, nothing after it: its words are all it says
     close()
     measures = []
     for unit in out:
