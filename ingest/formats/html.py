@@ -330,12 +330,14 @@ def page_metadata(tree: LexborHTMLParser) -> dict[str, str]:
         if key and value and key not in page:
             page[key] = _iso(value) if key == "date" else value
     for cell in tree.css("td, th"):  # the 信息公开 table above an article: 「标 题：」 | 「…」
-        key = _TABLE_FIELDS.get(re.sub(r"[\s：:]", "", _text(cell)))
-        value = cell.next
-        while value is not None and value.tag not in ("td", "th"):
-            value = value.next
-        if key and value is not None and _text(value) and key not in page:
-            page[key] = _iso(_text(value)) if key in ("date", "signed") else _text(value)
+        label = _TABLE_FIELDS.get(re.sub(r"[\s：:]", "", _text(cell)))
+        if label is None or label in page:
+            continue
+        beside = cell.next
+        while beside is not None and beside.tag not in ("td", "th"):
+            beside = beside.next
+        if beside is not None and _text(beside):
+            page[label] = _iso(_text(beside)) if label in ("date", "signed") else _text(beside)
     if not page.get("date") and tree.body is not None:
         m = _LABELLED_DATE.search(tree.body.text(separator=" "))
         if m:
