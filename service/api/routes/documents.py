@@ -39,7 +39,8 @@ def get_document(doc_id: str, runtime: Runtime = Depends(get_runtime)) -> Docume
     chunks = sorted((c for c in runtime.store.catalog().of_document(doc_id) if c.part == 0), key=lambda c: c.span_start)
     return DocumentDetail.model_validate({**_summary(record), "preface": str(record.get("preface") or ""),
                                           "text": str(record.get("text") or ""),
-                                          "measure_labels": [c.measure_label for c in chunks]})
+                                          "measure_labels": [c.measure_label for c in chunks],
+                                          "attachments": record.get("attachments") or []})
 
 
 @router.get("/v1/documents/{doc_id}/measures/{measure}", response_model=MeasureDetail)
