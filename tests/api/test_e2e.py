@@ -117,6 +117,7 @@ def test_documents_and_measure_resolution(live_server: str) -> None:
     assert len(docs) == 14  # 4 files + 10 articles of the scraped page
     doc = httpx.get(f"{live_server}/v1/documents/004_1db4aff5efda3015", timeout=30).json()
     assert doc["region"] == "济源市" and "济源市 第46条" in doc["measure_labels"] and doc["preface"]
+    assert doc["attachments"] == []  # a text file links no attachments (a saved page's are listed here)
     m = httpx.get(f"{live_server}/v1/documents/004_1db4aff5efda3015/measures/46", timeout=30).json()
     assert m["section"].startswith("四、突出集群发展") and "25兆瓦" in m["text"]
     assert doc["text"][m["span"][0]:m["span"][1]] == m["text"]  # the span locates the measure in its document
