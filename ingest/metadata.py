@@ -317,8 +317,10 @@ def infer_date(paragraphs: list[str], *, fallback: str = "") -> str:
     """The document's own date (ISO).
 
     In order: the last step of the history block under a regulation's title (adoption, approval, amendment)
-    or the day a report was delivered; the signing date near the end; the first date in the head; the page
-    date; the date the text takes effect; a month and day in a text that speaks of its year.
+    or the day a report was delivered; the signing date near the end; a date after the issuer's name wherever
+    it stands (「…特此通知。某部2024年3月1日」); a date line above the body (a notice's, before the plan it issues);
+    the first date in the head; the page date; the date the text takes effect; a month and day in a text that
+    speaks of its year.
     """
     history = _history_date(paragraphs)
     if history:
