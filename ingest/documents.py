@@ -161,7 +161,8 @@ def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "
     page = page or {}
     used: list[int] = []
     if not title:
-        title, used = _printed(paragraphs, page.get("title", "")) or _title_of(paragraphs, page.get("title") or Path(source).stem)
+        stated = page.get("title", "")
+        title, used = _printed(paragraphs, stated) or _title_of(paragraphs, stated or Path(source).stem)
         if page.get("title") and not _TITLE_WORD.search(title):
             title, used = page["title"], []  # the head prints no title (a report opening with its delivery line)
     body = [p for i, p in enumerate(paragraphs) if i not in used and not _NOT_TITLE[0].search(p)]
@@ -256,7 +257,7 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
         stated = [i for i, part in enumerate(parts) if page and _printed(part, page.get("title", ""))]
         if stated and stated[0] > 0:  # what comes before the page's document (a decree promulgating it) is its head
             parts = [sum(parts[: stated[0] + 1], []), *parts[stated[0] + 1:]]
-        if len(parts) > 1 and _title_of(parts[0], "")[0] == _title_of(parts[1], "")[0] \
+        if len(parts) > 1 and _title_of(parts[0], "")[0] and _title_of(parts[0], "")[0] == _title_of(parts[1], "")[0] \
                 and not any(match_marker(p) for p in parts[0]):
             parts = parts[1:]  # a page that prints the title above the document's own title, issuer between
         for n, part in enumerate(parts, start=1):
