@@ -163,8 +163,10 @@ def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "
     if not title:
         stated = page.get("title", "")
         title, used = _printed(paragraphs, stated) or _title_of(paragraphs, stated or Path(source).stem)
-        if page.get("title") and not _TITLE_WORD.search(title):
-            title, used = page["title"], []  # the head prints no title (a report opening with its delivery line)
+        if stated and (not used or not _TITLE_WORD.search(title) or _squeezed(stated).endswith(_squeezed(title))):
+            # the head prints no title line (a title quoted in the text, a report opening with its delivery
+            # line), or prints it without the issuer the page names: the page's title
+            title = stated.strip()
     body = [p for i, p in enumerate(paragraphs) if i not in used and not _NOT_TITLE[0].search(p)]
     text = "\n".join(body)
     meta = infer_metadata(title, paragraphs, text=preface + text, tag=tag, fallback_date=page_date or page.get("date", ""),

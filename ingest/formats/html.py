@@ -282,14 +282,9 @@ def _emit(node: LexborNode, out: _Lines) -> bool:
 
 
 def _title_line(tree: LexborHTMLParser, content: LexborNode) -> str:
-    """The page's article title when the body does not start with it: the ArticleTitle meta or the last
-    h1-h3 before the body (government CMSs put the title above the text container)."""
-    meta = tree.css_first('meta[name="ArticleTitle"], meta[name="articletitle"]')
-    if meta is not None and (meta.attributes.get("content") or "").strip():
-        return (meta.attributes.get("content") or "").strip()
-    labelled = page_metadata(tree).get("title", "")
-    if labelled:
-        return labelled
+    """The page's article title when the body does not print it: the last h1-h3 before the body (government
+    CMSs put the title above the text container). The ArticleTitle meta or a 信息公开 table's 标题 is page
+    metadata: the title only where the text prints none (sites abridge it: see `ingest.documents`)."""
     order = {n.mem_id: i for i, n in enumerate(tree.root.traverse())} if tree.root is not None else {}
     start = order.get(content.mem_id, 0)
     inside = {n.mem_id for n in content.traverse()}
