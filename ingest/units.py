@@ -80,12 +80,17 @@ def _merge(leads: list[str], others: list[str]) -> tuple[list[str], list[str]]:
     return leads + [u for u in dict.fromkeys(others) if u not in leads], leads
 
 
-def responsibility(measure_text: str) -> tuple[list[str], list[str]]:
-    """(responsible_units, lead_units) of a measure; the leads come first among the responsible."""
+def responsibility(measure_text: str, *, labels_only: bool = False) -> tuple[list[str], list[str]]:
+    """(responsible_units, lead_units) of a measure; the leads come first among the responsible.
+
+    `labels_only` reads only 「责任单位：…」 labels (for a section's unit, whose parentheses may note who does what
+    in passing)."""
     text = measure_text.rstrip("。； \n")
     labelled = _labelled(text)
     if labelled:
         return _merge(*labelled)
+    if labels_only:
+        return [], []
     closing = _CLOSING.search(text)
     leads: list[str] = []
     others: list[str] = []

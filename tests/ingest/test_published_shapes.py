@@ -329,3 +329,12 @@ def test_html_reader_reads_the_page_not_one_paragraph() -> None:
     loaded = HtmlReader().read(PAGE.encode("utf-8"), "page.html")
     assert sum(line.startswith("第") for line in loaded.text.splitlines()) == 6
     assert loaded.page["site"] == "某市人民政府门户网站"
+
+
+@pytest.mark.parametrize(("text", "units"), [
+    pytest.param("一、车型研发激励\n对销量达一定规模的车型给予激励。（责任单位：市经济信息委）", (["市经济信息委"], []), id="labelled"),
+    pytest.param("（三）推进装备研发。加强关键技术攻关（工业和信息化部、科技部按职责分工负责）。", ([], []),
+                 id="a-parenthesis-in-passing-is-not-read"),
+])
+def test_a_section_unit_reads_only_labelled_units(text: str, units: tuple[list[str], list[str]]) -> None:
+    assert responsibility(text, labels_only=True) == units
