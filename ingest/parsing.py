@@ -230,6 +230,8 @@ def parse_document(doc: Document) -> list[Measure]:
     for index, (line, marker) in enumerate(zip(lines, markers)):
         start, offset = offset, offset + len(line) + 1
         if marker and marker.kind == "attachment":
+            if current is not None and not attachment:
+                current.leaf = True  # the body ends here: a heading alone before the 附件 is the last leaf
             stack, attachment, closing = [], True, False
             attachment_label, attachment_items = f"附件{marker.number or ''}", 0
             open_unit(attachment_label, start, line, numbered=False)
