@@ -39,6 +39,7 @@ _CLOSING_SENTENCE = re.compile(
     r"[^。]{0,40}(?:施行|实施|执行|解释|废止|有效期)"
 )
 _MARKDOWN = re.compile(r"^(#{1,6}) (.*)$")
+_FILE_NAME = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|et|ofd|zip|rar|7z)\s*$", re.IGNORECASE)
 _RANK = {"part": 0.0, "chapter": 1.0, "division": 2.0, "heading": 3.0, "key_task": 3.0, "paren": 4.0}
 _ITEM_RANK = 5.0  # 1. items stand below every heading
 
@@ -229,6 +230,8 @@ def parse_document(doc: Document) -> list[Measure]:
     offset = 0
     for index, (line, marker) in enumerate(zip(lines, markers)):
         start, offset = offset, offset + len(line) + 1
+        if marker and marker.kind == "attachment" and _FILE_NAME.search(line):
+            continue  # 「附件1：申报表.xls」: a page's link to a file, no text of the document
         if marker and marker.kind == "attachment":
             if current is not None and not attachment:
                 current.leaf = True  # the body ends here: a heading alone before the 附件 is the last leaf

@@ -316,6 +316,10 @@ def test_an_attachment_listing_sentences_makes_each_a_unit_and_a_list_of_names_d
                  id="leaf-headings-are-units"),
     pytest.param("某市实施意见\n一、明确范围\n1.许可复业：超市、药店。\n2.暂缓复业：影院。\n3.须经审批：商场。\n二、倡导监督\n"
                  "广大市民要积极参与监督。", ["1", "2", "3", "二"], id="a-section-without-items-keeps-its-heading"),
+    pytest.param("某市通知\n一、做好申报工作。\n二、按时报送材料。\n附件1：申报表.xls\n附件2：汇总表.docx", ["一", "二"],
+                 id="attachment-file-links-are-no-units"),
+    pytest.param("某市通知\n一、明确范围\n1.超市。\n2.药店。\n3.商场。\n二、本通知自发布之日起执行。\n附件：调价表", ["1", "2", "3", "二", "附件"],
+                 id="a-heading-before-the-attachment-is-a-leaf"),
 ])
 def test_units_of_published_notices(raw: str, labels: list[str]) -> None:
     doc = Document(doc_id="d", title="t", text="\n".join(clean_text(raw)[1:]), source="d.txt")
