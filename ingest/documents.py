@@ -42,6 +42,9 @@ _NOT_TITLE = [
     re.compile(r"〔\d{4}〕|［\d{4}］|\[\d{4}\]|\d{4}〕|第\d+号$|^\S{1,12}\d+号$"),
     re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日|^\d{4}-\d{2}-\d{2}|^(发布|成文|印发|施行)日期|^（此件|^[—－\-]{1,2}"),
 ]
+# The opening words of a run-together text that name what it is: 「关于做好春耕工作的通知各县区…」 (no sentence
+# mark before the kind word, which no 」》” or 的 follows: 「…《…办法》的通知」 reads on to 通知).
+_OPENING_TITLE = re.compile(rf"^(?P<title>[^。，；：！？\s]{{4,{_TITLE_MAX}}}?(?:{_KIND})(?:（[^）]{{1,12}}）)?)(?![的》」”）])")
 # A report's delivery note printed on its title line: 「政府工作报告（2025年1月14日在…会议上 省长 某某）」.
 _DELIVERY_NOTE = re.compile(r"[（(][^（）()]*?\d{4}年[^（）()]*?在[^（）()]*?(?:会议|大会)上[^（）()]*[）)]$")
 
@@ -92,6 +95,9 @@ def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, list[int]]:
                     longest = run  # 「…制度」 may end a line inside the title: the longest run that ends one
             used.extend(longest)
         return _DELIVERY_NOTE.sub("", "".join(_heading_words(paragraphs[i]) for i in used)), used
+    opening = _OPENING_TITLE.match(_heading_words(paragraphs[0])) if paragraphs else None
+    if opening:  # a text run together (a crawl without line breaks): its opening words up to what it is
+        return opening.group("title"), []
     for para in paragraphs[:3]:
         quoted = _QUOTED_TITLE.search(para)
         if quoted:

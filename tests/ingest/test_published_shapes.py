@@ -298,6 +298,18 @@ def test_titles_of_published_documents(raw: str, title: str) -> None:
     assert split_documents(raw, "doc.txt", "doc")[0].title == title
 
 
+@pytest.mark.parametrize(("raw", "title"), [
+    pytest.param("关于做好春耕工作的通知各县区人民政府：现将有关事项通知如下。一、抓好春耕。二、保障农资。", "关于做好春耕工作的通知",
+                 id="notice"),
+    pytest.param("某市人民政府办公室关于印发《某市专项资金管理办法》的通知各区县人民政府：现将办法印发给你们。",
+                 "某市人民政府办公室关于印发《某市专项资金管理办法》的通知", id="the-kind-word-inside-brackets-reads-on"),
+    pytest.param("某省支持企业复工复产的若干措施为支持企业复工复产，制定如下措施。", "某省支持企业复工复产的若干措施", id="measures"),
+    pytest.param("近日，市政府印发了《某市促进消费若干措施》，提出十条措施。", "某市促进消费若干措施", id="news-quotes-the-title"),
+])
+def test_a_run_together_text_takes_its_title_from_its_opening_words(raw: str, title: str) -> None:
+    assert split_documents(raw, "doc.txt", "doc")[0].title == title
+
+
 def test_an_attachment_listing_sentences_makes_each_a_unit_and_a_list_of_names_does_not() -> None:
     raw = ("某省关于表扬典型经验的通报\n各市人民政府：\n现将典型经验予以通报表扬。\n附件：1.申报表\n2.汇总表\n某省人民政府办公厅\n"
            "2024年1月5日\n附件\n典型经验做法\n1.某市推行“一网通办”，提升政务服务效率。\n2.某县建设产业园区，带动就业增长。\n"
