@@ -259,6 +259,7 @@ def _structure(args: argparse.Namespace) -> int:
         check_acceptance,
         document_table,
         evaluate_structure,
+        kind_table,
         load_expected,
         summary_table,
         write_structure_report,
@@ -270,6 +271,9 @@ def _structure(args: argparse.Namespace) -> int:
     print(format_table(document_table(report), markdown=False))
     print()
     print(format_table(summary_table(report), markdown=False))
+    if kind_table(report):
+        print()
+        print(format_table(kind_table(report), markdown=False))
     print(f"\n{len(report.documents)} documents; report: {', '.join(str(p) for p in written)}")
     problems = check_acceptance(report)
     for problem in problems:

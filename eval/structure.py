@@ -37,18 +37,23 @@ __all__ = [
     "evaluate_structure",
     "check_acceptance",
     "summary_table",
+    "kind_table",
     "document_table",
     "write_structure_report",
 ]
 
 # The acceptance thresholds of the real-corpus issue: share of documents right, per field.
-ACCEPTANCE: dict[str, float] = {"region": 0.95, "date": 0.95, "title": 0.95, "measures": 0.90, "lifecycle": 0.90}
+ACCEPTANCE: dict[str, float] = {"region": 0.95, "date": 0.95, "title": 0.95, "measures": 0.90, "kept": 1.0,
+                                "lifecycle": 0.90}
+# A parsed document keeps at least this share of the body length its truth states (`chars`, approximate).
+KEPT_SHARE = 0.5
 # How far into a parsed measure (after normalisation) its expected start may lie: room for a printed label
 # such as 第一百二十三条 or （十二）, not for a preceding measure.
 _START_SLACK = 12
 _DRY_RUN_MAX_CHARS = 480
 _NUMERAL = re.compile(r"[0-9一二三四五六七八九十百千〇零]")
-_LEAD_IN_SUFFIXES = ("说明", "导语")  # the bundled embedder's window, as `python -m ingest --dry-run` uses
+_LEAD_IN_SUFFIXES = ("说明", "导语")
+_REPEAT = re.compile(r"-\d+$")  # the suffix chunking gives a label that repeats in one document  # the bundled embedder's window, as `python -m ingest --dry-run` uses
 
 
 class StructureError(ValueError):
@@ -82,6 +87,8 @@ class ExpectedDocument:
     effective_date: str = ""
     expiry_date: str = ""
     replaces: list[str] = field(default_factory=list)
+    kind: str = ""  # the shape the file comes in (page, collapsed, markup-txt, report-docx), for the breakdown
+    chars: int = 0  # the body's approximate length in characters, 0 when not stated
 
 
 @dataclass
@@ -123,6 +130,8 @@ class DocumentResult:
     title: bool
     measures: bool
     samples: list[SampleResult]
+    kind: str = ""
+    kept: bool | None = None  # the parsed text holds at least half the stated body length; None when not stated
     doc_number: bool | None = None
     effective_date: bool | None = None
     expiry_date: bool | None = None
@@ -151,8 +160,8 @@ class StructureReport:
     def totals(self) -> dict[str, dict[str, float | int | None]]:
         """Each check as right, of (applicable documents) and rate (None when nothing applies)."""
         out: dict[str, dict[str, float | int | None]] = {}
-        for check in ("region", "date", "title", "measures", "samples_found", "sample_units", *LIFECYCLE_FIELDS,
-                      "lifecycle"):
+        for check in ("region", "date", "title", "measures", "kept", "samples_found", "sample_units",
+                      *LIFECYCLE_FIELDS, "lifecycle"):
             right, total = self.rate(check)
             out[check] = {"right": right, "of": total, "rate": right / total if total else None}
         out["parse_errors"] = {"right": sum(bool(d.error) for d in self.documents), "of": len(self.documents),
@@ -207,7 +216,8 @@ def _expected(data: Any, where: str) -> ExpectedDocument:
                             region_level=data.get("region_level", ""), doc_number=data.get("doc_number", ""),
                             note=data.get("note", ""), document=int(data.get("document", 0)),
                             effective_date=data.get("effective_date", ""), expiry_date=data.get("expiry_date", ""),
-                            replaces=list(replaces))
+                            replaces=list(replaces), kind=str(data.get("kind", "")),
+                            chars=int(data.get("chars", 0) or 0))
 
 
 def load_expected(path: str | Path) -> list[ExpectedDocument]:
@@ -233,6 +243,7 @@ def load_expected(path: str | Path) -> list[ExpectedDocument]:
 
 def is_measure_label(label: str) -> bool:
     """Whether a unit's printed label numbers it: lead-in text (前言, 导语, 三（一）导语, 一、说明) is no measure."""
+    label = _REPEAT.sub("", label)  # 「附件-2」: the second unit labelled 附件, not a numbered one
     return bool(_NUMERAL.search(label)) and not label.endswith(_LEAD_IN_SUFFIXES)
 
 
@@ -276,9 +287,9 @@ def score_document(expected: ExpectedDocument, documents: Sequence[Any], chunks:
     measures = parsed_measures(chunks, [d.doc_id for d in span]) if first else []
     got = {"region": first.region if first else "", "date": first.date if first else "",
            "title": first.title if first else "", "measures": len(measures), "documents": len(documents),
-           "labels": [m.label for m in measures]}
+           "labels": [m.label for m in measures], "chars": sum(len(d.text) for d in span)}
     want: dict[str, Any] = {"region": expected.region, "date": expected.date, "title": expected.title,
-                            "measures": expected.measures}
+                            "measures": expected.measures, "chars": expected.chars}
     for name in LIFECYCLE_FIELDS:
         got[name] = getattr(first, name) if first else type(getattr(expected, name))()
         want[name] = getattr(expected, name)
@@ -286,8 +297,9 @@ def score_document(expected: ExpectedDocument, documents: Sequence[Any], chunks:
     date = (got["date"] == expected.date) if expected.date else None
     title = bool(first) and normalize_text(got["title"]) == normalize_text(expected.title)
     samples = [_find_sample(s, measures) for s in expected.sample_measures]
+    kept = got["chars"] >= KEPT_SHARE * expected.chars if expected.chars else None
     return DocumentResult(expected.file, error, want, got, region, date, title,
-                          bool(first) and len(measures) == expected.measures, samples,
+                          bool(first) and len(measures) == expected.measures, samples, expected.kind, kept,
                           **score_lifecycle({name: getattr(expected, name) for name in LIFECYCLE_FIELDS}, first))
 
 
@@ -337,6 +349,23 @@ def summary_table(report: StructureReport) -> list[list[str]]:
     return rows
 
 
+def kind_table(report: StructureReport) -> list[list[str]]:
+    """Rows (header first): each kind of document (page, collapsed, …) with its rate per check; [] without kinds."""
+    kinds = sorted({d.kind for d in report.documents if d.kind})
+    if not kinds:
+        return []
+    checks = ["region", "date", "title", "measures", "kept", "samples_found", "sample_units", "lifecycle"]
+    rows = [["kind", "documents", *checks]]
+    for kind in kinds:
+        part = StructureReport([d for d in report.documents if d.kind == kind])
+        cells = []
+        for check in checks:
+            right, total = part.rate(check)
+            cells.append(f"{right}/{total}" if total else "—")
+        rows.append([kind, str(len(part.documents)), *cells])
+    return rows
+
+
 def document_table(report: StructureReport) -> list[list[str]]:
     """Rows (header first): one per document, each check marked and the figures that missed shown."""
     rows = [["file", "region", "date", "title", "measures", "samples", "units", "lifecycle", "notes"]]
@@ -347,6 +376,8 @@ def document_table(report: StructureReport) -> list[list[str]]:
         for key in ("region", "date", "title", *LIFECYCLE_FIELDS):
             if getattr(d, key) is False:
                 notes.append(f"{key}: got {d.got[key]!r}, want {d.expected[key]!r}")
+        if d.kept is False:
+            notes.append(f"text: {d.got['chars']} characters kept of about {d.expected['chars']}")
         measures = f"{d.got['measures']}/{d.expected['measures']}"
         found = sum(s.found for s in d.samples)
         units = sum(s.found and s.units_right for s in d.samples)
@@ -365,13 +396,15 @@ def write_structure_report(report: StructureReport, out: str | Path) -> list[Pat
     """Write report.json (everything) and report.md (summary and per-document tables) into `out`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    data = {"meta": report.meta, "totals": report.totals(), "acceptance": ACCEPTANCE,
+    data = {"meta": report.meta, "totals": report.totals(), "acceptance": ACCEPTANCE, "by_kind": kind_table(report),
             "documents": [asdict(d) for d in report.documents]}
     json_path = out / "report.json"
     json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    kinds = kind_table(report)
+    by_kind = f"## By kind\n\n{_markdown(kinds)}\n\n" if kinds else ""
     md_path = out / "report.md"
     md_path.write_text(
         f"# Structure evaluation\n\nCorpus: `{report.meta.get('corpus', '')}`, {len(report.documents)} documents.\n\n"
-        f"## Totals\n\n{_markdown(summary_table(report))}\n\n"
+        f"## Totals\n\n{_markdown(summary_table(report))}\n\n{by_kind}"
         f"## Documents\n\n{_markdown(document_table(report))}\n", encoding="utf-8")
     return [json_path, md_path]

@@ -9,7 +9,7 @@ from pathlib import Path
 from ingest.documents import split_documents
 from ingest.models import Chunk, Document, Measure, measure_label
 from ingest.numbering import article_title, match_marker, strip_marker
-from ingest.parsing import parse_document
+from ingest.parsing import CLOSING, LEAD_IN, PREAMBLE, parse_document
 from ingest.script import index_form, is_traditional
 from ingest.units import responsibility
 
@@ -79,7 +79,13 @@ def chunk_document(doc: Document, *, max_chars: int = 400, overlap: int = 80) ->
         labels[key] = labels.get(key, 0) + 1
         if labels[key] > 1:  # a repeated unit label inside one document stays unique
             key = f"{key}-{labels[key]}"
-        responsible, leads = responsibility(measure.text) if measure.numbered else ([], [])
+        # A numbered measure's units; a section unit's only where labelled (「一、…激励 …（责任单位：…）」).
+        if measure.numbered:
+            responsible, leads = responsibility(measure.text)
+        elif not measure.measure.endswith((PREAMBLE, LEAD_IN, CLOSING)):
+            responsible, leads = responsibility(measure.text, labels_only=True)
+        else:
+            responsible, leads = [], []
         place = doc.region if not doc.doc_id.rsplit("-a", 1)[-1].isdigit() else doc.title
         label = measure_label(place, key, numbered=measure.numbered, doc_title=doc.title)
         header = _header(doc, measure)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ingest.numbering import HEADING_START, STRUCTURE_START, split_inline
+from ingest.numbering import HEADING_START, STRUCTURE_START, split_collapsed, split_inline
 
 __all__ = [
     "normalize_line",
@@ -23,7 +23,8 @@ _CJK_PUNCT = r"，。、；：？！“”‘’（）《》〈〉【】「」�
 _JUNK_LINE = re.compile(
     r"^\s*[-*·•]?\s*("
     r"有想补充的信息[?？]?\s*点我投稿|点我投稿|联系我们|企业入驻|关于我们|网站地图|免责声明|返回顶部|"
-    r"分享到[:：]?.*|扫一扫.*|版权所有.*|Copyright.*|来源[:：]\s*\|?\s*|责任编辑[:：].{0,10}|[|｜]\s*"
+    r"分享到[:：]?.*|扫一扫.*|版权所有.*|Copyright.*|来源[:：]\s*\|?\s*|责任编辑[:：].{0,10}|[|｜]\s*|"
+    r"(?:[【\[]\s*(?:打印本页|关闭窗口|打印|关闭|收藏)\s*[】\]]\s*)+"
     r")\s*$",
     re.IGNORECASE,
 )
@@ -32,6 +33,9 @@ _CIRCLED = re.compile("([\u2460-\u2473])")
 _TRAILING_PIPE = re.compile(r"\s*[|｜]\s*$")
 
 _HEADING = HEADING_START
+# A line this long is no paragraph but a text whose line breaks were lost (the longest paragraphs of work
+# reports run to about 1,200 characters); so is a long line that holds nearly the whole text.
+_COLLAPSED_LINE, _COLLAPSED_SHARE, _COLLAPSED_MIN = 2000, 0.8, 200
 _ENDS_UNIT = re.compile(r"[。！？；：:!?;）)”」』…|]$|^\d{4}-\d{2}-\d{2}$|\d{4}年\d{1,2}月\d{1,2}日$")
 
 
@@ -115,16 +119,20 @@ def clean_text(text: str, *, markdown: bool = False) -> list[str]:
     paragraphs: list[str] = []
     after_blank: list[bool] = []
     blank = False
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    total = sum(len(line) for line in lines)
+    for line in lines:
         line = line.strip()
         if not line:
             blank = True
             continue
         if not strip_junk([line]):
             continue
-        level = len(re.match(r"#*", line).group()) if markdown else 0  # type: ignore[union-attr]
+        level = _heading_level(line) if markdown else 0
         line = _canonical(strip_markdown(strip_junk([line])[0]) if markdown else strip_junk([line])[0])
-        for n, segment in enumerate(split_inline(line)):
+        collapsed = len(line) >= _COLLAPSED_LINE or (len(line) >= _COLLAPSED_MIN and len(line) >= _COLLAPSED_SHARE * total)
+        pieces = split_collapsed(line) if collapsed else [line]
+        for n, segment in enumerate(s for piece in pieces for s in split_inline(piece)):
             segment = _squeeze_spaces(segment)
             if segment:
                 paragraphs.append("#" * level + segment)
@@ -132,6 +140,12 @@ def clean_text(text: str, *, markdown: bool = False) -> list[str]:
         blank = False
     joined = repair_page_breaks(paragraphs, after_blank)
     return [_markdown_heading(p) for p in joined]
+
+
+def _heading_level(line: str) -> int:
+    """A markdown line's heading level: its hashes. A line bold throughout (「**一、…**」) loses its stars and is
+    a heading by its numbering; an unnumbered bold line (「**各位代表：**」, a speaker's name) is no heading."""
+    return len(re.match(r"#*", line).group())  # type: ignore[union-attr]
 
 
 def _markdown_heading(paragraph: str) -> str:

@@ -19,7 +19,8 @@ from ingest.numbering import match_marker
 __all__ = ["OVERRIDABLE_FIELDS", "apply_overrides", "split_documents"]
 
 # Document fields a sidecar .meta.json or front matter may set; the text and its bookkeeping are the file's own.
-OVERRIDABLE_FIELDS = tuple(f.name for f in dataclasses.fields(Document) if f.name not in {"doc_id", "text", "source", "offset"})
+OVERRIDABLE_FIELDS = tuple(f.name for f in dataclasses.fields(Document)
+                           if f.name not in {"doc_id", "text", "source", "offset", "attachments"})
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 _SEPARATOR = re.compile(r"^\s*-\s*$")
@@ -32,7 +33,7 @@ _WORD_CHARS = re.compile(r"\w")  # letters, digits and Chinese characters
 _MIN_WORDS = 4  # a title, an issuer or a document number has more; a button or breadcrumb has fewer
 _MARKDOWN_HASHES = re.compile(r"^#{1,6}\s*")
 # Words that name a kind of official document; a title usually holds one, and ends with one.
-_KIND = r"方案|措施|办法|规定|意见|通知|报告|计划|条例|细则|决定|规划|纲要|要点|公告|通告|批复|清单|规则|指南|制度|若干政策"
+_KIND = r"方案|措施|办法|规定|意见|通知|通报|报告|计划|条例|细则|决定|决议|规划|纲要|要点|公告|通告|批复|复函|清单|规则|指南|制度|若干政策"
 _TITLE_WORD = re.compile(rf"关于|{_KIND}")
 _TITLE_END = re.compile(rf"(?:{_KIND})(?:（[^）]{{1,12}}）)?$")
 # Lines around a title that are not it: a citation code, an addressee or salutation (ends with a colon),
@@ -41,8 +42,13 @@ _NOT_TITLE = [
     re.compile(r"引证码|^【[^】]*】[A-Za-z.\d]+$"),
     re.compile(r"[：:]$"),
     re.compile(r"〔\d{4}〕|［\d{4}］|\[\d{4}\]|\d{4}〕|第\d+号$|^\S{1,12}\d+号$"),
-    re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日|^\d{4}-\d{2}-\d{2}|^(发布|成文|印发|施行)日期|^（此件"),
+    re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日|^\d{4}-\d{2}-\d{2}|^(发布|成文|印发|施行)日期|^（此件|^[—－\-]{1,2}"),
 ]
+# The opening words of a run-together text that name what it is: 「关于做好春耕工作的通知各县区…」 (no sentence
+# mark before the kind word, which no 」》” or 的 follows: 「…《…办法》的通知」 reads on to 通知).
+_OPENING_TITLE = re.compile(rf"^(?P<title>[^。，；：！？\s]{{4,{_TITLE_MAX}}}?(?:{_KIND})(?:（[^）]{{1,12}}）)?)(?![的》」”）])")
+# A report's delivery note printed on its title line: 「政府工作报告（2025年1月14日在…会议上 省长 某某）」.
+_DELIVERY_NOTE = re.compile(r"[（(][^（）()]*?\d{4}年[^（）()]*?在[^（）()]*?(?:会议|大会)上[^（）()]*[）)]$")
 
 
 def _is_multi_article(lines: list[str]) -> bool:
@@ -73,22 +79,51 @@ def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, list[int]]:
     worded = [i for i in candidates if _TITLE_WORD.search(paragraphs[i])]
     if worded or candidates:
         first = (worded or candidates)[0]
+        whole = [i for i in worded if i > first and paragraphs[i].startswith("关于")
+                 and _TITLE_END.search(_heading_words(paragraphs[i]))]
+        if whole and not _TITLE_END.search(_heading_words(paragraphs[first])):
+            first = whole[0]  # a news headline (「…发出通知：…」) above the document's own complete title
         used = [first]
-        if paragraphs[first].startswith("关于") and first - 1 in candidates:
-            used.insert(0, first - 1)  # the issuer on the line above: 「某市人民政府」 + 「关于…的通知」
+        if paragraphs[first].startswith("关于") and first - 1 in candidates and first - 2 not in candidates \
+                and not _TITLE_WORD.search(paragraphs[first - 1]):
+            # the issuer on the line above: 「某市人民政府」 + 「关于…的通知」 (joint issuers, one a line, are no title)
+            used.insert(0, first - 1)
         if not _TITLE_END.search(paragraphs[first]):  # a long title broken over two or three lines
+            longest: list[int] = []
             for last in range(first + 1, first + _TITLE_LINES):
-                run = range(first + 1, last + 1)
+                run = list(range(first + 1, last + 1))
                 if (all(i in candidates for i in run) and _TITLE_END.search(paragraphs[last])
                         and sum(len(paragraphs[i]) for i in [first, *run]) <= _TITLE_MAX + 20):
-                    used.extend(run)
-                    break
-        return "".join(_heading_words(paragraphs[i]) for i in used), used
+                    longest = run  # 「…制度」 may end a line inside the title: the longest run that ends one
+            used.extend(longest)
+        return _DELIVERY_NOTE.sub("", "".join(_heading_words(paragraphs[i]) for i in used)), used
+    opening = _OPENING_TITLE.match(_heading_words(paragraphs[0])) if paragraphs else None
+    if opening:  # a text run together (a crawl without line breaks): its opening words up to what it is
+        return opening.group("title"), []
     for para in paragraphs[:3]:
         quoted = _QUOTED_TITLE.search(para)
         if quoted:
             return quoted.group(1), []
     return fallback, []
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"[\s#*]", "", text)
+
+
+def _printed(paragraphs: list[str], title: str) -> tuple[str, list[int]] | None:
+    """The page's stated title and the lines that print it, when one to three lines at the head spell it."""
+    want = _squeezed(title)
+    if not want:
+        return None
+    for i in range(min(len(paragraphs), _TITLE_SCAN)):
+        for last in range(i, min(i + _TITLE_LINES, len(paragraphs))):
+            run = _squeezed("".join(paragraphs[i:last + 1]))
+            if run == want:
+                return title.strip(), list(range(i, last + 1))
+            if not want.startswith(run):
+                break
+    return None
 
 
 def _heading_words(para: str) -> str:
@@ -129,13 +164,23 @@ def _second_title(paragraphs: list[str], after: int) -> int | None:
 
 
 def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "", tag: str = "",
-              page_date: str = "", preface: str = "") -> Document:
+              page_date: str = "", preface: str = "", page: dict[str, str] | None = None) -> Document:
+    """One document; `page` is what its web page says about itself, used where the text says nothing."""
+    page = page or {}
     used: list[int] = []
     if not title:
-        title, used = _title_of(paragraphs, Path(source).stem)
+        stated = page.get("title", "")
+        title, used = _printed(paragraphs, stated) or _title_of(paragraphs, stated or Path(source).stem)
+        if stated and (not used or not _TITLE_WORD.search(title) or _squeezed(stated).endswith(_squeezed(title))):
+            # the head prints no title line (a title quoted in the text, a report opening with its delivery
+            # line), or prints it without the issuer the page names: the page's title
+            title = stated.strip()
     body = [p for i, p in enumerate(paragraphs) if i not in used and not _NOT_TITLE[0].search(p)]
     text = "\n".join(body)
-    meta = infer_metadata(title, paragraphs, text=preface + text, tag=tag, fallback_date=page_date)
+    meta = infer_metadata(title, paragraphs, text=preface + text, tag=tag, fallback_date=page_date or page.get("date", ""),
+                          fallback_issuer=page.get("issuer", ""), site=page.get("site", ""))
+    meta.date = page.get("signed") or meta.date  # a page's labelled 成文日期 states the document's own date
+    meta.doc_number = meta.doc_number or page.get("number", "")
     return Document(doc_id=doc_id, title=title, text=text, source=source, preface=preface, **vars(meta))
 
 
@@ -190,10 +235,13 @@ def _issued_by(notice: Document, plan: Document) -> Document:
 
 
 def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = False,
-                    overrides: dict[str, str] | None = None) -> list[Document]:
+                    overrides: dict[str, str] | None = None, page: dict[str, str] | None = None,
+                    attachments: list[str] | None = None) -> list[Document]:
     """Split a file's text into cleaned documents (one, or one per article of a scraped page).
 
-    `overrides` (from a sidecar .meta.json or front matter) replace inferred fields in every document.
+    `overrides` (from a sidecar .meta.json or front matter) replace inferred fields in every document; `page`
+    (a web page's own metadata) fills the first document's title, date and issuer where its text has none, and
+    `attachments` (the files the page links) are recorded on it.
     """
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     docs: list[Document] = []
@@ -221,14 +269,22 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
             lines = lines[cut + 1:]
         paragraphs = clean_text("\n".join(lines), markdown=markdown)
         parts = _split_parts(paragraphs)
+        stated = [i for i, part in enumerate(parts) if page and _printed(part, page.get("title", ""))]
+        if stated and stated[0] > 0:  # what comes before the page's document (a decree promulgating it) is its head
+            parts = [sum(parts[: stated[0] + 1], []), *parts[stated[0] + 1:]]
+        if len(parts) > 1 and _title_of(parts[0], "")[0] and _title_of(parts[0], "")[0] == _title_of(parts[1], "")[0] \
+                and not any(match_marker(p) for p in parts[0]):
+            parts = parts[1:]  # a page that prints the title above the document's own title, issuer between
         for n, part in enumerate(parts, start=1):
             docs.append(_document(f"{doc_id}-d{n:02d}" if len(parts) > 1 else doc_id, source, part,
-                                  preface=preface if n == 1 else ""))
+                                  preface=preface if n == 1 else "", page=page if n == 1 else None))
         docs[1:] = [_issued_by(docs[0], doc) for doc in docs[1:]]
     if not docs:
         raise EmptyDocumentError(f"{Path(source).name}: no text left after cleaning.")
     # After _issued_by: a plan 「自印发之日起施行」 takes effect on the date of the notice that issues it.
     docs = [dataclasses.replace(d, **vars(infer_lifecycle(d.title, d.text, date=d.date))) for d in docs]
+    if attachments:
+        docs[0].attachments = list(attachments)
     if overrides:
         docs = [apply_overrides(doc, overrides, source) for doc in docs]
     return docs

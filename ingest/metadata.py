@@ -1,9 +1,10 @@
 """Document-level metadata inferred from the text: region, issuer, document number, date, document type.
 
-Region: the place the title names (its most specific one), else the site tag, else the issuer's place,
-else the most named place in the head of the text. Documents of central authorities (国务院, 国家发展改革委,
-财政部…) that name no place get the region 全国 (`NATIONAL`), so a reader sees where a measure applies and
-a question about another province is not answered from them as if they were local. Places come from
+Region: documents of central authorities (国务院, 国家发展改革委, 财政部…) get the region 全国 (`NATIONAL`), so
+a reader sees where a measure applies and a question about another province is not answered from them as if
+they were local; else the place the title names (its most specific one), the site tag, the issuer's place, the
+congress a report was delivered to, the publishing site; last the place that most of the text's place
+mentions fall in (a province's plan naming its cities stays the province's). Places come from
 `ingest.gazetteer`; nothing here knows any particular place.
 """
 
@@ -43,10 +44,18 @@ def _deepest_of_first(places: list[Place]) -> Place | None:
 
 
 def _most_named(text: str) -> Place | None:
-    """The most named place in the head of a text; ties go to the smaller unit, then the earlier one."""
+    """The place the head of a text is about: the deepest place that it and the places inside it hold more than
+    half of all place mentions for (a province's plan naming many of its cities stays the province's, a city's
+    notice naming its counties stays the city's); else the most named place, ties going to the smaller unit, then
+    the earlier one."""
     found = mentions(text[:HEAD_CHARS])
     if not found:
         return None
+    covered: Counter[str] = Counter(name for m in found for name in set(m.place.path))
+    places = {m.place.name: m.place for m in found}
+    majority = [places[name] for name, n in covered.items() if n * 2 > len(found) and name in places]
+    if majority:
+        return max(majority, key=lambda p: len(p.path))
     counts = Counter(m.place.name for m in found)
     first: dict[str, Mention] = {}
     for m in found:
@@ -55,19 +64,49 @@ def _most_named(text: str) -> Place | None:
     return best.place
 
 
-def _region_place(title: str, text: str, tag: str = "", issuer: str = "") -> Place | str | None:
+# The congress a report was delivered to: 「——2025年1月14日在河北省第十四届人民代表大会第三次会议上」.
+_CONGRESS = re.compile(r"在(?P<body>[^。，；]{0,40}?)(?:人民代表大会|人大|政治协商会议|政协)")
+_NATIONAL_BODY = re.compile(r"^(?:第[一二三四五六七八九十]+届)?全国")
+
+
+def _congress_place(paragraphs: list[str]) -> Place | str | None:
+    """The place whose congress heard a report (its delivery line, under the title), 全国 for the national one."""
+    for para in paragraphs[:_HEAD_LINES]:
+        if not _dates(para):
+            continue
+        m = _CONGRESS.search(para)
+        if m:
+            if _NATIONAL_BODY.match(m.group("body")):
+                return NATIONAL
+            return _deepest_of_first(find_places(m.group("body")))
+    return None
+
+
+def _region_place(title: str, text: str, tag: str = "", issuer: str = "", site: str = "",
+                  paragraphs: list[str] | None = None) -> Place | str | None:
+    if issuer and _CENTRAL.match(issuer) and _NATIONAL_WORD.match(issuer) and not find_places(issuer):
+        return NATIONAL  # the State Council's reply about one place is still a central document
     for source in (title, tag, issuer):
         place = _deepest_of_first(find_places(source)) if source else None
         if place is not None:
             return place
     if issuer and _CENTRAL.match(issuer):
         return NATIONAL
-    return _most_named(text)
+    congress = _congress_place(paragraphs or [])
+    if congress is not None:
+        return congress
+    place = _deepest_of_first(find_places(site)) if site else None
+    return place or _most_named(text)
 
 
-def infer_region(title: str, text: str, tag: str = "", issuer: str = "") -> str:
-    """The place a document is about: canonical full name (尉氏县, 阿坝藏族羌族自治州), 全国, or ''."""
-    place = _region_place(title, text, tag, issuer)
+def infer_region(title: str, text: str, tag: str = "", issuer: str = "", *, site: str = "",
+                 paragraphs: list[str] | None = None) -> str:
+    """The place a document is about: canonical full name (尉氏县, 阿坝藏族羌族自治州), 全国, or ''.
+
+    In order: 全国 for a document of the State Council or a 国家… body, the title's place, the site tag's, the issuer's, the
+    congress a report was delivered to, the publishing site's, and last the places its text names.
+    """
+    place = _region_place(title, text, tag, issuer, site, paragraphs)
     return place if isinstance(place, str) else place.name if place else ""
 
 
@@ -86,8 +125,10 @@ _AUTHORITY = r"(?:人民政府(?:办公厅|办公室)?|常务委员会|人大常
 _TITLE_AUTHORITY = re.compile(rf"^(?P<org>[^，。；：,;:\s《]{{2,40}}?{_AUTHORITY}(?:\s+[^，。；：,;:\s]{{2,20}}?{_AUTHORITY})*)\s*关于")
 _HEAD_AUTHORITY = re.compile(rf"(?:^|[，。,\s])(?P<org>[^，。；：,;:\s《“]{{2,40}}?{_AUTHORITY})关于(?:印发|明确|做好|进一步)")
 _SIGNATURE = re.compile(rf"^(?P<org>[^，。；：,;:\s]{{2,40}}?{_AUTHORITY})$")
+_NATIONAL_WORD = re.compile(r"^(?:中共中央|国务院|全国|中华人民共和国|国家)")  # names only a central body bears
 _HEAD_OF_GOVERNMENT = re.compile(r"人民政府(?:[省市县区州盟]长|主席|旗长)")
-_CENTRAL = re.compile(r"^(?:中共中央|国务院|全国|中华人民共和国|国家[^省市县区]{2,16}(?:委员会|局|署|院|委)$|[^省市县区]{1,10}部$)")
+_CENTRAL = re.compile(r"^(?:中共中央|国务院|全国|中华人民共和国|国家[^省市县区]{2,16}(?:委员会|局|署|院|委)(?:办公厅|办公室)?$|"
+                      r"[^省市县区]{1,10}部(?:办公厅|办公室)?$)")
 
 
 def _tidy_issuer(org: str) -> str:
@@ -120,6 +161,12 @@ def infer_issuer(title: str, paragraphs: list[str]) -> str:
         if named:
             return named[-1].place.name + "人民政府"
     return ""
+
+
+def _as_issuer(source: str) -> str:
+    """A page's 「来源」 when it names an authority (not a news agency or a website)."""
+    source = source.strip()
+    return _tidy_issuer(source) if _SIGNATURE.match(source) else ""
 
 
 # --- document number ---------------------------------------------------------------------------
@@ -221,7 +268,7 @@ def _strip_date(para: str) -> str:
 _HISTORY_LINE = re.compile(r"^[（(]?\s*(?:根据|经)?\s*(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
 _TEXT_STEP = re.compile(r"通过|批准|修正|修订")  # adoption, approval, amendment; 公布 and 施行 make no new text
 # A report or speech gives the day it was delivered under its title: 「——2026年1月31日在…会议上」.
-_DELIVERED = re.compile(r"^[—－\-]{1,2}\s*(?=\S+?日在)")
+_DELIVERED = re.compile(r"^[（(]?\s*[—－\-―─–~～]{0,2}\s*(?=\S+?日\s*在[^。]{0,60}(?:会议|大会)上)")
 _EFFECTIVE = re.compile(r"自\s*$")  # 「本规定自2013年2月1日起施行」: the date the text takes effect
 _HEAD_LINES = 20
 
@@ -250,12 +297,41 @@ def _effective_date(paragraphs: list[str]) -> str:
     return ""
 
 
+# What may follow a signing date on its line: nothing, or a bracketed note 「（此件公开发布）」.
+_AFTER_SIGNATURE = re.compile(r"^\s*(?:[（(][^）)]{0,20}[）)])?\s*$")
+
+
+def _signed_date(paragraphs: list[str]) -> str:
+    """The last date that an authority's name precedes after a finished sentence, anywhere in the text:
+    「…特此通知。某某部2024年3月1日（此件公开发布）」, as a collapsed text or a page prints a signature."""
+    for para in reversed(paragraphs):
+        for start, end, iso in reversed(_dates(para)):
+            before = re.split(r"[。！？；：]", para[:start])[-1].strip()
+            if _SIGNATURE.match(before) and _AFTER_SIGNATURE.match(para[end:]):
+                return iso
+    return ""
+
+
+def _head_date_line(paragraphs: list[str]) -> str:
+    """A line that is only a date, above the body: a notice's signing date before the plan it issues."""
+    for para in paragraphs[:_HEAD_LINES]:
+        marker = match_marker(para.lstrip("#").strip())
+        if marker and marker.kind != "attachment":
+            break
+        iso = _date_line(para)
+        if iso:
+            return iso
+    return ""
+
+
 def infer_date(paragraphs: list[str], *, fallback: str = "") -> str:
     """The document's own date (ISO).
 
     In order: the last step of the history block under a regulation's title (adoption, approval, amendment)
-    or the day a report was delivered; the signing date near the end; the first date in the head; the page
-    date; the date the text takes effect; a month and day in a text that speaks of its year.
+    or the day a report was delivered; the signing date near the end; a date after the issuer's name wherever
+    it stands (「…特此通知。某部2024年3月1日」); a date line above the body (a notice's, before the plan it issues);
+    the first date in the head; the page date; the date the text takes effect; a month and day in a text that
+    speaks of its year.
     """
     history = _history_date(paragraphs)
     if history:
@@ -266,6 +342,9 @@ def infer_date(paragraphs: list[str], *, fallback: str = "") -> str:
         iso = _date_line(para) or (_date_line(signed) if _SIGNATURE.match(_strip_date(para)) else "")
         if iso:
             return iso
+    signed = _signed_date(paragraphs) or _head_date_line(paragraphs)
+    if signed:
+        return signed
     head = "".join(paragraphs[:2])[:300]
     for start, end, iso in _dates(head):
         if not head[end: end + 3].lstrip().startswith(_NOT_THE_DAY):
@@ -333,11 +412,14 @@ class DocumentMetadata:
 
 
 def infer_metadata(title: str, paragraphs: list[str], *, text: str = "", tag: str = "",
-                   fallback_date: str = "") -> DocumentMetadata:
-    """All document metadata; `paragraphs` are the cleaned paragraphs, `text` what the place count reads."""
+                   fallback_date: str = "", fallback_issuer: str = "", site: str = "") -> DocumentMetadata:
+    """All document metadata; `paragraphs` are the cleaned paragraphs, `text` what the place count reads.
+
+    The fallbacks (a web page's date and source) and the publishing site count only where the text says nothing.
+    """
     body = text or "\n".join(paragraphs)
-    issuer = infer_issuer(title, paragraphs)
-    region = infer_region(title, body, tag, issuer)
+    issuer = infer_issuer(title, paragraphs) or _as_issuer(fallback_issuer)
+    region = infer_region(title, body, tag, issuer, site=site, paragraphs=paragraphs)
     return DocumentMetadata(
         region=region,
         region_path=infer_region_path(region),

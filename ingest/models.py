@@ -31,6 +31,7 @@ class Document:
     replaces: list[str] = field(default_factory=list)  # titles (without 《》) and 文号s it repeals
     status: str = ""  # "repealed" when the page marks it 已废止/失效, else ""
     lifecycle_clause: str = ""  # the sentence of `text` that stated the above, verbatim
+    attachments: list[str] = field(default_factory=list)  # files a web page links as the document's 附件
 
 
 @dataclass

@@ -17,6 +17,7 @@ __all__ = [
     "match_marker",
     "strip_marker",
     "split_inline",
+    "split_collapsed",
     "enumeration_items",
     "enumeration_start",
     "article_title",
@@ -32,7 +33,8 @@ ANY_NUM = rf"[{_CN}\d]+"
 # Words after 「第三条」 that make it a cross reference (「依照第三条规定」), never the start of an article.
 # 「中」 alone is no such word (「第十四条中小企业…」 starts an article): only 「第三条中的/中规定/中所」 refers;
 # a line-initial article whose number does not continue the sequence is rejected by the parser anyway.
-_XREF = r"(?!规定|所|的|中(?:的|规定|所)|之|和|至|、第|或|及|第|款|项|执行|处理)"
+# 「所得」 is a noun (income: 「第三十二条所得为人民币以外货币的」 starts an article), not the particle 所.
+_XREF = r"(?!规定|所(?!得)|的|中(?:的|规定|所)|之|和|至|、第|或|及|第|款|项|执行|处理)"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 # Each kind: the prefix that prints the number (one group: the numeral). Order matters: first match wins.
@@ -74,6 +76,22 @@ _INLINE_BREAK = re.compile(
     # 「79.6月底前」 is a measure too when it follows a finished sentence; the parser checks the numbering.
     r"|(?<=[。；！？）])\s+(?=\d{1,3}[.、]\d)"
 )
+# Text whose line breaks were lost (crawled pages, a page's whole body in one paragraph): a marker right after
+# a finished sentence or clause (。；：！？), with or without a space, starts a unit. Only for lines far longer than
+# a paragraph: inside a real paragraph 「…包括：（一）…；（二）…」 is an enumeration, not structure.
+_COLLAPSED_BREAK = re.compile(
+    rf"(?<=[。；：！？])\s*(?=(?:{_any(['part', 'chapter', 'division', 'article', 'key_task', 'heading'])}|"
+    rf"（{CN_NUM}）|\d{{1,3}}[.、．](?![.、．\d])))"
+)
+# A space between two Chinese characters or punctuation marks, in such a line, is a lost line break.
+_WIDE = r"\u3400-\u9fff\uff00-\uffef\u3000-\u303f"
+_OPENING, _CLOSING = "【（《「『“〔［", "】）》」』”〕］"
+_COLLAPSED_SPACE = re.compile(
+    rf"(?<=[{_WIDE}])(?<![{_OPENING}])[ \t\u00a0\u3000]+(?=[{_WIDE}\d])(?![{_CLOSING}])"
+    rf"|(?<=[{_WIDE}\d])(?<![{_OPENING}])[ \t\u00a0\u3000]+(?=[{_WIDE}])(?![{_CLOSING}])"
+)
+# A crawler that prints the page's heading and then the document's title: the same words twice at the start.
+_REPEATED_OPENING = re.compile(r"^\s*(\S.{6,118}?\S)\s+\1(?=\s|$)")
 # 「第一章总则第一条为了…」: a heading sharing its line with the first article.
 _HEADING_THEN_ARTICLE = re.compile(
     rf"^((?:{_any(['part', 'chapter', 'division'])})[^，。；：第]{{0,20}}?)(?=第{ANY_NUM}条{_XREF})"
@@ -157,6 +175,20 @@ def split_inline(line: str) -> list[str]:
             out.extend([m.group(1).strip(), segment.strip()[m.end():]])
         else:
             out.append(segment)
+    return out
+
+
+def split_collapsed(line: str) -> list[str]:
+    """Restore the line breaks of a collapsed text: cut one very long line where a space stood between Chinese
+    words (not just inside brackets) and where a numbering marker follows a finished sentence (「…。二、…」
+    「…；（三）…」「…。第五条…」); an opening printed twice (the page's heading, then the title) is one line."""
+    out: list[str] = []
+    repeated = _REPEATED_OPENING.match(line)
+    if repeated:  # the title printed twice: once, kept whole (its own spaces are where a page broke it)
+        out.append(repeated.group(1))
+        line = line[repeated.end():]
+    for piece in _COLLAPSED_SPACE.split(line):
+        out.extend(part.strip() for part in _COLLAPSED_BREAK.split(piece) if part.strip())
     return out
 
 

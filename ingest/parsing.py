@@ -13,7 +13,8 @@ Three layouts, chosen per document:
 A section's text that only introduces what follows (one paragraph ending 「：」 before its sub-headings or items,
 「…重点做好以下工作：」) is its lead-in, 「三导语」, no measure; substantive section text stays a unit.
 Text before the first unit is 前言 (导语 without numbered measures), closing text after the last measure
-(「本方案自…起施行」 and the signature after it) is 结语, and each 附件 is its own unit 附件1.
+(「本方案自…起施行」 and the signature after it) is 结语, and each 附件 is its own unit 附件1; an attachment that
+lists entries 1., 2., … one a line makes each entry a unit, 「附件1（3）」.
 Cross references (「依照第三条规定」) never start a unit; 一是…二是… runs inside a paragraph, and ①/（1），
 stay inside their unit.
 """
@@ -38,6 +39,7 @@ _CLOSING_SENTENCE = re.compile(
     r"[^。]{0,40}(?:施行|实施|执行|解释|废止|有效期)"
 )
 _MARKDOWN = re.compile(r"^(#{1,6}) (.*)$")
+_FILE_NAME = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|et|ofd|zip|rar|7z)\s*$", re.IGNORECASE)
 _RANK = {"part": 0.0, "chapter": 1.0, "division": 2.0, "heading": 3.0, "key_task": 3.0, "paren": 4.0}
 _ITEM_RANK = 5.0  # 1. items stand below every heading
 
@@ -60,6 +62,7 @@ class _Open:
     path: str = ""  # the headings above, for restarting item numbers
     number: int = 0  # the item number; 0 for units
     heading_rank: float | None = None  # set when the unit is opened by a heading line
+    leaf: bool = False  # a heading alone whose next sibling heading follows: the heading is its content
 
 
 def _heading_text(line: str) -> str:
@@ -67,6 +70,11 @@ def _heading_text(line: str) -> str:
     if len(line) <= 40 and "。" not in line:
         return line
     return re.split(r"[。；]", line, maxsplit=1)[0][:40]
+
+
+def _carries_text(line: str) -> bool:
+    """Whether a heading line goes on with sentences after its heading words (「四、…工作。经营性…申请。」)."""
+    return bool(re.search(r"[\u3400-\u9fff\w]", line[len(_heading_text(line)):]))
 
 
 def _markdown_path(words: str) -> str:
@@ -117,7 +125,7 @@ def _only_introduces(unit: _Open, *, one_sentence: bool = False) -> bool:
     body = unit.parts[1:] if unit.heading_rank is not None else unit.parts
     if not body:
         return True
-    if len(body) != 1:
+    if len(body) != 1 or (unit.heading_rank is not None and _carries_text(unit.parts[0])):
         return False
     text = body[0].rstrip()
     return text.endswith(("：", ":")) or (one_sentence and len([s for s in re.split(r"[。！？]", text) if s.strip()]) == 1)
@@ -137,7 +145,8 @@ def _continues(marker: Marker, last: int, may_restart: bool) -> bool:
     number = marker.number
     if number == last + 1 or (may_restart and number == 1 and last > 0):
         return True
-    return number > last and not marker.rest[:1].isdigit() and number <= last + 3
+    # a small gap (a number misprinted), or any gap right under a heading (items left out: 「本文有删减」)
+    return number > last and not marker.rest[:1].isdigit() and (number <= last + 3 or may_restart)
 
 
 def _layout(lines: list[str], markers: list[Marker | None]) -> str:
@@ -200,10 +209,13 @@ def parse_document(doc: Document) -> list[Measure]:
     current: _Open | None = None
     last, may_restart, restarted = 0, False, False
     closing = attachment = False
+    attachment_label, attachment_items = "", 0
 
     def close() -> None:
         nonlocal current
-        if current and "".join(current.parts).strip():
+        bare = current is not None and layout != "outline" and current.heading_rank is not None \
+            and len(current.parts) == 1 and not _carries_text(current.parts[0]) and not current.leaf
+        if current and "".join(current.parts).strip() and not bare:
             if current.label != CLOSING or any(not _SIGNATURE.match(p) for p in current.parts):
                 out.append(current)
         current = None
@@ -218,12 +230,24 @@ def parse_document(doc: Document) -> list[Measure]:
     offset = 0
     for index, (line, marker) in enumerate(zip(lines, markers)):
         start, offset = offset, offset + len(line) + 1
+        if marker and marker.kind == "attachment" and _FILE_NAME.search(line):
+            continue  # 「附件1：申报表.xls」: a page's link to a file, no text of the document
         if marker and marker.kind == "attachment":
+            if current is not None and not attachment:
+                current.leaf = True  # the body ends here: a heading alone before the 附件 is the last leaf
             stack, attachment, closing = [], True, False
-            open_unit(f"附件{marker.number or ''}", start, line, numbered=False)
+            attachment_label, attachment_items = f"附件{marker.number or ''}", 0
+            open_unit(attachment_label, start, line, numbered=False)
             continue
         if attachment and current is not None:
-            current.parts.append(line)
+            if marker and marker.kind == "item" and marker.number == attachment_items + 1 \
+                    and re.search(r"[。；！？]", marker.rest):
+                # an attachment's own list of sentences (「1.…。」「2.…；…」 one a line): every entry is a unit (a list
+                # of attachment names, 「附件：1.申请表 2.名单」, is none)
+                attachment_items = marker.number
+                open_unit(f"{attachment_label}（{marker.number}）", start, line, numbered=True)
+            else:
+                current.parts.append(line)
             continue
         if _SIGNATURE.match(line):
             if current and current.label == CLOSING:
@@ -232,6 +256,8 @@ def parse_document(doc: Document) -> list[Measure]:
         heading = _headline(marker, line) if layout != "articles" or not marker or marker.kind in (
             "part", "chapter", "division") else None
         if heading is not None:
+            if current is not None and current.heading_rank is not None and heading.rank <= current.heading_rank:
+                current.leaf = True  # 「（一）某某红十字会」 then 「（二）…」: a list of headings, each a unit
             lead_in = _lead_in(current, heading.rank, stack)
             while stack and stack[-1].rank >= heading.rank:
                 stack.pop()
@@ -241,13 +267,11 @@ def parse_document(doc: Document) -> list[Measure]:
                 current.label += LEAD_IN  # 「…重点做好以下工作：」 introduces its sub-sections, it is none
             if _bare_heading(current, heading.rank):
                 current = None  # a bare heading whose items follow is their section, not a unit of its own
-            if layout == "outline" or len(_heading_text(line)) < len(line):
-                # A unit of its own: a work report's section, a heading that carries sentences.
-                open_unit(_path(stack), start, line, numbered=False)
-                if current is not None:
-                    current.heading_rank = heading.rank
-            else:
-                close()
+            # A unit of its own (a work report's section, a heading that carries sentences, a section whose
+            # text follows its heading); dropped as a bare heading when deeper headings or items follow.
+            open_unit(_path(stack), start, line, numbered=False)
+            if current is not None:
+                current.heading_rank = heading.rank
             continue
         if index in enumerated:
             path = _path(stack)
@@ -276,6 +300,8 @@ def parse_document(doc: Document) -> list[Measure]:
             open_unit(label, start, line, numbered=False)
         else:
             current.parts.append(line)
+    if current is not None:
+        current.leaf = True  # the last heading of the text, nothing after it: its words are all it says
     close()
     measures = []
     for unit in out:

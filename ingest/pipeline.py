@@ -88,7 +88,8 @@ def parse_file(path: Path, *, max_chars: int, overlap: int = 80, max_bytes: int 
     try:
         loaded = load_file(path, max_bytes=max_bytes)
         result.documents = split_documents(loaded.text, path.name, path.stem, markdown=loaded.markdown,
-                                           overrides=loaded.overrides)
+                                           overrides=loaded.overrides, page=loaded.page,
+                                           attachments=loaded.attachments)
         result.chunks = [c for d in result.documents for c in chunk_document(d, max_chars=max_chars, overlap=overlap)]
     except PolicyRagError as exc:
         result.error = str(exc)

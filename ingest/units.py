@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["responsibility", "split_units"]
+__all__ = ["responsibility", "split_units", "column_role", "task_line"]
 
 # A parenthesis, allowing one level of nesting: 「自然资源和规划局（林业局）」.
 _PAREN = re.compile(r"（((?:[^（）]|（[^（）]*）)*)）")
@@ -80,12 +80,17 @@ def _merge(leads: list[str], others: list[str]) -> tuple[list[str], list[str]]:
     return leads + [u for u in dict.fromkeys(others) if u not in leads], leads
 
 
-def responsibility(measure_text: str) -> tuple[list[str], list[str]]:
-    """(responsible_units, lead_units) of a measure; the leads come first among the responsible."""
+def responsibility(measure_text: str, *, labels_only: bool = False) -> tuple[list[str], list[str]]:
+    """(responsible_units, lead_units) of a measure; the leads come first among the responsible.
+
+    `labels_only` reads only 「责任单位：…」 labels (for a section's unit, whose parentheses may note who does what
+    in passing)."""
     text = measure_text.rstrip("。； \n")
     labelled = _labelled(text)
     if labelled:
         return _merge(*labelled)
+    if labels_only:
+        return [], []
     closing = _CLOSING.search(text)
     leads: list[str] = []
     others: list[str] = []
@@ -96,3 +101,33 @@ def responsibility(measure_text: str) -> tuple[list[str], list[str]]:
             leads.extend(roles[0])
             others.extend(roles[1])
     return _merge(leads, others)
+
+
+# The header of a task-division table's column of units (任务分工表: 牵头单位 | 责任单位 | 配合单位 | 指导部门).
+_UNIT_COLUMN = re.compile(r"(?:单位|部门|处室|科室)$|^(?:牵头|责任|配合|协办|参与)")
+_LEAD_COLUMN = re.compile(r"牵头|主责")
+_HELP_COLUMN = re.compile(r"配合|协办|协助|参与|参加")
+_NUMBER_COLUMN = re.compile(r"^(?:序号|编号|序)$")
+
+
+def column_role(header: str) -> str:
+    """What a task table's column holds, from its header: 牵头单位, 配合单位 or 责任单位 (the label
+    `responsibility` reads), "number" for 序号, else "" (the task's words)."""
+    header = re.sub(r"\s+", "", header)
+    if _NUMBER_COLUMN.match(header):
+        return "number"
+    if not _UNIT_COLUMN.search(header) or len(header) > 8:
+        return ""
+    if _LEAD_COLUMN.search(header):
+        return "牵头单位"
+    return "配合单位" if _HELP_COLUMN.search(header) else "责任单位"
+
+
+def task_line(roles: list[str], cells: list[str]) -> str:
+    """One row of a task-division table as a measure line: 「3.任务…。牵头单位：X；配合单位：Y」."""
+    number = next((c for r, c in zip(roles, cells) if r == "number" and c.isdigit()), "")
+    words = [c for r, c in zip(roles, cells) if not r and c]
+    task = "".join(w if w.endswith(("。", "；", "：", "！", "？")) else w + "。" for w in words).rstrip("。")
+    labels = "；".join(f"{r}：{c}" for r, c in zip(roles, cells) if r not in ("", "number") and c)
+    line = f"{number}.{task}" if number else task
+    return f"{line}。{labels}" if labels else line

@@ -42,6 +42,8 @@ def reader_for(path: Path, head: bytes) -> FormatReader:
             f"(supported: {', '.join(SUPPORTED_SUFFIXES)})."
         )
     sniffed = next((reader for reader in READERS.values() if reader.sniff(head)), None)
+    if sniffed is None and suffix in _PLAIN and _is_markup(head):
+        sniffed = READERS["html"]  # a page saved, or crawled, into a .txt file
     reader = sniffed or _BY_SUFFIX.get(suffix)
     if reader is None:
         raise _unsupported(path.name, path.suffix)
@@ -50,6 +52,17 @@ def reader_for(path: Path, head: bytes) -> FormatReader:
 
 # A bare page fragment (「<p style=…>」 without <html>) has no document type to sniff.
 _FRAGMENT = re.compile(rb"^\s*<(?:p|div|table|span|section|article|h[1-6]|br)[\s/>]", re.IGNORECASE)
+# Elements that hold or break text; plain text and markdown name none of them, so several mean markup.
+_TEXT_TAG = re.compile(rb"</?(?:p|div|span|br|table|tr|td|h[1-6]|li|ul|strong|b|font|a|body|head|meta|title)[\s/>]",
+                       re.IGNORECASE)
+_MARKUP_TAGS = 5
+_PLAIN = (".txt", "")
+
+
+def _is_markup(head: bytes) -> bool:
+    """Whether the start of a text file is HTML: it opens with an element, or holds several text elements."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return bool(_FRAGMENT.match(start)) or len(_TEXT_TAG.findall(head)) >= _MARKUP_TAGS
 
 
 def sniff_suffix(raw: bytes, name: str = "") -> str:
@@ -63,6 +76,6 @@ def sniff_suffix(raw: bytes, name: str = "") -> str:
     sniffed = next((reader for reader in READERS.values() if reader.sniff(head)), None)
     if sniffed is not None:
         return sniffed.suffixes[0]
-    if _FRAGMENT.match(head):
+    if _FRAGMENT.match(head) or (_is_markup(head) and not name.lower().endswith((".md", ".markdown"))):
         return READERS["html"].suffixes[0]
     return ".md" if name.lower().endswith((".md", ".markdown")) else ".txt"

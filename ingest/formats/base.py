@@ -14,12 +14,16 @@ class LoadedText:
 
     `markdown` says that heading lines start with `#` (markdown files, and HTML/DOCX headings the reader
     marked); `overrides` holds document fields from a sidecar `.meta.json` or markdown front matter, or from
-    the page itself (an HTML page marked 已废止 beside its article sets `status`).
+    the page itself (an HTML page marked 已废止 beside its article sets `status`), which replace what the text says; `page` holds what a web page says about itself (title, date, issuer, site,
+    column: see `ingest.formats.html.page_metadata`), used only where the text says nothing; `attachments`
+    names the files a page links as its attachments.
     """
 
     text: str
     markdown: bool = False
     overrides: dict[str, str] = field(default_factory=dict)
+    page: dict[str, str] = field(default_factory=dict)
+    attachments: list[str] = field(default_factory=list)
 
 
 class FormatReader(Protocol):

@@ -150,11 +150,13 @@ class DocumentSummary(BaseModel):
 
 
 class DocumentDetail(DocumentSummary):
-    """A document with its preface, its cleaned text (measure spans index into it) and its measure labels."""
+    """A document with its preface, its cleaned text (measure spans index into it), its measure labels and the
+    files its web page linked as attachments."""
 
     preface: str
     text: str
     measure_labels: list[str]
+    attachments: list[str] = []
 
 
 class MeasureDetail(BaseModel):

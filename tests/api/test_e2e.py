@@ -117,6 +117,7 @@ def test_documents_and_measure_resolution(live_server: str) -> None:
     assert len(docs) == 14  # 4 files + 10 articles of the scraped page
     doc = httpx.get(f"{live_server}/v1/documents/004_1db4aff5efda3015", timeout=30).json()
     assert doc["region"] == "济源市" and "济源市 第46条" in doc["measure_labels"] and doc["preface"]
+    assert doc["attachments"] == []  # a text file links no attachments (a saved page's are listed here)
     m = httpx.get(f"{live_server}/v1/documents/004_1db4aff5efda3015/measures/46", timeout=30).json()
     assert m["section"].startswith("四、突出集群发展") and "25兆瓦" in m["text"]
     assert doc["text"][m["span"][0]:m["span"][1]] == m["text"]  # the span locates the measure in its document
@@ -157,7 +158,7 @@ def test_health_and_docs(live_server: str) -> None:
     assert httpx.get(f"{live_server}/docs", timeout=10).status_code == 200
 
 
-def test_empty_index_gives_503_with_ingest_hint(tmp_path: Path, corpus_index: Path) -> None:
+def test_empty_index_gives_503_with_ingest_hint_and_an_empty_listing(tmp_path: Path, corpus_index: Path) -> None:
     proc, url = start_service({"POLICY_RAG_STORE__PATH": str(tmp_path / "empty")})
     try:
         wait_http(f"{url}/healthz", timeout=120, proc=proc)
@@ -166,6 +167,8 @@ def test_empty_index_gives_503_with_ingest_hint(tmp_path: Path, corpus_index: Pa
         r = httpx.post(f"{url}/v1/ask", json={"question": "储能"}, timeout=30)
         assert r.status_code == 503
         assert "python -m ingest" in r.json()["detail"]
+        listing = httpx.get(f"{url}/v1/documents", timeout=30)  # an empty list is the true answer, not an outage
+        assert listing.status_code == 200 and listing.json() == []
     finally:
         stop_process(proc)
 

@@ -65,10 +65,11 @@ def test_a_wrong_expectation_is_reported_as_wrong() -> None:
                              sample_measures=[SampleMeasure("第46条", good.sample_measures[-1].text_start,
                                                             ["发展改革和统计局"], []),
                                               SampleMeasure("x", "这句话不在文中出现", [], [])],
-                             effective_date="2024-07-01")
+                             effective_date="2024-07-01",
+                             chars=1_000_000)  # far more text than the notice holds: "kept" fails too
     report = evaluate_structure(SAMPLES, [wrong])
     doc = report.documents[0]
-    assert (doc.region, doc.date, doc.title, doc.measures, doc.lifecycle) == (False, False, False, False, False)
+    assert (doc.region, doc.date, doc.title, doc.measures, doc.kept, doc.lifecycle) == (False,) * 6
     assert doc.samples[0].found and not doc.samples[0].units_right
     assert not doc.samples[1].found
     assert len(check_acceptance(report)) == len(ACCEPTANCE)

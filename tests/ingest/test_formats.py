@@ -109,15 +109,18 @@ def test_html_fragment_keeps_paragraphs_bold_headings_breaks_and_table_rows() ->
     assert marked
     assert text.splitlines() == [
         "# 某某市促进就业若干措施", "一、总体要求", "1.稳定就业\xa0岗位。", "2.扩大\u200b就业容量。",
-        "序号 | 任务 | 责任单位", "1 | 稳岗返还 | 人社局",
+        "1.稳岗返还。责任单位：人社局",  # a task-division table: one line per task, its units labelled
     ]
     assert clean_text(text, markdown=marked)[2:4] == ["1.稳定就业岗位。", "2.扩大就业容量。"]
 
 
 def test_html_page_drops_site_furniture(format_files: dict[str, Callable[..., Path]]) -> None:
     path = format_files["html"](["第一段正文内容，说明政策目的。", "二、第二段正文。"], title="某某市关于某事的通知")
-    lines = load_file(path).text.splitlines()
-    assert lines == ["某某市关于某事的通知", "第一段正文内容，说明政策目的。", "二、第二段正文。"]
+    loaded = load_file(path)
+    assert loaded.text.splitlines() == ["第一段正文内容，说明政策目的。", "二、第二段正文。"]
+    # the ArticleTitle meta is page metadata: the document's title where the text prints none
+    assert loaded.page == {"site": "济源市人民政府", "title": "某某市关于某事的通知", "date": "2024-07-17"}
+    assert parse_file(path, max_chars=window_chars(480)).documents[0].title == "某某市关于某事的通知"
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb2312", "utf-8"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from ingest import NotFoundError, join_windows
-from service.api.deps import get_runtime
+from service.api.deps import get_loaded_runtime, get_runtime
 from service.api.schemas import DocumentDetail, DocumentSummary, MeasureDetail
 from service.runtime import Runtime
 
@@ -32,8 +32,8 @@ def _record(runtime: Runtime, doc_id: str) -> dict[str, object]:
 
 
 @router.get("/v1/documents", response_model=list[DocumentSummary])
-def list_documents(runtime: Runtime = Depends(get_runtime)) -> list[DocumentSummary]:
-    """列出索引中的全部文档。"""
+def list_documents(runtime: Runtime = Depends(get_loaded_runtime)) -> list[DocumentSummary]:
+    """列出索引中的全部文档（索引为空时为空列表）。"""
     docs = runtime.store.documents()
     return [DocumentSummary.model_validate(_summary(docs[d])) for d in sorted(docs)]
 
@@ -45,7 +45,8 @@ def get_document(doc_id: str, runtime: Runtime = Depends(get_runtime)) -> Docume
     chunks = sorted((c for c in runtime.store.catalog().of_document(doc_id) if c.part == 0), key=lambda c: c.span_start)
     return DocumentDetail.model_validate({**_summary(record), "preface": str(record.get("preface") or ""),
                                           "text": str(record.get("text") or ""),
-                                          "measure_labels": [c.measure_label for c in chunks]})
+                                          "measure_labels": [c.measure_label for c in chunks],
+                                          "attachments": record.get("attachments") or []})
 
 
 @router.get("/v1/documents/{doc_id}/measures/{measure}", response_model=MeasureDetail)
