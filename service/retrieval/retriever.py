@@ -13,7 +13,7 @@ import numpy as np
 from ingest import (Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, document_genre, join_windows,
                     region_matches, region_path)
 from service.retrieval.evidence import asked
-from service.retrieval.query import QueryAnalysis, analyze
+from service.retrieval.query import QueryAnalysis, analyze, read_question
 from service.settings import RetrievalSettings
 
 __all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS", "chunk_region_path", "enclosing", "in_scope"]
@@ -28,9 +28,13 @@ class Filters:
     unit: str | None = None  # a responsible unit; matches when it is among the measure's units
     date_from: str | None = None  # ISO dates, inclusive
     date_to: str | None = None
+    # Documents searched as if they were not indexed (the evaluation's leave-gold-out questions); not in the API.
+    exclude_doc_ids: frozenset[str] = frozenset()
 
     def accepts(self, chunk: Chunk) -> bool:
         """Whether a chunk passes every filter."""
+        if chunk.doc_id in self.exclude_doc_ids:
+            return False
         if self.region and not region_matches(chunk_region_path(chunk), self.region):
             return False
         if self.doc_id and chunk.doc_id != self.doc_id:
@@ -65,6 +69,7 @@ class SearchResult:
     dense_std: float = 0.0
     out_of_scope: str = ""  # why the question cannot be about this corpus, if it cannot
     timings: dict[str, float] = field(default_factory=dict)
+    excluded: frozenset[str] = frozenset()  # documents searched as if not indexed (Filters.exclude_doc_ids)
 
 
 STATS_POOL = 100  # dense candidates whose similarities a hit's own is compared with
@@ -170,7 +175,8 @@ class Retriever:
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid",
                analysis: QueryAnalysis | None = None) -> SearchResult:
-        """The top_k chunks for a query, best first."""
+        """The top_k chunks for a query, best first (the query read as `read_question` reads it)."""
+        query = read_question(query)
         filters = filters or Filters()
         catalog = self.store.catalog()
         analysis = analysis or analyze(query, catalog.region_facts())
@@ -178,6 +184,7 @@ class Retriever:
         timings: dict[str, float] = {}
         dense_mean = dense_std = 0.0
         chunks = catalog.chunks
+        excluded = sorted(filters.exclude_doc_ids)
         region_scope = self._region_scope(analysis, filters)
         restrict = bool(region_scope) and self.settings.region_mode == "restrict"
         # A filter or a named region: search only the documents it allows (looked up, not scanned), deeper.
@@ -194,12 +201,13 @@ class Retriever:
             vector = self._embed_query(query)
             timings["embed_ms"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
+            absent = {"doc_id": {"$nin": excluded}} if excluded else None
             if docs is None:
-                dense = self.store.dense_search(vector, max(pool, STATS_POOL))
+                dense = self.store.dense_search(vector, max(pool, STATS_POOL), absent)
                 spread = dense
             else:  # the similarities to compare with are the whole index's, whatever the filter
                 dense = self.store.dense_search(vector, pool, {"doc_id": {"$in": docs}})
-                spread = self.store.dense_search(vector, STATS_POOL)
+                spread = self.store.dense_search(vector, STATS_POOL, absent)
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
             stats = np.array([s for _, s in spread[:STATS_POOL]], dtype=float)
             dense_mean, dense_std = (float(stats.mean()), float(stats.std())) if len(stats) > 1 else (0.0, 0.0)
@@ -207,7 +215,9 @@ class Retriever:
         lexical: list[tuple[str, float]] = []
         if use_lexical:
             t = time.perf_counter()
-            lexical = self.store.lexical().search(query, pool, allowed)
+            # Excluded documents' chunks are dropped below: ask for as many more, so `pool` candidates remain.
+            hidden = 0 if allowed is not None else sum(len(catalog.of_document(d)) for d in excluded)
+            lexical = self.store.lexical().search(query, pool + hidden, allowed)
             timings["lexical_ms"] = (time.perf_counter() - t) * 1000
 
         def keep(chunk_id: str) -> bool:
@@ -217,7 +227,7 @@ class Retriever:
             return not region_scope or self.settings.region_mode != "restrict" or in_scope(chunk, region_scope)
 
         dense = [(i, s) for i, s in dense if keep(i)]
-        lexical = [(i, s) for i, s in lexical if keep(i)]
+        lexical = [(i, s) for i, s in lexical if keep(i)][:pool]
         fused = self._fuse(dense, lexical)
         if self.settings.phrase_weight and (phrases := asked(query, analysis.regions).phrases):
             self._prefer_phrases(fused, phrases, catalog)
@@ -250,6 +260,7 @@ class Retriever:
             dense_std=dense_std,
             out_of_scope=self.out_of_scope(analysis) or beyond,
             timings=timings,
+            excluded=filters.exclude_doc_ids,
         )
 
     def _prefer_phrases(self, fused: dict[str, float], phrases: Sequence[str], catalog: ChunkCatalog) -> None:
@@ -319,7 +330,8 @@ def _allowed_documents(catalog: ChunkCatalog, filters: Filters, regions: Sequenc
         scoped |= {d for r in regions for above in enclosing(r) for d in catalog.region_documents(above)
                    if (chunks := catalog.of_document(d)) and chunks[0].region == above}
         docs = scoped if docs is None else docs & scoped
-    return None if docs is None else sorted(docs)
+    # Excluded documents narrow a list of allowed ones; alone they are no restriction (the search drops them).
+    return None if docs is None else sorted(docs - filters.exclude_doc_ids)
 
 
 def _active(filters: Filters) -> bool:
