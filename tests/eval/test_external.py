@@ -142,3 +142,25 @@ def test_three_tune_documents_end_to_end(tmp_path: Path, set_name: str) -> None:
     assert main(args) == 0
     again = json.loads((out / "report.json").read_text(encoding="utf-8"))["meta"]
     assert (again["embedded_now"], again["chunks"]) == (0, meta["chunks"])
+
+
+def test_compare_puts_halves_side_by_side_with_their_gap(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def write(name: str, recall: float, refusal_recall: float | None) -> str:
+        data = {"meta": {"questions": 10, "answerable": 6, "dataset": f"ncpqa:{name}", "documents": 3, "chunks": 20,
+                         "per_question": False},
+                "summary": {"hybrid": {"metrics": {"recall@5": recall, "refusal_recall": refusal_recall}}}}
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "report.json").write_text(json.dumps(data), encoding="utf-8")
+        return f"{name}={tmp_path / name}"
+
+    out = tmp_path / "corpora.md"
+    args = ["compare", write("tune", 0.9, 0.5), write("report", 0.75, None), "--gap", "tune:report", "--out", str(out)]
+    assert main(args) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[2].split("|")[1:-1] == [" metric ", " tune ", " report ", " report − tune "]
+    cells = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in lines[4:]}
+    assert cells["recall@5"] == ["0.900", "0.750", "-0.150"]
+    assert cells["refusal_recall"] == ["0.500", "—", "—"]
+    assert cells["unanswerable"] == ["4", "4", ""] and cells["documents (chunks)"][:2] == ["3 (20)", "3 (20)"]
+    assert main(["compare", f"tune={tmp_path / 'tune'}", "--gap", "tune:other"]) == 2
+    assert "no report named other" in capsys.readouterr().err
