@@ -41,14 +41,27 @@ test-fast: install-test  ## no browser, no llama.cpp and no corpus index: a minu
 eval: install-dev index  ## evaluation report on the dev set → reports/eval
 	POLICY_RAG_STORE__PATH=$(INDEX) $(PY) -m eval run --index $(INDEX) --out reports/eval
 
-REAL_CORPUS ?= $(POLICY_RAG_REAL_CORPUS)
-eval-corpora: install-dev index  ## samples and real documents side by side → reports/eval/corpora.md (REAL_CORPUS=DIR)
+REAL_CORPUS  ?= $(or $(POLICY_RAG_REAL_CORPUS),$(firstword $(wildcard ../shared/real-corpus /work/shared/real-corpus /work/real-corpus)))
+EXTERNAL_DEV ?= $(POLICY_RAG_EXTERNAL_DEV)
+EXT_DOCS     ?= 30
+EXT_SEED     ?= 0
+EXT_INDEX    ?= .data/ext-index
+EXT_SAMPLE   := $(if $(EXT_DOCS),--docs $(EXT_DOCS) --seed $(EXT_SEED))
+eval-corpora: install-dev index  ## samples, real documents, NCPQA and Legal-DC halves side by side → reports/eval/corpora.md
 	@test -n "$(REAL_CORPUS)" || { echo "set REAL_CORPUS=DIR: the documents of eval/datasets/real_sources.json"; exit 2; }
 	$(PY) -m ingest $(REAL_CORPUS) --index .data/real-index --quiet
 	$(PY) -m eval run --index $(INDEX) --preset hybrid --out reports/eval/samples
 	$(PY) -m eval run --index .data/real-index --dataset eval/datasets/real_dev.jsonl --corpus $(REAL_CORPUS) \
 		--preset hybrid --out reports/eval/real
-	$(PY) -m eval compare samples=reports/eval/samples real=reports/eval/real --out reports/eval/corpora.md
+	@# EXT_DOCS documents of each half (EXT_DOCS= for whole halves); each index is reused: nothing is embedded twice
+	set -e; for set in ncpqa legal-dc; do for half in tune report; do \
+		$(PY) -m eval external --set $$set --split $$half $(EXT_SAMPLE) $(if $(EXTERNAL_DEV),--root $(EXTERNAL_DEV)) \
+			--index $(EXT_INDEX)/$$set-$$half-$(or $(EXT_DOCS),all) --out reports/eval/$$set-$$half --no-progress; \
+	done; done
+	$(PY) -m eval compare samples=reports/eval/samples real=reports/eval/real \
+		ncpqa-tune=reports/eval/ncpqa-tune ncpqa-report=reports/eval/ncpqa-report \
+		legal-dc-tune=reports/eval/legal-dc-tune legal-dc-report=reports/eval/legal-dc-report \
+		--gap ncpqa-tune:ncpqa-report --gap legal-dc-tune:legal-dc-report --out reports/eval/corpora.md
 
 bench: install-dev index  ## ingestion and service benchmarks → reports/bench
 	$(PY) bench/ingest.py --out reports/bench

@@ -11,10 +11,10 @@ from typing import Any
 
 from eval.dataset import DatasetError, EvalQuestion, load_dataset, validate_dataset
 from eval.structure import StructureError
-from eval.runner import DEFAULT_CACHE, DEFAULT_CORPUS, METRICS, NAIVE, EvalReport, available_presets
+from eval.runner import DEFAULT_CACHE, DEFAULT_CORPUS, METRICS, NAIVE, EvalReport, available_presets, build_qa
 
 __all__ = ["DEFAULT_DATASET", "DEFAULT_STRUCTURE", "Threshold", "parse_threshold", "check_thresholds",
-           "calibrate_refusal", "main"]
+           "calibrate_refusal", "compare_reports", "parse_gap", "main"]
 
 DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "dev.jsonl"
 DEFAULT_OUT = Path("reports/eval")
@@ -66,26 +66,6 @@ def check_thresholds(report: EvalReport, thresholds: Sequence[Threshold]) -> lis
     return problems
 
 
-def _build_qa(index: str | None) -> Any:
-    """The in-process service over `index` (default: the configured store path), warmed up."""
-    from ingest import PolicyRagError
-    from service.runtime import build_runtime
-    from service.settings import Settings
-
-    settings = Settings()
-    if index:
-        settings.store.path = index
-    if not settings.store.url and not Path(settings.store.path).exists():
-        raise PolicyRagError(f"No index at {settings.store.path}. Build it with "
-                             f"`python -m ingest data/corpus --index {settings.store.path}`.")
-    runtime = build_runtime(settings)
-    if runtime.store.count() == 0:
-        raise PolicyRagError(f"The index at {settings.store.path} is empty. Build it with "
-                             f"`python -m ingest data/corpus --index {settings.store.path}`.")
-    runtime.warm()
-    return runtime.qa
-
-
 def _questions(path: str, limit: int | None) -> list[EvalQuestion]:
     questions = load_dataset(path)
     return questions[:limit] if limit else questions
@@ -106,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         report = run_eval_http(questions, args.against, progress=not args.no_progress, budget_chars=args.budget)
     else:
-        qa = _build_qa(args.index)
+        qa = build_qa(args.index)
         presets = list(dict.fromkeys(args.preset or available_presets(qa.settings)))
         report = run_eval(questions, qa, presets, progress=not args.no_progress, corpus_dir=args.corpus,
                           cache_dir=Path(args.cache), budget_chars=args.budget)
@@ -119,6 +99,40 @@ def _run(args: argparse.Namespace) -> int:
         from eval.report import CHARTS_HINT
 
         print(f"note: no charts. {CHARTS_HINT}", file=sys.stderr)
+    problems = check_thresholds(report, thresholds)
+    for problem in problems:
+        print(f"FAILED --min {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+# --- external -----------------------------------------------------------------------------------
+
+
+def _external(args: argparse.Namespace) -> int:
+    import json
+
+    from eval.external import evaluate_external
+    from eval.report import main_table, write_report
+
+    thresholds = [parse_threshold(t) for t in args.min or []]
+    presets = list(dict.fromkeys(args.preset or ["hybrid"]))
+    report, questions = evaluate_external(args.set, args.split, args.index, root=args.root, docs=args.docs,
+                                          seed=args.seed, presets=presets, held_out=not args.no_leave_gold_out,
+                                          progress=not args.no_progress)
+    # A report half is run for aggregate figures only: none of its questions is written or printed.
+    per_question = args.split == "tune"
+    written = write_report(report, args.out, per_question=per_question)
+    if per_question:
+        dataset = Path(args.out) / "dataset.jsonl"
+        dataset.write_text("".join(json.dumps(q.to_json(), ensure_ascii=False) + "\n" for q in questions),
+                           encoding="utf-8")
+        written.append(dataset)
+    meta = report.meta
+    print(main_table(report))
+    print(f"\n{meta['answerable_questions']} questions and {meta['leave_gold_out']} leave-gold-out twins "
+          f"({meta['leave_gold_out_skipped']} left out: another indexed document holds their evidence) on "
+          f"{meta['documents']} of {meta['split_documents']} {args.split} documents ({meta['chunks']} chunks; "
+          f"evidence found in a chunk for {meta['evidence_in_a_chunk']}); report: {', '.join(map(str, written))}")
     problems = check_thresholds(report, thresholds)
     for problem in problems:
         print(f"FAILED --min {problem}", file=sys.stderr)
@@ -219,7 +233,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from service.settings import save_calibration
 
     questions = _questions(args.dataset, args.limit)
-    qa = _build_qa(args.index)
+    qa = build_qa(args.index)
     result = calibrate_refusal(questions, qa, preset=args.preset, max_false_refusals=args.max_false_refusals)
     print(f"{result['questions']} questions ({result['unanswerable']} unanswerable), preset {result['preset']}, "
           f"{result['evaluated']} threshold pairs; false refusals the thresholds cause capped at "
@@ -311,19 +325,80 @@ _COMPARED = ["recall@5", "mrr@10", "key_fact", "citation_precision", "citation_r
              "refusal_recall", "false_refusal_rate", "p50_total_ms", "p95_total_ms"]
 
 
-def compare_reports(reports: Sequence[tuple[str, dict[str, Any]]], preset: str = "hybrid") -> list[list[str]]:
-    """A table with one column per report (one corpus each): the chosen preset's headline metrics."""
+def _metrics_of(report: dict[str, Any], preset: str) -> dict[str, Any]:
+    """A report's summary metrics of one preset (report.json keeps them under `summary`, and under `presets` when
+    it lists the questions too)."""
+    groups = report.get("summary") or report.get("presets") or {}
+    metrics: dict[str, Any] = groups.get(preset, {}).get("metrics", {})
+    return metrics
+
+
+def parse_gap(text: str) -> tuple[str, str]:
+    """`--gap A:B`: the names of two compared reports whose difference (B − A) gets a column after B."""
+    first, sep, second = text.partition(":")
+    if not sep or not first.strip() or not second.strip():
+        raise ValueError(f"--gap {text!r}: expected TUNE:REPORT, two report names, e.g. ncpqa-tune:ncpqa-report")
+    return first.strip(), second.strip()
+
+
+def _cells(report: dict[str, Any], preset: str) -> list[tuple[str, str, float | None]]:
+    """One report's column: (row label, text, number for gap columns or None)."""
     from eval.report import format_value
 
-    rows = [["metric", *(name for name, _ in reports)]]
-    rows.append(["questions", *(str(r["meta"].get("questions", "")) for _, r in reports)])
-    rows.append(["dataset", *(Path(str(r["meta"].get("dataset", ""))).name for _, r in reports)])
-    for metric in _COMPARED:
-        values = [r["presets"].get(preset, {}).get("metrics", {}).get(metric) for _, r in reports]
-        rows.append([metric, *(format_value(metric, v) for v in values)])
-    thresholds = [r["meta"].get("retrieval", {}) for _, r in reports]
-    rows.append(["min_support / lexical_share",
-                 *(f"{t.get('min_support', '—')} / {t.get('lexical_share', '—')}" for t in thresholds)])
+    meta = report["meta"]
+    total, answerable = meta.get("questions"), meta.get("answerable")
+    unanswerable = total - answerable if isinstance(total, int) and isinstance(answerable, int) else None
+    documents = f"{meta['documents']} ({meta.get('chunks', '?')})" if "documents" in meta else ""
+    thresholds = meta.get("retrieval", {})
+    cells: list[tuple[str, str, float | None]] = [
+        ("questions", str(meta.get("questions", "")), None),
+        ("unanswerable", "" if unanswerable is None else str(unanswerable), None),
+        ("dataset", Path(str(meta.get("dataset", ""))).name, None),
+        ("documents (chunks)", documents, None),
+    ]
+    metrics = _metrics_of(report, preset)
+    cells += [(metric, format_value(metric, metrics.get(metric)), metrics.get(metric)) for metric in _COMPARED]
+    cells.append(("min_support / lexical_share",
+                  f"{thresholds.get('min_support', '—')} / {thresholds.get('lexical_share', '—')}", None))
+    return cells
+
+
+def _gap_cells(first: list[tuple[str, str, float | None]],
+               second: list[tuple[str, str, float | None]]) -> list[tuple[str, str, float | None]]:
+    """second − first for the metric rows, signed; empty for the descriptive rows."""
+    from eval.report import format_value
+
+    out: list[tuple[str, str, float | None]] = []
+    for (label, _, a), (_, text, b) in zip(first, second):
+        if label not in _COMPARED:
+            out.append((label, "", None))
+        elif a is None or b is None:
+            out.append((label, "—", None))
+        else:
+            shown = format_value(label, b - a)
+            out.append((label, shown if shown.startswith("-") else f"+{shown}", b - a))
+    return out
+
+
+def compare_reports(reports: Sequence[tuple[str, dict[str, Any]]], preset: str = "hybrid",
+                    gaps: Sequence[tuple[str, str]] = ()) -> list[list[str]]:
+    """A table with one column per report (one corpus or one half each): the chosen preset's headline metrics.
+    Each gap (A, B) adds a column `B − A` right after B, e.g. an external set's report half against its tune half."""
+    names = [name for name, _ in reports]
+    for pair in gaps:
+        missing = [n for n in pair if n not in names]
+        if missing:
+            raise ValueError(f"--gap {':'.join(pair)}: no report named {', '.join(missing)} "
+                             f"(names: {', '.join(names)})")
+    cells = {name: _cells(report, preset) for name, report in reports}
+    columns: list[tuple[str, list[tuple[str, str, float | None]]]] = []
+    for name in names:
+        columns.append((name, cells[name]))
+        columns += [(f"{name} − {first}", _gap_cells(cells[first], cells[name])) for first, second in gaps
+                    if second == name]
+    rows = [["metric", *(title for title, _ in columns)]]
+    for i, (label, _, _) in enumerate(cells[names[0]]):
+        rows.append([label, *(column[i][1] for _, column in columns)])
     return rows
 
 
@@ -342,7 +417,7 @@ def _compare(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             print(f"cannot read {report_file}: {exc}. Write it with `python -m eval run --out DIR`.", file=sys.stderr)
             return 2
-    rows = compare_reports(reports, args.preset)
+    rows = compare_reports(reports, args.preset, [parse_gap(g) for g in args.gap or []])
     print(format_table(rows, markdown=False))
     if args.out:
         out = Path(args.out)
@@ -388,6 +463,32 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     run.set_defaults(handler=_run)
 
+    external = commands.add_parser(
+        "external", help="evaluate on one half of an external question set (external-dev: ncpqa, legal-dc)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Index the documents of one split of an external set (or a sample of them) into --index "
+                    "(incrementally: re-running embeds nothing new; documents outside the selection are pruned, so "
+                    "keep one folder per set, split and sample), run its questions plus a leave-gold-out twin of "
+                    "each (the question asked without its gold document, unanswerable unless another indexed "
+                    "document holds its evidence) and write a report. Only `tune` is for tuning: a `report` half "
+                    "writes aggregate figures only, never a question.",
+        epilog="exit status: 0 when every --min holds, 1 when one fails, 2 on usage, data or index errors")
+    external.add_argument("--set", required=True, choices=["ncpqa", "legal-dc"], help="which set")
+    external.add_argument("--split", required=True, choices=["tune", "report"], help="which half")
+    external.add_argument("--docs", type=int, metavar="N", help="only N documents of the split (a sample fixed by "
+                          "--seed; a larger N holds the smaller sample) and their questions")
+    external.add_argument("--seed", type=int, default=0, help="sample seed (default: %(default)s)")
+    external.add_argument("--index", required=True, help="index folder for this set, split and sample (reused)")
+    external.add_argument("--out", required=True, help="report folder")
+    external.add_argument("--root", help="the external-dev folder (default: $POLICY_RAG_EXTERNAL_DEV, "
+                          "../shared/external-dev or /work/shared/external-dev)")
+    external.add_argument("--preset", action="append", choices=_ALL_PRESETS[:-1],
+                          help="preset to evaluate, repeatable (default: hybrid)")
+    external.add_argument("--no-leave-gold-out", action="store_true", help="only the answerable questions")
+    external.add_argument("--min", action="append", metavar="METRIC=VALUE", help="as for `run`")
+    external.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+    external.set_defaults(handler=_external)
+
     validate = commands.add_parser("validate", help="check a dataset against the corpus; exit 1 on problems")
     validate.add_argument("file", help="JSONL dataset")
     validate.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="corpus folder (default: %(default)s)")
@@ -415,6 +516,8 @@ def _parser() -> argparse.ArgumentParser:
                     "side by side; --out writes the table as markdown.")
     compare.add_argument("reports", nargs="+", metavar="[NAME=]REPORT", help="a report folder or report.json")
     compare.add_argument("--preset", default="hybrid", help="preset to compare (default: %(default)s)")
+    compare.add_argument("--gap", action="append", metavar="A:B",
+                         help="add a column B − A after report B, repeatable (e.g. ncpqa-tune:ncpqa-report)")
     compare.add_argument("--out", help="markdown file to write, e.g. reports/eval/corpora.md")
     compare.set_defaults(handler=_compare)
 

@@ -6,8 +6,10 @@ import math
 from collections.abc import Iterable, Sequence
 
 from eval.dataset import normalize
+from ingest import normalize_line
 
 __all__ = [
+    "canonical",
     "is_relevant",
     "recall_at_k",
     "mrr_at_k",
@@ -19,6 +21,12 @@ __all__ = [
     "percentile",
     "mean",
 ]
+
+
+def canonical(text: str) -> str:
+    """Text as the index stores it: NFKC (full-width digits and letters), full-width Chinese punctuation, no
+    whitespace. Gold strings are verbatim source text, the index and answers hold cleaned text."""
+    return normalize(normalize_line(text))
 
 
 def _gold(strings: Iterable[str]) -> list[str]:
@@ -85,11 +93,12 @@ def ndcg_at_k(ranked_texts: Sequence[str], evidence: Sequence[str], k: int = 10)
 
 
 def key_fact_accuracy(answer: str, answer_keys: Sequence[str]) -> float:
-    """Fraction of answer keys present in the answer (whitespace ignored); 1.0 when there are no keys."""
-    keys = _gold(answer_keys)
+    """Fraction of answer keys present in the answer, both read as `canonical` (whitespace and full-width forms
+    ignored: 「１５０千克」 is 「150千克」); 1.0 when there are no keys."""
+    keys = _gold(canonical(key) for key in answer_keys)
     if not keys:
         return 1.0
-    norm = normalize(answer)
+    norm = canonical(answer)
     return sum(1 for key in keys if key in norm) / len(keys)
 
 

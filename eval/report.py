@@ -110,7 +110,7 @@ def _failure_md(q: QuestionResult) -> list[str]:
 CHARTS_HINT = "Charts need matplotlib, which the base install leaves out: pip install 'policy-rag[eval]' (or '.[eval]')."
 
 
-def _markdown(report: EvalReport, charts: Sequence[Path], charts_note: str = "") -> str:
+def _markdown(report: EvalReport, charts: Sequence[Path], charts_note: str = "", *, per_question: bool = True) -> str:
     meta = report.meta
     out = ["# Evaluation report", ""]
     facts = [f"{key}: {meta[key]}" for key in ("created", "mode", "dataset", "index", "url", "questions", "answerable",
@@ -131,6 +131,10 @@ def _markdown(report: EvalReport, charts: Sequence[Path], charts_note: str = "")
         out += ["## Charts", ""] + [f"![{path.stem}]({path.name})" for path in charts] + [""]
     elif charts_note:
         out += ["## Charts", "", charts_note, ""]
+    if not per_question:
+        out += ["## Failures", "", "Not listed: this report holds aggregate figures only (a `report` half of an "
+                "external set, whose individual questions are not read).", ""]
+        return "\n".join(out)
     out += ["## Failures", ""]
     for name, preset in report.presets.items():
         failures = preset.failures
@@ -184,18 +188,24 @@ def _preset_json(preset: PresetReport) -> dict[str, object]:
     return {"metrics": preset.metrics, "latency": preset.latency, "recall_curve": preset.recall_curve}
 
 
-def write_report(report: EvalReport, out_dir: str | Path, *, charts: bool = True) -> list[Path]:
-    """Write report.json, report.md and the charts into `out_dir`; returns the paths written."""
+def write_report(report: EvalReport, out_dir: str | Path, *, charts: bool = True,
+                 per_question: bool = True) -> list[Path]:
+    """Write report.json, report.md and the charts into `out_dir`; returns the paths written.
+
+    `per_question=False` writes aggregates only: no question rows in report.json, no failures in report.md.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     drawn = _charts(report, out) if charts else []
     pictures = drawn if drawn is not None else []
     note = CHARTS_HINT if drawn is None else ""
     full = report.to_json()
-    data = {"meta": full["meta"], "summary": {name: _preset_json(p) for name, p in report.presets.items()},
-            "presets": full["presets"]}
+    data = {"meta": dict(full["meta"], per_question=per_question),
+            "summary": {name: _preset_json(p) for name, p in report.presets.items()}}
+    if per_question:
+        data["presets"] = full["presets"]
     json_path = out / "report.json"
     json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     md_path = out / "report.md"
-    md_path.write_text(_markdown(report, pictures, note), encoding="utf-8")
+    md_path.write_text(_markdown(report, pictures, note, per_question=per_question), encoding="utf-8")
     return [json_path, md_path, *pictures]

@@ -6,7 +6,7 @@ import hashlib
 import sys
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from eval.dataset import EvalQuestion, normalize
+from eval.dataset import EvalQuestion
 from eval.metrics import (
+    canonical,
     citation_precision,
     citation_recall,
     key_fact_accuracy,
@@ -26,7 +27,6 @@ from eval.metrics import (
     recall_at_k,
     refusal_scores,
 )
-from ingest import normalize_line
 
 __all__ = [
     "NAIVE",
@@ -39,6 +39,7 @@ __all__ = [
     "EvalReport",
     "NaiveIndex",
     "available_presets",
+    "build_qa",
     "canonical",
     "run_eval",
     "run_eval_http",
@@ -69,12 +70,6 @@ METRICS: dict[str, str] = {
     "refusal_f1": "harmonic mean of refusal precision and recall",
     "false_refusal_rate": "answerable questions that were refused",
 }
-
-
-def canonical(text: str) -> str:
-    """A gold string as the index stores text: NFKC and full-width Chinese punctuation, no whitespace."""
-    # The index holds cleaned text (「279个,竣工」 became 「279个，竣工」), the dataset is verbatim source text.
-    return normalize(normalize_line(text))
 
 
 @dataclass
@@ -150,6 +145,26 @@ def available_presets(settings: Any) -> list[str]:
     """The presets a run compares by default: hybrid+rerank only when a reranker is configured."""
     names = ["bm25", "dense", "hybrid", NAIVE]
     return names + ["hybrid+rerank"] if settings.retrieval.reranker else names
+
+
+def build_qa(index: str | None) -> Any:
+    """The in-process service over `index` (default: the configured store path), warmed up."""
+    from ingest import PolicyRagError
+    from service.runtime import build_runtime
+    from service.settings import Settings
+
+    settings = Settings()
+    if index:
+        settings.store.path = index
+    if not settings.store.url and not Path(settings.store.path).exists():
+        raise PolicyRagError(f"No index at {settings.store.path}. Build it with "
+                             f"`python -m ingest data/corpus --index {settings.store.path}`.")
+    runtime = build_runtime(settings)
+    if runtime.store.count() == 0:
+        raise PolicyRagError(f"The index at {settings.store.path} is empty. Build it with "
+                             f"`python -m ingest data/corpus --index {settings.store.path}`.")
+    runtime.warm()
+    return runtime.qa
 
 
 # --- the naive baseline --------------------------------------------------------------------------
@@ -285,7 +300,7 @@ def _score(q: EvalQuestion, retrieved: list[Retrieved], *, k_max: int, context_t
         if q.answerable:
             scores["key_fact"] = key_fact_accuracy(result.answer, keys)
             if not result.refused and scores["key_fact"] < 1.0:
-                missing = [k for k, c in zip(q.answer_keys, keys) if c not in normalize(result.answer)]
+                missing = [k for k, c in zip(q.answer_keys, keys) if c not in canonical(result.answer)]
                 result.problems.append(f"answer misses {'、'.join(missing)}")
     if q.answerable:
         scores["citation_precision"] = citation_precision(cited, evidence)
@@ -335,8 +350,13 @@ def _warm(qa: Any, presets: Iterable[str]) -> None:
 
 def run_eval(questions: Sequence[EvalQuestion], qa: Any, presets: Sequence[str], *, k_max: int = 10,
              progress: bool = True, corpus_dir: str | Path = DEFAULT_CORPUS, cache_dir: Path | None = DEFAULT_CACHE,
-             budget_chars: int = NAIVE_TOP_K * NAIVE_CHUNK_CHARS) -> EvalReport:
-    """Evaluate a `QAService` in-process: `qa.search(q, k_max)` for retrieval, `qa.ask(q)` for answers."""
+             budget_chars: int = NAIVE_TOP_K * NAIVE_CHUNK_CHARS,
+             filters_for: Callable[[EvalQuestion], Any] | None = None) -> EvalReport:
+    """Evaluate a `QAService` in-process: `qa.search(q, k_max)` for retrieval, `qa.ask(q)` for answers.
+
+    `filters_for` gives a question's retrieval filters (e.g. a leave-gold-out question's excluded document);
+    the naive baseline ignores them.
+    """
     from service.retrieval.retriever import PRESETS
 
     unknown = [p for p in presets if p not in PRESETS and p != NAIVE]
@@ -367,8 +387,9 @@ def run_eval(questions: Sequence[EvalQuestion], qa: Any, presets: Sequence[str],
                 results.append(result)
             else:
                 forget()
-                outcome = qa.ask(q.question, ANSWER_TOP_K, preset=preset)
-                hits = qa.search(q.question, k_max, preset=preset).hits
+                filters = filters_for(q) if filters_for is not None else None
+                outcome = qa.ask(q.question, ANSWER_TOP_K, filters, preset=preset)
+                hits = qa.search(q.question, k_max, filters, preset=preset).hits
                 citations = [Retrieved(c.ref, c.text, c.chunk_id) for c in outcome.answer.citations]
                 results.append(_score(q, [_hit_view(h.chunk) for h in hits], k_max=k_max,
                                       context_top=ANSWER_TOP_K, budget=budget_chars,

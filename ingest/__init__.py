@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from ingest.numbering import ARTICLE_REF, KEY_TASK_REF, chinese_to_int, strip_marker
     from ingest.pipeline import IngestReport, expand_paths, ingest_paths, parse_file, window_chars
     from ingest.settings import EmbedderSettings, IngestSettings, StoreSettings
+    from ingest.script import index_form, is_traditional
     from ingest.stopwords import ANSWER_KIND_WORDS, FOLLOW_UP_WORDS, FUNCTION_WORDS, GENERIC_TERMS, LEXICAL_STOP_WORDS, QUESTION_WORDS, VALUE_KIND_WORDS
 
 # name -> the module that defines it, imported on first access.
@@ -95,6 +96,8 @@ _LAZY = {
     "EmbedderSettings": "ingest.settings",
     "IngestSettings": "ingest.settings",
     "StoreSettings": "ingest.settings",
+    "index_form": "ingest.script",
+    "is_traditional": "ingest.script",
     "ANSWER_KIND_WORDS": "ingest.stopwords",
     "FOLLOW_UP_WORDS": "ingest.stopwords",
     "FUNCTION_WORDS": "ingest.stopwords",

@@ -18,7 +18,7 @@ from service.retrieval.evidence import asked, states_units
 from service.retrieval.lifecycle import Statuses, clause_chunk, known, lifecycle_answer, lifecycle_partial, notice
 from service.retrieval.listing import expand_list, per_place
 from service.retrieval.references import cited_text
-from service.retrieval.query import QueryAnalysis, analyze
+from service.retrieval.query import QueryAnalysis, analyze, read_question
 from service.retrieval.retriever import Filters, Hit, Retriever, SearchResult, chunk_region_path
 from service.settings import Settings
 
@@ -73,6 +73,7 @@ class QAService:
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid") -> SearchResult:
         """Ranked chunks for a query (the best of each region in turn when it names several)."""
         filters = self.retriever.resolve(filters)
+        query = read_question(query)
         return self._observed(self._retrieve(query, top_k, filters, preset, self.analyze(query)))
 
     def analyze(self, question: str) -> QueryAnalysis:
@@ -106,19 +107,23 @@ class QAService:
         found), or ''. `named`: the documents the question names by title."""
         if result.out_of_scope:
             return result.out_of_scope
-        if named and (missing := missing_document(named, self._titles())):
+        if named and (missing := missing_document(named, self._titles(result.excluded))):
             return f"文件中没有《{missing}》"
         if not result.hits:
             return "没有检索到相关条目"
         return ""
 
-    def _titles(self) -> list[str]:
-        """Titles of the indexed documents, derived once per index generation (from its catalog, not a scan)."""
+    def _titles(self, excluded: frozenset[str] = frozenset()) -> list[str]:
+        """Titles of the indexed documents, derived once per index generation (from its catalog, not a scan);
+        without those only `excluded` documents hold."""
         catalog = self.retriever.store.catalog()
         if self._title_cache is None or self._title_cache[0] is not catalog:
             firsts = (catalog.of_document(d)[:1] for d in catalog.document_ids())
             self._title_cache = (catalog, sorted({chunks[0].doc_title for chunks in firsts if chunks}))
-        return self._title_cache[1]
+        if not excluded:
+            return self._title_cache[1]
+        kept = {c[0].doc_title for d in catalog.document_ids() if d not in excluded and (c := catalog.of_document(d))}
+        return [title for title in self._title_cache[1] if title in kept]
 
     def decide(self, analysis: QueryAnalysis, result: SearchResult, top_k: int = 5) -> Judgement:
         """Answer, partial answer or refusal, from the retrieved evidence alone (no further search)."""
@@ -149,7 +154,7 @@ class QAService:
     def prepare(self, question: str, top_k: int = 5, filters: Filters | None = None,
                 history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> Prepared:
         """Rewrite, retrieve, decide and choose passages; no passages means refuse."""
-        searched = self.rewrite(question, history) if history else question
+        searched = read_question(self.rewrite(question, history) if history else question)
         analysis = self.analyze(searched)
         filters = self.retriever.resolve(filters)
         # 「谁负责」 looks deeper: the measure that names its units may rank below news about the topic.

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from ingest import ARTICLE_REF, KEY_TASK_REF, chinese_to_int, find_regions, mentions
+from ingest import (ARTICLE_REF, KEY_TASK_REF, chinese_to_int, find_regions, index_form, is_traditional, mentions,
+                    normalize_line)
 from service.answerers.base import Intent
 
-__all__ = ["ExplicitRef", "QueryAnalysis", "analyze"]
+__all__ = ["ExplicitRef", "QueryAnalysis", "analyze", "read_question"]
 
 _REF = re.compile(r"(?:的|文件|措施)?\s*" + ARTICLE_REF.pattern)
 _KEY_TASK = re.compile(r"(?:的)?\s*" + KEY_TASK_REF.pattern)
@@ -54,10 +56,18 @@ def _place_before(question: str, start: int, known: Collection[str]) -> str:
     return named[-1].place.name if named else ""
 
 
+@lru_cache(maxsize=4096)
+def read_question(question: str) -> str:
+    """The question as the index reads its documents: NFKC (full-width digits and letters), Chinese punctuation,
+    and the simplified form of traditional script (documents are indexed simplified too)."""
+    line = normalize_line(" ".join(question.split()))
+    return index_form(line, is_traditional(line))
+
+
 def analyze(question: str, known: Collection[str] = ()) -> QueryAnalysis:
     """Read the question once; everything downstream uses the result. `known`: the regions the index holds
     documents of, whose counties a question may name in short (景宁 for 景宁畲族自治县)."""
-    q = question.strip()
+    q = read_question(question)
     regions = find_regions(q, known)
     refs: list[ExplicitRef] = []
     for m in _REF.finditer(q):

@@ -14,7 +14,7 @@ from ingest import (Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path
                     region_matches, region_path)
 from service.retrieval.evidence import asked
 from service.retrieval.lifecycle import Lifecycles, Statuses, clauses_first, in_force_first
-from service.retrieval.query import QueryAnalysis, analyze
+from service.retrieval.query import QueryAnalysis, analyze, read_question
 from service.settings import RetrievalSettings
 
 __all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS", "chunk_region_path", "enclosing", "in_scope"]
@@ -35,9 +35,13 @@ class Filters:
     as_of: str | None = None
     excluded: frozenset[str] = frozenset()  # documents `in_force` drops (`Retriever.resolve` fills it)
     within: frozenset[str] | None = None  # the only documents `in_force` allows (`Retriever.resolve` fills it)
+    # Documents searched as if they were not indexed (the evaluation's leave-gold-out questions); not in the API.
+    exclude_doc_ids: frozenset[str] = frozenset()
 
     def accepts(self, chunk: Chunk) -> bool:
         """Whether a chunk passes every filter."""
+        if chunk.doc_id in self.exclude_doc_ids:
+            return False
         if self.region and not region_matches(chunk_region_path(chunk), self.region):
             return False
         if self.doc_id and chunk.doc_id != self.doc_id:
@@ -192,7 +196,8 @@ class Retriever:
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid",
                analysis: QueryAnalysis | None = None) -> SearchResult:
-        """The top_k chunks for a query, best first."""
+        """The top_k chunks for a query, best first (the query read as `read_question` reads it)."""
+        query = read_question(query)
         filters = self.resolve(filters)
         statuses = self.lifecycles.statuses(filters.as_of)
         catalog = self.store.catalog()
@@ -201,6 +206,7 @@ class Retriever:
         timings: dict[str, float] = {}
         dense_mean = dense_std = 0.0
         chunks = catalog.chunks
+        excluded = sorted(filters.exclude_doc_ids)
         region_scope = self._region_scope(analysis, filters)
         restrict = bool(region_scope) and self.settings.region_mode == "restrict"
         # A filter or a named region: search only the documents it allows (looked up, not scanned), deeper.
@@ -217,12 +223,13 @@ class Retriever:
             vector = self._embed_query(query)
             timings["embed_ms"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
+            absent = {"doc_id": {"$nin": excluded}} if excluded else None
             if docs is None:
-                dense = self.store.dense_search(vector, max(pool, STATS_POOL))
+                dense = self.store.dense_search(vector, max(pool, STATS_POOL), absent)
                 spread = dense
             else:  # the similarities to compare with are the whole index's, whatever the filter
                 dense = self.store.dense_search(vector, pool, {"doc_id": {"$in": docs}})
-                spread = self.store.dense_search(vector, STATS_POOL)
+                spread = self.store.dense_search(vector, STATS_POOL, absent)
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
             stats = np.array([s for _, s in spread[:STATS_POOL]], dtype=float)
             dense_mean, dense_std = (float(stats.mean()), float(stats.std())) if len(stats) > 1 else (0.0, 0.0)
@@ -230,7 +237,9 @@ class Retriever:
         lexical: list[tuple[str, float]] = []
         if use_lexical:
             t = time.perf_counter()
-            lexical = self.store.lexical().search(query, pool, allowed)
+            # Excluded documents' chunks are dropped below: ask for as many more, so `pool` candidates remain.
+            hidden = 0 if allowed is not None else sum(len(catalog.of_document(d)) for d in excluded)
+            lexical = self.store.lexical().search(query, pool + hidden, allowed)
             timings["lexical_ms"] = (time.perf_counter() - t) * 1000
 
         def keep(chunk_id: str) -> bool:
@@ -240,7 +249,7 @@ class Retriever:
             return not region_scope or self.settings.region_mode != "restrict" or in_scope(chunk, region_scope)
 
         dense = [(i, s) for i, s in dense if keep(i)]
-        lexical = [(i, s) for i, s in lexical if keep(i)]
+        lexical = [(i, s) for i, s in lexical if keep(i)][:pool]
         fused = self._fuse(dense, lexical)
         if self.settings.phrase_weight and (phrases := asked(query, analysis.regions).phrases):
             self._prefer_phrases(fused, phrases, catalog)
@@ -277,6 +286,7 @@ class Retriever:
             out_of_scope=self.out_of_scope(analysis) or beyond,
             timings=timings,
             statuses=statuses,
+            excluded=filters.exclude_doc_ids,
         )
 
     def _prefer_phrases(self, fused: dict[str, float], phrases: Sequence[str], catalog: ChunkCatalog) -> None:
@@ -348,7 +358,8 @@ def _allowed_documents(catalog: ChunkCatalog, filters: Filters, regions: Sequenc
         scoped |= {d for r in regions for above in enclosing(r) for d in catalog.region_documents(above)
                    if (chunks := catalog.of_document(d)) and chunks[0].region == above}
         docs = scoped if docs is None else docs & scoped
-    return None if docs is None else sorted(docs)
+    # Excluded documents narrow a list of allowed ones; alone they are no restriction (the search drops them).
+    return None if docs is None else sorted(docs - filters.exclude_doc_ids)
 
 
 def _active(filters: Filters) -> bool:

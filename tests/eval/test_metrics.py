@@ -101,6 +101,18 @@ def test_key_fact_accuracy() -> None:
     assert key_fact_accuracy("文档中没有相关信息。", []) == 1.0
 
 
+@pytest.mark.parametrize(("answer", "key"), [
+    ("使用最大起飞重量不超过150千克的农用无人驾驶航空器", "１５０千克"),  # a full-width key, an ASCII answer
+    ("最大起飞重量不超过１５０千克", "150千克"),  # and the other way round
+    ("执行ＧＢ　１８５８２标准", "GB18582"),  # full-width letters and an ideographic space
+    ("担保费率降至1%以下", "１％"),
+    ("设立专项资金(5亿元)", "（5亿元）"),  # punctuation as the index writes it
+])
+def test_key_facts_compare_full_width_forms_as_the_index_reads_them(answer: str, key: str) -> None:
+    assert key_fact_accuracy(answer, [key]) == 1.0
+    assert key_fact_accuracy(answer, [key + "以上"]) == 0.0
+
+
 def test_citation_precision() -> None:
     # 3 cited chunks, 2 contain gold evidence -> 2/3
     assert citation_precision([CHUNK_A, CHUNK_X, CHUNK_B], [EV_A, EV_B]) == pytest.approx(2 / 3)
