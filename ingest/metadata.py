@@ -96,6 +96,8 @@ def _region_place(title: str, text: str, tag: str = "", issuer: str = "", site: 
     if congress is not None:
         return congress
     place = _deepest_of_first(find_places(site)) if site else None
+    if place is None and site and _NATIONAL_WORD.match(site):
+        return NATIONAL  # a central body's site (国家能源局华北监管局): its documents are not the places they name
     return place or _most_named(text)
 
 

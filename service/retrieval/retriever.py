@@ -79,6 +79,7 @@ class SearchResult:
     out_of_scope: str = ""  # why the question cannot be about this corpus, if it cannot
     timings: dict[str, float] = field(default_factory=dict)
     statuses: Statuses | None = None  # documents' lifecycle statuses on the date searched for
+    excluded: frozenset[str] = frozenset()  # documents searched as if not indexed (Filters.exclude_doc_ids)
 
 
 STATS_POOL = 100  # dense candidates whose similarities a hit's own is compared with
