@@ -12,7 +12,7 @@ from ingest.errors import EmptyDocumentError, InvalidMetadataError
 from ingest.formats.overrides import LIST_FIELDS, split_list
 from ingest.gazetteer import find_regions
 from ingest.lifecycle import REPEALED, infer_lifecycle
-from ingest.metadata import infer_metadata, infer_region_path, site_tag
+from ingest.metadata import infer_doc_number, infer_metadata, infer_region_path, site_tag
 from ingest.models import Document
 from ingest.numbering import match_marker
 
@@ -159,6 +159,10 @@ def _second_title(paragraphs: list[str], after: int) -> int | None:
                           if m and m.kind != "attachment"), None)
         notice_before = _TITLE_WORD.search(paragraphs[after] if after >= 0 else "") is not None
         if following and following.number == 1 and (seen_structure or notice_before):
+            above = paragraphs[i - 1]
+            if (i - 1 > after and _is_title_like(above) and "关于" in above
+                    and not _TITLE_END.search(_heading_words(above))):
+                return i - 1  # a title broken after its 关于 (「国家能源局关于印发」 + 「《…规则》的通知」) starts above
             return i
     return None
 
@@ -180,6 +184,8 @@ def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "
     meta = infer_metadata(title, paragraphs, text=preface + text, tag=tag, fallback_date=page_date or page.get("date", ""),
                           fallback_issuer=page.get("issuer", ""), site=page.get("site", ""))
     meta.date = page.get("signed") or meta.date  # a page's labelled 成文日期 states the document's own date
+    if not meta.doc_number and used:  # a head of page chrome above the title: the 文号 stands under the title
+        meta.doc_number = infer_doc_number(title, paragraphs[used[-1] + 1:])
     meta.doc_number = meta.doc_number or page.get("number", "")
     return Document(doc_id=doc_id, title=title, text=text, source=source, preface=preface, **vars(meta))
 
@@ -228,10 +234,29 @@ def _issued_by(notice: Document, plan: Document) -> Document:
     Only where the plan's own title names no place: 「国家组织药品集中采购试点方案」 lists pilot cities in its text,
     but it is the State Council's, not the most-named city's.
     """
-    if find_regions(plan.title):
-        return plan
+    if find_regions(plan.title):  # its place is its own; its date and issuer are still the notice's
+        return dataclasses.replace(plan, issuer=plan.issuer or notice.issuer, date=plan.date or notice.date)
     return dataclasses.replace(plan, region=notice.region, region_path=list(notice.region_path),
                                issuer=plan.issuer or notice.issuer, date=plan.date or notice.date)
+
+
+def _states_lifecycle(doc: Document) -> bool:
+    return bool(doc.effective_date or doc.expiry_date or doc.replaces)
+
+
+def _shared_lifecycle(docs: list[Document]) -> list[Document]:
+    """A notice that issues the documents after it in its file and states no lifecycle of its own takes effect,
+    expires and replaces what the first of them states (「现将《…办法》印发给你们」: the 办法 says 「本办法自…起施行」)."""
+    out = list(docs)
+    for i, doc in enumerate(out):
+        if _states_lifecycle(doc):
+            continue
+        source = next((later for later in out[i + 1:] if _states_lifecycle(later)), None)
+        if source is not None:
+            out[i] = dataclasses.replace(doc, effective_date=source.effective_date, expiry_date=source.expiry_date,
+                                         replaces=list(source.replaces),
+                                         lifecycle_clause=doc.lifecycle_clause or source.lifecycle_clause)
+    return out
 
 
 def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = False,
@@ -245,7 +270,8 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
     """
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     docs: list[Document] = []
-    if _is_multi_article(lines):
+    multi = _is_multi_article(lines)  # unrelated articles of one page, not a notice and what it issues
+    if multi:
         for n, block in enumerate(_articles(lines), start=1):
             page_date = ""
             dates = [i for i, line in enumerate(block) if _PAGE_DATE.match(line)]
@@ -272,6 +298,8 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
         stated = [i for i, part in enumerate(parts) if page and _printed(part, page.get("title", ""))]
         if stated and stated[0] > 0:  # what comes before the page's document (a decree promulgating it) is its head
             parts = [sum(parts[: stated[0] + 1], []), *parts[stated[0] + 1:]]
+        elif stated[:2] == [0, 1] and not any(match_marker(p) for p in parts[0]):
+            parts = [parts[0] + parts[1], *parts[2:]]  # an info block quoting the title, then the document printing it
         if len(parts) > 1 and _title_of(parts[0], "")[0] and _title_of(parts[0], "")[0] == _title_of(parts[1], "")[0] \
                 and not any(match_marker(p) for p in parts[0]):
             parts = parts[1:]  # a page that prints the title above the document's own title, issuer between
@@ -282,7 +310,10 @@ def split_documents(raw: str, source: str, doc_id: str, *, markdown: bool = Fals
     if not docs:
         raise EmptyDocumentError(f"{Path(source).name}: no text left after cleaning.")
     # After _issued_by: a plan 「自印发之日起施行」 takes effect on the date of the notice that issues it.
-    docs = [dataclasses.replace(d, **vars(infer_lifecycle(d.title, d.text, date=d.date))) for d in docs]
+    published = (page or {}).get("date", "")
+    docs = [dataclasses.replace(d, **vars(infer_lifecycle(d.title, d.text, date=d.date, published=published)))
+            for d in docs]
+    docs = docs if multi else _shared_lifecycle(docs)
     if attachments:
         docs[0].attachments = list(attachments)
     if overrides:

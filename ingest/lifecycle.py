@@ -3,8 +3,9 @@
 Read from the cleaned text, sentence by sentence:
 
 - effective date: 「自2024年3月1日起施行/实施/执行/生效」 (「本规范于…实施」 too); 「自印发/发布/公布之日起施行」 is the
-  document's own date (its signature or issue date), so it is known only when that date is; 「自发布之日起30日后施行」
-  is that date plus 30 days;
+  document's own date (its signature or issue date; for 发布/公布 the page's publication date when the page gives
+  one), so it is known only when that date is; 「自发布之日起30日后施行」 is that date plus 30 days; an hour after
+  the date (「2020年2月21日零时」) is allowed;
 - expiry date: 「有效期至2027年2月28日(止)」, 「有效期截至…」, 「执行期至…」, 「有效期自…至…」 (whose first date is also
   the effective date when no other clause states one), or 「有效期N年/N个月」 (N in Arabic or Chinese numerals)
   counted from the effective date. A term of N years ends on the day before the Nth anniversary of the
@@ -14,6 +15,9 @@ Read from the cleaned text, sentence by sentence:
   a clause;
 - status: "repealed" when the page marks the document 「已废止」, 「已失效」 or 「失效」 (a mark line near the title,
   a labelled 「时效性：失效」, or a bracketed mark after the title), else "";
+- a period written out (「自2020年2月1日起至6月30日止」, 「自11月18日起至12月底止」) is the document's own
+  effective and expiry dates only when the document states neither otherwise and writes out no other period
+  (a temporary measure's window; a plan with several windows for several measures has none of its own);
 - lifecycle clause: the first sentence, verbatim, that stated any of the above.
 
 Only what the document says of itself counts: a term (有效期) first in its sentence, after 「本…」/「此…」 or right
@@ -43,11 +47,18 @@ _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _CLAUSE_BREAK = re.compile(r"[，,；;：:]")
 # The verb ends its clause: 「起施行。」「起实施，有效期…」, not 「起实施的项目」 or 「起执行新的收费标准」.
 _TAKES_EFFECT = r"\s*(?:正式)?(?:施行|实施|执行|生效)(?=\s*(?:[，,。；;！!）)]|$))"
-_AFTER_DATE = re.compile(rf"\s*起?{_TAKES_EFFECT}")
+# 「自2020年2月21日零时起施行」「…0时施行」: an hour of the day may follow the date.
+_HOUR = r"(?:\s*(?:\d{1,2}|[零〇一二三四五六七八九十]{1,3})\s*(?:时|点)(?:\s*\d{1,2}\s*分)?)?"
+_AFTER_DATE = re.compile(rf"{_HOUR}\s*起?{_TAKES_EFFECT}")
 _BEFORE_DATE = re.compile(r"(?P<word>自|于)\s*$")
 # 「自印发之日起施行」, 「自发布之日起30日后施行」 (N days after the document's date).
-_ON_ISSUE = re.compile(rf"自\s*(?:印发|发布|公布|颁布|签发|下发|公告)之日起\s*(?:(?P<days>\d{{1,3}}|[一二三四五六七八九十百]{{1,4}})\s*日后)?"
+_ON_ISSUE = re.compile(rf"自\s*(?P<act>印发|发布|公布|颁布|签发|下发|公告)之日起\s*(?:(?P<days>\d{{1,3}}|[一二三四五六七八九十百]{{1,4}})\s*日后)?"
                        rf"{_TAKES_EFFECT}")
+_PUBLISHED_ACTS = ("发布", "公布", "颁布", "公告")  # dated by publication, where a page states it; 印发 by signature
+# A period written out: 「自2020年2月1日起至6月30日止」「自11月18日起至12月底止」 (the year of a date without one is the
+# year before it in the span, else the document's).
+_DAY = r"(?:(?P<{0}y>\d{{4}})\s*年\s*)?(?P<{0}m>\d{{1,2}})\s*月\s*(?:(?P<{0}d>\d{{1,2}})\s*日|(?P<{0}e>底|末))"
+_SPAN = re.compile(rf"自\s*{_DAY.format('a')}\s*起?\s*至\s*{_DAY.format('b')}\s*止")
 _HISTORY_HEAD = re.compile(r"^[（(]\s*(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年")
 _PERIOD = r"(?:有效期|执行期|实施期|试行期)限?"
 _PERIOD_WORD = re.compile(_PERIOD)
@@ -139,11 +150,12 @@ def _issued(sentence: str) -> re.Match[str] | None:
     return None
 
 
-def _effective(sentence: str, date: str) -> str:
+def _effective(sentence: str, date: str, published: str = "") -> str:
     """The date a sentence says the document takes effect, else ''.
 
     「自DATE起施行」 anywhere but after another document's title; 「于DATE实施」 only in a sentence about the
-    document itself (「本规范于…正式实施」), since 「于」 also dates what the text regulates.
+    document itself (「本规范于…正式实施」), since 「于」 also dates what the text regulates. 「自印发之日起」 is the
+    document's `date`; 「自发布/公布之日起」 its `published` date when known (a page's publication date), else `date`.
     """
     own = bool(_OWN.match(strip_marker(sentence.strip())))
     for start, end, iso in find_dates(sentence):
@@ -152,9 +164,10 @@ def _effective(sentence: str, date: str) -> str:
             if not sentence[: before.start()].rstrip().endswith("》"):  # another document's date
                 return iso
     issued = _issued(sentence)
-    if issued and date:
+    base = (published or date) if issued and issued.group("act") in _PUBLISHED_ACTS else date
+    if issued and base:
         later = _count(issued.group("days")) if issued.group("days") else 0
-        return (dt.date.fromisoformat(date) + dt.timedelta(days=later)).isoformat()
+        return (dt.date.fromisoformat(base) + dt.timedelta(days=later)).isoformat()
     return ""
 
 
@@ -179,6 +192,33 @@ def _period(sentence: str, effective: bool) -> tuple[str, str, tuple[int, str] |
     if term and term.start() == first:
         return "", "", (_count(term.group("n")), term.group("unit"))
     return "", "", None
+
+
+def _span_day(m: re.Match[str], key: str, year: int) -> dt.date | None:
+    """One end of a written-out period: its own year or `year`; 「12月底」 is the month's last day."""
+    y = int(m.group(f"{key}y") or year)
+    month = int(m.group(f"{key}m"))
+    if not 1 <= month <= 12 or not 1900 <= y <= 2100:
+        return None
+    last = calendar.monthrange(y, month)[1]
+    day = last if m.group(f"{key}e") else int(m.group(f"{key}d"))
+    return dt.date(y, month, day) if 1 <= day <= last else None
+
+
+def _spans(text: str, date: str) -> set[tuple[str, str]]:
+    """Every period 「自D1起至D2止」 the text writes out, as (start, end) ISO dates."""
+    found = set()
+    for m in _SPAN.finditer(text):
+        year = int(m.group("ay") or (date[:4] if date else 0))
+        start = _span_day(m, "a", year) if year else None
+        if start is None:
+            continue
+        end = _span_day(m, "b", start.year)
+        if end is not None and not m.group("by") and end < start:
+            end = _span_day(m, "b", start.year + 1)
+        if end is not None and end >= start:
+            found.add((start.isoformat(), end.isoformat()))
+    return found
 
 
 def _title_with_note(span: str, title: re.Match[str]) -> str:
@@ -227,15 +267,19 @@ def infer_status(title: str, text: str) -> str:
     return REPEALED if any(is_repeal_mark(line) for line in lines) else ""
 
 
-def infer_lifecycle(title: str, text: str, *, date: str = "") -> Lifecycle:
-    """The lifecycle a document states in its cleaned `text`; `date` is its own date (for 「自印发之日起」)."""
+def infer_lifecycle(title: str, text: str, *, date: str = "", published: str = "") -> Lifecycle:
+    """The lifecycle a document states in its cleaned `text`; `date` is its own date (for 「自印发之日起」),
+    `published` the day it was published where a page says so (for 「自发布之日起」).
+
+    A document that states no effective date or term of its own but writes out exactly one period
+    (「自2020年2月1日起至6月30日止」: a temporary measure) has that period as its own."""
     life = Lifecycle(status=infer_status(title, text))
     term: tuple[int, str] | None = None
     for m in _SENTENCE.finditer(text):
         sentence = m.group(0)
         if not any(word in sentence for word in ("施行", "实施", "执行", "生效", "期", "废止", "失效")):
             continue  # most sentences: nothing to read
-        effective = _effective(sentence, date)
+        effective = _effective(sentence, date, published)
         on_issue = _issued(sentence)
         start, end, sentence_term = _period(sentence, bool(effective or on_issue))
         replaced = _replaced(sentence)
@@ -250,4 +294,10 @@ def infer_lifecycle(title: str, text: str, *, date: str = "") -> Lifecycle:
         life.replaces.extend(name for name in replaced if name not in life.replaces)
     if not life.expiry_date and term and life.effective_date:
         life.expiry_date = add_term(life.effective_date, *term)
+    if not (life.effective_date or life.expiry_date or term):
+        spans = _spans(text, date)
+        if len(spans) == 1:
+            (life.effective_date, life.expiry_date), = spans
+            clause = next((m.group(0) for m in _SENTENCE.finditer(text) if _SPAN.search(m.group(0))), "")
+            life.lifecycle_clause = life.lifecycle_clause or clause.strip()
     return life

@@ -298,7 +298,10 @@ def _title_line(tree: LexborHTMLParser, content: LexborNode) -> str:
 _META_FIELDS = {"articletitle": "title", "pubdate": "date", "firstpublishedtime": "date", "contentsource": "issuer",
                 "columnname": "column", "sitename": "site"}
 # The labelled cells of the 信息公开 table that government sites print above an article.
-_TABLE_FIELDS = {"标题": "title", "成文日期": "signed", "发文机关": "issuer", "发文字号": "number", "发布日期": "date"}
+_TABLE_FIELDS = {"标题": "title", "成文日期": "signed", "发文机关": "issuer", "发文机构": "issuer", "发文字号": "number",
+                 "发布日期": "date"}
+# The same fields printed as a list: 「[发文字号] 京发改〔2026〕341号」「成文日期：2026-03-06」.
+_LISTED_FIELD = re.compile(r"^[\[【]?\s*(?P<label>[^\]】:：\s]{2,6})\s*[\]】:：]\s*(?P<value>.+)$")
 _PAGE_DATE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 # An info bar's date when the page has no PubDate: 「发布时间：2024-03-05」「成文日期：2024年3月1日」.
 _LABELLED_DATE = re.compile(r"(?:发布|成文|印发|公开)(?:时间|日期)\s*[:：]\s*(\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2})")
@@ -334,6 +337,12 @@ def page_metadata(tree: LexborHTMLParser) -> dict[str, str]:
             beside = beside.next
         if beside is not None and _text(beside):
             page[label] = _iso(_text(beside)) if label in ("date", "signed") else _text(beside)
+    for item in tree.css("li"):
+        m = _LISTED_FIELD.match(_text(item))
+        label = _TABLE_FIELDS.get(m.group("label")) if m else None
+        if m and label and label not in page:
+            value = m.group("value").strip()
+            page[label] = _iso(value) if label in ("date", "signed") else re.sub(r"\s+", "" if label == "number" else " ", value)
     if not page.get("date") and tree.body is not None:
         m = _LABELLED_DATE.search(tree.body.text(separator=" "))
         if m:

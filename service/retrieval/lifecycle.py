@@ -231,17 +231,28 @@ def _compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+_PART = re.compile(r"-d\d{2}$")
+_MAX_PARTS = 20
+
+
 def clause_chunk(status: DocumentStatus, catalog: ChunkCatalog) -> Chunk | None:
     """The chunk of the document holding its lifecycle clause (the clause as written, else its opening or its
     closing words), to cite."""
     clause = _compact(status.clause)
     if not clause:
         return None
-    chunks = catalog.of_document(status.doc_id)
-    for probe in (clause, clause[:12], clause[-12:]):
-        for chunk in chunks:
-            if probe and probe in _compact(chunk.text):
-                return chunk
+    # A notice takes its lifecycle from the plan it issues (ingest names a file's documents <stem>-d01, -d02, …):
+    # the clause is then in a sibling document.
+    stem = _PART.sub("", status.doc_id)
+    siblings = [f"{stem}-d{n:02d}" for n in range(1, _MAX_PARTS + 1)] if stem != status.doc_id else []
+    for doc_id in [status.doc_id, *(d for d in siblings if d != status.doc_id)]:
+        chunks = catalog.of_document(doc_id)
+        if not chunks and doc_id != status.doc_id:
+            break
+        for probe in (clause, clause[:12], clause[-12:]):
+            for chunk in chunks:
+                if probe and probe in _compact(chunk.text):
+                    return chunk
     return None
 
 

@@ -22,6 +22,8 @@ CASES = [
     ("本办法自公布之日起施行。", SIGNED, "", []),
     ("第二十八条 本办法自发布之日起30日后施行。", "2024-06-05", "", []),
     ("本试行规范于2007年1月1日正式实施。", "2007-01-01", "", []),
+    ("本通告自2020年2月21日零时施行。", "2020-02-21", "", []),  # an hour after the date
+    ("本通告自2020年2月21日0时起执行。", "2020-02-21", "", []),
     ("各地于2020年3月1日起实施复工备案。", "", "", []),  # 「于」 dates what the text regulates
     # terms counted from the effective date: the day before the anniversary
     ("本实施细则自印发之日起施行，有效期3年。", SIGNED, "2027-05-05", []),
@@ -62,7 +64,13 @@ CASES = [
     ("本通告自发布之日起执行，有效期至本地应急响应解除之日止。", SIGNED, "", []),  # an event, not a date
     ("（2008年10月6日某院第28次常务会议通过　2008年10月9日某院令第536号公布　自公布之日起施行）", SIGNED, "", []),
     ("某项规定已经某局局务会议通过，现予公告，自发布之日起施行。", SIGNED, "", []),
+    # one period written out, where nothing else states the document's dates: a temporary measure's window
+    ("二、降价措施 自2020年2月1日起至6月30日止，电网企业按原到户电价的95%结算。", "2020-02-01", "2020-06-30", []),
+    ("一、模拟运行自11月18日起至12月底止。", "2024-11-18", "2024-12-31", []),  # the year of the document's date
+    ("自2024年11月1日起至2月28日止暂停收费。", "2024-11-01", "2025-02-28", []),  # over the new year
     # what is not the document's own lifecycle
+    ("一、自2024年1月1日起至3月31日止减免租金。二、自2024年4月1日起至6月30日止减半收取。", "", "", []),  # two windows
+    ("本办法自2024年1月1日起施行。对企业自2024年1月1日起至2025年12月31日止给予补贴。", "2024-01-01", "", []),
     ("第二十九条 行政法规应当自公布之日起30日后施行。", "", "", []),  # a rule for other texts
     ("对自2024年1月1日起实施的项目给予补贴。", "", "", []),
     ("各电力企业自2024年7月1日起执行新的收费标准。", "", "", []),
@@ -89,6 +97,15 @@ def test_lifecycle_clauses(text: str, effective: str, expiry: str, replaces: lis
     assert bool(life.lifecycle_clause) == stated
     if stated:
         assert life.lifecycle_clause in text
+
+
+@pytest.mark.parametrize(("clause", "effective"), [
+    ("本规则自发布之日起施行，有效期五年。", "2024-09-13"),  # 发布: the day the page published it
+    ("本办法自公布之日起30日后施行。", "2024-10-13"),
+    ("本方案自印发之日起施行。", "2024-09-10"),  # 印发: the day it was signed
+])
+def test_published_and_signed_dates_are_told_apart(clause: str, effective: str) -> None:
+    assert infer_lifecycle("某规则", clause, date="2024-09-10", published="2024-09-13").effective_date == effective
 
 
 def test_clause_is_the_first_stating_sentence_verbatim() -> None:

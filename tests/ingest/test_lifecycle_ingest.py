@@ -155,5 +155,16 @@ def test_a_plan_in_force_from_issue_takes_the_date_of_the_notice_that_issues_it(
                     "请认真贯彻执行。\n某市人民政府\n2030年3月1日\n附件\n某市节水行动方案\n一、推进农业节水\n二、推进工业节水\n"
                     "三、本方案自印发之日起施行，有效期2年。\n", encoding="utf-8")
     notice, plan = parse_file(path, max_chars=400).documents
-    assert (notice.effective_date, notice.lifecycle_clause) == ("", "")
     assert (plan.date, plan.effective_date, plan.expiry_date) == ("2030-03-01", "2030-03-01", "2032-02-29")
+    # the notice states nothing of its own: it lives and lapses with the plan it issues
+    assert (notice.effective_date, notice.expiry_date) == (plan.effective_date, plan.expiry_date)
+    assert notice.lifecycle_clause == plan.lifecycle_clause == "三、本方案自印发之日起施行，有效期2年。"
+
+
+def test_unrelated_articles_of_one_page_do_not_share_a_lifecycle(tmp_path: Path) -> None:
+    path = tmp_path / "articles.txt"
+    path.write_text("-\n【某市】某市关于甲的通知\n一、做好甲。\n二、本通知自2030年1月1日起施行。\n"
+                    "-\n【某市】某市关于乙的通知\n一、做好乙。\n二、加强乙。\n", encoding="utf-8")
+    first, second = parse_file(path, max_chars=400).documents
+    assert first.effective_date == "2030-01-01"
+    assert second.effective_date == ""

@@ -141,6 +141,11 @@ def test_a_saved_page_keeps_every_article_its_metadata_and_attachments(tmp_path:
                  {"title": "某某条例", "signed": "2018-11-06", "date": "2018-11-06", "issuer": "国务院", "number": "国令第706号"},
                  id="disclosure-table"),
     pytest.param('<div class="info">发布时间：2023年12月1日 来源：本网</div>', {"date": "2023-12-01"}, id="info-bar-date"),
+    pytest.param('<ul><li>[发文机构] <span>某市发展和改革委员会</span></li><li>[成文日期] <span>2026-03-06</span></li>'
+                 '<li>[发文字号] <span>某发改</span><span>〔2026〕</span><span>341号</span></li>'
+                 '<li>[废止日期] <span></span></li><li>发布日期：2026-03-09</li></ul>',
+                 {"issuer": "某市发展和改革委员会", "signed": "2026-03-06", "number": "某发改〔2026〕341号",
+                  "date": "2026-03-09"}, id="labelled-list"),
 ])
 def test_what_a_page_says_about_itself(html: str, page: dict[str, str]) -> None:
     from selectolax.lexbor import LexborHTMLParser
@@ -263,6 +268,16 @@ def test_region_precedence(title: str, text: str, issuer: str, paragraphs: list[
     assert infer_region(title, text, issuer=issuer, paragraphs=paragraphs) == region
 
 
+@pytest.mark.parametrize(("site", "region"), [
+    ("国家能源局华北监管局", NATIONAL),  # a central body's regional office: not the province its body names most
+    ("河北省人民政府", "河北省"),  # a local site: its own place
+    ("", "河北省"),  # no site: the places the body names
+])
+def test_a_central_body_site_makes_a_placeless_document_national(site: str, region: str) -> None:
+    text = "国网河北省电力公司、河北省各发电企业：河北南网调峰市场结算按月开展。河北省调负责统计。"
+    assert infer_region("华北能源监管局关于规范调峰市场结算流程的通知", text, issuer="华北能源监管局", site=site) == region
+
+
 @pytest.mark.parametrize(("paragraphs", "date"), [
     pytest.param(["政府工作报告", "——2025年1月14日在某省第十四届人民代表大会第三次会议上", "一、工作回顾"], "2025-01-14",
                  id="delivery-line"),
@@ -354,3 +369,23 @@ def test_html_reader_reads_the_page_not_one_paragraph() -> None:
 ])
 def test_a_section_unit_reads_only_labelled_units(text: str, units: tuple[list[str], list[str]]) -> None:
     assert responsibility(text, labels_only=True) == units
+
+
+def test_a_title_broken_after_its_guanyu_under_an_info_block_is_one_document(tmp_path: Path) -> None:
+    path = tmp_path / "rules.html"
+    path.write_text(
+        '<html><head><meta name="ArticleTitle" content="某局关于印发《某某注册基本规则》的通知">'
+        '<meta name="PubDate" content="2024-09-13 14:46"></head><body><div class="content">'
+        "<p>目录项的基本信息</p><p>公开事项名称：某局关于印发《某某注册基本规则》的通知</p><p>制发日期：2024-09-13</p>"
+        "<h2>某局关于印发</h2><h2>《某某注册基本规则》的通知</h2><p>某发监管规〔2024〕76号</p><p>各有关单位：</p>"
+        "<p>现将《某某注册基本规则》印发给你们，请遵照执行。</p><p>某局</p><p>2024年9月10日</p>"
+        "<h2>某某注册基本规则</h2><p>第一章 总则</p><p>第一条 为规范注册，制定本规则。</p><p>第二条 注册应当真实。</p>"
+        "<p>第三条 本规则自发布之日起施行，有效期五年。</p></div></body></html>", encoding="utf-8")
+    notice, rules = parse_file(path, max_chars=400).documents
+    assert notice.title == "某局关于印发《某某注册基本规则》的通知"
+    assert notice.doc_number == "某发监管规〔2024〕76号"
+    assert rules.title == "某某注册基本规则"
+    # 「自发布之日起」: the page's publication date, not the signature's; the notice lives with its rules
+    assert (rules.effective_date, rules.expiry_date) == ("2024-09-13", "2029-09-12")
+    assert (notice.effective_date, notice.expiry_date) == ("2024-09-13", "2029-09-12")
+
