@@ -83,6 +83,9 @@ def test_the_published_corpus_meets_the_structure_floors_for_every_kind() -> Non
     assert report.rate("kept")[1] == len(expected), "every truth row states its body length"
     kinds = {row[0] for row in kind_table(report)[1:]}
     assert {"page", "collapsed", "markup-txt"} <= kinds
-    for kind in kinds:  # each kind on its own, not only the whole
+    # Each kind on its own, not only the whole (issue 18). Lifecycle's floor is over all the documents that state
+    # one (issue 20), not per kind: the few of a kind stating one would make a floor of one or two documents.
+    per_kind = {k: v for k, v in ACCEPTANCE.items() if k != "lifecycle"}
+    for kind in kinds:
         part = type(report)([d for d in report.documents if d.kind == kind])
-        assert not check_acceptance(part, {k: v for k, v in ACCEPTANCE.items() if k != "measures"}), (kind, kind_table(part))
+        assert not check_acceptance(part, per_kind), (kind, kind_table(part))
