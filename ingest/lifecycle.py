@@ -39,7 +39,8 @@ import cn2an
 from ingest.metadata import find_dates, find_doc_numbers
 from ingest.numbering import strip_marker
 
-__all__ = ["REPEALED", "LIFECYCLE_FIELDS", "Lifecycle", "infer_lifecycle", "infer_status", "is_repeal_mark", "add_term"]
+__all__ = ["REPEALED", "LIFECYCLE_FIELDS", "Lifecycle", "infer_lifecycle", "infer_status", "is_repeal_mark", "add_term",
+           "stated_term"]
 
 REPEALED = "repealed"
 
@@ -110,6 +111,12 @@ def add_term(effective: str, count: int, unit: str) -> str:
     anniversary = (dt.date(year, month, start.day) if start.day <= days
                    else dt.date(year, month, days) + dt.timedelta(days=1))
     return (anniversary - dt.timedelta(days=1)).isoformat()
+
+
+def stated_term(clause: str) -> str:
+    """The term as a clause words it (「有效期五年」, 「有效期为3个月」), '' when it states none."""
+    m = _TERM.search(clause)
+    return re.sub(r"\s+", "", m.group(0)) if m else ""
 
 
 def _own_clause(sentence: str, at: int, effective: bool) -> bool:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ingest import LIFECYCLE_FIELDS, REPEALED, Chunk, ChunkCatalog, IndexStore
+from ingest.lifecycle import stated_term
 
 if TYPE_CHECKING:  # the retriever imports this module; hits are only read and copied here
     from service.retrieval.retriever import Filters, Hit
@@ -270,9 +271,16 @@ def lifecycle_answer(facets: Sequence[str], status: DocumentStatus, cite: Mappin
     parts = []
     if status.effective_date:
         parts.append(f"自{chinese_date(status.effective_date)}起施行")
-    if status.expiry_date and status.reason != "expired":
-        parts.append(f"有效期至{chinese_date(status.expiry_date)}")
     state = _state(status) if status.reason != "not_yet" else "尚未施行"
+    term = stated_term(status.clause)  # 「有效期多久」 is answered in the document's words, with the day it ends
+    if status.expiry_date:
+        until = f"{term}，至{chinese_date(status.expiry_date)}" if term else f"有效期至{chinese_date(status.expiry_date)}"
+        if status.reason == "expired":
+            state = f"{until}，已失效"
+        else:
+            parts.append(until)
+    elif term:
+        parts.append(term)
     if state:
         parts.append(state)
     text = f"{_book(status.title)}{'，'.join(parts)}{own}"

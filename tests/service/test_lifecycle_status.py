@@ -3,6 +3,7 @@ the in-force-first order and the per-generation cache."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -164,6 +165,17 @@ def test_validity_answers_state_the_facts_and_cite_the_clause() -> None:
         "《某市临时救助实施办法》施行后，《某市临时救助办法》（某府办〔2021〕5号）同时废止【某市临时救助实施办法 5】。"
     assert lifecycle_answer(["expiry"], now.of("new"), cite) == ""  # it states no expiry: not answered from the facts
     assert lifecycle_answer(["status"], now.of("silent"), cite) == ""
+
+
+def test_a_term_asked_is_answered_in_the_documents_words_with_the_day_it_ends() -> None:
+    clause = "本规则自发布之日起施行，有效期五年。"
+    live = DocumentStatus("d", "某规则", effective_date="2024-09-13", expiry_date="2029-09-12", clause=clause,
+                          in_force=True)
+    assert lifecycle_answer(["expiry"], live, {"d": "全国 第51条"}) == \
+        "《某规则》自2024年9月13日起施行，有效期五年，至2029年9月12日，现行有效【全国 第51条】。"
+    lapsed = replace(live, in_force=False, reason="expired")
+    assert lifecycle_answer(["status"], lapsed, {"d": "全国 第51条"}) == \
+        "《某规则》自2024年9月13日起施行，有效期五年，至2029年9月12日，已失效【全国 第51条】。"
 
 
 def _chunk(doc_id: str, measure: str, text: str) -> Chunk:
