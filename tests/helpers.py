@@ -9,7 +9,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -17,6 +18,18 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# A short measure list written for the fault tests (four measures, units in brackets): not a real document.
+EMPLOYMENT_POLICY = """某市2024年促进就业若干措施
+
+一、稳定就业岗位
+1.支持企业吸纳就业。对招用登记失业人员的中小企业，按每人1000元给予一次性吸纳就业补贴。（市人力资源和社会保障局负责）
+2.扩大公益性岗位。全年开发城乡公益性岗位500个，优先安置就业困难人员。（市人力资源和社会保障局、市财政局负责）
+
+二、加强技能培训
+3.开展职业技能培训。全年完成补贴性职业技能培训2万人次，推行企业新型学徒制。（市人力资源和社会保障局负责）
+4.建设公共实训基地。新建市级公共实训基地2个，面向社会开放共享。（市发展和改革委员会负责）
+"""
 
 
 def free_port() -> int:
@@ -56,6 +69,25 @@ def start_service(env_overrides: dict[str, str], *, python: str | Path = sys.exe
     proc = subprocess.Popen([str(python), "-m", "service"], cwd=cwd, env=env,
                             stdout=subprocess.DEVNULL, stderr=stderr or subprocess.DEVNULL)
     return proc, f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def serving(index: Path, *, timeout: float = 120.0, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The real service under uvicorn over `index`, ready; its base URL while the block runs."""
+    proc, url = start_service({"POLICY_RAG_STORE__PATH": str(index), **(env or {})})
+    try:
+        wait_http(f"{url}/readyz", timeout=timeout, proc=proc)
+        yield url
+    finally:
+        stop_process(proc)
+
+
+def ingest_folder(corpus: Path, index: Path) -> Path:
+    """`python -m ingest corpus --index index` (the configured embedder), failing with its output; the index."""
+    result = subprocess.run([sys.executable, "-m", "ingest", str(corpus), "--index", str(index), "--quiet"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr + result.stdout
+    return index
 
 
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from helpers import start_service, stop_process, wait_http
+from helpers import ingest_folder, serving
 
-ROOT = Path(__file__).resolve().parents[2]
 
 # Both answer 「临时救助标准是多少」, with different figures; the new one repeals the old one by title and 文号.
 OLD_NOTICE = """洛阳市城乡居民临时救助办法
@@ -40,19 +37,11 @@ def lifecycle_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     docs = tmp_path_factory.mktemp("lifecycle-docs")
     (docs / "old.txt").write_text(OLD_NOTICE, encoding="utf-8")
     (docs / "new.txt").write_text(NEW_NOTICE, encoding="utf-8")
-    index = tmp_path_factory.mktemp("lifecycle-index")
-    result = subprocess.run([sys.executable, "-m", "ingest", str(docs), "--index", str(index), "--quiet"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr + result.stdout
-    return index
+    return ingest_folder(docs, tmp_path_factory.mktemp("lifecycle-index"))
 
 
 @pytest.fixture(scope="session")
 def lifecycle_server(lifecycle_index: Path) -> Iterator[str]:
     """The real service under uvicorn on loopback over the two notices."""
-    proc, url = start_service({"POLICY_RAG_STORE__PATH": str(lifecycle_index)})
-    try:
-        wait_http(f"{url}/readyz", timeout=120, proc=proc)
+    with serving(lifecycle_index) as url:
         yield url
-    finally:
-        stop_process(proc)

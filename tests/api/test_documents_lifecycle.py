@@ -3,16 +3,13 @@ index that `python -m ingest` built from real files."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from helpers import start_service, stop_process, wait_http
+from helpers import ingest_folder, serving
 
-ROOT = Path(__file__).resolve().parents[2]
 REGULATION = """某某市城市绿化管理办法
 第一条 为了加强城市绿化管理，改善生态环境，制定本办法。
 第二条 本市城市规划区内的城市绿化规划、建设、保护和管理，适用本办法。
@@ -30,16 +27,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (corpus / "greening.txt").write_text(REGULATION, encoding="utf-8")
     (corpus / "plan.txt").write_text(REPORT, encoding="utf-8")
     (corpus / "plan.meta.json").write_text('{"status": "repealed", "doc_number": "某政〔2024〕1号"}', encoding="utf-8")
-    index = tmp_path_factory.mktemp("lifecycle-index")
-    built = subprocess.run([sys.executable, "-m", "ingest", str(corpus), "--index", str(index), "--quiet"],
-                           cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert built.returncode == 0, built.stderr + built.stdout
-    proc, url = start_service({"POLICY_RAG_STORE__PATH": str(index)})
-    try:
-        wait_http(f"{url}/readyz", timeout=180, proc=proc)
+    with serving(ingest_folder(corpus, tmp_path_factory.mktemp("lifecycle-index")), timeout=180) as url:
         yield url
-    finally:
-        stop_process(proc)
 
 
 def test_documents_list_and_detail_carry_lifecycle_fields(server: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from helpers import ROOT, find_smollm2_gguf, free_port, start_service, stop_process, wait_http
+from helpers import EMPLOYMENT_POLICY, ROOT, find_smollm2_gguf, free_port, start_service, stop_process, wait_http
 
 from ingest.index.embedders.openai_http import OpenAIEmbedder
 from ingest.errors import EmbedderUnavailableError
@@ -20,16 +20,7 @@ from ingest.errors import EmbedderUnavailableError
 pytestmark = pytest.mark.llm  # a llama.cpp server in embedding mode
 
 MODEL = "smollm2-embed"  # the alias the server answers to
-POLICY = """某市2024年促进就业若干措施
-
-一、稳定就业岗位
-1.支持企业吸纳就业。对招用登记失业人员的中小企业，按每人1000元给予一次性吸纳就业补贴。（市人力资源和社会保障局负责）
-2.扩大公益性岗位。全年开发城乡公益性岗位500个，优先安置就业困难人员。（市人力资源和社会保障局、市财政局负责）
-
-二、加强技能培训
-3.开展职业技能培训。全年完成补贴性职业技能培训2万人次，推行企业新型学徒制。（市人力资源和社会保障局负责）
-4.建设公共实训基地。新建市级公共实训基地2个，面向社会开放共享。（市发展和改革委员会负责）
-"""
+POLICY = EMPLOYMENT_POLICY
 
 
 def _start_llama_server(gguf: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:

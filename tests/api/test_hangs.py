@@ -20,20 +20,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import ROOT, ChromaServer, compose_command, free_port, start_service, stop_process, wait_http
+from helpers import (EMPLOYMENT_POLICY, ROOT, ChromaServer, compose_command, free_port, start_service, stop_process,
+                     wait_http)
 
 TIMEOUT = 2.0  # the store's, embedder's and LLM's read timeout in these tests
 MARGIN = 2.0  # what a 2-core machine shared with other jobs may add to it
-POLICY = """某市2024年促进就业若干措施
-
-一、稳定就业岗位
-1.支持企业吸纳就业。对招用登记失业人员的中小企业，按每人1000元给予一次性吸纳就业补贴。（市人力资源和社会保障局负责）
-2.扩大公益性岗位。全年开发城乡公益性岗位500个，优先安置就业困难人员。（市人力资源和社会保障局、市财政局负责）
-
-二、加强技能培训
-3.开展职业技能培训。全年完成补贴性职业技能培训2万人次，推行企业新型学徒制。（市人力资源和社会保障局负责）
-4.建设公共实训基地。新建市级公共实训基地2个，面向社会开放共享。（市发展和改革委员会负责）
-"""
+POLICY = EMPLOYMENT_POLICY
 QUERIES = ["公共实训基地", "公益性岗位", "职业技能培训", "吸纳就业补贴", "企业新型学徒制", "就业困难人员"]
 
 
