@@ -17,8 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ingest import LIFECYCLE_FIELDS, REPEALED, Chunk, ChunkCatalog, IndexStore
-from ingest.lifecycle import stated_term
+from ingest import LIFECYCLE_FIELDS, REPEALED, Chunk, ChunkCatalog, IndexStore, stated_term
 
 if TYPE_CHECKING:  # the retriever imports this module; hits are only read and copied here
     from service.retrieval.retriever import Filters, Hit
