@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -24,7 +25,8 @@ from ingest.chunking import CHUNKER_VERSION
 from ingest.errors import IndexMismatchError, PolicyRagError, StoreUnavailableError
 from ingest.index.base import REBUILD_HINT, batched, content_hash, meta_hash, stored_id
 from ingest.index.catalog import ChunkCatalog
-from ingest.index.lexical import TOKENIZER_VERSION, LexicalIndex, token_string, tokenize
+from ingest.index.lexical import TOKENIZER_VERSION, LexicalIndex, term_counts, token_string, tokenize
+from ingest.index.lexical_files import LexicalCache
 from ingest.models import Chunk
 from ingest.settings import StoreSettings
 
@@ -36,6 +38,9 @@ _KEY = [1.0]  # registry items need a vector; they are only ever fetched by id
 _BATCH = 1000
 STALE_SECONDS = 2.0  # past refresh_seconds, how long readers are served a snapshot while a check is under way
 _UPSERT = 2500  # chunks per upsert: chromadb's cost per call grows with the collection (its limit is ~5,000)
+# A shared lexical index is packed anew (new files) once the chunks changed since its base exceed this share of it
+# (and 1,024): until then a generation's changes are held in memory by each process on top of the shared base.
+REBASE_SHARE = 0.05
 T = TypeVar("T")
 
 
@@ -101,6 +106,16 @@ class ChromaStore:
 
     def _on_foreign_write(self) -> None:
         """Another process wrote: engines whose client caches index files reopen here."""
+
+    def _lexical_folder(self) -> Path | None:
+        """Where this engine keeps shared lexical files by default (None: it shares none)."""
+        return None
+
+    def _lexical_cache(self) -> LexicalCache | None:
+        if not self.settings.shared_lexical:
+            return None
+        folder = Path(self.settings.lexical_cache) if self.settings.lexical_cache else self._lexical_folder()
+        return LexicalCache(folder) if folder is not None else None
 
     # --- connection ------------------------------------------------------------------------------
 
@@ -293,16 +308,30 @@ class ChromaStore:
                         tokens: dict[str, str], generation: str) -> None:
         """Bring the lexical index to this generation: the changed chunks only, when it is at the previous one.
 
+        With a shared cache, a first read maps the generation's files (building them when no process has); later
+        generations' changes are applied in memory on top of those files until they exceed REBASE_SHARE of them,
+        and then the current generation is packed into new files (or mapped, when another process already did).
         Token strings are split one chunk at a time as they are indexed: splitting them all first would create
         every token of the corpus at once (several times the index's own size), and the few of those strings the
         index keeps (its vocabulary) would then pin the memory of the rest long after it is freed."""
         in_step = self._lexical is not None and previous is not None and \
             self._lexical_generation == previous.generation
         self._lexical_generation = None  # until this update completes
+        cache = self._lexical_cache() if chunks else None
         if in_step and self._lexical is not None:
             self._lexical.delete(c.chunk_id for c in removed)
             self._lexical.add((i, _split(t)) for i, t in tokens.items())
-        else:  # first read, or an update that failed half-way: from every chunk (tokens reused where read)
+            current = self._lexical
+            if cache is not None and current.changed_chunks > max(1024, REBASE_SHARE * current.base_chunks):
+                entries = list(current.live_entries())  # ids first: the cache checks them before building
+                self._lexical = cache.open_or_build(generation, [i for i, _ in entries],
+                                                    lambda: (e for _, e in entries))
+        elif cache is not None:  # first read, or an update that failed half-way: this generation's files
+            ids = sorted(chunks)
+            self._lexical = cache.open_or_build(generation, ids, lambda: (
+                term_counts(_split(tokens[i]) if i in tokens else tokenize(chunks[i].embed_text or chunks[i].text))
+                for i in ids))
+        else:  # from every chunk (tokens reused where read)
             self._lexical = LexicalIndex.from_tokens(
                 list(chunks), (_split(tokens[i]) if i in tokens else tokenize(c.embed_text or c.text)
                                for i, c in chunks.items()))
