@@ -39,8 +39,9 @@ _BATCH = 1000
 STALE_SECONDS = 2.0  # past refresh_seconds, how long readers are served a snapshot while a check is under way
 _UPSERT = 2500  # chunks per upsert: chromadb's cost per call grows with the collection (its limit is ~5,000)
 # A shared lexical index is packed anew (new files) once the chunks changed since its base exceed this share of it
-# (and 1,024): until then a generation's changes are held in memory by each process on top of the shared base.
+# and REBASE_MIN: until then a generation's changes are held in memory by each process on top of the shared base.
 REBASE_SHARE = 0.05
+REBASE_MIN = 1024
 T = TypeVar("T")
 
 
@@ -322,7 +323,7 @@ class ChromaStore:
             self._lexical.delete(c.chunk_id for c in removed)
             self._lexical.add((i, _split(t)) for i, t in tokens.items())
             current = self._lexical
-            if cache is not None and current.changed_chunks > max(1024, REBASE_SHARE * current.base_chunks):
+            if cache is not None and current.changed_chunks > max(REBASE_MIN, REBASE_SHARE * current.base_chunks):
                 entries = list(current.live_entries())  # ids first: the cache checks them before building
                 self._lexical = cache.open_or_build(generation, [i for i, _ in entries],
                                                     lambda: (e for _, e in entries))
