@@ -9,6 +9,7 @@ every document in its old or its new version. The next writer deletes the orphan
 
 from __future__ import annotations
 
+import ctypes
 import json
 import threading
 import time
@@ -26,6 +27,7 @@ from ingest.errors import IndexMismatchError, PolicyRagError, StoreUnavailableEr
 from ingest.index.base import REBUILD_HINT, batched, content_hash, meta_hash, stored_id
 from ingest.index.catalog import ChunkCatalog
 from ingest.index.lexical import TOKENIZER_VERSION, LexicalIndex, term_counts, token_string, tokenize
+from ingest.index.chunk_texts import TextTable, map_texts
 from ingest.index.lexical_files import LexicalCache
 from ingest.models import Chunk
 from ingest.settings import StoreSettings
@@ -319,23 +321,30 @@ class ChromaStore:
             self._lexical_generation == previous.generation
         self._lexical_generation = None  # until this update completes
         cache = self._lexical_cache() if chunks else None
+        shared: tuple[LexicalIndex, TextTable] | None = None
         if in_step and self._lexical is not None:
             self._lexical.delete(c.chunk_id for c in removed)
             self._lexical.add((i, _split(t)) for i, t in tokens.items())
             current = self._lexical
             if cache is not None and current.changed_chunks > max(REBASE_MIN, REBASE_SHARE * current.base_chunks):
                 entries = list(current.live_entries())  # ids first: the cache checks them before building
-                self._lexical = cache.open_or_build(generation, [i for i, _ in entries],
-                                                    lambda: (e for _, e in entries))
+                ids = [i for i, _ in entries]
+                shared = cache.open_or_build(generation, ids, lambda: (e for _, e in entries),
+                                             lambda: _texts(chunks, ids))
         elif cache is not None:  # first read, or an update that failed half-way: this generation's files
             ids = sorted(chunks)
-            self._lexical = cache.open_or_build(generation, ids, lambda: (
+            shared = cache.open_or_build(generation, ids, lambda: (
                 term_counts(_split(tokens[i]) if i in tokens else tokenize(chunks[i].embed_text or chunks[i].text))
-                for i in ids))
+                for i in ids), lambda: _texts(chunks, ids))
         else:  # from every chunk (tokens reused where read)
             self._lexical = LexicalIndex.from_tokens(
                 list(chunks), (_split(tokens[i]) if i in tokens else tokenize(c.embed_text or c.text)
                                for i, c in chunks.items()))
+        if shared is not None:
+            self._lexical, table = shared
+            map_texts([chunks[i] for i in sorted(chunks)], table)
+            _release_freed_memory()  # the chunks' own text strings went: give their pages back
+        assert self._lexical is not None
         self._lexical.fingerprint = self._lexical_generation = generation
 
     def _invalidate(self) -> None:
@@ -546,6 +555,21 @@ def _stored_tokens(meta: dict[str, Any], chunk: Chunk) -> str:
     if isinstance(stored, str) and meta.get("lexical_version") == TOKENIZER_VERSION:
         return stored
     return " ".join(tokenize(chunk.embed_text or chunk.text))  # not token_string: its cache is for ingest
+
+
+def _texts(chunks: dict[str, Chunk], ids: list[str]) -> Iterator[str]:
+    for chunk_id in ids:
+        yield chunks[chunk_id].text
+        yield chunks[chunk_id].embed_text
+
+
+def _release_freed_memory() -> None:
+    """Return the heap pages freed objects left to the OS (glibc keeps them otherwise: freed strings lie between
+    live objects, so the heap cannot shrink from its top)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc
 
 
 def _split(tokens: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from test_lexical import QUERIES, TEXTS
 from tiny_models import BigramEmbedder
 
 from ingest.index import chroma
+from ingest.index.chunk_texts import MappedChunk
 from ingest.index.lexical import LexicalIndex, term_counts, tokenize
 from ingest.index.lexical_files import LexicalCache
 from ingest.index.store import open_store
@@ -25,6 +27,16 @@ IDS = sorted(TEXTS)
 
 def _entries(ids: list[str]):  # type: ignore[no-untyped-def]
     return lambda: (term_counts(tokenize(TEXTS[i])) for i in ids)
+
+
+def _texts(ids: list[str]):  # type: ignore[no-untyped-def]
+    return lambda: (t for i in ids for t in (TEXTS[i], f"header\n{TEXTS[i]}"))
+
+
+def _open(cache: LexicalCache, generation: str, ids: list[str], entries=None) -> LexicalIndex:  # type: ignore[no-untyped-def]
+    index, table = cache.open_or_build(generation, ids, entries or _entries(ids), _texts(ids))
+    assert [table.get(r) for r in range(len(table))] == list(_texts(ids)())
+    return index
 
 
 def _results(index: LexicalIndex) -> list[object]:
@@ -39,7 +51,8 @@ from test_lexical import QUERIES, TEXTS
 from ingest.index.lexical import term_counts, tokenize
 from ingest.index.lexical_files import LexicalCache
 ids = sorted(TEXTS)
-index = LexicalCache(Path(sys.argv[1])).open_or_build("g1", ids, lambda: (term_counts(tokenize(TEXTS[i])) for i in ids))
+index, _ = LexicalCache(Path(sys.argv[1])).open_or_build(
+    "g1", ids, lambda: (term_counts(tokenize(TEXTS[i])) for i in ids), lambda: (t for i in ids for t in (TEXTS[i], "")))
 print(json.dumps({"mapped": type(index._base.post_slots).__name__,
                   "results": [[index.scores(q), index.search(q, 3), sorted(index.containing(tokenize(q)))]
                               for q in QUERIES]}, ensure_ascii=False))
@@ -65,28 +78,33 @@ def test_two_processes_map_one_copy_of_a_generation_and_score_like_an_index_in_m
 
 def test_a_new_generation_writes_new_files_and_old_ones_are_pruned(tmp_path: Path) -> None:
     cache = LexicalCache(tmp_path)
-    first = cache.open_or_build("g1", IDS, _entries(IDS))
+    first = _open(cache, "g1", IDS)
     fewer = IDS[1:]
-    second = cache.open_or_build("g2", fewer, _entries(fewer))
+    second = _open(cache, "g2", fewer)
     assert sorted(p.name for p in tmp_path.glob("gen-*")) == ["gen-g1", "gen-g2"]
     assert sorted(second.ids) == fewer and sorted(first.ids) == IDS
     assert _results(second) == _results(LexicalIndex.build(fewer, [TEXTS[i] for i in fewer]))
-    cache.open_or_build("g3", IDS, _entries(IDS))
+    _open(cache, "g3", IDS)
     assert sorted(p.name for p in tmp_path.glob("gen-*")) == ["gen-g2", "gen-g3"]
     assert _results(first) == _results(LexicalIndex.build(IDS, [TEXTS[i] for i in IDS]))  # still mapped: unharmed
     assert cache.open("g2", IDS) is None  # files of other chunks are not taken for these
 
 
-@pytest.mark.parametrize("damage", ["truncate", "no-manifest", "grow"])
+@pytest.mark.parametrize("damage", ["truncate", "no-manifest", "grow", "texts"])
 def test_a_torn_or_partial_generation_is_rebuilt_not_used(tmp_path: Path, damage: str) -> None:
     cache = LexicalCache(tmp_path)
-    expected = _results(cache.open_or_build("g1", IDS, _entries(IDS)))
+    expected = _results(_open(cache, "g1", IDS))
     folder = tmp_path / "gen-g1"
     postings = folder / "post_slots.npy"
     size = postings.stat().st_size
     if damage == "truncate":
         with open(postings, "r+b") as handle:
             handle.truncate(size - 8)
+    elif damage == "texts":
+        postings = folder / "text_blob.npy"
+        size = postings.stat().st_size
+        with open(postings, "r+b") as handle:
+            handle.truncate(size - 1)
     elif damage == "no-manifest":
         (folder / "manifest.json").unlink()
     else:
@@ -99,7 +117,7 @@ def test_a_torn_or_partial_generation_is_rebuilt_not_used(tmp_path: Path, damage
         calls.append(1)
         return _entries(IDS)()
 
-    rebuilt = cache.open_or_build("g1", IDS, entries)
+    rebuilt = _open(cache, "g1", IDS, entries)
     assert calls == [1]
     assert postings.stat().st_size == size
     assert isinstance(rebuilt._base.post_slots, np.memmap)
@@ -118,6 +136,12 @@ def test_the_store_maps_shared_files_and_applies_later_generations_on_top(tmp_pa
         write_document(writer, embedder, "002_b", ["开展家电以旧换新活动。", "发展数字经济。"])
         first = reader.lexical()
         assert isinstance(first._base.post_slots, np.memmap)  # type: ignore[attr-defined]
+        texts = {c.chunk_id: (c.text, c.embed_text) for c in writer.all_chunks().values()}
+        mapped = reader.all_chunks()
+        assert all(isinstance(c, MappedChunk) for c in mapped.values())
+        assert {i: (c.text, c.embed_text) for i, c in mapped.items()} == texts
+        assert "text" not in mapped["001_a:1:0"].__dict__  # read from the shared table, not held
+        assert mapped["001_a:1:0"] == dataclasses.replace(mapped["001_a:1:0"]) == writer.all_chunks()["001_a:1:0"]
         assert [p.name for p in cache.glob("gen-*")] == [f"gen-{reader.generation()}"]
 
         write_document(writer, embedder, "003_c", ["建设钠离子电池产业链。"])  # a small change: in memory
@@ -130,6 +154,8 @@ def test_the_store_maps_shared_files_and_applies_later_generations_on_top(tmp_pa
         assert now is not first and now.changed_chunks == 0
         assert f"gen-{reader.generation()}" in [p.name for p in cache.glob("gen-*")]
         chunks = reader.all_chunks()
+        assert [c.text for c in chunks.values()] == ["推进老旧小区改造。", "力争储能装机容量达到25兆瓦。", "建设钠离子电池产业链。"]
+        assert all(c.__dict__["_texts"] is chunks["001_a:1:0"].__dict__["_texts"] for c in chunks.values())
         scratch = LexicalIndex.build(list(chunks), [c.embed_text for c in chunks.values()])
         fresh = open_store(settings, embedder.name, embedder.dimension)  # a process started now maps those files
         for index in (now, fresh.lexical()):
