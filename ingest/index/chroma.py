@@ -27,7 +27,7 @@ from ingest.errors import IndexMismatchError, PolicyRagError, StoreUnavailableEr
 from ingest.index.base import REBUILD_HINT, batched, content_hash, meta_hash, stored_id
 from ingest.index.catalog import ChunkCatalog
 from ingest.index.lexical import TOKENIZER_VERSION, LexicalIndex, term_counts, token_string, tokenize
-from ingest.index.chunk_texts import TextTable, map_texts
+from ingest.index.chunk_texts import TextTable, chunk_rows, map_texts
 from ingest.index.lexical_files import LexicalCache
 from ingest.models import Chunk
 from ingest.settings import StoreSettings
@@ -558,9 +558,7 @@ def _stored_tokens(meta: dict[str, Any], chunk: Chunk) -> str:
 
 
 def _texts(chunks: dict[str, Chunk], ids: list[str]) -> Iterator[str]:
-    for chunk_id in ids:
-        yield chunks[chunk_id].text
-        yield chunks[chunk_id].embed_text
+    return chunk_rows(chunks[i] for i in ids)
 
 
 def _release_freed_memory() -> None:

@@ -7,7 +7,7 @@ the text (`dataclasses.replace`, an assignment) keeps the new value in the chunk
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -15,7 +15,11 @@ import numpy as np
 
 from ingest.models import Chunk
 
-__all__ = ["TextTable", "MappedChunk", "build_text_table", "map_texts"]
+__all__ = ["TextTable", "MappedChunk", "build_text_table", "chunk_rows", "map_texts"]
+
+# Row 2r + 1 holds a chunk's embed text as a marker and the rest: _SUFFIXED + the header when the embed text is
+# the header followed by the text (it usually is: stored once), _WHOLE + the embed text otherwise.
+_SUFFIXED, _WHOLE = "\x00", "\x01"
 
 
 class TextTable:
@@ -47,15 +51,27 @@ def build_text_table(texts: Iterable[str]) -> TextTable:
 class MappedChunk(Chunk):
     """A chunk whose `text` and `embed_text` come from rows 2r and 2r + 1 of a shared table."""
 
-    def _mapped(self, name: str, row: int) -> str:
+    def _own(self, name: str) -> str | None:
         own = self.__dict__.get(name)
-        if own is not None:
-            return str(own)
-        return self.__dict__["_texts"].get(2 * self.__dict__["_row"] + row)  # type: ignore[no-any-return]
+        return None if own is None else str(own)
 
-    text = property(lambda self: self._mapped("text", 0),  # type: ignore[assignment]
-                    lambda self, value: self.__dict__.__setitem__("text", value))
-    embed_text = property(lambda self: self._mapped("embed_text", 1),  # type: ignore[assignment]
+    def _text(self) -> str:
+        own = self._own("text")
+        if own is not None:
+            return own
+        table, row = self.__dict__["_at"]
+        return table.get(2 * row)  # type: ignore[no-any-return]
+
+    def _embed_text(self) -> str:
+        own = self._own("embed_text")
+        if own is not None:
+            return own
+        table, row = self.__dict__["_at"]
+        stored = table.get(2 * row + 1)
+        return stored[1:] + table.get(2 * row) if stored[:1] == _SUFFIXED else stored[1:]  # type: ignore[no-any-return]
+
+    text = property(_text, lambda self, value: self.__dict__.__setitem__("text", value))  # type: ignore[assignment]
+    embed_text = property(_embed_text,  # type: ignore[assignment]
                           lambda self, value: self.__dict__.__setitem__("embed_text", value))
 
     def __eq__(self, other: object) -> bool:  # a plain Chunk with the same fields is equal (dataclass eq is not)
@@ -66,14 +82,27 @@ class MappedChunk(Chunk):
     __hash__ = None  # type: ignore[assignment]
 
 
+def chunk_rows(chunks: Iterable[Chunk]) -> Iterator[str]:
+    """The two rows of each chunk, in order, for `build_text_table`."""
+    for chunk in chunks:
+        text, embed_text = chunk.text, chunk.embed_text
+        yield text
+        if text and embed_text.endswith(text):
+            yield _SUFFIXED + embed_text[:-len(text)]
+        else:
+            yield _WHOLE + embed_text
+
+
 def map_texts(chunks: Sequence[Chunk], table: TextTable) -> None:
     """Point chunks (in table order: chunk r owns rows 2r and 2r + 1) at the table, dropping their own strings."""
     if len(table) != 2 * len(chunks):
         raise ValueError(f"a table of {len(table)} texts for {len(chunks)} chunks")
+    # In this order, each step one atomic store: a request thread reading the chunk meanwhile sees either its
+    # own strings or the table (a rebase re-points chunks that the snapshot being served shares).
     for row, chunk in enumerate(chunks):
         state: dict[str, Any] = chunk.__dict__
+        state["_at"] = (table, row)
         if type(chunk) is Chunk:
             chunk.__class__ = MappedChunk
         state.pop("text", None)
         state.pop("embed_text", None)
-        state["_texts"], state["_row"] = table, row

@@ -28,7 +28,7 @@ from ingest.index.lexical_arrays import LexicalArrays, build_arrays
 
 __all__ = ["LexicalCache", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _TEXT_FILES = ("text_offsets", "text_blob")
 _MANIFEST = "manifest.json"
 KEEP = 2  # generation folders kept: the newest and the one before, which readers may still be opening

@@ -15,10 +15,11 @@ from test_lexical import QUERIES, TEXTS
 from tiny_models import BigramEmbedder
 
 from ingest.index import chroma
-from ingest.index.chunk_texts import MappedChunk
+from ingest.index.chunk_texts import MappedChunk, build_text_table, chunk_rows, map_texts
 from ingest.index.lexical import LexicalIndex, term_counts, tokenize
 from ingest.index.lexical_files import LexicalCache
 from ingest.index.store import open_store
+from ingest.models import Chunk
 from ingest.settings import StoreSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +31,7 @@ def _entries(ids: list[str]):  # type: ignore[no-untyped-def]
 
 
 def _texts(ids: list[str]):  # type: ignore[no-untyped-def]
-    return lambda: (t for i in ids for t in (TEXTS[i], f"header\n{TEXTS[i]}"))
+    return lambda: (t for i in ids for t in (TEXTS[i], f"\x01header\n{TEXTS[i]}"))
 
 
 def _open(cache: LexicalCache, generation: str, ids: list[str], entries=None) -> LexicalIndex:  # type: ignore[no-untyped-def]
@@ -141,6 +142,7 @@ def test_the_store_maps_shared_files_and_applies_later_generations_on_top(tmp_pa
         assert all(isinstance(c, MappedChunk) for c in mapped.values())
         assert {i: (c.text, c.embed_text) for i, c in mapped.items()} == texts
         assert "text" not in mapped["001_a:1:0"].__dict__  # read from the shared table, not held
+        assert mapped["001_a:1:0"].embed_text.endswith("\n推进老旧小区改造。")
         assert mapped["001_a:1:0"] == dataclasses.replace(mapped["001_a:1:0"]) == writer.all_chunks()["001_a:1:0"]
         assert [p.name for p in cache.glob("gen-*")] == [f"gen-{reader.generation()}"]
 
@@ -155,7 +157,7 @@ def test_the_store_maps_shared_files_and_applies_later_generations_on_top(tmp_pa
         assert f"gen-{reader.generation()}" in [p.name for p in cache.glob("gen-*")]
         chunks = reader.all_chunks()
         assert [c.text for c in chunks.values()] == ["推进老旧小区改造。", "力争储能装机容量达到25兆瓦。", "建设钠离子电池产业链。"]
-        assert all(c.__dict__["_texts"] is chunks["001_a:1:0"].__dict__["_texts"] for c in chunks.values())
+        assert all(c.__dict__["_at"][0] is chunks["001_a:1:0"].__dict__["_at"][0] for c in chunks.values())
         scratch = LexicalIndex.build(list(chunks), [c.embed_text for c in chunks.values()])
         fresh = open_store(settings, embedder.name, embedder.dimension)  # a process started now maps those files
         for index in (now, fresh.lexical()):
@@ -178,3 +180,17 @@ def test_the_shared_files_can_be_turned_off(tmp_path: Path) -> None:
         assert not (tmp_path / "index" / "lexical-cache").exists()
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("text, embed_text", [("推进改造。", "郑州市 · 要点\n推进改造。"), ("推进改造。", "推進改造。"),
+                                              ("", ""), ("改造", ""), ("\x00改造", "\x01头\n\x00改造")])
+def test_mapped_chunks_give_back_their_texts(text: str, embed_text: str) -> None:
+    chunk = Chunk("d:1:0", "d", "标题", "郑州市", "", "2024-01-01", "", "", "", "1", "郑州市 1", "",
+                  text=text, embed_text=embed_text)
+    plain = dataclasses.replace(chunk)
+    map_texts([chunk], build_text_table(chunk_rows([chunk])))
+    assert isinstance(chunk, MappedChunk) and "text" not in chunk.__dict__
+    assert (chunk.text, chunk.embed_text) == (text, embed_text)
+    assert chunk == plain and plain == chunk and dataclasses.asdict(chunk) == dataclasses.asdict(plain)
+    chunk.text = "改了"
+    assert chunk.text == "改了" and chunk != plain
