@@ -327,9 +327,8 @@ class ChromaStore:
             self._lexical.add((i, _split(t)) for i, t in tokens.items())
             current = self._lexical
             if cache is not None and current.changed_chunks > max(REBASE_MIN, REBASE_SHARE * current.base_chunks):
-                entries = list(current.live_entries())  # ids first: the cache checks them before building
-                ids = [i for i, _ in entries]
-                shared = cache.open_or_build(generation, ids, lambda: (e for _, e in entries),
+                ids = current.live_ids()  # this thread alone changes the index: its entries follow in this order
+                shared = cache.open_or_build(generation, ids, lambda: (e for _, e in current.live_entries()),
                                              lambda: _texts(chunks, ids))
         elif cache is not None:  # first read, or an update that failed half-way: this generation's files
             ids = sorted(chunks)

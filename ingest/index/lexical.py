@@ -17,7 +17,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
 from importlib.metadata import version
 
@@ -211,17 +211,19 @@ class LexicalIndex:
         self._total_length -= int(self._length[slot])
         return True
 
-    def _term(self, tid: int, added: dict[int, str]) -> str:
-        return self._base.term(tid) if tid < self._base.n_terms else added[tid]
+    def live_ids(self) -> list[str]:
+        """The live chunk ids in chunk id order (the order of `live_entries`)."""
+        with self._lock:
+            return sorted(self._slot_of)
 
-    def live_entries(self) -> Iterable[tuple[str, tuple[list[str], list[int]]]]:
+    def live_entries(self) -> Iterator[tuple[str, tuple[list[str], list[int]]]]:
         """(chunk id, (terms, frequencies)) of every live chunk in chunk id order: what `build_arrays` packs."""
         with self._lock:
-            added = {tid: term for term, tid in self._vocab.items()}
-            ids = sorted(self._slot_of)
-            for chunk_id in ids:
+            names = [self._base.term(t) for t in range(self._base.n_terms)]  # each term string once
+            names.extend(sorted(self._vocab, key=self._vocab.__getitem__))  # added terms, by id
+            for chunk_id in sorted(self._slot_of):
                 tids, tfs = self._terms_of(self._slot_of[chunk_id])
-                yield chunk_id, ([self._term(t, added) for t in tids.tolist()], tfs.tolist())
+                yield chunk_id, ([names[t] for t in tids.tolist()], tfs.tolist())
 
     def _compact(self) -> None:
         """Pack the live chunks into a new base (renumbered from 0, in chunk id order); no text is tokenised again."""
