@@ -24,6 +24,10 @@ class StoreSettings(BaseModel):
                            "one call (read timeout); past it the store counts as unavailable (503).")
     connect_timeout: float = Field(5.0, gt=0, le=600, description="Server mode: seconds to open a connection to "
                                    "the chromadb server.")
+    shared_lexical: bool = Field(True, description="Keep each generation's lexical (BM25) index in files that every "
+                                 "process on the host maps read-only (one copy in memory, not one per worker).")
+    lexical_cache: str = Field("", description="Folder of those files; empty: `<path>/lexical-cache/<collection>` for "
+                               "the embedded index, a folder under the system temp dir for a server.")
 
 
 class EmbedderSettings(BaseModel):

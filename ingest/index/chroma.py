@@ -9,6 +9,7 @@ every document in its old or its new version. The next writer deletes the orphan
 
 from __future__ import annotations
 
+import ctypes
 import json
 import threading
 import time
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -24,7 +26,9 @@ from ingest.chunking import CHUNKER_VERSION
 from ingest.errors import IndexMismatchError, PolicyRagError, StoreUnavailableError
 from ingest.index.base import REBUILD_HINT, batched, content_hash, meta_hash, stored_id
 from ingest.index.catalog import ChunkCatalog
-from ingest.index.lexical import TOKENIZER_VERSION, LexicalIndex, token_string, tokenize
+from ingest.index.lexical import TOKENIZER_VERSION, LexicalIndex, term_counts, token_string, tokenize
+from ingest.index.chunk_texts import TextTable, chunk_rows, map_texts
+from ingest.index.lexical_files import LexicalCache
 from ingest.models import Chunk
 from ingest.settings import StoreSettings
 
@@ -36,6 +40,10 @@ _KEY = [1.0]  # registry items need a vector; they are only ever fetched by id
 _BATCH = 1000
 STALE_SECONDS = 2.0  # past refresh_seconds, how long readers are served a snapshot while a check is under way
 _UPSERT = 2500  # chunks per upsert: chromadb's cost per call grows with the collection (its limit is ~5,000)
+# A shared lexical index is packed anew (new files) once the chunks changed since its base exceed this share of it
+# and REBASE_MIN: until then a generation's changes are held in memory by each process on top of the shared base.
+REBASE_SHARE = 0.05
+REBASE_MIN = 1024
 T = TypeVar("T")
 
 
@@ -101,6 +109,16 @@ class ChromaStore:
 
     def _on_foreign_write(self) -> None:
         """Another process wrote: engines whose client caches index files reopen here."""
+
+    def _lexical_folder(self) -> Path | None:
+        """Where this engine keeps shared lexical files by default (None: it shares none)."""
+        return None
+
+    def _lexical_cache(self) -> LexicalCache | None:
+        if not self.settings.shared_lexical:
+            return None
+        folder = Path(self.settings.lexical_cache) if self.settings.lexical_cache else self._lexical_folder()
+        return LexicalCache(folder) if folder is not None else None
 
     # --- connection ------------------------------------------------------------------------------
 
@@ -293,19 +311,39 @@ class ChromaStore:
                         tokens: dict[str, str], generation: str) -> None:
         """Bring the lexical index to this generation: the changed chunks only, when it is at the previous one.
 
+        With a shared cache, a first read maps the generation's files (building them when no process has); later
+        generations' changes are applied in memory on top of those files until they exceed REBASE_SHARE of them,
+        and then the current generation is packed into new files (or mapped, when another process already did).
         Token strings are split one chunk at a time as they are indexed: splitting them all first would create
         every token of the corpus at once (several times the index's own size), and the few of those strings the
         index keeps (its vocabulary) would then pin the memory of the rest long after it is freed."""
         in_step = self._lexical is not None and previous is not None and \
             self._lexical_generation == previous.generation
         self._lexical_generation = None  # until this update completes
+        cache = self._lexical_cache() if chunks else None
+        shared: tuple[LexicalIndex, TextTable] | None = None
         if in_step and self._lexical is not None:
             self._lexical.delete(c.chunk_id for c in removed)
             self._lexical.add((i, _split(t)) for i, t in tokens.items())
-        else:  # first read, or an update that failed half-way: from every chunk (tokens reused where read)
+            current = self._lexical
+            if cache is not None and current.changed_chunks > max(REBASE_MIN, REBASE_SHARE * current.base_chunks):
+                ids = current.live_ids()  # this thread alone changes the index: its entries follow in this order
+                shared = cache.open_or_build(generation, ids, lambda: (e for _, e in current.live_entries()),
+                                             lambda: _texts(chunks, ids))
+        elif cache is not None:  # first read, or an update that failed half-way: this generation's files
+            ids = sorted(chunks)
+            shared = cache.open_or_build(generation, ids, lambda: (
+                term_counts(_split(tokens[i]) if i in tokens else tokenize(chunks[i].embed_text or chunks[i].text))
+                for i in ids), lambda: _texts(chunks, ids))
+        else:  # from every chunk (tokens reused where read)
             self._lexical = LexicalIndex.from_tokens(
                 list(chunks), (_split(tokens[i]) if i in tokens else tokenize(c.embed_text or c.text)
                                for i, c in chunks.items()))
+        if shared is not None:
+            self._lexical, table = shared
+            map_texts([chunks[i] for i in sorted(chunks)], table)
+            _release_freed_memory()  # the chunks' own text strings went: give their pages back
+        assert self._lexical is not None
         self._lexical.fingerprint = self._lexical_generation = generation
 
     def _invalidate(self) -> None:
@@ -516,6 +554,19 @@ def _stored_tokens(meta: dict[str, Any], chunk: Chunk) -> str:
     if isinstance(stored, str) and meta.get("lexical_version") == TOKENIZER_VERSION:
         return stored
     return " ".join(tokenize(chunk.embed_text or chunk.text))  # not token_string: its cache is for ingest
+
+
+def _texts(chunks: dict[str, Chunk], ids: list[str]) -> Iterator[str]:
+    return chunk_rows(chunks[i] for i in ids)
+
+
+def _release_freed_memory() -> None:
+    """Return the heap pages freed objects left to the OS (glibc keeps them otherwise: freed strings lie between
+    live objects, so the heap cannot shrink from its top)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc
 
 
 def _split(tokens: str) -> list[str]:

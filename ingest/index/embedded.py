@@ -59,6 +59,9 @@ class EmbeddedStore(ChromaStore):
             self._client.close()  # the last client of a folder stops chromadb's in-process system
         self._client = None
 
+    def _lexical_folder(self) -> Path | None:
+        return self.folder / "lexical-cache" / self.settings.collection
+
     def _on_foreign_write(self) -> None:
         """chromadb keeps the vector index of a folder in memory: reopen it to see another process's writes."""
         self._forget_connection()

@@ -17,7 +17,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
 from importlib.metadata import version
 
@@ -25,9 +25,10 @@ import jieba
 import rjieba
 import numpy as np
 
+from ingest.index.lexical_arrays import LexicalArrays, build_arrays
 from ingest.stopwords import LEXICAL_STOP_WORDS
 
-__all__ = ["tokenize", "token_string", "TOKENIZER_VERSION", "LexicalIndex"]
+__all__ = ["tokenize", "token_string", "term_counts", "TOKENIZER_VERSION", "LexicalIndex"]
 
 jieba.setLogLevel(logging.WARNING)
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
@@ -55,6 +56,12 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def term_counts(tokens: Sequence[str]) -> tuple[list[str], list[int]]:
+    """A chunk's distinct terms and how often each occurs (a chunk without tokens counts as one `_EMPTY`)."""
+    counts = Counter(tokens or [_EMPTY])
+    return list(counts), list(counts.values())
+
+
 @lru_cache(maxsize=16384)
 def token_string(text: str) -> str:
     """The tokens of a text joined by spaces (jieba tokens never hold whitespace), to store beside a chunk.
@@ -63,7 +70,7 @@ def token_string(text: str) -> str:
 
 
 class _Postings:
-    """The chunks (slots) holding one term, with its frequency in each; appends are buffered until read."""
+    """Postings appended to one term since the index's base was packed; buffered until read."""
 
     __slots__ = ("slots", "tfs", "new_slots", "new_tfs")
 
@@ -81,28 +88,40 @@ class _Postings:
         return self.slots, self.tfs
 
 
+_NO_BASE = build_arrays([])
+
+
 class LexicalIndex:
     """BM25 over chunk texts, addressed by chunk id; `add` and `delete` cost the changed chunks only.
 
-    Deleted chunks leave dead postings that queries skip; they are compacted away once they outnumber the
-    live ones (amortised, and without tokenising anything again). Thread-safe: one lock around every call.
+    An index is a packed base (`LexicalArrays`: in memory, or mapped from files that processes share) plus what
+    changed since: chunks added after it get new slots and their postings are kept apart, chunks deleted from it
+    are marked dead, and document frequencies and lengths are this object's own copies. Dead postings are
+    skipped by queries; the index is packed anew once dead chunks outnumber the live ones (amortised, and without
+    tokenising anything again). Thread-safe: one lock around every call.
     """
 
     k1 = 1.5
     b = 0.75
 
-    def __init__(self, fingerprint: str = "") -> None:
+    def __init__(self, fingerprint: str = "", base: LexicalArrays = _NO_BASE, ids: Sequence[str] = ()) -> None:
+        if len(ids) != base.n_chunks:
+            raise ValueError(f"{len(ids)} ids for a base of {base.n_chunks} chunks")
         self.fingerprint = fingerprint
         self._lock = threading.RLock()
-        self._vocab: dict[str, int] = {}
-        self._postings: list[_Postings] = []
-        self._df: list[int] = []
-        self._slot_of: dict[str, int] = {}
-        self._id_of: list[str | None] = []
-        self._terms: list[tuple[np.ndarray, np.ndarray] | None] = []  # slot → (term ids, tfs), to undo an add
-        self._length = np.zeros(0, dtype=np.float64)
-        self._alive = np.zeros(0, dtype=bool)
-        self._total_length = 0  # an int, so avgdl is exact whatever the order of changes
+        self._base = base
+        self._vocab: dict[str, int] = {}  # terms the base lacks → ids from base.n_terms on
+        self._n_terms = base.n_terms
+        self._extra: dict[int, _Postings] = {}  # term id → postings of chunks added after the base
+        self._df = np.array(base.df, dtype=np.int32)
+        self._slot_of: dict[str, int] = {chunk_id: slot for slot, chunk_id in enumerate(ids)}
+        if len(self._slot_of) != len(ids):
+            raise ValueError("duplicate chunk ids")
+        self._id_of: list[str | None] = list(ids)
+        self._terms: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # slot → (term ids, tfs), slots past the base
+        self._length = np.array(base.lengths, dtype=np.float64)
+        self._alive = np.ones(len(ids), dtype=bool)
+        self._total_length = int(self._length.sum())  # an int, so avgdl is exact whatever the order of changes
 
     # --- building and changing ---------------------------------------------------------------------
 
@@ -114,10 +133,19 @@ class LexicalIndex:
     @classmethod
     def from_tokens(cls, ids: Sequence[str], tokens: Iterable[Sequence[str]], fingerprint: str = "") -> LexicalIndex:
         """Index texts already tokenised (see `token_string`)."""
-        index = cls(fingerprint)
-        index.add(zip(ids, tokens))
-        index._pack()
-        return index
+        ids = list(ids)
+        return cls(fingerprint, build_arrays(term_counts(list(t)) for t in tokens), ids)
+
+    @property
+    def base_chunks(self) -> int:
+        """Chunks in the packed base (dead ones included)."""
+        return self._base.n_chunks
+
+    @property
+    def changed_chunks(self) -> int:
+        """Slots added or killed since the base was packed: what the base no longer covers."""
+        return len(self._id_of) - self._base.n_chunks + int(self._base.n_chunks - self._alive[:self._base.n_chunks]
+                                                             .sum())
 
     def add(self, entries: Iterable[tuple[str, Sequence[str]]]) -> None:
         """Add (chunk_id, tokens) pairs; a chunk id already present is replaced."""
@@ -136,24 +164,30 @@ class LexicalIndex:
                 self._compact()
             return gone
 
+    def _term_id(self, term: str) -> int | None:
+        tid = self._vocab.get(term)
+        return self._base.term_id(term) if tid is None and self._base.n_terms else tid
+
     def _insert(self, chunk_id: str, tokens: list[str]) -> None:
         slot = len(self._id_of)
         counts = Counter(tokens)
-        vocab, postings_of, df = self._vocab, self._postings, self._df
         term_ids: list[int] = []
         for term, tf in counts.items():
-            tid = vocab.get(term)
+            tid = self._term_id(term)
             if tid is None:
-                tid = vocab[term] = len(postings_of)
-                postings_of.append(_Postings())
-                df.append(0)
-            postings = postings_of[tid]
+                tid = self._vocab[term] = self._n_terms
+                self._n_terms += 1
+                if tid >= len(self._df):
+                    self._df = np.concatenate([self._df, np.zeros(max(1024, len(self._df)), dtype=np.int32)])
+            postings = self._extra.get(tid)
+            if postings is None:
+                postings = self._extra[tid] = _Postings()
             postings.new_slots.append(slot)
             postings.new_tfs.append(tf)
-            df[tid] += 1
+            self._df[tid] += 1
             term_ids.append(tid)
         self._id_of.append(chunk_id)
-        self._terms.append((np.array(term_ids, dtype=np.int32), np.fromiter(counts.values(), dtype=np.int32)))
+        self._terms[slot] = (np.array(term_ids, dtype=np.int32), np.fromiter(counts.values(), dtype=np.int32))
         self._slot_of[chunk_id] = slot
         if slot >= len(self._length):
             grow = max(1024, len(self._length))
@@ -163,44 +197,40 @@ class LexicalIndex:
         self._alive[slot] = True
         self._total_length += len(tokens)
 
+    def _terms_of(self, slot: int) -> tuple[np.ndarray, np.ndarray]:
+        return self._terms[slot] if slot >= self._base.n_chunks else self._base.terms_of(slot)
+
     def _remove(self, chunk_id: str) -> bool:
         slot = self._slot_of.pop(chunk_id, None)
         if slot is None:
             return False
-        terms = self._terms[slot]
-        assert terms is not None
-        for tid in terms[0].tolist():
-            self._df[tid] -= 1
-        self._terms[slot] = None
+        self._df[self._terms_of(slot)[0]] -= 1  # a chunk's term ids are distinct
+        self._terms.pop(slot, None)
         self._id_of[slot] = None
         self._alive[slot] = False
         self._total_length -= int(self._length[slot])
         return True
 
-    def _pack(self) -> None:
-        """Turn every term's buffered postings into arrays now: buffered, each posting is two Python ints in lists
-        (about 80 bytes against 8), and a whole index built at once would stay that way until each term is read."""
-        for postings in self._postings:
-            postings.arrays()
+    def live_ids(self) -> list[str]:
+        """The live chunk ids in chunk id order (the order of `live_entries`)."""
+        with self._lock:
+            return sorted(self._slot_of)
+
+    def live_entries(self) -> Iterator[tuple[str, tuple[list[str], list[int]]]]:
+        """(chunk id, (terms, frequencies)) of every live chunk in chunk id order: what `build_arrays` packs."""
+        with self._lock:
+            names = [self._base.term(t) for t in range(self._base.n_terms)]  # each term string once
+            names.extend(sorted(self._vocab, key=self._vocab.__getitem__))  # added terms, by id
+            for chunk_id in sorted(self._slot_of):
+                tids, tfs = self._terms_of(self._slot_of[chunk_id])
+                yield chunk_id, ([names[t] for t in tids.tolist()], tfs.tolist())
 
     def _compact(self) -> None:
-        """Renumber the live chunks from 0 and drop dead postings; no text is tokenised again."""
-        live = [(i, self._terms[s]) for s, i in enumerate(self._id_of) if i is not None]
-        self._postings = [_Postings() for _ in self._postings]
-        self._id_of, self._terms, self._slot_of = [], [], {}
-        self._length = np.zeros(max(1024, len(live)))
-        self._alive = np.zeros(len(self._length), dtype=bool)
-        for slot, (chunk_id, terms) in enumerate(live):
-            assert terms is not None
-            for tid, tf in zip(terms[0].tolist(), terms[1].tolist()):
-                self._postings[tid].new_slots.append(slot)
-                self._postings[tid].new_tfs.append(int(tf))
-            self._id_of.append(chunk_id)
-            self._terms.append(terms)
-            self._slot_of[chunk_id] = slot
-            self._alive[slot] = True
-            self._length[slot] = float(terms[1].sum())  # a chunk's length is the sum of its term frequencies
-        self._pack()
+        """Pack the live chunks into a new base (renumbered from 0, in chunk id order); no text is tokenised again."""
+        entries = list(self.live_entries())
+        fresh = LexicalIndex(self.fingerprint, build_arrays(e for _, e in entries), [i for i, _ in entries])
+        fresh._lock = self._lock
+        self.__dict__.update(fresh.__dict__)
 
     # --- reading -------------------------------------------------------------------------------------
 
@@ -247,26 +277,38 @@ class LexicalIndex:
         with self._lock:
             found: set[str] = set()
             for term in terms:
-                tid = self._vocab.get(term)
+                tid = self._term_id(term)
                 if tid is None or not self._df[tid]:
                     continue
-                slots, _ = self._postings[tid].arrays()
+                slots, _ = self._postings(tid)
                 found.update(str(self._id_of[s]) for s in slots[self._alive[slots]].tolist())
             return found
+
+    def _postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        """A term's slots and frequencies: the base's (a view, not a copy), then those added since."""
+        extra = self._extra.get(tid)
+        if tid >= self._base.n_terms:
+            assert extra is not None
+            return extra.arrays()
+        slots, tfs = self._base.postings(tid)
+        if extra is None:
+            return slots, tfs
+        more_slots, more_tfs = extra.arrays()
+        return np.concatenate([slots, more_slots]), np.concatenate([tfs, more_tfs])
 
     def _score(self, query: str) -> np.ndarray | None:
         """BM25 of every slot (dead ones included, at zero), or None when no query token is indexed."""
         n = len(self._slot_of)
-        counts = Counter(tid for t in tokenize(query) if (tid := self._vocab.get(t)) is not None and self._df[tid])
+        counts = Counter(tid for t in tokenize(query) if (tid := self._term_id(t)) is not None and self._df[tid])
         if not n or not counts:
             return None
         avg = self._total_length / n
         scores = np.zeros(len(self._id_of), dtype=np.float64)
         for tid, repeat in counts.items():
-            slots, tfs = self._postings[tid].arrays()
+            slots, tfs = self._postings(tid)
             live = self._alive[slots]
             slots, tfs = slots[live], tfs[live]
-            df = self._df[tid]
+            df = int(self._df[tid])
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
             norm = self.k1 * (1 - self.b + self.b * self._length[slots] / avg)
             scores[slots] += repeat * idf * tfs / (tfs + norm)

@@ -10,13 +10,16 @@ checks before every flip and stops with an error then. Expiry uses wall clocks: 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -90,6 +93,11 @@ class ServerStore(ChromaStore):
         super().close()
         if client is not None:
             _close_http_pools(client)
+
+    def _lexical_folder(self) -> Path | None:
+        """A folder under the system temp dir, one per server and collection: the host's workers share it."""
+        key = hashlib.sha1(f"{self.settings.url}|{self.settings.collection}".encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / "policy-rag-lexical" / key
 
     def _translate(self, exc: Exception) -> PolicyRagError | None:
         timeout = _timeout_in(exc)
