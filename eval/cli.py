@@ -559,6 +559,7 @@ def _parser() -> argparse.ArgumentParser:
     trainer.add_argument("--limit", type=int, metavar="N", help="only the first N questions of each source")
     trainer.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength (default: 1.0)")
     trainer.add_argument("--out", default="service/answerers/answer_model.json", help="model file (default: %(default)s)")
+    trainer.add_argument("--save-pairs", metavar="FILE", help="also write the labelled pairs (JSONL, one question a line)")
     trainer.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     trainer.set_defaults(handler=_train)
     return parser
@@ -582,7 +583,8 @@ def _train(args: argparse.Namespace) -> int:
     if not sources:
         raise ValueError("Give at least one --external SET=INDEX or --dataset FILE=INDEX.")
     command = "python -m eval train " + " ".join(sys.argv[2:] if argv_is_train() else [])
-    model = train(sources, args.out, command=command.strip(), c=args.c, progress=not args.no_progress)
+    model = train(sources, args.out, command=command.strip(), c=args.c, progress=not args.no_progress,
+                  save_pairs=args.save_pairs)
     figures = model["figures"]["out_of_fold"]
     print(f"{model['figures']['questions']} questions, {model['figures']['pairs']} pairs "
           f"({model['figures']['answering_pairs']} answering); threshold {model['threshold']:.2f}")

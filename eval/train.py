@@ -218,14 +218,21 @@ def fit(groups: Sequence[Group], *, c: float = 1.0, folds: int = 5, seed: int = 
 
 
 def train(sources: Sequence[tuple[Source, Any]], out: str | Path, *, command: str, c: float = 1.0,
-          progress: bool = True) -> dict[str, Any]:
-    """Collect every source's pairs, fit, and write the model file; returns what was written."""
+          progress: bool = True, save_pairs: str | Path | None = None) -> dict[str, Any]:
+    """Collect every source's pairs, fit, and write the model file; returns what was written. `save_pairs`: also
+    write the labelled pairs, one question a line (for reading them, or fitting again without retrieval)."""
     from service.answerers.answer_model import FORMAT, parameters_sha256
     from service.answerers.features import FEATURES
 
     groups: list[Group] = []
     for source, qa in sources:
         groups += collect(qa, source, progress=progress)
+    if save_pairs:
+        with Path(save_pairs).open("w", encoding="utf-8") as handle:
+            for g in groups:
+                handle.write(json.dumps({"source": g.source, "id": g.qid, "answerable": g.answerable,
+                                         "features": list(FEATURES), "vectors": g.vectors, "labels": g.labels},
+                                        ensure_ascii=False) + "\n")
     fitted = fit(groups, c=c)
     model: dict[str, Any] = {"format": FORMAT, "features": list(FEATURES), "mean": fitted["mean"],
                              "scale": fitted["scale"], "coef": fitted["coef"], "intercept": fitted["intercept"],

@@ -203,7 +203,7 @@ class ExtractiveAnswerer:
         if intent.asks_list and len(passages) > 1:
             return self._listing(passages, intent, terms)
         chosen = self._chosen(passages, intent)
-        parts = []
+        parts, quoted = [], []
         for passage in chosen:
             body = measure_body(passage.chunk)
             if intent.explicit or (intent.asks_locate and len(body) <= _WHOLE_ARTICLE):
@@ -219,9 +219,11 @@ class ExtractiveAnswerer:
             sentence = f"{clause}【{passage.key}】"
             units = responsibility_phrase(passage.chunk) if intent.asks_responsible else ""
             parts.append(f"{sentence}，{units}。" if units else f"{sentence}。")
+            quoted.append(passage)
         if not parts:
             return Answer(REFUSAL, refused=True, backend=self.name)
-        return Answer("".join(parts), [citation_from_chunk(p.key, p.chunk) for p in chosen], backend=self.name)
+        # a citation only for the measures the answer quotes: one with nothing to quote is not evidence
+        return Answer("".join(parts), [citation_from_chunk(p.key, p.chunk) for p in quoted], backend=self.name)
 
     @staticmethod
     def _chosen(passages: Sequence[Passage], intent: Intent) -> list[Passage]:

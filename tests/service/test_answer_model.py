@@ -150,3 +150,15 @@ def test_the_decision_answers_from_the_best_sentence_or_refuses_below_the_thresh
     assert QAService._learned(rules, pool, strict).verdict == "refuse"
     partial = Judgement("partial", [STORAGE], ["quantity"])
     assert QAService._learned(partial, pool, strict) is partial  # the rules' partial answer stays
+
+
+def test_a_measure_with_nothing_quoted_is_not_cited(make_passage) -> None:  # type: ignore[no-untyped-def]
+    from service.answerers.base import Intent
+    from service.answerers.extractive import ExtractiveAnswerer
+
+    quoted = make_passage("济源市 第46条", "46.力争储能装机容量达到25兆瓦。")
+    empty = make_passage("郑州市 第12条", "12.", region="郑州市", measure="12")
+    answer = ExtractiveAnswerer().answer("济源和郑州储能装机容量分别是多少？", [quoted, empty],
+                                         Intent(regions=["济源市", "郑州市"]))
+    assert answer.text == "力争储能装机容量达到25兆瓦【济源市 第46条】。"
+    assert [c.ref for c in answer.citations] == ["济源市 第46条"]
