@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -582,8 +583,8 @@ def _train(args: argparse.Namespace) -> int:
         sources.append((dataset_source(path, index, limit=args.limit), build_qa(index)))
     if not sources:
         raise ValueError("Give at least one --external SET=INDEX or --dataset FILE=INDEX.")
-    command = "python -m eval train " + " ".join(sys.argv[2:] if argv_is_train() else [])
-    model = train(sources, args.out, command=command.strip(), c=args.c, progress=not args.no_progress,
+    command = "python -m eval " + shlex.join(args.argv)
+    model = train(sources, args.out, command=command, c=args.c, progress=not args.no_progress,
                   save_pairs=args.save_pairs)
     figures = model["figures"]["out_of_fold"]
     print(f"{model['figures']['questions']} questions, {model['figures']['pairs']} pairs "
@@ -595,16 +596,12 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def argv_is_train() -> bool:
-    """Whether this process was started as `python -m eval train` (its arguments then go into the model file)."""
-    return len(sys.argv) > 1 and sys.argv[1] == "train"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run one command; returns the exit status."""
     from ingest import PolicyRagError
 
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded by `train` in the model file
     try:
         status: int = args.handler(args)
     except (DatasetError, StructureError, PolicyRagError, ValueError, RuntimeError, FileNotFoundError) as exc:

@@ -6,7 +6,8 @@ answer keys and its measure holds the gold evidence (or belongs to the gold docu
 unanswerable question (a dev set's, or a leave-gold-out twin of an external question) is labelled as not
 answering. Only the `tune` half of an external set is read: an index holding a `report` document is refused.
 A logistic regression (scikit-learn, the `eval` extra) is fitted; the answer threshold is chosen on out-of-fold
-probabilities (questions grouped into folds), and the file records the command, the training files' sha256 and
+probabilities (questions grouped into folds), refusing answerable questions no more often than the rules do on the same
+questions; the file records the command, the training files' sha256 and
 the out-of-fold figures. The service reads the file with no scikit-learn.
 """
 
@@ -24,7 +25,7 @@ from eval.dataset import EvalQuestion, load_dataset
 from eval.metrics import canonical
 
 __all__ = ["Group", "Source", "external_source", "dataset_source", "collect", "label", "fit", "choose_threshold",
-           "train", "sha256_of"]
+           "rules_answerable_refused", "train", "sha256_of"]
 
 _THRESHOLDS = [i / 100 for i in range(2, 99)]
 
@@ -157,13 +158,28 @@ def _outcomes(groups: Sequence[Group], probabilities: Sequence[Sequence[float]],
             "utility": right + (answerable - refused - right) * 0.5 + caught}
 
 
-def choose_threshold(groups: Sequence[Group], probabilities: Sequence[Sequence[float]]) -> dict[str, Any]:
-    """The threshold with the best utility: +1 for an answer from a right sentence or a refused unanswerable
-    question, +½ for answering an answerable question from a sentence the labels do not mark (its answer may span
-    sentences); among ties, the middle one."""
+def rules_answerable_refused(groups: Sequence[Group]) -> float:
+    """The share of answerable questions the rules refuse (or answer partially), read from the `rules_answer`
+    feature: the bar the model's threshold must not fall below."""
+    from service.answerers.features import FEATURES
+
+    column = FEATURES.index("rules_answer")
+    answerable = [g for g in groups if g.answerable]
+    return sum(not g.vectors[0][column] for g in answerable) / len(answerable) if answerable else 0.0
+
+
+def choose_threshold(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], *,
+                     max_answerable_refused: float = 1.0) -> dict[str, Any]:
+    """The threshold with the best utility among those refusing at most `max_answerable_refused` of the answerable
+    questions: +1 for an answer from a right sentence or a refused unanswerable question, +½ for answering an
+    answerable question from a sentence the labels do not mark (its answer may span sentences); among ties, the
+    middle one. With no threshold under the cap, the one refusing fewest."""
     scored = [_outcomes(groups, probabilities, t) for t in _THRESHOLDS]
-    top = max(s["utility"] for s in scored)
-    tied = [s for s in scored if s["utility"] == top]
+    allowed = [s for s in scored if s["answerable_refused"] <= max_answerable_refused + 1e-9]
+    if not allowed:
+        return min(scored, key=lambda s: (s["answerable_refused"], -s["utility"]))
+    top = max(s["utility"] for s in allowed)
+    tied = [s for s in allowed if s["utility"] == top]
     return tied[len(tied) // 2]
 
 
@@ -204,7 +220,9 @@ def fit(groups: Sequence[Group], *, c: float = 1.0, folds: int = 5, seed: int = 
             oof[test_rows] = model().fit(scaler.transform(x[train_rows]), y[train_rows]) \
                 .predict_proba(scaler.transform(x[test_rows]))[:, 1]
     probabilities = [oof[owner == i].tolist() for i in range(len(groups))]
-    chosen = choose_threshold(groups, probabilities)
+    # the model may refuse answerable questions no more often than the rules do on the same questions
+    cap = rules_answerable_refused(groups)
+    chosen = choose_threshold(groups, probabilities, max_answerable_refused=cap)
     by_source = {name: _outcomes([g for g in groups if g.source == name],
                                  [p for g, p in zip(groups, probabilities) if g.source == name], chosen["threshold"])
                  for name in dict.fromkeys(g.source for g in groups)}
@@ -214,6 +232,7 @@ def fit(groups: Sequence[Group], *, c: float = 1.0, folds: int = 5, seed: int = 
     return {"mean": [float(m) for m in scaler.mean_], "scale": scale, "coef": [float(w) for w in final.coef_[0]],
             "intercept": float(final.intercept_[0]), "threshold": chosen["threshold"],
             "figures": {"out_of_fold": chosen, "by_source": by_source, "pairs": int(len(y)),
+                        "rules_answerable_refused": cap,
                         "answering_pairs": int(y.sum()), "questions": len(groups)}}
 
 
