@@ -178,7 +178,7 @@ class QAService:
         pool = candidates(reading, hits[:depth], dense_mean=result.dense_mean, dense_std=result.dense_std,
                           regions=analysis.regions, asks_list=analysis.intent.asks_list, cited=cited,
                           supported={id(h) for h in judgement.supported},
-                          answering={id(h) for h in judgement.answering})
+                          answering={id(h) for h in judgement.answering}, verdict=judgement.verdict)
         return judgement, pool
 
     @staticmethod

@@ -36,8 +36,10 @@ FEATURES: tuple[str, ...] = (
     "question_margin",
     # place and position
     "asks_place", "place_named", "position", "first_sentence", "sentence_length",
-    # the rule decision (service.retrieval.answerability) for this measure, as one signal among the others
-    "rule_supported", "rule_answering",
+    # the rule decision (service.retrieval.answerability), for this measure and for the question, as signals
+    "rule_supported", "rule_answering", "rules_answer", "rules_partial",
+    # the sentence against the other candidates of its question
+    "best_topic_in_pool", "topic_below_best", "kinds_in_pool",
 )
 MAX_SENTENCES = 40  # per measure: a very long article's later sentences are not looked at
 Z_FULL = 4.0  # as service.retrieval.answerability: this many standard deviations above the mean is as similar as it gets
@@ -71,9 +73,11 @@ def _share(words: Sequence[str], text: str) -> float:
 
 def candidates(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: float,
                regions: Collection[str] = (), asks_list: bool = False, cited: Mapping[str, str] = _NONE,
-               supported: Collection[int] = (), answering: Collection[int] = ()) -> list[Candidate]:
+               supported: Collection[int] = (), answering: Collection[int] = (),
+               verdict: str = "") -> list[Candidate]:
     """Every sentence of every hit, with its features. `supported`/`answering`: ids (``id(hit)``) of the hits the
-    rule decision found supported and answering; `cited`: chunk id → the articles it cites."""
+    rule decision found supported and answering, `verdict` its decision for the question; `cited`: chunk id →
+    the articles it cites."""
     if not hits:
         return []
     top = max(hits[0].score, 1e-9)
@@ -103,6 +107,8 @@ def candidates(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_st
             "place_named": float(any(r and (r in chunk.region or r in chunk.doc_title) for r in regions)),
             "rule_supported": float(id(hit) in supported),
             "rule_answering": float(id(hit) in answering),
+            "rules_answer": float(verdict == "answer"),
+            "rules_partial": float(verdict == "partial"),
         }
         sentences = sentences_of(hit)
         for position, sentence in enumerate(sentences):
@@ -135,6 +141,11 @@ def candidates(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_st
                 sentence_length=min(math.log1p(len(sentence)) / math.log1p(400), 1.0),
             )
             out.append(Candidate(hit, rank, sentence, position, features))
+    best_topic = max((c.features["sentence_topic_in_context"] for c in out), default=0.0)
+    kinds_found = float(any(c.features["kinds_in_sentence"] == 1.0 for c in out)) if kinds else 0.0
+    for c in out:
+        c.features.update(best_topic_in_pool=best_topic, kinds_in_pool=kinds_found,
+                          topic_below_best=best_topic - c.features["sentence_topic_in_context"])
     return out
 
 
