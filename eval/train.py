@@ -6,9 +6,8 @@ answer keys and its measure holds the gold evidence (or belongs to the gold docu
 unanswerable question (a dev set's, or a leave-gold-out twin of an external question) is labelled as not
 answering. Only the `tune` half of an external set is read: an index holding a `report` document is refused.
 A logistic regression (scikit-learn, the `eval` extra) is fitted; the answer threshold is chosen on out-of-fold
-probabilities (questions grouped into folds), refusing answerable questions no more often than the rules do on the same
-questions; the file records the command, the training files' sha256 and
-the out-of-fold figures. The service reads the file with no scikit-learn.
+probabilities (questions grouped into folds), refusing answerable questions no more often than the rules do on the
+same questions; the file records the command, the training files' sha256 and the out-of-fold figures. The service reads the file with no scikit-learn.
 """
 
 from __future__ import annotations
