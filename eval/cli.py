@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -544,7 +545,55 @@ def _parser() -> argparse.ArgumentParser:
     lifecycle.add_argument("--expected", required=True, help="lifecycle truth JSONL")
     lifecycle.add_argument("--strict", action="store_true", help="exit 1 when below the acceptance threshold")
     lifecycle.set_defaults(handler=_lifecycle)
+
+    trainer = commands.add_parser(
+        "train", help="fit the answer model on tune halves and dev sets → service/answerers/answer_model.json",
+        description="Label (question, candidate sentence) pairs from the top retrieved measures of each question, "
+                    "fit a logistic regression and write the model file (see eval/train.py). Use only tune halves "
+                    "and your own dev sets.")
+    trainer.add_argument("--external", action="append", default=[], metavar="SET=INDEX",
+                         help="an external set's tune questions over an index of its tune documents, repeatable "
+                              "(e.g. ncpqa=/work/ext-index/ncpqa-tune-all)")
+    trainer.add_argument("--dataset", action="append", default=[], metavar="FILE=INDEX",
+                         help="a dev set over its index, repeatable (e.g. eval/datasets/dev.jsonl=.data/index)")
+    trainer.add_argument("--root", help="external-dev folder (default: $POLICY_RAG_EXTERNAL_DEV or ../shared/...)")
+    trainer.add_argument("--limit", type=int, metavar="N", help="only the first N questions of each source")
+    trainer.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength (default: 1.0)")
+    trainer.add_argument("--out", default="service/answerers/answer_model.json", help="model file (default: %(default)s)")
+    trainer.add_argument("--save-pairs", metavar="FILE", help="also write the labelled pairs (JSONL, one question a line)")
+    trainer.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    trainer.set_defaults(handler=_train)
     return parser
+
+
+def _train(args: argparse.Namespace) -> int:
+    from eval.train import dataset_source, external_source, train
+
+    sources = []
+    for spec in args.external:
+        name, _, index = spec.partition("=")
+        if not index:
+            raise ValueError(f"--external wants SET=INDEX, got {spec!r}")
+        qa = build_qa(index)
+        sources.append((external_source(name, index, qa, root=args.root, limit=args.limit), qa))
+    for spec in args.dataset:
+        path, _, index = spec.partition("=")
+        if not index:
+            raise ValueError(f"--dataset wants FILE=INDEX, got {spec!r}")
+        sources.append((dataset_source(path, index, limit=args.limit), build_qa(index)))
+    if not sources:
+        raise ValueError("Give at least one --external SET=INDEX or --dataset FILE=INDEX.")
+    command = "python -m eval " + shlex.join(args.argv)
+    model = train(sources, args.out, command=command, c=args.c, progress=not args.no_progress,
+                  save_pairs=args.save_pairs)
+    figures = model["figures"]["out_of_fold"]
+    print(f"{model['figures']['questions']} questions, {model['figures']['pairs']} pairs "
+          f"({model['figures']['answering_pairs']} answering); threshold {model['threshold']:.2f}")
+    for name, f in [("all", figures), *model["figures"]["by_source"].items()]:
+        print(f"  {name:<22} right sentence {f['right_sentence']:.3f}  answerable refused {f['answerable_refused']:.3f}"
+              f"  refusal R/P {f['refusal_recall']:.3f}/{f['refusal_precision']:.3f}")
+    print(f"model: {args.out}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -552,6 +601,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ingest import PolicyRagError
 
     args = _parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded by `train` in the model file
     try:
         status: int = args.handler(args)
     except (DatasetError, StructureError, PolicyRagError, ValueError, RuntimeError, FileNotFoundError) as exc:

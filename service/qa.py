@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ingest import Chunk
+from service.answerers.answer_model import AnswerModel, default_model
 from service.answerers.base import REFUSAL, Answer, Answerer, Passage, citation_from_chunk
 from service.answerers.extractive import partial_answer
+from service.answerers.features import Candidate, candidates
 from service.followup import bounded_history, rewrite_followup
 from service.retrieval.answerability import Judgement, judge
 from service.retrieval.compare import about_one, interleave, provincial, spread
@@ -69,6 +71,9 @@ class QAService:
         self.answerer = answerer
         self.observer: Callable[[SearchResult | AskOutcome], None] | None = None  # e.g. the app's metrics
         self._title_cache: tuple[object, list[str]] | None = None
+        # the learned answer decision, read at startup so a missing or altered model file fails at once
+        self.answer_model: AnswerModel | None = default_model(settings.answer.model_path) \
+            if settings.answer.model == "on" else None
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid") -> SearchResult:
         """Ranked chunks for a query (the best of each region in turn when it names several)."""
@@ -79,6 +84,11 @@ class QAService:
     def analyze(self, question: str) -> QueryAnalysis:
         """The question read against this index (its regions settle short county names)."""
         return analyze(question, self.retriever.store.catalog().region_facts())
+
+    def retrieve(self, query: str, top_k: int, filters: Filters | None, preset: str,
+                 analysis: QueryAnalysis) -> SearchResult:
+        """Ranked chunks for a question already read and analysed, unobserved (what `prepare` decides from)."""
+        return self._retrieve(query, top_k, filters, preset, analysis)
 
     def _retrieve(self, query: str, top_k: int, filters: Filters | None, preset: str,
                   analysis: QueryAnalysis) -> SearchResult:
@@ -127,15 +137,32 @@ class QAService:
 
     def decide(self, analysis: QueryAnalysis, result: SearchResult, top_k: int = 5) -> Judgement:
         """Answer, partial answer or refusal, from the retrieved evidence alone (no further search)."""
+        judgement, pool = self._judged(analysis, result, top_k, features=self.answer_model is not None)
+        if pool is not None and self.answer_model is not None:
+            return self._learned(judgement, pool, self.answer_model)
+        if judgement.verdict == "answer" and analysis.intent.asks_responsible:
+            # 「谁负责」: measures that name their units answer it
+            judgement.hits = sorted(judgement.hits, key=lambda h: not states_units(h.chunk))[:top_k]
+        return judgement
+
+    def candidates(self, analysis: QueryAnalysis, result: SearchResult,
+                   top_k: int = 5) -> tuple[Judgement, list[Candidate] | None]:
+        """The rules' judgement and the candidate sentences the answer model weighs; None when the question is
+        decided before any clause is read (a place, year, document or measure named that the index lacks, or a
+        measure named that it holds)."""
+        return self._judged(analysis, result, top_k, features=True)
+
+    def _judged(self, analysis: QueryAnalysis, result: SearchResult, top_k: int, *,
+                features: bool) -> tuple[Judgement, list[Candidate] | None]:
         named = named_documents(analysis.question)
         if reason := self.refusal_reason(result, named):
-            return Judgement("refuse", reason=reason)
+            return Judgement("refuse", reason=reason), None
         explicit = [h for h in result.hits if h.explicit]
         if explicit:  # 「济源第46条」: exactly the measures named, of the document named if one is
             explicit = [h for h in explicit if all(covers(h.chunk.doc_title, name) for name in named)]
             if not explicit:
-                return Judgement("refuse", reason=f"文件中没有《{named[0]}》第{analysis.refs[0].measure}条")
-            return Judgement("answer", explicit)
+                return Judgement("refuse", reason=f"文件中没有《{named[0]}》第{analysis.refs[0].measure}条"), None
+            return Judgement("answer", explicit), None
         s = self.settings.retrieval
         hits = result.hits
         catalog = self.retriever.store.catalog()
@@ -143,13 +170,30 @@ class QAService:
             hits = [h for h in hits if set(analysis.years) & catalog.document_years(h.chunk.doc_id)]
         depth = max(top_k, 5)
         cited = {h.chunk.chunk_id: cited_text(h.chunk, catalog) for h in hits[:depth]}
-        judgement = judge(asked(analysis.question, analysis.regions), hits, dense_mean=result.dense_mean,
-                          dense_std=result.dense_std, min_support=s.min_support, lexical_share=s.lexical_share,
-                          depth=depth, cited=cited)
-        if judgement.verdict == "answer" and analysis.intent.asks_responsible:
-            # 「谁负责」: measures that name their units answer it
-            judgement.hits = sorted(judgement.hits, key=lambda h: not states_units(h.chunk))[:top_k]
-        return judgement
+        reading = asked(analysis.question, analysis.regions)
+        judgement = judge(reading, hits, dense_mean=result.dense_mean, dense_std=result.dense_std,
+                          min_support=s.min_support, lexical_share=s.lexical_share, depth=depth, cited=cited)
+        if not features:
+            return judgement, None  # the rules decide: no sentence needs reading
+        pool = candidates(reading, hits[:depth], dense_mean=result.dense_mean, dense_std=result.dense_std,
+                          regions=analysis.regions, asks_list=analysis.intent.asks_list, cited=cited,
+                          supported={id(h) for h in judgement.supported},
+                          answering={id(h) for h in judgement.answering}, verdict=judgement.verdict)
+        return judgement, pool
+
+    @staticmethod
+    def _learned(judgement: Judgement, pool: Sequence[Candidate], model: AnswerModel) -> Judgement:
+        """The answer model's decision: its best sentence answers when likely enough; else the rules' partial
+        answer when they found one, or the refusal."""
+        best, probability = model.best(pool)
+        if best is None or probability < model.threshold:
+            if judgement.verdict == "partial":
+                return judgement
+            return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported)
+        hits = [best.hit] + list({id(c.hit): c.hit for c in pool if c.hit is not best.hit}.values())
+        supported = judgement.supported if any(h is best.hit for h in judgement.supported) \
+            else [best.hit, *judgement.supported]
+        return Judgement("answer", hits, supported=supported, answering=[best.hit], sentence=best.sentence)
 
     def prepare(self, question: str, top_k: int = 5, filters: Filters | None = None,
                 history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> Prepared:
@@ -172,7 +216,8 @@ class QAService:
                                self.settings.retrieval.max_list)
         chunks = [h.chunk for h in hits]
         keys = passage_keys(chunks)
-        passages = [Passage(k, h.chunk, h.score) for k, h in zip(keys, hits)]
+        chosen = judgement.hits[0] if judgement.sentence and judgement.hits else None
+        passages = [Passage(k, h.chunk, h.score, judgement.sentence if h is chosen else "") for k, h in zip(keys, hits)]
         validity = asked(analysis.question, analysis.regions).validity
         if validity and not analysis.refs and result.statuses is not None and not result.out_of_scope:
             if (answered := self._validity(validity, analysis, result.hits, result.statuses)) is not None:

@@ -46,6 +46,10 @@ class AnswerSettings(BaseModel):
     backend: Literal["extractive", "openai", "llamacpp"] = Field("extractive", description="The answer backend.")
     on_unverified: Literal["drop", "flag"] = Field("drop", description="Drop LLM sentences that fail verification, "
                                                                        "or keep them and flag the answer.")
+    model: Literal["on", "off"] = Field("off", description="on: the learned answer decision "
+                                        "(service/answerers/answer_model.json, `python -m eval train`) picks the "
+                                        "answering sentence and decides answer or refuse; off: the rules.")
+    model_path: str = Field("", description="Another answer model file (default: the one shipped with the package).")
 
 
 class LLMSettings(BaseModel):

@@ -29,6 +29,7 @@ class Passage:
     key: str  # the citation label, e.g. "济源市 第46条"; unique within one request
     chunk: Chunk
     score: float = 0.0
+    sentence: str = ""  # the sentence the answer model found to answer, when it decided; '' otherwise
 
 
 @dataclass

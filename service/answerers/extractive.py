@@ -74,13 +74,14 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
 
 
 def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Sequence[str] = (), *,
-                unit: str = "", max_chars: int = 160, items: bool = False) -> str:
+                unit: str = "", max_chars: int = 160, items: bool = False, chosen: str = "") -> str:
     """Whole sentences that answer: the best one (topic words, plus a value of each asked kind), then one for
     each other thing asked that it leaves out (「能延长多久」), and the items of a list it introduces.
 
     A regulation's 「擅自…的，处二千元以上二万元以下罚款」 is one sentence: its value is never cut off.
     `items`: the question asks for a list (「用在哪些方面」), so a sentence introducing items (「并用于：（一）…」)
     is worth as much as one holding an asked value.
+    `chosen`: the sentence the answer model found to answer; it is the best one when the body holds it.
     """
     sentences = [s for s in re.split(r"(?<=[。；！？])", body) if s.strip()]
     if not sentences:
@@ -99,6 +100,8 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     scores = [score(i) for i in range(len(sentences))]
     # ties go to the earlier sentence, or for a list question to one introducing the items
     best = max(range(len(sentences)), key=lambda i: (scores[i], introduces[i], -i))
+    if chosen and chosen in sentences:
+        best = sentences.index(chosen)
     if len(sentences[best]) > max_chars:  # one long sentence: its best clauses
         return best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)
     keep = {best}
@@ -200,14 +203,14 @@ class ExtractiveAnswerer:
         if intent.asks_list and len(passages) > 1:
             return self._listing(passages, intent, terms)
         chosen = self._chosen(passages, intent)
-        parts = []
+        parts, quoted = [], []
         for passage in chosen:
             body = measure_body(passage.chunk)
             if intent.explicit or (intent.asks_locate and len(body) <= _WHOLE_ARTICLE):
                 clause = _leading_sentences(body, _WHOLE_ARTICLE)  # the measure named or asked for: what it says
             else:
                 clause = answer_span(body, terms, asked.kinds, asked.focus, unit=asked.unit,
-                                     items=intent.asks_list and not intent.asks_places)
+                                     items=intent.asks_list and not intent.asks_places, chosen=passage.sentence)
             if not clause:
                 continue
             title = passage.chunk.measure_title
@@ -216,9 +219,11 @@ class ExtractiveAnswerer:
             sentence = f"{clause}【{passage.key}】"
             units = responsibility_phrase(passage.chunk) if intent.asks_responsible else ""
             parts.append(f"{sentence}，{units}。" if units else f"{sentence}。")
+            quoted.append(passage)
         if not parts:
             return Answer(REFUSAL, refused=True, backend=self.name)
-        return Answer("".join(parts), [citation_from_chunk(p.key, p.chunk) for p in chosen], backend=self.name)
+        # a citation only for the measures the answer quotes: one with nothing to quote is not evidence
+        return Answer("".join(parts), [citation_from_chunk(p.key, p.chunk) for p in quoted], backend=self.name)
 
     @staticmethod
     def _chosen(passages: Sequence[Passage], intent: Intent) -> list[Passage]:

@@ -36,6 +36,8 @@ class Judgement:
     missing: list[str] = field(default_factory=list)  # kinds of fact asked but not found (partial answers)
     supported: list[Hit] = field(default_factory=list)  # the hits whose support reached the bar, in retrieval order
     reason: str = ""
+    answering: list[Hit] = field(default_factory=list)  # the supported hits holding what is asked (verdict 'answer')
+    sentence: str = ""  # the sentence of hits[0] the answer model chose, when it decided
 
 
 def _context(hit: Hit, cited: Mapping[str, str]) -> str:
@@ -77,7 +79,7 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
     answering.sort(key=lambda h: -(coverage(asked.weights, _searchable(h, cited)) + square[id(h)]))
     if answering:
         rest = [h for h in hits if all(h is not a for a in answering)]
-        return Judgement("answer", answering + rest, supported=supported)
+        return Judgement("answer", answering + rest, supported=supported, answering=answering)
     best = supported[0]
     missing = [k for k in asked.kinds if not sentence_carries(k, asked, best.chunk.text, best.chunk)]
     return Judgement("partial", [best], missing, reason="条目没有写明所问的内容", supported=supported)

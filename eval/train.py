@@ -1,0 +1,264 @@
+"""`python -m eval train`: fit the answer model (service/answerers/answer_model.py) on labelled questions.
+
+Training pairs are (question, candidate sentence) from the top retrieved measures of each question, with the
+features of `service.answerers.features`. A sentence is labelled as answering when it holds one of the question's
+answer keys and its measure holds the gold evidence (or belongs to the gold document); every sentence of an
+unanswerable question (a dev set's, or a leave-gold-out twin of an external question) is labelled as not
+answering. Only the `tune` half of an external set is read: an index holding a `report` document is refused.
+A logistic regression (scikit-learn, the `eval` extra) is fitted; the answer threshold is chosen on out-of-fold
+probabilities (questions grouped into folds), refusing answerable questions no more often than the rules do on the
+same questions; the file records the command, the training files' sha256 and the out-of-fold figures. The service reads the file with no scikit-learn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eval.dataset import EvalQuestion, load_dataset
+from eval.metrics import canonical
+
+__all__ = ["Group", "Source", "external_source", "dataset_source", "collect", "label", "fit", "choose_threshold",
+           "rules_answerable_refused", "train", "sha256_of"]
+
+_THRESHOLDS = [i / 100 for i in range(2, 99)]
+
+
+@dataclass
+class Group:
+    """One question's candidates: their feature vectors and labels (1: the sentence answers)."""
+
+    source: str
+    qid: str
+    answerable: bool
+    vectors: list[list[float]] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Source:
+    """Questions asked of one index, with the files they come from (hashed into the model file)."""
+
+    label: str
+    index: str
+    questions: list[EvalQuestion]
+    files: list[Path]
+    gold_sources: dict[str, str] = field(default_factory=dict)  # question id → its gold document's file name
+    filters_for: Callable[[EvalQuestion], Any] | None = None
+
+
+def sha256_of(path: Path) -> str:
+    """The sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def external_source(set_name: str, index: str, qa: Any, *, root: str | None = None,
+                    limit: int | None = None) -> Source:
+    """The tune questions of an external set whose documents `index` holds, plus their leave-gold-out twins.
+    Refuses an index holding a document of the report half."""
+    from eval.external import exclusion_filters, find_root, leave_gold_out, load_set
+
+    base = find_root(root)
+    set_dir = base / set_name
+    questions = load_set(set_dir)
+    split_of = {str(q.extra["doc"]): q.extra.get("split") for q in questions}
+    doc_ids_of: dict[str, set[str]] = {}
+    for doc_id, record in qa.retriever.store.documents().items():
+        doc_ids_of.setdefault(str(record.get("source", "")), set()).add(doc_id)
+    report = sorted(name for name in doc_ids_of if split_of.get(name) == "report")
+    if report:
+        raise RuntimeError(f"{index} holds {len(report)} document(s) of the report half ({report[0]}, …): "
+                           "train only on tune documents.")
+    chosen = [q for q in questions if q.extra.get("split") == "tune" and str(q.extra["doc"]) in doc_ids_of]
+    chosen = chosen[:limit] if limit else chosen
+    texts = {name: (set_dir / "docs" / name).read_text(encoding="utf-8") for name in doc_ids_of
+             if (set_dir / "docs" / name).is_file()}
+    twins, _ = leave_gold_out(chosen, texts)
+    gold = {q.id: str(q.extra["doc"]) for q in chosen}
+    return Source(f"{set_name}:tune", index, [*chosen, *twins], [set_dir / "qa.jsonl"], gold,
+                  exclusion_filters({k: frozenset(v) for k, v in doc_ids_of.items()}))
+
+
+def dataset_source(path: str, index: str, *, limit: int | None = None) -> Source:
+    """A team dev set (eval/DATASET.md format) over its index."""
+    questions = load_dataset(path)
+    return Source(Path(path).name, index, questions[:limit] if limit else questions, [Path(path)])
+
+
+def label(question: EvalQuestion, sentence: str, chunk_text: str, measure_label: str, source_file: str,
+          gold_file: str) -> int:
+    """1 when the sentence answers: it holds an answer key (or lies inside a long one) and its measure holds the
+    evidence, is a gold measure, or belongs to the gold document."""
+    if not question.answerable:
+        return 0
+    said = canonical(sentence)
+    keys = [canonical(k) for k in question.answer_keys if k.strip()]
+    holds = any(k and k in said for k in keys) or any(len(said) >= 8 and said in k for k in keys)
+    if not holds:
+        return 0
+    text = canonical(chunk_text)
+    relevant = any(e and canonical(e) in text for e in question.evidence) or measure_label in question.measures \
+        or bool(gold_file and source_file == gold_file)
+    return int(relevant)
+
+
+def collect(qa: Any, source: Source, *, top_k: int = 5, progress: bool = True) -> list[Group]:
+    """Retrieve for each question and label its candidate sentences; questions decided before any clause is
+    read (a place, year or document not indexed, a measure named) are skipped, as the model never sees them."""
+    from tqdm import tqdm
+
+    from service.retrieval.query import read_question
+
+    registry = qa.retriever.store.documents()
+    groups = []
+    for q in tqdm(source.questions, desc=source.label, disable=not progress, file=sys.stderr):
+        searched = read_question(q.question)
+        analysis = qa.analyze(searched)
+        filters = qa.retriever.resolve(source.filters_for(q) if source.filters_for else None)
+        depth = max(top_k * 4, 20) if analysis.intent.asks_responsible else top_k
+        result = qa.retrieve(searched, depth, filters, "hybrid", analysis)
+        _, pool = qa.candidates(analysis, result, top_k)
+        if not pool:
+            continue
+        gold = source.gold_sources.get(q.id, "")
+        group = Group(source.label, q.id, q.answerable)
+        for c in pool:
+            origin = str(registry.get(c.hit.chunk.doc_id, {}).get("source", ""))
+            group.vectors.append(c.vector())
+            group.labels.append(label(q, c.sentence, c.hit.chunk.text, c.hit.chunk.measure_label, origin, gold))
+        groups.append(group)
+    return groups
+
+
+def _outcomes(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], threshold: float) -> dict[str, Any]:
+    """Question-level figures at a threshold: right sentence answered, answerable refused, unanswerable refused."""
+    right = refused = answerable = unanswerable = caught = wrong_answers = 0
+    for group, probs in zip(groups, probabilities):
+        best = max(range(len(probs)), key=lambda i: probs[i])
+        answered = probs[best] >= threshold
+        if group.answerable:
+            answerable += 1
+            refused += not answered
+            right += answered and group.labels[best] == 1
+        else:
+            unanswerable += 1
+            caught += not answered
+            wrong_answers += answered
+    return {"threshold": threshold, "answerable": answerable, "unanswerable": unanswerable,
+            "right_sentence": right / answerable if answerable else 0.0,
+            "answerable_refused": refused / answerable if answerable else 0.0,
+            "refusal_recall": caught / unanswerable if unanswerable else 0.0,
+            "refusal_precision": caught / (caught + refused) if caught + refused else 0.0,
+            "utility": right + (answerable - refused - right) * 0.5 + caught}
+
+
+def rules_answerable_refused(groups: Sequence[Group]) -> float:
+    """The share of answerable questions the rules refuse (or answer partially), read from the `rules_answer`
+    feature: the bar the model's threshold must not fall below."""
+    from service.answerers.features import FEATURES
+
+    column = FEATURES.index("rules_answer")
+    answerable = [g for g in groups if g.answerable]
+    return sum(not g.vectors[0][column] for g in answerable) / len(answerable) if answerable else 0.0
+
+
+def choose_threshold(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], *,
+                     max_answerable_refused: float = 1.0) -> dict[str, Any]:
+    """The threshold with the best utility among those refusing at most `max_answerable_refused` of the answerable
+    questions: +1 for an answer from a right sentence or a refused unanswerable question, +½ for answering an
+    answerable question from a sentence the labels do not mark (its answer may span sentences); among ties, the
+    middle one. With no threshold under the cap, the one refusing fewest."""
+    scored = [_outcomes(groups, probabilities, t) for t in _THRESHOLDS]
+    allowed = [s for s in scored if s["answerable_refused"] <= max_answerable_refused + 1e-9]
+    if not allowed:
+        return min(scored, key=lambda s: (s["answerable_refused"], -s["utility"]))
+    top = max(s["utility"] for s in allowed)
+    tied = [s for s in allowed if s["utility"] == top]
+    return tied[len(tied) // 2]
+
+
+def _arrays(groups: Sequence[Group]) -> tuple[Any, Any, Any]:
+    import numpy as np
+
+    x = np.array([v for g in groups for v in g.vectors], dtype=float)
+    y = np.array([label for g in groups for label in g.labels], dtype=int)
+    owner = np.array([i for i, g in enumerate(groups) for _ in g.vectors], dtype=int)
+    return x, y, owner
+
+
+def fit(groups: Sequence[Group], *, c: float = 1.0, folds: int = 5, seed: int = 0) -> dict[str, Any]:
+    """Fit the logistic regression; the threshold and figures come from out-of-fold probabilities."""
+    try:
+        import numpy as np
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import GroupKFold
+        from sklearn.preprocessing import StandardScaler
+    except ImportError as exc:
+        raise RuntimeError("`python -m eval train` needs scikit-learn: pip install '.[eval]'") from exc
+
+    x, y, owner = _arrays(groups)
+    if len(set(y.tolist())) < 2:
+        raise RuntimeError("The training questions gave no answering sentence (or no other): add labelled questions.")
+
+    def model() -> Any:
+        return LogisticRegression(C=c, max_iter=2000)
+
+    oof = np.zeros(len(y))
+    splits = min(folds, len(groups))
+    if splits >= 2:
+        for train_rows, test_rows in GroupKFold(n_splits=splits).split(x, y, owner):
+            if len(set(y[train_rows].tolist())) < 2:
+                oof[test_rows] = y[train_rows].mean()
+                continue
+            scaler = StandardScaler().fit(x[train_rows])
+            oof[test_rows] = model().fit(scaler.transform(x[train_rows]), y[train_rows]) \
+                .predict_proba(scaler.transform(x[test_rows]))[:, 1]
+    probabilities = [oof[owner == i].tolist() for i in range(len(groups))]
+    # the model may refuse answerable questions no more often than the rules do on the same questions
+    cap = rules_answerable_refused(groups)
+    chosen = choose_threshold(groups, probabilities, max_answerable_refused=cap)
+    by_source = {name: _outcomes([g for g in groups if g.source == name],
+                                 [p for g, p in zip(groups, probabilities) if g.source == name], chosen["threshold"])
+                 for name in dict.fromkeys(g.source for g in groups)}
+    scaler = StandardScaler().fit(x)
+    final = model().fit(scaler.transform(x), y)
+    scale = [float(s) if s > 0 else 1.0 for s in scaler.scale_]
+    return {"mean": [float(m) for m in scaler.mean_], "scale": scale, "coef": [float(w) for w in final.coef_[0]],
+            "intercept": float(final.intercept_[0]), "threshold": chosen["threshold"],
+            "figures": {"out_of_fold": chosen, "by_source": by_source, "pairs": int(len(y)),
+                        "rules_answerable_refused": cap,
+                        "answering_pairs": int(y.sum()), "questions": len(groups)}}
+
+
+def train(sources: Sequence[tuple[Source, Any]], out: str | Path, *, command: str, c: float = 1.0,
+          progress: bool = True, save_pairs: str | Path | None = None) -> dict[str, Any]:
+    """Collect every source's pairs, fit, and write the model file; returns what was written. `save_pairs`: also
+    write the labelled pairs, one question a line (for reading them, or fitting again without retrieval)."""
+    from service.answerers.answer_model import FORMAT, parameters_sha256
+    from service.answerers.features import FEATURES
+
+    groups: list[Group] = []
+    for source, qa in sources:
+        groups += collect(qa, source, progress=progress)
+    if save_pairs:
+        with Path(save_pairs).open("w", encoding="utf-8") as handle:
+            for g in groups:
+                handle.write(json.dumps({"source": g.source, "id": g.qid, "answerable": g.answerable,
+                                         "features": list(FEATURES), "vectors": g.vectors, "labels": g.labels},
+                                        ensure_ascii=False) + "\n")
+    fitted = fit(groups, c=c)
+    model: dict[str, Any] = {"format": FORMAT, "features": list(FEATURES), "mean": fitted["mean"],
+                             "scale": fitted["scale"], "coef": fitted["coef"], "intercept": fitted["intercept"],
+                             "threshold": fitted["threshold"]}
+    model["sha256"] = parameters_sha256(model)
+    files = {str(p): sha256_of(p) for source, _ in sources for p in source.files}
+    model.update(command=command, data=[{"file": name, "sha256": digest} for name, digest in files.items()],
+                 sources=[{"label": s.label, "index": s.index, "questions": len(s.questions)} for s, _ in sources],
+                 figures=fitted["figures"])
+    Path(out).write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return model

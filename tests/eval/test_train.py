@@ -1,0 +1,104 @@
+"""`python -m eval train`: labels, the threshold under the rules' false-refusal rate, and a slice run end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from eval.cli import main  # noqa: E402
+from eval.dataset import EvalQuestion  # noqa: E402
+from eval.train import Group, choose_threshold, label, rules_answerable_refused, sha256_of  # noqa: E402
+from service.answerers.answer_model import load_model  # noqa: E402
+from service.answerers.features import FEATURES  # noqa: E402
+
+DEV = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "dev.jsonl"
+QUESTION = EvalQuestion("q1", "储能装机容量目标是多少？", "numeric", True, ["力争储能装机容量达到25兆瓦"], ["25兆瓦"],
+                        ["济源市 第46条"])
+
+
+@pytest.mark.parametrize(("sentence", "chunk", "measure", "source", "gold", "expected"), [
+    ("力争储能装机容量达到25兆瓦", "46.力争储能装机容量达到25兆瓦。", "", "", "", 1),  # the measure holds the evidence
+    ("储能达到25兆瓦", "储能达到25兆瓦。", "济源市 第46条", "", "", 1),  # a gold measure
+    ("储能达到25 兆瓦", "储能达到25兆瓦。", "", "a.txt", "a.txt", 1),  # the gold document; whitespace aside
+    ("储能达到25兆瓦", "储能达到25兆瓦。", "郑州市 第1条", "b.txt", "a.txt", 0),  # the value, elsewhere
+    ("力争储能装机容量提升", "46.力争储能装机容量达到25兆瓦。", "", "", "", 0),  # the right measure, not the value
+])
+def test_a_sentence_answers_when_it_holds_a_key_and_its_measure_is_gold(sentence: str, chunk: str, measure: str,
+                                                                         source: str, gold: str, expected: int) -> None:
+    assert label(QUESTION, sentence, chunk, measure, source, gold) == expected
+
+
+def test_a_sentence_inside_a_long_answer_answers_and_nothing_answers_an_unanswerable_question() -> None:
+    long = EvalQuestion("q2", "用于什么？", "external", True, ["用于群众转移安置和隔离观察，以及为方舱医院提供支持"],
+                        ["群众转移安置和隔离观察，以及为方舱医院提供支持"])
+    assert label(long, "以及为方舱医院提供支持", "用于群众转移安置和隔离观察，以及为方舱医院提供支持。", "", "", "") == 1
+    twin = EvalQuestion("q1-lgo", QUESTION.question, "unanswerable", False)
+    assert label(twin, "力争储能装机容量达到25兆瓦", "力争储能装机容量达到25兆瓦。", "济源市 第46条", "", "") == 0
+
+
+def _group(qid: str, answerable: bool, labels: list[int], rules_answer: bool) -> Group:
+    column = FEATURES.index("rules_answer")
+    vectors = [[float(rules_answer) if i == column else 0.0 for i in range(len(FEATURES))] for _ in labels]
+    return Group("s", qid, answerable, vectors, labels)
+
+
+def test_the_threshold_refuses_answerable_questions_no_more_than_the_rules() -> None:
+    groups = [_group("a1", True, [1, 0], True), _group("a2", True, [0, 1], True), _group("a3", True, [1], False),
+              _group("u1", False, [0], True), _group("u2", False, [0, 0], True)]
+    probabilities = [[0.9, 0.1], [0.2, 0.4], [0.3], [0.35], [0.25, 0.2]]
+    assert rules_answerable_refused(groups) == pytest.approx(1 / 3)
+    free = choose_threshold(groups, probabilities)  # utility alone: refuse u1 and u2, at the cost of a3
+    assert free["refusal_recall"] == 1.0 and free["answerable_refused"] == pytest.approx(1 / 3)
+    capped = choose_threshold(groups, probabilities, max_answerable_refused=0.0)
+    assert capped["answerable_refused"] == 0.0 and capped["threshold"] <= 0.3
+    assert capped["refusal_recall"] == 0.5  # u2 (0.25) is still refused, u1 (0.35) no longer
+
+
+def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: Path) -> None:
+    out = tmp_path / "model.json"
+    args = ["train", "--dataset", f"{DEV}={corpus_index}", "--limit", "16", "--out", str(out), "--no-progress",
+            "--save-pairs", str(tmp_path / "pairs.jsonl")]
+    assert main(args) == 0
+    model = json.loads(out.read_text(encoding="utf-8"))
+    assert model["command"].startswith("python -m eval train --dataset") and "--limit 16" in model["command"]
+    assert model["data"] == [{"file": str(DEV), "sha256": sha256_of(DEV)}]
+    assert model["features"] == list(FEATURES) and 0.0 < model["threshold"] < 1.0
+    pairs = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert 0 < len(pairs) <= 16 and sum(sum(p["labels"]) for p in pairs) > 0
+    assert model["figures"]["questions"] == len(pairs)
+    loaded = load_model(out)
+    assert loaded.threshold == model["threshold"] and len(loaded.coef) == len(FEATURES)
+
+
+def test_training_without_a_source_is_a_usage_error(tmp_path: Path) -> None:
+    assert main(["train", "--out", str(tmp_path / "m.json")]) == 2
+
+
+def test_an_external_index_holding_a_report_document_is_refused(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from eval.train import external_source
+
+    for name in ("ncpqa", "legal-dc"):
+        (tmp_path / name / "docs").mkdir(parents=True)
+        rows = [{"id": f"{name}-{split}", "type": "external", "question": "问题？", "answerable": True,
+                 "doc": f"{split}.txt", "evidence": "证据文字", "answer_keys": ["证据"], "split": split}
+                for split in ("tune", "report")]
+        (tmp_path / name / "qa.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows),
+                                                  encoding="utf-8")
+
+    def qa_holding(*files: str) -> SimpleNamespace:
+        documents = {f"d{i}": {"source": f} for i, f in enumerate(files)}
+        return SimpleNamespace(retriever=SimpleNamespace(store=SimpleNamespace(documents=lambda: documents)))
+
+    (tmp_path / "ncpqa" / "docs" / "tune.txt").write_text("证据文字。", encoding="utf-8")
+    source = external_source("ncpqa", "idx", qa_holding("tune.txt"), root=str(tmp_path))
+    assert [q.id for q in source.questions] == ["ncpqa-tune", "ncpqa-tune-lgo"]
+    assert source.gold_sources == {"ncpqa-tune": "tune.txt"}
+    with pytest.raises(RuntimeError, match="report half .*train only on tune documents"):
+        external_source("ncpqa", "idx", qa_holding("tune.txt", "report.txt"), root=str(tmp_path))

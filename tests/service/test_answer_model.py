@@ -1,0 +1,164 @@
+"""The learned answer decision: features of (question, sentence) pairs, the model file's checks, the decision."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest import Chunk, ConfigError
+from service.answerers.answer_model import AnswerModel, default_model, load_model, parameters_sha256
+from service.answerers.features import FEATURES, candidates, sentences_of
+from service.qa import QAService
+from service.retrieval.answerability import Judgement
+from service.retrieval.evidence import asked
+from service.retrieval.retriever import Hit
+
+
+def _hit(text: str, *, score: float, dense: float | None = 0.8, region: str = "济源市", measure: str = "46",
+         title: str = "济源市2024年重点工作", section: str = "") -> Hit:
+    chunk = Chunk(chunk_id=f"d:{measure}", doc_id="d", doc_title=title, region=region, issuer="", date="",
+                  doc_type="", section=section, subsection="", measure=measure, measure_label=f"{region} 第{measure}条",
+                  measure_title="", responsible_units=[], text=text, embed_text=text)
+    return Hit(chunk, score, dense=dense, lexical=1.0)
+
+
+STORAGE = _hit("46.加快储能项目建设。力争储能装机容量达到25兆瓦，产值增长6.5%。", score=0.9, dense=0.85)
+JOBS = _hit("47.全年城镇新增就业1.44万人。完成老旧小区改造2300户。", score=0.6, dense=0.7, measure="47",
+            region="郑州市", section="稳就业", title="郑州市2024年重点工作")
+
+
+def _pool(question: str, hits: list[Hit], **kwargs: object):  # type: ignore[no-untyped-def]
+    return candidates(asked(question, ["济源市"]), hits, dense_mean=0.6, dense_std=0.1, regions=["济源市"], **kwargs)
+
+
+def test_every_sentence_of_every_hit_is_a_candidate_with_every_feature() -> None:
+    pool = _pool("济源市储能装机容量目标是多少兆瓦？", [STORAGE, JOBS])
+    assert [c.sentence for c in pool] == [*sentences_of(STORAGE), *sentences_of(JOBS)]
+    assert sentences_of(STORAGE) == ["加快储能项目建设。", "力争储能装机容量达到25兆瓦，产值增长6.5%"]
+    for c in pool:
+        assert set(c.features) == set(FEATURES) and len(c.vector()) == len(FEATURES)
+        assert all(isinstance(v, float) for v in c.vector())
+
+
+def test_the_sentence_holding_the_asked_value_stands_out() -> None:
+    first, value, jobs, _ = _pool("济源市储能装机容量目标是多少？", [STORAGE, JOBS])
+    assert (value.features["asks_quantity"], value.features["asks_unit"]) == (1.0, 0.0)
+    assert (value.features["kinds_in_sentence"], first.features["kinds_in_sentence"]) == (1.0, 0.0)
+    assert jobs.features["quantity_in_sentence"] == 1.0 and first.features["quantity_in_sentence"] == 0.0
+    assert value.features["sentence_topic"] > first.features["sentence_topic"] > jobs.features["sentence_topic"]
+    assert value.features["focus_near"] == 1.0 and jobs.features["focus_near"] < 1.0
+    assert value.features["kinds_in_measure"] == 1.0 and jobs.features["kinds_in_measure"] == 0.0
+
+
+def test_a_value_in_the_asked_unit_is_told_from_another_number() -> None:
+    subsidy = _hit("8.发放育儿补贴。每户补助3000元。惠及200户。", score=1.0)
+    _, money, households = _pool("育儿补贴每户补助多少元？", [subsidy])
+    assert money.features["asks_unit"] == 1.0
+    assert (money.features["unit_in_sentence"], households.features["unit_in_sentence"]) == (1.0, 0.0)
+    assert (money.features["kinds_in_sentence"], households.features["kinds_in_sentence"]) == (1.0, 0.0)
+
+
+def test_retrieval_place_and_position_features() -> None:
+    first, value, jobs, second_jobs = _pool("济源市储能装机容量目标是多少？", [STORAGE, JOBS])
+    assert (first.features["rank_inverse"], jobs.features["rank_inverse"]) == (1.0, 0.5)
+    assert first.features["fused_relative"] == 1.0 and jobs.features["fused_relative"] == pytest.approx(0.6 / 0.9)
+    assert first.features["margin_next"] == pytest.approx(0.3 / 0.9) and jobs.features["margin_next"] == 0.0
+    assert first.features["dense_z"] == pytest.approx(0.25 / 0.1 / 4)
+    assert (first.features["place_named"], jobs.features["place_named"]) == (1.0, 0.0)
+    assert (first.features["position"], value.features["position"]) == (0.0, 1.0)
+    assert (first.features["first_sentence"], value.features["first_sentence"]) == (1.0, 0.0)
+
+
+def test_a_question_asking_who_counts_agencies_and_the_rules_verdict_is_a_feature() -> None:
+    unit = _hit("12.加强监管。由市场监督管理部门负责组织实施。", score=1.0)
+    [plain, agency] = _pool("谁负责组织实施？", [unit], supported={id(unit)}, answering=set())
+    assert agency.features["asks_units"] == 1.0 and agency.features["agency_in_sentence"] == 1.0
+    assert plain.features["agency_in_sentence"] == 0.0
+    assert (agency.features["rule_supported"], agency.features["rule_answering"]) == (1.0, 0.0)
+
+
+def _model_file(path: Path, **change: object) -> Path:
+    model: dict[str, object] = {"format": 1, "features": list(FEATURES), "mean": [0.0] * len(FEATURES),
+                                "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES), "intercept": 0.0,
+                                "threshold": 0.5}
+    model["coef"] = [4.0 if name == "kinds_in_sentence" else 0.0 for name in FEATURES]
+    model["intercept"] = -2.0
+    model["sha256"] = parameters_sha256(model)
+    model.update(change)
+    path.write_text(json.dumps(model), encoding="utf-8")
+    return path
+
+
+def test_a_model_file_loads_and_scores_with_a_dot_product_and_a_sigmoid(tmp_path: Path) -> None:
+    model = load_model(_model_file(tmp_path / "m.json"))
+    first, value, *_ = _pool("济源市储能装机容量目标是多少？", [STORAGE, JOBS])
+    assert model.probability(value) == pytest.approx(1 / (1 + 2.718281828459045 ** -2))
+    assert model.probability(first) == pytest.approx(1 / (1 + 2.718281828459045 ** 2))
+    assert model.best([first, value]) == (value, model.probability(value))
+
+
+def test_an_altered_model_file_fails_clearly(tmp_path: Path) -> None:
+    path = _model_file(tmp_path / "m.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["threshold"] = 0.1  # edited by hand without retraining
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ConfigError, match="does not match its sha256.*python -m eval train"):
+        load_model(path)
+
+
+def test_a_model_trained_on_other_features_fails_naming_them(tmp_path: Path) -> None:
+    names = [n for n in FEATURES if n != "dense_z"] + ["words_from_one_corpus"]
+    model: dict[str, object] = {"format": 1, "features": names, "mean": [0.0] * len(names),
+                                "scale": [1.0] * len(names), "coef": [0.0] * len(names), "intercept": 0.0,
+                                "threshold": 0.5}
+    model["sha256"] = parameters_sha256(model)
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(model), encoding="utf-8")
+    with pytest.raises(ConfigError, match="missing features: dense_z; unknown features: words_from_one_corpus"):
+        load_model(path)
+
+
+def test_a_missing_or_unreadable_model_file_names_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="No answer model at .*POLICY_RAG_ANSWER__MODEL=off"):
+        load_model(tmp_path / "absent.json")
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_model(tmp_path / "bad.json")
+    _model_file(tmp_path / "short.json", sha256=None)
+    data = json.loads((tmp_path / "short.json").read_text(encoding="utf-8"))
+    del data["sha256"]
+    (tmp_path / "short.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ConfigError, match="lacks sha256"):
+        load_model(tmp_path / "short.json")
+
+
+def test_the_shipped_model_loads() -> None:
+    model = default_model()
+    assert model.features == FEATURES and 0.0 < model.threshold < 1.0
+
+
+def test_the_decision_answers_from_the_best_sentence_or_refuses_below_the_threshold(tmp_path: Path) -> None:
+    pool = _pool("济源市储能装机容量目标是多少？", [STORAGE, JOBS])
+    rules = Judgement("refuse", reason="检索到的条目与问题关联太弱")
+    model = load_model(_model_file(tmp_path / "m.json"))
+    answered = QAService._learned(rules, pool, model)
+    assert (answered.verdict, answered.sentence) == ("answer", "力争储能装机容量达到25兆瓦，产值增长6.5%")
+    assert answered.hits == [STORAGE, JOBS] and answered.supported == [STORAGE]
+    strict = AnswerModel(model.features, model.mean, model.scale, model.coef, model.intercept, threshold=0.99)
+    assert QAService._learned(rules, pool, strict).verdict == "refuse"
+    partial = Judgement("partial", [STORAGE], ["quantity"])
+    assert QAService._learned(partial, pool, strict) is partial  # the rules' partial answer stays
+
+
+def test_a_measure_with_nothing_quoted_is_not_cited(make_passage) -> None:  # type: ignore[no-untyped-def]
+    from service.answerers.base import Intent
+    from service.answerers.extractive import ExtractiveAnswerer
+
+    quoted = make_passage("济源市 第46条", "46.力争储能装机容量达到25兆瓦。")
+    empty = make_passage("郑州市 第12条", "12.", region="郑州市", measure="12")
+    answer = ExtractiveAnswerer().answer("济源和郑州储能装机容量分别是多少？", [quoted, empty],
+                                         Intent(regions=["济源市", "郑州市"]))
+    assert answer.text == "力争储能装机容量达到25兆瓦【济源市 第46条】。"
+    assert [c.ref for c in answer.citations] == ["济源市 第46条"]
