@@ -19,6 +19,7 @@ from service.api.routes import admin, ask, bot, chat, documents, health, jobs, m
 from service.api.security import RateLimiter
 from service.conversations import ConversationStore
 from service.jobs import JobQueue
+from service.memory import IdleTrimmer
 from service.metrics import Metrics
 from service.runtime import Runtime, build_runtime
 from service.settings import Settings, get_settings
@@ -98,7 +99,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     install_error_handlers(app)
     app.state.metrics = Metrics()
     # Added first, so it runs inside the request context: a refused request is logged, counted and has an id.
-    app.add_middleware(InFlightLimitMiddleware, max_in_flight=settings.api.max_in_flight)
+    trimmer = IdleTrimmer(settings.api.idle_trim_seconds, observe=app.state.metrics.memory_trims.observe)
+    app.add_middleware(InFlightLimitMiddleware, max_in_flight=settings.api.max_in_flight, trimmer=trimmer)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)
     app.state.conversations = ConversationStore(settings.api.history_turns, settings.api.conversation_ttl_seconds)

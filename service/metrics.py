@@ -38,6 +38,9 @@ class Metrics:
         self.fallbacks = Counter("policy_rag_llm_fallbacks",
                                  "Answers where the LLM failed and the extractive answerer answered instead.",
                                  registry=self.registry)
+        self.memory_trims = Histogram("policy_rag_memory_trim_duration_seconds",
+                                      "Idle trims handing freed memory back to the OS, and how long each took.",
+                                      buckets=_BUCKETS, registry=self.registry)
         self.chunks = Gauge("policy_rag_index_chunks", "Chunks in the index (0 while it is not loaded).",
                             registry=self.registry)
         self.chunks.set_function(chunk_count or (lambda: 0.0))

@@ -86,6 +86,9 @@ class APISettings(BaseModel):
     conversation_ttl_seconds: int = Field(3600, ge=10, description="How long the bot keeps a conversation.")
     max_in_flight: int = Field(64, ge=1, le=100000, description="API requests (/v1/…) one process works on at "
                                "once; more get 503 with Retry-After at once instead of queueing. Per worker.")
+    idle_trim_seconds: float = Field(2.0, ge=0, le=3600, description="After this many seconds with no API "
+                                     "request in flight, a worker hands the memory its requests freed back to the "
+                                     "OS (glibc's malloc_trim, once per busy period); 0 turns it off.")
     threads: int = Field(8, ge=1, le=200, description="Threads per process running the synchronous routes "
                                                       "(Starlette's default is 40); retrieval holds the GIL, so "
                                                       "more threads only queue on it. Scale with WORKERS instead.")

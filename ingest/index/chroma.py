@@ -9,7 +9,6 @@ every document in its old or its new version. The next writer deletes the orphan
 
 from __future__ import annotations
 
-import ctypes
 import json
 import threading
 import time
@@ -29,6 +28,7 @@ from ingest.index.catalog import ChunkCatalog
 from ingest.index.lexical import TOKENIZER_VERSION, LexicalIndex, term_counts, token_string, tokenize
 from ingest.index.chunk_texts import TextTable, chunk_rows, map_texts
 from ingest.index.lexical_files import LexicalCache
+from ingest.memory import release_freed_memory
 from ingest.models import Chunk
 from ingest.settings import StoreSettings
 
@@ -342,7 +342,7 @@ class ChromaStore:
         if shared is not None:
             self._lexical, table = shared
             map_texts([chunks[i] for i in sorted(chunks)], table)
-            _release_freed_memory()  # the chunks' own text strings went: give their pages back
+            release_freed_memory()  # the chunks' own text strings went: give their pages back
         assert self._lexical is not None
         self._lexical.fingerprint = self._lexical_generation = generation
 
@@ -558,15 +558,6 @@ def _stored_tokens(meta: dict[str, Any], chunk: Chunk) -> str:
 
 def _texts(chunks: dict[str, Chunk], ids: list[str]) -> Iterator[str]:
     return chunk_rows(chunks[i] for i in ids)
-
-
-def _release_freed_memory() -> None:
-    """Return the heap pages freed objects left to the OS (glibc keeps them otherwise: freed strings lie between
-    live objects, so the heap cannot shrink from its top)."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc
 
 
 def _split(tokens: str) -> list[str]:

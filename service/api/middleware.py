@@ -1,5 +1,5 @@
 """Per-request plumbing: an X-Request-ID on every response, one JSON access-log line, request metrics, and a
-bound on the requests a process works on at once."""
+bound on the requests a process works on at once (which also tells the idle memory trimmer when it goes quiet)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.errors import INTERNAL_ERROR
+from service.memory import IdleTrimmer
 from service.metrics import Metrics
 
 __all__ = ["RequestContextMiddleware", "InFlightLimitMiddleware", "access_logger", "REQUEST_ID_HEADER", "LIMITED_PREFIX"]
@@ -129,10 +130,12 @@ class InFlightLimitMiddleware:
     each uvicorn worker has its own bound. A streamed answer counts until its last byte.
     """
 
-    def __init__(self, app: ASGIApp, max_in_flight: int, retry_after: int = 1) -> None:
+    def __init__(self, app: ASGIApp, max_in_flight: int, retry_after: int = 1,
+                 trimmer: IdleTrimmer | None = None) -> None:
         self.app = app
         self.max_in_flight = max_in_flight
         self.retry_after = retry_after
+        self.trimmer = trimmer  # told when requests begin and when none is left in flight
         self.in_flight = 0  # only the event loop's thread touches it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -147,7 +150,11 @@ class InFlightLimitMiddleware:
             await busy(scope, receive, send)
             return
         self.in_flight += 1
+        if self.trimmer is not None:
+            self.trimmer.started()
         try:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+            if self.trimmer is not None and not self.in_flight:
+                self.trimmer.idle()
