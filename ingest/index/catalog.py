@@ -1,4 +1,5 @@
-"""Lookups over one generation's chunks — by document, measure number and region path — so no request scans them all.
+"""Lookups over one generation's chunks — by document, measure number, region path and source file — so no request
+scans them all.
 
 A catalog is immutable: the next generation's is derived with `evolve`, which copies only the entries of the
 documents that changed (and the outer dicts, a pointer copy), so a write costs in proportion to its documents.
@@ -51,17 +52,18 @@ class ChunkCatalog:
     """One generation's chunks with the lookups the request path needs."""
 
     def __init__(self, chunks: Mapping[str, Chunk], documents: dict[str, _DocumentEntry], by_measure: _Grouped,
-                 by_path: _Grouped) -> None:
+                 by_path: _Grouped, by_source: _Grouped) -> None:
         self.chunks = chunks
         self._documents = documents
         self._by_measure = by_measure
         self._by_path = by_path
+        self._by_source = by_source
         self._facts: RegionFacts | None = None
 
     @classmethod
     def build(cls, chunks: Mapping[str, Chunk]) -> ChunkCatalog:
         """A catalog of these chunks from scratch."""
-        return cls(chunks, {}, {}, {}).evolve(chunks, removed=(), added=chunks.values())
+        return cls(chunks, {}, {}, {}, {}).evolve(chunks, removed=(), added=chunks.values())
 
     def evolve(self, chunks: Mapping[str, Chunk], removed: Iterable[Chunk], added: Iterable[Chunk]) -> ChunkCatalog:
         """The catalog of the next generation (`chunks`), given the chunks removed and added (changed: both)."""
@@ -72,7 +74,7 @@ class ChunkCatalog:
         for chunk in added:
             added_by_doc.setdefault(chunk.doc_id, []).append(chunk)
         documents = dict(self._documents)
-        by_measure, by_path = dict(self._by_measure), dict(self._by_path)
+        by_measure, by_path, by_source = dict(self._by_measure), dict(self._by_path), dict(self._by_source)
         copied: set[tuple[int, Any]] = set()  # inner dicts already copied for this generation
         for doc_id in set(removed_ids) | set(added_by_doc):
             old = documents.pop(doc_id, None)
@@ -82,7 +84,7 @@ class ChunkCatalog:
             entry = _DocumentEntry.of(kept + list(fresh.values())) if kept or fresh else None
             if entry is not None:
                 documents[doc_id] = entry
-            for grouped, key_of in ((by_measure, _measure_key), (by_path, _path_key)):
+            for grouped, key_of in ((by_measure, _measure_key), (by_path, _path_key), (by_source, _source_key)):
                 keys = {key_of(c) for c in (old.chunks if old else ())}
                 new_groups: dict[Any, list[Chunk]] = {}
                 for chunk in entry.chunks if entry else ():
@@ -99,7 +101,7 @@ class ChunkCatalog:
                         if not inner:
                             del grouped[key]
                             copied.discard((id(grouped), key))
-        return ChunkCatalog(chunks, documents, by_measure, by_path)
+        return ChunkCatalog(chunks, documents, by_measure, by_path, by_source)
 
     # --- lookups -------------------------------------------------------------------------------------
 
@@ -111,6 +113,15 @@ class ChunkCatalog:
         """A document's chunks in chunk id order (none for an unknown document)."""
         entry = self._documents.get(doc_id)
         return entry.chunks if entry else ()
+
+    def same_file(self, doc_id: str) -> list[str]:
+        """The documents read from the file `doc_id` was read from (a notice and the plan it issues), itself
+        included, sorted; none for an unknown document."""
+        chunks = self.of_document(doc_id)
+        if not chunks:
+            return []
+        key = _source_key(chunks[0])
+        return sorted(self._by_source.get(key, {})) if key is not None else [doc_id]
 
     def numbered(self, doc_id: str) -> tuple[Chunk, ...]:
         """A document's chunks numbered straight through (第N条, N.), highest number first."""
@@ -157,3 +168,7 @@ def _measure_key(chunk: Chunk) -> Any:
 
 def _path_key(chunk: Chunk) -> Any:
     return tuple(chunk_region_path(chunk))
+
+
+def _source_key(chunk: Chunk) -> Any:
+    return chunk.source or None  # chunks written without a source are not one file's

@@ -231,8 +231,6 @@ def _compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-_PART = re.compile(r"-d\d{2}$")
-_MAX_PARTS = 20
 
 
 def clause_chunk(status: DocumentStatus, catalog: ChunkCatalog) -> Chunk | None:
@@ -241,14 +239,9 @@ def clause_chunk(status: DocumentStatus, catalog: ChunkCatalog) -> Chunk | None:
     clause = _compact(status.clause)
     if not clause:
         return None
-    # A notice takes its lifecycle from the plan it issues (ingest names a file's documents <stem>-d01, -d02, …):
-    # the clause is then in a sibling document.
-    stem = _PART.sub("", status.doc_id)
-    siblings = [f"{stem}-d{n:02d}" for n in range(1, _MAX_PARTS + 1)] if stem != status.doc_id else []
-    for doc_id in [status.doc_id, *(d for d in siblings if d != status.doc_id)]:
+    # A notice takes its lifecycle from the plan it issues: the clause is then in another document of its file.
+    for doc_id in [status.doc_id, *(d for d in catalog.same_file(status.doc_id) if d != status.doc_id)]:
         chunks = catalog.of_document(doc_id)
-        if not chunks and doc_id != status.doc_id:
-            break
         for probe in (clause, clause[:12], clause[-12:]):
             for chunk in chunks:
                 if probe and probe in _compact(chunk.text):

@@ -20,6 +20,12 @@ PLACES = [["河南省", "郑州市"], ["河南省", "开封市"], ["山东省", 
 MEASURES = ["1", "2", "3", "12", "三（二）2", "前言"]
 
 
+def _source(doc_id: str) -> str:
+    """Documents 000–008 come three to a file (a notice and the plans it issues); the others have none."""
+    number = int(doc_id[:3])
+    return f"file-{number // 3}.html" if number < 9 else ""
+
+
 def _document(doc_id: str, rng: random.Random, version: int = 0) -> list[Chunk]:
     path = rng.choice(PLACES)
     year = rng.choice(["2023", "2024"])
@@ -30,7 +36,7 @@ def _document(doc_id: str, rng: random.Random, version: int = 0) -> list[Chunk]:
                 chunk_id=f"{doc_id}:{measure}:{part}", doc_id=doc_id, doc_title=f"{path[-1]}{year}年工作要点",
                 region=path[-1], issuer="", date=f"{year}-03-01", doc_type="", section="一、总体要求",
                 subsection="", measure=measure, measure_label=f"{path[-1]} 第{measure}条", measure_title="",
-                region_path=list(path), part=part, text=f"第{version}版：{rng.choice(['到2025年', '推进改造'])}完成任务。"))
+                region_path=list(path), part=part, source=_source(doc_id), text=f"第{version}版：{rng.choice(['到2025年', '推进改造'])}完成任务。"))
     return chunks
 
 
@@ -60,6 +66,11 @@ def _assert_matches_scan(catalog: ChunkCatalog, chunks: dict[str, Chunk]) -> Non
         assert catalog.in_region(region) == inside, region
         assert catalog.region_documents(region) == sorted({c.doc_id for c in inside}), region
     assert catalog.region_facts() == _scan_facts(chunks)
+    for doc_id in docs:
+        source = next(c.source for c in every if c.doc_id == doc_id)
+        assert catalog.same_file(doc_id) == (sorted({c.doc_id for c in every if c.source == source}) if source
+                                             else [doc_id]), doc_id
+    assert catalog.same_file("missing") == []
 
 
 def test_a_catalog_evolved_over_many_writes_equals_one_built_from_scratch() -> None:

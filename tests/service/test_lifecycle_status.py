@@ -193,6 +193,18 @@ def test_the_clause_is_found_in_its_chunk() -> None:
     assert clause_chunk(DocumentStatus("old"), catalog) is None
 
 
+def test_a_notice_cites_the_clause_of_the_plan_it_issues_from_the_same_file_only() -> None:
+    clause = "本方案自印发之日起施行，有效期3年。"
+    notice = replace(_chunk("notice", "前言", "现将《实施方案》印发给你们，请认真贯彻执行。"), source="a.html")
+    plan = replace(_chunk("plan-of-a", "9", "9.本方案自印发之日起施行，有效期3年。"), source="a.html")
+    other = replace(_chunk("other", "9", "9.本方案自印发之日起施行，有效期3年。"), source="b.html")
+    catalog = ChunkCatalog.build({c.chunk_id: c for c in (notice, other, plan)})
+    found = clause_chunk(DocumentStatus("notice", clause=clause), catalog)
+    assert found is not None and found.doc_id == "plan-of-a"
+    alone = ChunkCatalog.build({c.chunk_id: c for c in (notice, other)})
+    assert clause_chunk(DocumentStatus("notice", clause=clause), alone) is None  # another file's clause is not its
+
+
 def test_not_in_force_hits_go_after_comparable_in_force_ones() -> None:
     statuses = _statuses("2024-06-01")
 
