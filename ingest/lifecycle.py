@@ -213,7 +213,7 @@ def _span_day(m: re.Match[str], key: str, year: int) -> dt.date | None:
 
 
 def _spans(text: str, date: str) -> set[tuple[str, str]]:
-    """Every period 「自D1起至D2止」 the text writes out, as (start, end) ISO dates."""
+    """Every period 「自D1起至D2止」 a sentence writes out, as (start, end) ISO dates."""
     found = set()
     for m in _SPAN.finditer(text):
         year = int(m.group("ay") or (date[:4] if date else 0))
@@ -301,10 +301,12 @@ def infer_lifecycle(title: str, text: str, *, date: str = "", published: str = "
         life.replaces.extend(name for name in replaced if name not in life.replaces)
     if not life.expiry_date and term and life.effective_date:
         life.expiry_date = add_term(life.effective_date, *term)
-    if not (life.effective_date or life.expiry_date or term):
-        spans = _spans(text, date)
-        if len(spans) == 1:
-            (life.effective_date, life.expiry_date), = spans
-            clause = next((m.group(0) for m in _SENTENCE.finditer(text) if _SPAN.search(m.group(0))), "")
+    if not (life.effective_date or life.expiry_date or term):  # one period written out is the document's own
+        periods: dict[tuple[str, str], str] = {}  # period → the first sentence writing it
+        for m in _SENTENCE.finditer(text):
+            for span in _spans(m.group(0), date):
+                periods.setdefault(span, m.group(0))
+        if len(periods) == 1:
+            ((life.effective_date, life.expiry_date), clause), = periods.items()
             life.lifecycle_clause = life.lifecycle_clause or clause.strip()
     return life
