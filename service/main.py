@@ -99,7 +99,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     install_error_handlers(app)
     app.state.metrics = Metrics()
     # Added first, so it runs inside the request context: a refused request is logged, counted and has an id.
-    trimmer = IdleTrimmer(settings.api.idle_trim_seconds, observe=app.state.metrics.memory_trims.observe)
+    trimmer = IdleTrimmer(settings.api.idle_trim_seconds, settings.api.busy_trim_seconds,
+                          observe=app.state.metrics.memory_trims.observe)
     app.add_middleware(InFlightLimitMiddleware, max_in_flight=settings.api.max_in_flight, trimmer=trimmer)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)

@@ -89,6 +89,9 @@ class APISettings(BaseModel):
     idle_trim_seconds: float = Field(2.0, ge=0, le=3600, description="After this many seconds with no API "
                                      "request in flight, a worker hands the memory its requests freed back to the "
                                      "OS (glibc's malloc_trim, once per busy period); 0 turns it off.")
+    busy_trim_seconds: float = Field(10.0, ge=0, le=3600, description="Under load that never pauses, the same "
+                                     "trim at most this often (each holds up allocating requests for ~60 ms at 136k "
+                                     "chunks); 0 turns it off.")
     threads: int = Field(8, ge=1, le=200, description="Threads per process running the synchronous routes "
                                                       "(Starlette's default is 40); retrieval holds the GIL, so "
                                                       "more threads only queue on it. Scale with WORKERS instead.")

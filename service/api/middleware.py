@@ -135,7 +135,7 @@ class InFlightLimitMiddleware:
         self.app = app
         self.max_in_flight = max_in_flight
         self.retry_after = retry_after
-        self.trimmer = trimmer  # told when requests begin and when none is left in flight
+        self.trimmer = trimmer  # told when requests begin and end
         self.in_flight = 0  # only the event loop's thread touches it
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -156,5 +156,5 @@ class InFlightLimitMiddleware:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
-            if self.trimmer is not None and not self.in_flight:
-                self.trimmer.idle()
+            if self.trimmer is not None:
+                self.trimmer.finished(self.in_flight)

@@ -45,12 +45,13 @@ def test_release_freed_memory_gives_fragmented_heap_pages_back() -> None:
     assert before - after > 100, (before, after)  # ~200 MiB freed, ~3 MiB kept
 
 
-def _run(trimmer: IdleTrimmer, steps: list[tuple[str, float]]) -> None:
-    """Drive the trimmer as the middleware does: ('start'|'end', then sleep seconds)."""
+def _run(trimmer: IdleTrimmer, steps: list[tuple[str, float]], in_flight: int = 0) -> None:
+    """Drive the trimmer as the middleware does: ('start'|'end', then sleep seconds); `in_flight` other requests
+    are still being served when one ends."""
 
     async def main() -> None:
         for event, pause in steps:
-            trimmer.started() if event == "start" else trimmer.idle()
+            trimmer.started() if event == "start" else trimmer.finished(in_flight)
             await asyncio.sleep(pause)
         await asyncio.sleep(0.1)  # let an executor trim finish
 
@@ -69,6 +70,32 @@ def test_trimmer_waits_for_a_quiet_period_and_trims_once_per_busy_period() -> No
     assert len(calls) == 1
     _run(trimmer, [("start", 0.0), ("end", 0.6)])
     assert len(calls) == 2
+
+
+def _unbroken_load(trimmer: IdleTrimmer, now: list[float], seconds: range) -> None:
+    """A request ends every simulated second while 3 others are in flight: never idle."""
+
+    async def main() -> None:
+        for t in seconds:
+            now[0] = float(t)
+            trimmer.started()
+            trimmer.finished(3)
+            await asyncio.sleep(0.02)  # lets a trim's thread finish, as the ~1 s between requests would
+        await asyncio.sleep(0.1)
+
+    asyncio.run(main())
+
+
+def test_trimmer_under_unbroken_load_trims_at_most_every_busy_seconds() -> None:
+    now = [0.0]
+    calls: list[float] = []
+    trimmer = IdleTrimmer(0.3, busy_seconds=10.0, release=lambda: calls.append(now[0]) is None,
+                          clock=lambda: now[0])
+    _unbroken_load(trimmer, now, range(1, 36))
+    assert calls == [10.0, 20.0, 30.0]
+    off = IdleTrimmer(0.3, busy_seconds=0, release=lambda: calls.append(-1) is None, clock=lambda: now[0])
+    _unbroken_load(off, now, range(40, 80))
+    assert calls == [10.0, 20.0, 30.0]  # 0 turns it off
 
 
 def test_trimmer_is_off_at_zero_seconds() -> None:
