@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ingest.chunking import join_windows
     from ingest.metadata import NATIONAL, document_genre
     from ingest.lifecycle import LIFECYCLE_FIELDS, REPEALED, stated_term
+    from ingest.memory import release_freed_memory
     from ingest.gazetteer import find_regions, is_place_name, mentions, region_matches, region_path
     from ingest.index.embedders import EMBEDDERS, Embedder, build_embedder
     from ingest.index.embedders.sentence_transformers import load_sentence_transformers_model
@@ -62,6 +63,7 @@ _LAZY = {
     "LIFECYCLE_FIELDS": "ingest.lifecycle",
     "REPEALED": "ingest.lifecycle",
     "stated_term": "ingest.lifecycle",
+    "release_freed_memory": "ingest.memory",
     "SUPPORTED_SUFFIXES": "ingest.formats",
     "sniff_suffix": "ingest.formats",
     "find_regions": "ingest.gazetteer",

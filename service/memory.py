@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from ingest.memory import release_freed_memory
+from ingest import release_freed_memory
 
 __all__ = ["IdleTrimmer"]
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from helpers import serving
-from ingest.memory import release_freed_memory
+from ingest import release_freed_memory
 from service.memory import IdleTrimmer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # then prints RSS in MiB before and after release_freed_memory().
 _FRAGMENT_THEN_TRIM = """
 import sys
-from ingest.memory import release_freed_memory
+from ingest import release_freed_memory
 def rss():
     return next(int(l.split()[1]) // 1024 for l in open("/proc/self/status") if l.startswith("VmRSS"))
 blocks = [bytearray(3000) for _ in range(70000)]
