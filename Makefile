@@ -26,8 +26,8 @@ install-dev: $(PY)  ## plus test, eval and optional backends (llama-cpp-python c
 index: install  ## index the bundled corpus (incremental: unchanged files embed nothing)
 	POLICY_RAG_STORE__PATH=$(INDEX) $(PY) -m ingest --quiet $(CORPUS)
 
-run: index  ## serve on http://$(HOST):$(PORT)
-	POLICY_RAG_STORE__PATH=$(INDEX) HOST=$(HOST) PORT=$(PORT) $(PY) -m service
+run: index  ## serve on http://$(HOST):$(PORT) with $(WORKERS) worker processes (as the Docker image)
+	POLICY_RAG_STORE__PATH=$(INDEX) HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) $(PY) -m service
 
 test-deps:  ## system packages the suite needs (Chromium, CJK fonts); the same script CI uses
 	bash scripts/test-deps.sh
