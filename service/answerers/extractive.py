@@ -104,8 +104,8 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
         best = sentences.index(chosen)
     if len(sentences[best]) > max_chars:  # one long sentence: its best clauses
         return best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)
-    keep = {best}
-    size = len(sentences[best])
+    keep = set(_clause_group(sentences, best, max_chars))  # 「…的，给予警告；逾期不改正的，处100元以下罚款」 whole
+    size = sum(len(sentences[i]) for i in keep)
     for i in sorted(range(len(sentences)), key=lambda i: -scores[i]) if kinds else ():  # more of the asked values
         if i in keep or scores[i] < max(scores[best] / 2, 4.5) or not any(carries(k, sentences[i]) for k in kinds):
             continue
@@ -128,6 +128,19 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     listing = len(keep) > 1 and _ITEM.match(sentences[max(keep)])
     parts = [sentences[i] if listing else _trim(sentences[i], focus or terms, kinds, unit) for i in sorted(keep)]
     return "".join(parts).rstrip("。；，： ")
+
+
+def _clause_group(sentences: Sequence[str], i: int, max_chars: int) -> range:
+    """The sentences cut at ； around sentence i that make one sentence ending in 。！？, when it fits max_chars."""
+    first = i
+    while first > 0 and sentences[first - 1].endswith("；"):
+        first -= 1
+    last = i
+    while last + 1 < len(sentences) and sentences[last].endswith("；"):
+        last += 1
+    if sum(len(s) for s in sentences[first:last + 1]) > max_chars:
+        return range(i, i + 1)
+    return range(first, last + 1)
 
 
 def _trim(sentence: str, words: Sequence[str], kinds: Sequence[str], unit: str, *, longer_than: int = 60) -> str:

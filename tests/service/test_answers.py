@@ -101,3 +101,16 @@ def test_a_list_question_quotes_the_sentence_introducing_the_items() -> None:
     assert answer_span(body, terms, []) == "市人民政府设立畲族文化保护与开发专项资金"
     listed = answer_span(body, terms, [], items=True)
     assert listed.startswith("专项资金来源于") and "（二）扶助畲族文化产业发展" in listed and "（三）奖励" in listed
+
+
+def test_a_sanction_cut_at_a_semicolon_is_quoted_with_its_whole_sentence() -> None:
+    from service.answerers.extractive import answer_span
+
+    body = ("维修者未按规定填写维修记录的，由主管部门给予警告，限期改正；逾期拒不改正的，处100元以下罚款。"
+            "维修者应当使用符合标准的量具。")
+    terms = ["维修者", "按规定", "填写", "维修", "记录", "受到", "处罚"]
+    span = answer_span(body, terms, [])
+    assert span.startswith("维修者未按规定填写维修记录的") and "100元以下罚款" in span
+    assert "量具" not in span  # the next sentence is not part of the group
+    # a group longer than the bound keeps only its best part
+    assert answer_span(body, terms, [], max_chars=40) == "维修者未按规定填写维修记录的，由主管部门给予警告，限期改正"
