@@ -255,9 +255,10 @@ class ExtractiveAnswerer:
         lines = []
         for n, passage in enumerate(passages, start=1):
             chunk = passage.chunk
-            body = measure_body(chunk)
-            detail = best_clause(body, terms, want_number=True, max_chars=80)
             title = chunk.measure_title
+            body = measure_body(chunk)
+            # what the measure does beyond its title: the title's own words are no detail
+            detail = best_clause(body.replace(title, "", 1) if title else body, terms, want_number=True, max_chars=80)
             if not title:  # an untitled article: its best clause alone, not a cut-off opening before it
                 title = detail or _leading_sentences(body, 80)
             elif detail and detail not in title and title not in detail:

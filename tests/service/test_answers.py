@@ -114,3 +114,20 @@ def test_a_sanction_cut_at_a_semicolon_is_quoted_with_its_whole_sentence() -> No
     assert "量具" not in span  # the next sentence is not part of the group
     # a group longer than the bound keeps only its best part
     assert answer_span(body, terms, [], max_chars=40) == "维修者未按规定填写维修记录的，由主管部门给予警告，限期改正"
+
+
+def test_a_list_item_adds_a_detail_beyond_its_title() -> None:
+    from ingest import Chunk
+    from service.answerers.base import Intent, Passage
+    from service.answerers.extractive import ExtractiveAnswerer
+
+    def measure(n: int, title: str, text: str) -> Chunk:
+        return Chunk(chunk_id=f"d:{n}:0", doc_id="d", doc_title="某市工作报告", region="某市", issuer="", date="",
+                     doc_type="report", section="", subsection="", measure=str(n), measure_label=f"第{n}条",
+                     measure_title=title, responsible_units=[], text=text, embed_text=text)
+
+    passages = [Passage("某市 第1条", measure(1, "深化绿色转型发展", "深化绿色转型发展。推进57个城郊村实现生活垃圾转运，提高绿色低碳发展水平。")),
+                Passage("某市 第2条", measure(2, "培育绿色再生产业", "培育绿色再生产业。"))]
+    lines = ExtractiveAnswerer().answer("某市推动绿色转型有哪些措施？", passages, Intent(asks_list=True)).text.splitlines()
+    assert lines[1].startswith("1. 深化绿色转型发展：") and "57个城郊村" in lines[1]
+    assert lines[2] == "2. 培育绿色再生产业【某市 第2条】"  # nothing beyond the title: the title alone
