@@ -74,7 +74,7 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
 
 
 def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Sequence[str] = (), *,
-                unit: str = "", max_chars: int = 160, items: bool = False, chosen: str = "") -> str:
+                unit: str = "", max_chars: int = 160, items: bool = False, chosen: str = "", question: str = "") -> str:
     """Whole sentences that answer: the best one (topic words, plus a value of each asked kind), then one for
     each other thing asked that it leaves out (「能延长多久」), and the items of a list it introduces.
 
@@ -98,8 +98,11 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
         return topic + lists + sum(4.0 for kind in kinds if carries(kind, sentence, unit=unit))
 
     scores = [score(i) for i in range(len(sentences))]
-    # ties go to the earlier sentence, or for a list question to one introducing the items
-    best = max(range(len(sentences)), key=lambda i: (scores[i], introduces[i], -i))
+    # ties go, for a list question, to a sentence introducing the items, then to the one holding more of the
+    # question's character pairs (its words in its order: 「非法扣留快件」), then to the earlier one
+    pairs = _pairs(question)
+    best = max(range(len(sentences)),
+               key=lambda i: (scores[i], introduces[i], sum(p in sentences[i] for p in pairs), -i))
     if chosen and chosen in sentences:
         best = sentences.index(chosen)
     if len(sentences[best]) > max_chars:  # one long sentence: its best clauses
@@ -128,6 +131,11 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     listing = len(keep) > 1 and _ITEM.match(sentences[max(keep)])
     parts = [sentences[i] if listing else _trim(sentences[i], focus or terms, kinds, unit) for i in sorted(keep)]
     return "".join(parts).rstrip("。；，： ")
+
+
+def _pairs(text: str) -> set[str]:
+    """The character pairs of the text's runs of Chinese characters, letters and digits."""
+    return {run[i:i + 2] for run in re.findall(r"[\u4e00-\u9fffA-Za-z0-9]+", text) for i in range(len(run) - 1)}
 
 
 def _clause_group(sentences: Sequence[str], i: int, max_chars: int) -> range:
@@ -222,7 +230,7 @@ class ExtractiveAnswerer:
             if intent.explicit or (intent.asks_locate and len(body) <= _WHOLE_ARTICLE):
                 clause = _leading_sentences(body, _WHOLE_ARTICLE)  # the measure named or asked for: what it says
             else:
-                clause = answer_span(body, terms, asked.kinds, asked.focus, unit=asked.unit,
+                clause = answer_span(body, terms, asked.kinds, asked.focus, unit=asked.unit, question=question,
                                      items=intent.asks_list and not intent.asks_places, chosen=passage.sentence)
             if not clause:
                 continue

@@ -131,3 +131,13 @@ def test_a_list_item_adds_a_detail_beyond_its_title() -> None:
     lines = ExtractiveAnswerer().answer("某市推动绿色转型有哪些措施？", passages, Intent(asks_list=True)).text.splitlines()
     assert lines[1].startswith("1. 深化绿色转型发展：") and "57个城郊村" in lines[1]
     assert lines[2] == "2. 培育绿色再生产业【某市 第2条】"  # nothing beyond the title: the title alone
+
+
+def test_a_tie_between_sentences_goes_to_the_one_holding_the_question_in_its_order() -> None:
+    from service.answerers.extractive import answer_span
+
+    body = ("冒领或者非法检查他人快件，尚不构成犯罪的，依法给予治安管理处罚。"
+            "企业非法扣留快件的，由邮政管理部门责令改正，并处5万元以上10万元以下的罚款。")
+    terms = ["扣留", "快件", "受到", "处罚"]  # each sentence holds two of them
+    assert answer_span(body, terms, []).startswith("冒领")  # without the question: the earlier one
+    assert "5万元以上10万元以下" in answer_span(body, terms, [], question="非法扣留快件的会受到什么处罚？")
