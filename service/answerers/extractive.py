@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from ingest import GENERIC_TERMS, Chunk, strip_marker, tokenize
+from ingest import FUNCTION_WORDS, GENERIC_TERMS, QUESTION_WORDS, VALUE_KIND_WORDS, Chunk, strip_marker, tokenize
 from service.answerers.base import REFUSAL, Answer, Intent, Passage, citation_from_chunk
 from service.retrieval.evidence import asked as ask_for
 from service.retrieval.evidence import carries
 
-__all__ = ["ExtractiveAnswerer", "measure_body", "best_clause", "responsibility_phrase", "partial_answer", "answer_span"]
+__all__ = ["ExtractiveAnswerer", "measure_body", "best_clause", "responsibility_phrase", "partial_answer", "answer_span",
+           "asked_parts"]
 
 _UNIT_MARKERS = ("item", "article", "key_task", "heading", "paren")
 _CLOSING_UNITS = re.compile(r"（[^（）]*(?:（[^（）]*）[^（）]*)*(负责|牵头)[^（）]*）\s*$")
@@ -170,6 +171,52 @@ _ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.
 _INTRODUCES = re.compile(r"：\s*$|：" + _ITEM.pattern)  # a sentence that introduces a list of items
 
 
+_ASKS = re.compile(r"怎|如何|什么|哪|谁|多少|几|多久|多长|吗|呢|是否|能否")
+_PLAIN = FUNCTION_WORDS | QUESTION_WORDS | VALUE_KIND_WORDS | GENERIC_TERMS
+
+
+def asked_parts(question: str) -> list[str]:
+    """The parts of a question that each ask something (「个人要被罚多少钱」「怎么赔」): cut at its punctuation, a
+    piece that asks nothing joined to the one after it; a question asking one thing has one part."""
+    parts, pending = [], ""
+    for piece in re.split(r"([，,、；;？?。！!])", question):
+        pending += piece
+        if _ASKS.search(piece):
+            parts.append(pending.strip("，,、；;？?。！! "))
+            pending = ""
+    return parts
+
+
+def _other_asked(question: str, regions: Sequence[str], passages: Sequence[Passage],
+                 answered: str) -> list[tuple[Passage, str]]:
+    """For each part of a question asking two things that the answer so far matches less well than a sentence of
+    the passages does, that sentence (the best one, by the part's own words and the kinds of value it asks)."""
+    parts = asked_parts(question)
+    if len(parts) < 2:
+        return []
+    words = [[w for w in dict.fromkeys(tokenize(p)) if w not in _PLAIN and w not in "".join(regions)] for p in parts]
+    out: list[tuple[Passage, str]] = []
+    kinds: list[str] = []
+    for part, own in zip(parts, words):
+        kinds = [k for k in ask_for(part, regions).kinds if k != "validity"] or (kinds if part.endswith("呢") else [])
+        own = [w for w in own if not any(w in other for o in words if o is not own for other in o)]
+
+        def score(text: str) -> float:
+            return sum(len(w) for w in own if w in text) + 4.0 * sum(carries(k, text) for k in kinds)
+
+        found = [(score(s), p, "".join(ss[j] for j in _clause_group(ss, i, 160)))
+                 for p in passages for ss in [_sentences(measure_body(p.chunk))] for i, s in enumerate(ss)]
+        best = max(found, key=lambda c: c[0], default=None)
+        if own and best is not None and best[0] > score(answered) and len(answered) + len(best[2]) <= 320:
+            answered += best[2]
+            out.append((best[1], best[2].rstrip("。；，： ")))
+    return out
+
+
+def _sentences(body: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[。；！？])", body) if s.strip()]
+
+
 _WHOLE_ARTICLE = 200  # a measure this short is quoted whole when it is the answer itself (第N条, 「哪一条讲…」)
 
 
@@ -243,6 +290,10 @@ class ExtractiveAnswerer:
             quoted.append(passage)
         if not parts:
             return Answer(REFUSAL, refused=True, backend=self.name)
+        if len(chosen) == 1:  # 「罚多少钱、怎么赔？」: each thing asked from the measure that states it
+            for passage, clause in _other_asked(question, intent.regions, passages[:3], "".join(parts)):
+                parts.append(f"{clause}【{passage.key}】。")
+                quoted += [passage] if passage not in quoted else []
         # a citation only for the measures the answer quotes: one with nothing to quote is not evidence
         return Answer("".join(parts), [citation_from_chunk(p.key, p.chunk) for p in quoted], backend=self.name)
 

@@ -141,3 +141,35 @@ def test_a_tie_between_sentences_goes_to_the_one_holding_the_question_in_its_ord
     terms = ["扣留", "快件", "受到", "处罚"]  # each sentence holds two of them
     assert answer_span(body, terms, []).startswith("冒领")  # without the question: the earlier one
     assert "5万元以上10万元以下" in answer_span(body, terms, [], question="非法扣留快件的会受到什么处罚？")
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("在青岛弄死了古树名木，个人要被罚多少钱、怎么赔？", ["在青岛弄死了古树名木，个人要被罚多少钱", "怎么赔"]),
+    ("处置单位最长隔多久去收一次？疫情期间呢？", ["处置单位最长隔多久去收一次", "疫情期间呢"]),
+    ("由哪个单位牵头，哪些单位配合？", ["由哪个单位牵头", "哪些单位配合"]),
+    ("古树名木、古城墙由谁负责？", ["古树名木、古城墙由谁负责"]),  # a list of nouns asks one thing
+])
+def test_a_question_is_cut_into_the_parts_that_ask(question: str, parts: list[str]) -> None:
+    from service.answerers.extractive import asked_parts
+
+    assert asked_parts(question) == parts
+
+
+def test_two_values_asked_are_both_answered_each_cited_to_its_measure() -> None:
+    from ingest import Chunk
+    from service.answerers.base import Intent, Passage
+    from service.answerers.extractive import ExtractiveAnswerer
+
+    def article(n: int, text: str) -> Chunk:
+        return Chunk(chunk_id=f"d:{n}:0", doc_id="d", doc_title="某市古树名木保护办法", region="某市", issuer="", date="",
+                     doc_type="regulation", section="", subsection="", measure=str(n), measure_label=f"第{n}条",
+                     measure_title="", responsible_units=[], text=text, embed_text=text)
+
+    passages = [Passage("某市 第14条", article(14, "古树名木受害导致死亡的，对个人罚款一千元至二千元。")),
+                Passage("某市 第15条", article(15, "致古树名木死亡的，责令按树木价值的十五倍至二十倍赔偿损失。")),
+                Passage("某市 第12条", article(12, "古树名木的养护费用，由养护单位或个人承担。"))]
+    answer = ExtractiveAnswerer().answer("弄死了古树名木，个人要被罚多少钱、怎么赔？", passages, Intent(asks_number=True))
+    assert "一千元至二千元【某市 第14条】" in answer.text and "十五倍至二十倍赔偿损失【某市 第15条】" in answer.text
+    assert [c.measure for c in answer.citations] == ["14", "15"]  # 第12条 is not quoted: not cited
+    one = ExtractiveAnswerer().answer("弄死了古树名木，个人要被罚多少钱？", passages, Intent(asks_number=True))
+    assert [c.measure for c in one.citations] == ["14"]
