@@ -34,28 +34,22 @@ def _terms(question: str, regions: Sequence[str]) -> list[str]:
     return [t for t in dict.fromkeys(tokenize(question)) if t not in GENERIC_TERMS and t not in place_chars and len(t) > 1]
 
 
-def _clause_score(clause: str, terms: Sequence[str], want_number: bool, need_number: bool = False) -> float:
-    if need_number and not re.search(r"\d", clause):
-        return 0.0
-    score = float(sum(len(t) for t in terms if t in clause))
-    if want_number and re.search(r"\d", clause):
-        score += 1.5
-    return score
+def _clause_score(clause: str, terms: Sequence[str], want_number: bool) -> float:
+    return sum(len(t) for t in terms if t in clause) + (1.5 if want_number and re.search(r"\d", clause) else 0.0)
 
 
-def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars: int = 120,
-                need_number: bool = False) -> str:
+def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars: int = 120) -> str:
     """The verbatim span of the best sentence that covers its best-scoring clauses.
 
     Clauses are split at ，；。; a span runs from the first to the last clause scoring at least half
     the best (so 「开工项目279个，竣工项目247个，完成投资1350亿元」 stays whole), within max_chars.
     """
     best_span, best_score = "", -1.0
-    for sentence in (s for s in re.split(r"(?<=[。；！？])", body) if s.strip()):
+    for sentence in _sentences(body):
         clauses = [c for c in re.split(r"[，。；！？]", sentence) if c.strip()]
         if not clauses:  # punctuation only: nothing to quote
             continue
-        scores = [_clause_score(c, terms, want_number, need_number) for c in clauses]
+        scores = [_clause_score(c, terms, want_number) for c in clauses]
         top = max(scores)
         if top <= best_score:
             continue
@@ -69,8 +63,6 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
         if len(span) < 10 and last + 1 < len(clauses):  # a very short clause keeps its neighbour
             span = f"{span}，{clauses[last + 1].strip()}"
         best_span, best_score = span, top
-    if need_number and best_score <= 1.5:  # no clause with a number that shares a word with the question
-        return ""
     return best_span.strip()
 
 
@@ -84,7 +76,7 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     is worth as much as one holding an asked value.
     `chosen`: the sentence the answer model found to answer; it is the best one when the body holds it.
     """
-    sentences = [s for s in re.split(r"(?<=[。；！？])", body) if s.strip()]
+    sentences = _sentences(body)
     if not sentences:
         return ""
 
@@ -117,8 +109,7 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
             break
         keep.add(i)
         size += len(sentences[i])
-    uncovered = [f for f in focus if not any(f in sentences[i] for i in keep)]
-    for word in uncovered:  # another value the question asks for
+    for word in (f for f in focus if not any(f in sentences[i] for i in keep)):  # another value the question asks for
         j = next((j for j, s in enumerate(sentences) if word in s and any(carries(k, s) for k in kinds)), None)
         if j is not None and j not in keep and size + len(sentences[j]) <= max_chars * 1.5:
             keep.add(j)
@@ -129,9 +120,7 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
                 break
             keep.add(i)
             size += len(sentences[i])
-    listing = len(keep) > 1 and _ITEM.match(sentences[max(keep)])
-    parts = [sentences[i] if listing else _trim(sentences[i], focus or terms, kinds, unit) for i in sorted(keep)]
-    return "".join(parts).rstrip("。；，： ")
+    return "".join(sentences[i] for i in sorted(keep)).rstrip("。；，： ")
 
 
 def _pairs(text: str) -> set[str]:
@@ -150,21 +139,6 @@ def _clause_group(sentences: Sequence[str], i: int, max_chars: int) -> range:
     if sum(len(s) for s in sentences[first:last + 1]) > max_chars:
         return range(i, i + 1)
     return range(first, last + 1)
-
-
-def _trim(sentence: str, words: Sequence[str], kinds: Sequence[str], unit: str, *, longer_than: int = 60) -> str:
-    """A long sentence from its first clause naming what is asked to its last clause holding an asked value."""
-    if len(sentence) <= longer_than:
-        return sentence
-    clauses = re.split(r"(?<=[，,：])", sentence)
-    named = [i for i, c in enumerate(clauses) if any(w in c for w in words)]
-    valued = [i for i, c in enumerate(clauses) if any(carries(k, c, unit=unit) for k in kinds)]
-    if not named:
-        return sentence
-    first = min(named + valued[:1])
-    last = max(named[-1:] + valued) if valued else len(clauses) - 1  # no value asked: the whole predicate
-    span = "".join(clauses[first:last + 1])
-    return span if span.endswith(("。", "；")) else span.rstrip("，,：") + "。"
 
 
 _ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]+、)")
