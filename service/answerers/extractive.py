@@ -102,18 +102,14 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
         return best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)
     keep = set(_clause_group(sentences, best, max_chars))  # 「…的，给予警告；逾期不改正的，处100元以下罚款」 whole
     size = sum(len(sentences[i]) for i in keep)
-    for i in sorted(range(len(sentences)), key=lambda i: -scores[i]) if kinds else ():  # more of the asked values
-        if i in keep or scores[i] < max(scores[best] / 2, 4.5) or not any(carries(k, sentences[i]) for k in kinds):
-            continue
-        if size + len(sentences[i]) > max_chars * 1.5:
-            break
-        keep.add(i)
-        size += len(sentences[i])
-    for word in (f for f in focus if not any(f in sentences[i] for i in keep)):  # another value the question asks for
-        j = next((j for j, s in enumerate(sentences) if word in s and any(carries(k, s) for k in kinds)), None)
-        if j is not None and j not in keep and size + len(sentences[j]) <= max_chars * 1.5:
-            keep.add(j)
-            size += len(sentences[j])
+    uncovered = [f for f in focus if not any(f in sentences[i] for i in keep)]
+    for i in sorted(range(len(sentences)), key=lambda i: -scores[i]) if kinds else ():  # more of the asked values:
+        # a strong sentence, or one naming what the question asks beside a value that the others leave out
+        strong = scores[i] >= max(scores[best] / 2, 4.5) or any(f in sentences[i] for f in uncovered)
+        if i not in keep and strong and any(carries(k, sentences[i]) for k in kinds) \
+                and size + len(sentences[i]) <= max_chars * 1.5:
+            keep.add(i)
+            size += len(sentences[i])
     if _INTRODUCES.search(sentences[best]):  # 「享有下列礼遇：」 answers with its items
         for i in range(best + 1, len(sentences)):
             if not _ITEM.match(sentences[i]) or size + len(sentences[i]) > max_chars * 2:
