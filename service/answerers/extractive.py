@@ -42,7 +42,8 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
     """The verbatim span of the best sentence that covers its best-scoring clauses.
 
     Clauses are split at ，；。; a span runs from the first to the last clause scoring at least half
-    the best (so 「开工项目279个，竣工项目247个，完成投资1350亿元」 stays whole), within max_chars.
+    the best (so 「开工项目279个，竣工项目247个，完成投资1350亿元」 stays whole), then on to the clauses after it
+    (「把医疗资源集中到一线，从29个省份调集2万多名医护人员」), within max_chars.
     """
     best_span, best_score = "", -1.0
     for sentence in _sentences(body):
@@ -59,10 +60,9 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
             lo, hi = min(first, i), max(first, last, i)
             if len("，".join(clauses[lo:hi + 1])) <= max_chars:
                 first, last = lo, hi
-        span = "，".join(c.strip() for c in clauses[first:last + 1])
-        if len(span) < 10 and last + 1 < len(clauses):  # a very short clause keeps its neighbour
-            span = f"{span}，{clauses[last + 1].strip()}"
-        best_span, best_score = span, top
+        while last + 1 < len(clauses) and len("，".join(clauses[first:last + 2])) <= max_chars:
+            last += 1  # what follows the words asked about says what is done with them: up to the bound
+        best_span, best_score = "，".join(c.strip() for c in clauses[first:last + 1]), top
     return best_span.strip()
 
 

@@ -173,3 +173,12 @@ def test_two_values_asked_are_both_answered_each_cited_to_its_measure() -> None:
     assert [c.measure for c in answer.citations] == ["14", "15"]  # 第12条 is not quoted: not cited
     one = ExtractiveAnswerer().answer("弄死了古树名木，个人要被罚多少钱？", passages, Intent(asks_number=True))
     assert [c.measure for c in one.citations] == ["14"]
+
+
+def test_a_best_clause_runs_on_to_what_is_done_within_the_bound() -> None:
+    sentence = "监察专员说，国家卫健委坚决把医疗资源集中到一线，从全国29个省份调集2万多名医护人员，组成180多个医疗队。"
+    terms = ["卫健委", "医疗", "资源", "集中", "一线"]
+    assert best_clause(sentence, terms, want_number=False, max_chars=80) == \
+        "国家卫健委坚决把医疗资源集中到一线，从全国29个省份调集2万多名医护人员，组成180多个医疗队"
+    assert best_clause(sentence, terms, want_number=False, max_chars=40) == \
+        "国家卫健委坚决把医疗资源集中到一线，从全国29个省份调集2万多名医护人员"
