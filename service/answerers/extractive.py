@@ -34,10 +34,6 @@ def _terms(question: str, regions: Sequence[str]) -> list[str]:
     return [t for t in dict.fromkeys(tokenize(question)) if t not in GENERIC_TERMS and t not in place_chars and len(t) > 1]
 
 
-def _clause_score(clause: str, terms: Sequence[str], want_number: bool) -> float:
-    return sum(len(t) for t in terms if t in clause) + (1.5 if want_number and re.search(r"\d", clause) else 0.0)
-
-
 def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars: int = 120) -> str:
     """The verbatim span of the best sentence that covers its best-scoring clauses.
 
@@ -47,22 +43,19 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
     """
     best_span, best_score = "", -1.0
     for sentence in _sentences(body):
-        clauses = [c for c in re.split(r"[，。；！？]", sentence) if c.strip()]
-        if not clauses:  # punctuation only: nothing to quote
+        clauses = [c.strip() for c in re.split(r"[，。；！？]", sentence) if c.strip()]
+        scores = [sum(len(t) for t in terms if t in c) + (1.5 if want_number and re.search(r"\d", c) else 0.0)
+                  for c in clauses]
+        if not clauses or max(scores) <= best_score:  # punctuation only, or no better than the best so far
             continue
-        scores = [_clause_score(c, terms, want_number) for c in clauses]
         top = max(scores)
-        if top <= best_score:
-            continue
-        keep = [i for i, sc in enumerate(scores) if sc >= top / 2 and sc > 0] or [scores.index(top)]
         first = last = scores.index(top)
-        for i in keep:  # widen towards other strong clauses while the span stays short
-            lo, hi = min(first, i), max(first, last, i)
-            if len("，".join(clauses[lo:hi + 1])) <= max_chars:
-                first, last = lo, hi
+        for i in (i for i, sc in enumerate(scores) if sc >= top / 2 and sc > 0):  # widen towards strong clauses
+            if len("，".join(clauses[min(first, i):max(last, i) + 1])) <= max_chars:
+                first, last = min(first, i), max(last, i)
         while last + 1 < len(clauses) and len("，".join(clauses[first:last + 2])) <= max_chars:
             last += 1  # what follows the words asked about says what is done with them: up to the bound
-        best_span, best_score = "，".join(c.strip() for c in clauses[first:last + 1]), top
+        best_span, best_score = "，".join(clauses[first:last + 1]), top
     return best_span.strip()
 
 
