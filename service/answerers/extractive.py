@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from ingest import GENERIC_TERMS, Chunk, strip_marker, tokenize
+from ingest import FUNCTION_WORDS, GENERIC_TERMS, QUESTION_WORDS, VALUE_KIND_WORDS, Chunk, strip_marker, tokenize
 from service.answerers.base import REFUSAL, Answer, Intent, Passage, citation_from_chunk
 from service.retrieval.evidence import asked as ask_for
 from service.retrieval.evidence import carries
 
-__all__ = ["ExtractiveAnswerer", "measure_body", "best_clause", "responsibility_phrase", "partial_answer", "answer_span"]
+__all__ = ["ExtractiveAnswerer", "measure_body", "best_clause", "responsibility_phrase", "partial_answer", "answer_span",
+           "asked_parts"]
 
 _UNIT_MARKERS = ("item", "article", "key_task", "heading", "paren")
 _CLOSING_UNITS = re.compile(r"（[^（）]*(?:（[^（）]*）[^（）]*)*(负责|牵头)[^（）]*）\s*$")
@@ -33,48 +34,33 @@ def _terms(question: str, regions: Sequence[str]) -> list[str]:
     return [t for t in dict.fromkeys(tokenize(question)) if t not in GENERIC_TERMS and t not in place_chars and len(t) > 1]
 
 
-def _clause_score(clause: str, terms: Sequence[str], want_number: bool, need_number: bool = False) -> float:
-    if need_number and not re.search(r"\d", clause):
-        return 0.0
-    score = float(sum(len(t) for t in terms if t in clause))
-    if want_number and re.search(r"\d", clause):
-        score += 1.5
-    return score
-
-
-def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars: int = 120,
-                need_number: bool = False) -> str:
+def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars: int = 120) -> str:
     """The verbatim span of the best sentence that covers its best-scoring clauses.
 
     Clauses are split at ，；。; a span runs from the first to the last clause scoring at least half
-    the best (so 「开工项目279个，竣工项目247个，完成投资1350亿元」 stays whole), within max_chars.
+    the best (so 「开工项目279个，竣工项目247个，完成投资1350亿元」 stays whole), then on to the clauses after it
+    (「把医疗资源集中到一线，从29个省份调集2万多名医护人员」), within max_chars.
     """
     best_span, best_score = "", -1.0
-    for sentence in (s for s in re.split(r"(?<=[。；！？])", body) if s.strip()):
-        clauses = [c for c in re.split(r"[，。；！？]", sentence) if c.strip()]
-        if not clauses:  # punctuation only: nothing to quote
+    for sentence in _sentences(body):
+        clauses = [c.strip() for c in re.split(r"[，。；！？]", sentence) if c.strip()]
+        scores = [sum(len(t) for t in terms if t in c) + (1.5 if want_number and re.search(r"\d", c) else 0.0)
+                  for c in clauses]
+        if not clauses or max(scores) <= best_score:  # punctuation only, or no better than the best so far
             continue
-        scores = [_clause_score(c, terms, want_number, need_number) for c in clauses]
         top = max(scores)
-        if top <= best_score:
-            continue
-        keep = [i for i, sc in enumerate(scores) if sc >= top / 2 and sc > 0] or [scores.index(top)]
         first = last = scores.index(top)
-        for i in keep:  # widen towards other strong clauses while the span stays short
-            lo, hi = min(first, i), max(first, last, i)
-            if len("，".join(clauses[lo:hi + 1])) <= max_chars:
-                first, last = lo, hi
-        span = "，".join(c.strip() for c in clauses[first:last + 1])
-        if len(span) < 10 and last + 1 < len(clauses):  # a very short clause keeps its neighbour
-            span = f"{span}，{clauses[last + 1].strip()}"
-        best_span, best_score = span, top
-    if need_number and best_score <= 1.5:  # no clause with a number that shares a word with the question
-        return ""
+        for i in (i for i, sc in enumerate(scores) if sc >= top / 2 and sc > 0):  # widen towards strong clauses
+            if len("，".join(clauses[min(first, i):max(last, i) + 1])) <= max_chars:
+                first, last = min(first, i), max(last, i)
+        while last + 1 < len(clauses) and len("，".join(clauses[first:last + 2])) <= max_chars:
+            last += 1  # what follows the words asked about says what is done with them: up to the bound
+        best_span, best_score = "，".join(clauses[first:last + 1]), top
     return best_span.strip()
 
 
 def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Sequence[str] = (), *,
-                unit: str = "", max_chars: int = 160, items: bool = False, chosen: str = "") -> str:
+                unit: str = "", max_chars: int = 160, items: bool = False, chosen: str = "", question: str = "") -> str:
     """Whole sentences that answer: the best one (topic words, plus a value of each asked kind), then one for
     each other thing asked that it leaves out (「能延长多久」), and the items of a list it introduces.
 
@@ -83,7 +69,7 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     is worth as much as one holding an asked value.
     `chosen`: the sentence the answer model found to answer; it is the best one when the body holds it.
     """
-    sentences = [s for s in re.split(r"(?<=[。；！？])", body) if s.strip()]
+    sentences = _sentences(body)
     if not sentences:
         return ""
 
@@ -98,55 +84,100 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
         return topic + lists + sum(4.0 for kind in kinds if carries(kind, sentence, unit=unit))
 
     scores = [score(i) for i in range(len(sentences))]
-    # ties go to the earlier sentence, or for a list question to one introducing the items
-    best = max(range(len(sentences)), key=lambda i: (scores[i], introduces[i], -i))
+    # ties go, for a list question, to a sentence introducing the items, then to the one holding more of the
+    # question's character pairs (its words in its order: 「非法扣留快件」), then to the earlier one
+    pairs = _pairs(question)
+    best = max(range(len(sentences)),
+               key=lambda i: (scores[i], introduces[i], sum(p in sentences[i] for p in pairs), -i))
     if chosen and chosen in sentences:
         best = sentences.index(chosen)
     if len(sentences[best]) > max_chars:  # one long sentence: its best clauses
         return best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)
-    keep = {best}
-    size = len(sentences[best])
-    for i in sorted(range(len(sentences)), key=lambda i: -scores[i]) if kinds else ():  # more of the asked values
-        if i in keep or scores[i] < max(scores[best] / 2, 4.5) or not any(carries(k, sentences[i]) for k in kinds):
-            continue
-        if size + len(sentences[i]) > max_chars * 1.5:
-            break
-        keep.add(i)
-        size += len(sentences[i])
+    keep = set(_clause_group(sentences, best, max_chars))  # 「…的，给予警告；逾期不改正的，处100元以下罚款」 whole
+    size = sum(len(sentences[i]) for i in keep)
     uncovered = [f for f in focus if not any(f in sentences[i] for i in keep)]
-    for word in uncovered:  # another value the question asks for
-        j = next((j for j, s in enumerate(sentences) if word in s and any(carries(k, s) for k in kinds)), None)
-        if j is not None and j not in keep and size + len(sentences[j]) <= max_chars * 1.5:
-            keep.add(j)
-            size += len(sentences[j])
+    for i in sorted(range(len(sentences)), key=lambda i: -scores[i]) if kinds else ():  # more of the asked values:
+        # a strong sentence, or one naming what the question asks beside a value that the others leave out
+        strong = scores[i] >= max(scores[best] / 2, 4.5) or any(f in sentences[i] for f in uncovered)
+        if i not in keep and strong and any(carries(k, sentences[i]) for k in kinds) \
+                and size + len(sentences[i]) <= max_chars * 1.5:
+            keep.add(i)
+            size += len(sentences[i])
     if _INTRODUCES.search(sentences[best]):  # 「享有下列礼遇：」 answers with its items
         for i in range(best + 1, len(sentences)):
             if not _ITEM.match(sentences[i]) or size + len(sentences[i]) > max_chars * 2:
                 break
             keep.add(i)
             size += len(sentences[i])
-    listing = len(keep) > 1 and _ITEM.match(sentences[max(keep)])
-    parts = [sentences[i] if listing else _trim(sentences[i], focus or terms, kinds, unit) for i in sorted(keep)]
-    return "".join(parts).rstrip("。；，： ")
+    return "".join(sentences[i] for i in sorted(keep)).rstrip("。；，： ")
 
 
-def _trim(sentence: str, words: Sequence[str], kinds: Sequence[str], unit: str, *, longer_than: int = 60) -> str:
-    """A long sentence from its first clause naming what is asked to its last clause holding an asked value."""
-    if len(sentence) <= longer_than:
-        return sentence
-    clauses = re.split(r"(?<=[，,：])", sentence)
-    named = [i for i, c in enumerate(clauses) if any(w in c for w in words)]
-    valued = [i for i, c in enumerate(clauses) if any(carries(k, c, unit=unit) for k in kinds)]
-    if not named:
-        return sentence
-    first = min(named + valued[:1])
-    last = max(named[-1:] + valued) if valued else len(clauses) - 1  # no value asked: the whole predicate
-    span = "".join(clauses[first:last + 1])
-    return span if span.endswith(("。", "；")) else span.rstrip("，,：") + "。"
+def _pairs(text: str) -> set[str]:
+    """The character pairs of the text's runs of Chinese characters, letters and digits."""
+    return {run[i:i + 2] for run in re.findall(r"[\u4e00-\u9fffA-Za-z0-9]+", text) for i in range(len(run) - 1)}
+
+
+def _clause_group(sentences: Sequence[str], i: int, max_chars: int) -> range:
+    """The sentences cut at ； around sentence i that make one sentence ending in 。！？, when it fits max_chars."""
+    first = i
+    while first > 0 and sentences[first - 1].endswith("；"):
+        first -= 1
+    last = i
+    while last + 1 < len(sentences) and sentences[last].endswith("；"):
+        last += 1
+    if sum(len(s) for s in sentences[first:last + 1]) > max_chars:
+        return range(i, i + 1)
+    return range(first, last + 1)
 
 
 _ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[一二三四五六七八九十]+、)")
 _INTRODUCES = re.compile(r"：\s*$|：" + _ITEM.pattern)  # a sentence that introduces a list of items
+
+
+_ASKS = re.compile(r"怎|如何|什么|哪|谁|多少|几|多久|多长|吗|呢|是否|能否")
+_PLAIN = FUNCTION_WORDS | QUESTION_WORDS | VALUE_KIND_WORDS | GENERIC_TERMS
+
+
+def asked_parts(question: str) -> list[str]:
+    """The parts of a question that each ask something (「个人要被罚多少钱」「怎么赔」): cut at its punctuation, a
+    piece that asks nothing joined to the one after it; a question asking one thing has one part."""
+    parts, pending = [], ""
+    for piece in re.split(r"([，,、；;？?。！!])", question):
+        pending += piece
+        if _ASKS.search(piece):
+            parts.append(pending.strip("，,、；;？?。！! "))
+            pending = ""
+    return parts
+
+
+def _other_asked(question: str, regions: Sequence[str], passages: Sequence[Passage],
+                 answered: str) -> list[tuple[Passage, str]]:
+    """For each part of a question asking two things that the answer so far matches less well than a sentence of
+    the passages does, that sentence (the best one, by the part's own words and the kinds of value it asks)."""
+    parts = asked_parts(question)
+    if len(parts) < 2:
+        return []
+    words = [[w for w in dict.fromkeys(tokenize(p)) if w not in _PLAIN and w not in "".join(regions)] for p in parts]
+    out: list[tuple[Passage, str]] = []
+    kinds: list[str] = []
+    for part, own in zip(parts, words):
+        kinds = [k for k in ask_for(part, regions).kinds if k != "validity"] or (kinds if part.endswith("呢") else [])
+        own = [w for w in own if not any(w in other for o in words if o is not own for other in o)]
+
+        def score(text: str) -> float:
+            return sum(len(w) for w in own if w in text) + 4.0 * sum(carries(k, text) for k in kinds)
+
+        found = [(score(s), p, "".join(ss[j] for j in _clause_group(ss, i, 160)))
+                 for p in passages for ss in [_sentences(measure_body(p.chunk))] for i, s in enumerate(ss)]
+        best = max(found, key=lambda c: c[0], default=None)
+        if own and best is not None and best[0] > score(answered) and len(answered) + len(best[2]) <= 320:
+            answered += best[2]
+            out.append((best[1], best[2].rstrip("。；，： ")))
+    return out
+
+
+def _sentences(body: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[。；！？])", body) if s.strip()]
 
 
 _WHOLE_ARTICLE = 200  # a measure this short is quoted whole when it is the answer itself (第N条, 「哪一条讲…」)
@@ -209,7 +240,7 @@ class ExtractiveAnswerer:
             if intent.explicit or (intent.asks_locate and len(body) <= _WHOLE_ARTICLE):
                 clause = _leading_sentences(body, _WHOLE_ARTICLE)  # the measure named or asked for: what it says
             else:
-                clause = answer_span(body, terms, asked.kinds, asked.focus, unit=asked.unit,
+                clause = answer_span(body, terms, asked.kinds, asked.focus, unit=asked.unit, question=question,
                                      items=intent.asks_list and not intent.asks_places, chosen=passage.sentence)
             if not clause:
                 continue
@@ -222,6 +253,10 @@ class ExtractiveAnswerer:
             quoted.append(passage)
         if not parts:
             return Answer(REFUSAL, refused=True, backend=self.name)
+        if len(chosen) == 1:  # 「罚多少钱、怎么赔？」: each thing asked from the measure that states it
+            for passage, clause in _other_asked(question, intent.regions, passages[:3], "".join(parts)):
+                parts.append(f"{clause}【{passage.key}】。")
+                quoted += [passage] if passage not in quoted else []
         # a citation only for the measures the answer quotes: one with nothing to quote is not evidence
         return Answer("".join(parts), [citation_from_chunk(p.key, p.chunk) for p in quoted], backend=self.name)
 
@@ -242,9 +277,10 @@ class ExtractiveAnswerer:
         lines = []
         for n, passage in enumerate(passages, start=1):
             chunk = passage.chunk
-            body = measure_body(chunk)
-            detail = best_clause(body, terms, want_number=True, max_chars=80)
             title = chunk.measure_title
+            body = measure_body(chunk)
+            # what the measure does beyond its title: the title's own words are no detail
+            detail = best_clause(body.replace(title, "", 1) if title else body, terms, want_number=True, max_chars=80)
             if not title:  # an untitled article: its best clause alone, not a cut-off opening before it
                 title = detail or _leading_sentences(body, 80)
             elif detail and detail not in title and title not in detail:

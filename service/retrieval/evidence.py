@@ -47,7 +47,8 @@ _DAY = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]
 # An amount of money asked without its unit (「罚多少」, 「补贴多少」): the answer is in 元.
 _ASKS_MONEY = re.compile(r"(?:罚款?|钱|费用?|金额|资金|投资|补贴|补助|奖励|奖金|赔偿?)[^，。？,?]{0,4}(?:多少|几)(?![个天日年月])|多少钱|几块钱")
 # Units that measure the same thing: a question in 天 is answered by 日 or 工作日.
-_UNIT_FAMILIES = ("天日工作日", "年", "月", "周星期", "小时", "分钟", "元美元", "吨", "斤公斤千克", "亩公顷", "米公里千米", "平方米平方公里")
+_UNIT_FAMILIES = (("天", "日", "工作日"), ("周", "星期"), ("元", "美元"), ("斤", "公斤", "千克"), ("亩", "公顷"),
+                  ("米", "公里", "千米"), ("平方米", "平方公里"))
 # Validity questions: what is asked of a document's lifecycle (a facet of lifecycle.FACETS), asked of the document
 # itself: the words follow a document's name (《…》, …办法, 这个文件) with only filler or question words between.
 _VALIDITY = (
@@ -59,9 +60,6 @@ _VALIDITY = (
 _DOCUMENT = re.compile(r"(?:》|文件|政策|规定|办法|条例|细则|意见|方案|措施|通知|决定|规则|规划|纲要|公告|通告)")
 _FILLER = re.compile(r"[\s自的是否还仍然现在目前当前已经从于在到底具体哪一天几号日期什么时候何时间月年起开始正式，,、]*")
 _VALIDITY_DATE = re.compile(r"哪|什么时|何时|几号|几月|日期|时间|起")  # 「哪天起施行」:施行 asked as a date
-_KNOWN_UNITS = frozenset(re.findall(r"[\u4e00-\u9fff]+", "|".join(_UNIT_FAMILIES)) + ["工作日", "美元", "星期", "公里",
-                         "千米", "公斤", "千克", "公顷", "平方米", "平方公里", "小时", "分钟", "天", "日", "元", "米", "斤",
-                         "吨", "亩", "年", "月", "周"])
 
 
 @dataclass(frozen=True)
@@ -306,9 +304,7 @@ def names_units(text: str, chunk: Chunk | None = None) -> bool:
 
 def in_unit(text: str, unit: str) -> bool:
     """Whether the text states a quantity in the unit (or one measuring the same thing: 天 ~ 日 ~ 工作日)."""
-    family = next((f for f in _UNIT_FAMILIES if unit in f), unit)
-    units = sorted({family[i:j] for i in range(len(family)) for j in range(i + 1, len(family) + 1)} & _KNOWN_UNITS
-                   | {unit}, key=len, reverse=True)
+    units = sorted(next((f for f in _UNIT_FAMILIES if unit in f), (unit,)), key=len, reverse=True)
     pattern = rf"{_NUMERAL}\s*(?:个)?[十百千万亿]*(?:{'|'.join(map(re.escape, units))})"
     return bool(re.search(pattern, _DATE.sub("", _ORDINAL.sub("", text))))
 

@@ -101,3 +101,84 @@ def test_a_list_question_quotes_the_sentence_introducing_the_items() -> None:
     assert answer_span(body, terms, []) == "市人民政府设立畲族文化保护与开发专项资金"
     listed = answer_span(body, terms, [], items=True)
     assert listed.startswith("专项资金来源于") and "（二）扶助畲族文化产业发展" in listed and "（三）奖励" in listed
+
+
+def test_a_sanction_cut_at_a_semicolon_is_quoted_with_its_whole_sentence() -> None:
+    from service.answerers.extractive import answer_span
+
+    body = ("维修者未按规定填写维修记录的，由主管部门给予警告，限期改正；逾期拒不改正的，处100元以下罚款。"
+            "维修者应当使用符合标准的量具。")
+    terms = ["维修者", "按规定", "填写", "维修", "记录", "受到", "处罚"]
+    span = answer_span(body, terms, [])
+    assert span.startswith("维修者未按规定填写维修记录的") and "100元以下罚款" in span
+    assert "量具" not in span  # the next sentence is not part of the group
+    # a group longer than the bound keeps only its best part
+    assert answer_span(body, terms, [], max_chars=40) == "维修者未按规定填写维修记录的，由主管部门给予警告，限期改正"
+
+
+def test_a_list_item_adds_a_detail_beyond_its_title() -> None:
+    from ingest import Chunk
+    from service.answerers.base import Intent, Passage
+    from service.answerers.extractive import ExtractiveAnswerer
+
+    def measure(n: int, title: str, text: str) -> Chunk:
+        return Chunk(chunk_id=f"d:{n}:0", doc_id="d", doc_title="某市工作报告", region="某市", issuer="", date="",
+                     doc_type="report", section="", subsection="", measure=str(n), measure_label=f"第{n}条",
+                     measure_title=title, responsible_units=[], text=text, embed_text=text)
+
+    passages = [Passage("某市 第1条", measure(1, "深化绿色转型发展", "深化绿色转型发展。推进57个城郊村实现生活垃圾转运，提高绿色低碳发展水平。")),
+                Passage("某市 第2条", measure(2, "培育绿色再生产业", "培育绿色再生产业。"))]
+    lines = ExtractiveAnswerer().answer("某市推动绿色转型有哪些措施？", passages, Intent(asks_list=True)).text.splitlines()
+    assert lines[1].startswith("1. 深化绿色转型发展：") and "57个城郊村" in lines[1]
+    assert lines[2] == "2. 培育绿色再生产业【某市 第2条】"  # nothing beyond the title: the title alone
+
+
+def test_a_tie_between_sentences_goes_to_the_one_holding_the_question_in_its_order() -> None:
+    from service.answerers.extractive import answer_span
+
+    body = ("冒领或者非法检查他人快件，尚不构成犯罪的，依法给予治安管理处罚。"
+            "企业非法扣留快件的，由邮政管理部门责令改正，并处5万元以上10万元以下的罚款。")
+    terms = ["扣留", "快件", "受到", "处罚"]  # each sentence holds two of them
+    assert answer_span(body, terms, []).startswith("冒领")  # without the question: the earlier one
+    assert "5万元以上10万元以下" in answer_span(body, terms, [], question="非法扣留快件的会受到什么处罚？")
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("在青岛弄死了古树名木，个人要被罚多少钱、怎么赔？", ["在青岛弄死了古树名木，个人要被罚多少钱", "怎么赔"]),
+    ("处置单位最长隔多久去收一次？疫情期间呢？", ["处置单位最长隔多久去收一次", "疫情期间呢"]),
+    ("由哪个单位牵头，哪些单位配合？", ["由哪个单位牵头", "哪些单位配合"]),
+    ("古树名木、古城墙由谁负责？", ["古树名木、古城墙由谁负责"]),  # a list of nouns asks one thing
+])
+def test_a_question_is_cut_into_the_parts_that_ask(question: str, parts: list[str]) -> None:
+    from service.answerers.extractive import asked_parts
+
+    assert asked_parts(question) == parts
+
+
+def test_two_values_asked_are_both_answered_each_cited_to_its_measure() -> None:
+    from ingest import Chunk
+    from service.answerers.base import Intent, Passage
+    from service.answerers.extractive import ExtractiveAnswerer
+
+    def article(n: int, text: str) -> Chunk:
+        return Chunk(chunk_id=f"d:{n}:0", doc_id="d", doc_title="某市古树名木保护办法", region="某市", issuer="", date="",
+                     doc_type="regulation", section="", subsection="", measure=str(n), measure_label=f"第{n}条",
+                     measure_title="", responsible_units=[], text=text, embed_text=text)
+
+    passages = [Passage("某市 第14条", article(14, "古树名木受害导致死亡的，对个人罚款一千元至二千元。")),
+                Passage("某市 第15条", article(15, "致古树名木死亡的，责令按树木价值的十五倍至二十倍赔偿损失。")),
+                Passage("某市 第12条", article(12, "古树名木的养护费用，由养护单位或个人承担。"))]
+    answer = ExtractiveAnswerer().answer("弄死了古树名木，个人要被罚多少钱、怎么赔？", passages, Intent(asks_number=True))
+    assert "一千元至二千元【某市 第14条】" in answer.text and "十五倍至二十倍赔偿损失【某市 第15条】" in answer.text
+    assert [c.measure for c in answer.citations] == ["14", "15"]  # 第12条 is not quoted: not cited
+    one = ExtractiveAnswerer().answer("弄死了古树名木，个人要被罚多少钱？", passages, Intent(asks_number=True))
+    assert [c.measure for c in one.citations] == ["14"]
+
+
+def test_a_best_clause_runs_on_to_what_is_done_within_the_bound() -> None:
+    sentence = "监察专员说，国家卫健委坚决把医疗资源集中到一线，从全国29个省份调集2万多名医护人员，组成180多个医疗队。"
+    terms = ["卫健委", "医疗", "资源", "集中", "一线"]
+    assert best_clause(sentence, terms, want_number=False, max_chars=80) == \
+        "国家卫健委坚决把医疗资源集中到一线，从全国29个省份调集2万多名医护人员，组成180多个医疗队"
+    assert best_clause(sentence, terms, want_number=False, max_chars=40) == \
+        "国家卫健委坚决把医疗资源集中到一线，从全国29个省份调集2万多名医护人员"

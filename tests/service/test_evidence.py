@@ -84,6 +84,8 @@ def test_units_of_the_same_measure_match() -> None:
     assert in_unit("60日内结案", "天")
     assert not in_unit("押金不超过三千元", "月")
     assert not in_unit("本规定自2018年8月1日起施行", "月")
+    assert in_unit("新建绿地5平方公里", "平方米") and not in_unit("修建道路5公里", "平方米")  # area is not length
+    assert in_unit("补贴200美元", "元") and in_unit("每日工作8小时", "小时")
 
 
 def test_dates_and_units() -> None:
