@@ -422,5 +422,5 @@ def merge_parts(group: Sequence[Hit]) -> Hit:
             runs.append([part])
     text = "……".join(join_windows([c.text for c in run]) for run in runs)
     chunk = replace(best.chunk, text=text, span_start=min(c.span_start for c in parts),
-                    span_end=max(c.span_end for c in parts))
+                    span_end=max(c.span_end for c in parts), heading_chars=parts[0].heading_chars)
     return replace(best, chunk=chunk)
