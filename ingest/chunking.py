@@ -61,9 +61,15 @@ def join_windows(windows: Sequence[str]) -> str:
     return text
 
 
-def _header(doc: Document, measure: Measure) -> str:
-    parts = [doc.region, doc.title, measure.section, measure.subsection]
+def _header(doc: Document, measure: Measure, *, titled: bool = True) -> str:
+    parts = [doc.region, doc.title if titled else "", measure.section, measure.subsection]
     return "｜".join(p for p in parts if p)
+
+
+def _opens(doc: Document, measure: Measure, first: bool) -> str:
+    """The title lines the document prints above this measure, when it is the unnumbered text right under them
+    (a notice's 导语): its first chunk shows them, so a passage that runs on from the title is found whole."""
+    return doc.heading if first and doc.heading and measure.measure.endswith((PREAMBLE, LEAD_IN)) else ""
 
 
 HEADER_BUDGET = 80  # characters of context header the window leaves room for
@@ -74,7 +80,7 @@ def chunk_document(doc: Document, *, max_chars: int = 400, overlap: int = 80) ->
     chunks: list[Chunk] = []
     labels: dict[str, int] = {}
     traditional = is_traditional(doc.title + doc.text)  # indexed simplified, shown and cited as written
-    for measure in parse_document(doc):
+    for number, measure in enumerate(parse_document(doc)):
         key = measure.measure
         labels[key] = labels.get(key, 0) + 1
         if labels[key] > 1:  # a repeated unit label inside one document stays unique
@@ -89,11 +95,17 @@ def chunk_document(doc: Document, *, max_chars: int = 400, overlap: int = 80) ->
         place = doc.region if not doc.doc_id.rsplit("-a", 1)[-1].isdigit() else doc.title
         label = measure_label(place, key, numbered=measure.numbered, doc_title=doc.title)
         header = _header(doc, measure)
+        heading = _opens(doc, measure, number == 0)
+        # The opening chunk's header leaves out the title its text now starts with (its words count once).
+        opening_header = _header(doc, measure, titled=False) if heading else header
         # A header longer than its budget shrinks the window, so header + text always fits the model.
-        width = max_chars - max(0, len(header) + 1 - HEADER_BUDGET)
+        lead = len(opening_header) + 1 + len(heading) if heading else len(header)
+        width = max_chars - max(0, max(len(header), lead) + 1 - HEADER_BUDGET)
         windows = split_window(measure.text, width, min(overlap, width // 3))
         cursor = 0
         for part, window in enumerate(windows):
+            opening = bool(heading) and part == 0
+            shown = f"{heading}\n{window}" if opening else window
             found = measure.text.find(window, cursor)
             local = found if found >= 0 else cursor
             cursor = max(cursor, local)
@@ -119,10 +131,15 @@ def chunk_document(doc: Document, *, max_chars: int = 400, overlap: int = 80) ->
                 span_end=doc.offset + measure.start + local + len(window),
                 part=part,
                 parts=len(windows),
-                text=window,
-                embed_text=index_form(f"{header}\n{window}" if header else window, traditional),
+                heading_chars=len(shown) - len(window),
+                text=shown,
+                embed_text=index_form(_embed(opening_header if opening else header, shown), traditional),
             ))
     return chunks
+
+
+def _embed(header: str, text: str) -> str:
+    return f"{header}\n{text}" if header else text
 
 
 def chunk_text_file(raw: str, source: Path, *, max_chars: int = 400, overlap: int = 80) -> tuple[list[Document], list[Chunk]]:

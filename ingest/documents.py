@@ -20,7 +20,7 @@ __all__ = ["OVERRIDABLE_FIELDS", "apply_overrides", "split_documents"]
 
 # Document fields a sidecar .meta.json or front matter may set; the text and its bookkeeping are the file's own.
 OVERRIDABLE_FIELDS = tuple(f.name for f in dataclasses.fields(Document)
-                           if f.name not in {"doc_id", "text", "source", "offset", "attachments"})
+                           if f.name not in {"doc_id", "text", "source", "offset", "attachments", "heading"})
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 _SEPARATOR = re.compile(r"^\s*-\s*$")
@@ -187,7 +187,9 @@ def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "
     if not meta.doc_number and used:  # a head of page chrome above the title: the 文号 stands under the title
         meta.doc_number = infer_doc_number(title, paragraphs[used[-1] + 1:])
     meta.doc_number = meta.doc_number or page.get("number", "")
-    return Document(doc_id=doc_id, title=title, text=text, source=source, preface=preface, **vars(meta))
+    heading = "\n".join(paragraphs[i] for i in sorted(used))
+    return Document(doc_id=doc_id, title=title, text=text, source=source, preface=preface, heading=heading,
+                    **vars(meta))
 
 
 def apply_overrides(doc: Document, overrides: dict[str, str], source: str) -> Document:

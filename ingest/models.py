@@ -25,6 +25,7 @@ class Document:
     date: str = ""  # ISO yyyy-mm-dd, from the text
     doc_type: str = ""
     preface: str = ""  # news summary kept apart from the measures
+    heading: str = ""  # the title lines as the text prints them above `text` (not part of it); "" when none
     # Lifecycle (ingest.lifecycle): what the document states about its own validity.
     effective_date: str = ""  # ISO yyyy-mm-dd or ""
     expiry_date: str = ""  # ISO yyyy-mm-dd or ""
@@ -76,8 +77,10 @@ class Chunk:
     region_path: list[str] = field(default_factory=list)  # the document's region, province first
     doc_number: str = ""
     source: str = ""
-    span_start: int = 0  # character range of `text` in the document's cleaned text (GET /v1/documents/{id})
-    span_end: int = 0
+    span_start: int = 0  # character range of `text` in the document's cleaned text (GET /v1/documents/{id}),
+    span_end: int = 0  # past the heading an opening chunk's text starts with
+    heading_chars: int = 0  # leading characters of `text` that are the document's printed title lines (line break
+    # included), shown by its opening chunk so a passage running on from the title is found whole; else 0
     part: int = 0  # window number when a long unit is split, else 0
     parts: int = 1
     text: str = ""  # the measure's own text, shown to users and answerers

@@ -141,8 +141,11 @@ class QAService:
         if pool is not None and self.answer_model is not None:
             return self._learned(judgement, pool, self.answer_model)
         if judgement.verdict == "answer" and analysis.intent.asks_responsible:
-            # 「谁负责」: measures that name their units answer it
-            judgement.hits = sorted(judgement.hits, key=lambda h: not states_units(h.chunk))[:top_k]
+            # 「谁负责」: the supported measures that name their units answer it (one that does not cover the
+            # question stays where retrieval put it, whatever units it names)
+            supported = {id(h) for h in judgement.supported}
+            judgement.hits = sorted(judgement.hits,
+                                    key=lambda h: not (id(h) in supported and states_units(h.chunk)))[:top_k]
         return judgement
 
     def candidates(self, analysis: QueryAnalysis, result: SearchResult,

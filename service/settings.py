@@ -28,7 +28,8 @@ class RetrievalSettings(BaseModel):
     filtered_pool: int = Field(1000, ge=5, le=100_000, description="Candidates taken from each side when a filter or "
                                "a region named in the question narrows the search (every match when fewer).")
     region_mode: Literal["restrict", "boost", "off"] = Field(
-        "restrict", description="What a region named in the question does: keep only that region, rank it first, or nothing.")
+        "restrict", description="What a region named in the question does: keep only that region (and passages "
+        "elsewhere that name it), rank it first, or nothing.")
     reranker: str = Field("", description="A sentence-transformers CrossEncoder name or path; empty for none.")
     rerank_candidates: int = Field(20, ge=1, le=200, description="How many fused candidates the reranker rescores.")
     min_support: float = Field(0.45, ge=0, le=1, description="Least support (topic coverage mixed with relative "

@@ -23,8 +23,9 @@ _CLOSING_UNITS = re.compile(r"（[^（）]*(?:（[^（）]*）[^（）]*)*(负�
 
 
 def measure_body(chunk: Chunk) -> str:
-    """The measure's words without its number and without the closing units parenthesis."""
-    lines = [line for line in strip_marker(chunk.text, _UNIT_MARKERS).split("\n") if line]
+    """The measure's words without its number and without the closing units parenthesis (nor the document's title
+    lines an opening chunk shows above them)."""
+    lines = [line for line in strip_marker(chunk.text[chunk.heading_chars:], _UNIT_MARKERS).split("\n") if line]
     text = "".join(line if line[-1] in "。；！？：" else line + "。" for line in lines[:-1]) + (lines[-1] if lines else "")
     return _CLOSING_UNITS.sub("", text.rstrip("。； ")).rstrip("。； ")
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
 
 from ingest import (Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, document_genre, join_windows,
-                    region_matches, region_path)
+                    mentions, region_matches, region_path)
 from service.retrieval.evidence import asked
 from service.retrieval.lifecycle import Lifecycles, Statuses, clauses_first, in_force_first
 from service.retrieval.query import QueryAnalysis, analyze, read_question
 from service.settings import RetrievalSettings
 
-__all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS", "chunk_region_path", "enclosing", "in_scope"]
+__all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS", "chunk_region_path", "enclosing", "in_scope",
+           "names_place"]
 
 
 @dataclass
@@ -218,6 +219,12 @@ class Retriever:
             pool = min(pool, len(allowed))
             use_dense, use_lexical = use_dense and bool(allowed), use_lexical and bool(allowed)
 
+        # Restricted to a place, a passage of another place's document that names it stays a candidate (a
+        # ministry's notice about 湖北, a news item filed under the city it was written in).
+        naming = _names(analysis.question, region_scope, catalog.region_facts()) if restrict else ()
+        widen = bool(naming) and docs is not None
+        inside = set(allowed or ())
+
         dense: list[tuple[str, float]] = []
         if use_dense:
             t = time.perf_counter()
@@ -235,19 +242,27 @@ class Retriever:
             stats = np.array([s for _, s in spread[:STATS_POOL]], dtype=float)
             dense_mean, dense_std = (float(stats.mean()), float(stats.std())) if len(stats) > 1 else (0.0, 0.0)
             dense = dense[:pool]
+            if widen:
+                outside = [(i, v) for i, v in spread[:self.settings.candidates] if i not in inside]
+                dense = sorted(dense + outside, key=lambda item: -item[1])
         lexical: list[tuple[str, float]] = []
         if use_lexical:
             t = time.perf_counter()
             # Excluded documents' chunks are dropped below: ask for as many more, so `pool` candidates remain.
             hidden = 0 if allowed is not None else sum(len(catalog.of_document(d)) for d in excluded)
             lexical = self.store.lexical().search(query, pool + hidden, allowed)
+            if widen:
+                hidden = sum(len(catalog.of_document(d)) for d in excluded)
+                outside = [(i, v) for i, v in self.store.lexical().search(query, self.settings.candidates + hidden)
+                           if i not in inside]
+                lexical = sorted(lexical + outside, key=lambda item: -item[1])
             timings["lexical_ms"] = (time.perf_counter() - t) * 1000
 
         def keep(chunk_id: str) -> bool:
             chunk = chunks.get(chunk_id)
             if chunk is None or not filters.accepts(chunk):
                 return False
-            return not region_scope or self.settings.region_mode != "restrict" or in_scope(chunk, region_scope)
+            return not restrict or in_scope(chunk, region_scope) or names_place(chunk, naming)
 
         dense = [(i, s) for i, s in dense if keep(i)]
         lexical = [(i, s) for i, s in lexical if keep(i)][:pool]
@@ -344,6 +359,19 @@ def in_scope(chunk: Chunk, regions: Sequence[str]) -> bool:
     return any(region_matches(chunk_region_path(chunk), r) or chunk.region in enclosing(r) for r in regions)
 
 
+def _names(question: str, regions: Sequence[str], known: Collection[str]) -> tuple[str, ...]:
+    """How the question names the places it is restricted to: their full names and the forms it writes."""
+    if not regions:
+        return ()
+    written = [m.surface for m in mentions(question, known) if any(region_matches(m.place.path, r) for r in regions)]
+    return tuple(dict.fromkeys([*regions, *written]))
+
+
+def names_place(chunk: Chunk, names: Sequence[str]) -> bool:
+    """Whether a chunk's own words or its document's title name one of the places (as `_names` gives them)."""
+    return any(name in chunk.text or name in chunk.doc_title for name in names)
+
+
 def _allowed_documents(catalog: ChunkCatalog, filters: Filters, regions: Sequence[str]) -> list[str] | None:
     """Documents that can hold chunks passing the document and region filters (any of `regions`, or issued for a
     region enclosing one); None: all."""
@@ -422,5 +450,5 @@ def merge_parts(group: Sequence[Hit]) -> Hit:
             runs.append([part])
     text = "……".join(join_windows([c.text for c in run]) for run in runs)
     chunk = replace(best.chunk, text=text, span_start=min(c.span_start for c in parts),
-                    span_end=max(c.span_end for c in parts))
+                    span_end=max(c.span_end for c in parts), heading_chars=parts[0].heading_chars)
     return replace(best, chunk=chunk)
