@@ -35,7 +35,7 @@ class RetrievalSettings(BaseModel):
                                "similarity, 0–1) for a clause to answer; `python -m eval calibrate` sweeps it.")
     lexical_share: float = Field(0.7, ge=0, le=1, description="Weight of topic-word coverage in support; the rest "
                                  "is how far the clause's similarity stands above the other candidates'.")
-    min_known: float = Field(0.3, ge=0, le=1, description="Least share of the question's topic words, each weighed "
+    min_known: float = Field(0.35, ge=0, le=1, description="Least share of the question's topic words, each weighed "
                              "by its rarity among the searchable chunks, that an answering clause (with its title "
                              "and headings) holds; words no searchable chunk holds weigh nothing.")
     known_semantic: float = Field(0.5, ge=0, le=1, description="Relative similarity (standard deviations above the "
