@@ -13,7 +13,7 @@ from service.answerers.base import REFUSAL, Answer, Answerer, Passage, citation_
 from service.answerers.extractive import partial_answer
 from service.answerers.features import Candidate, candidates
 from service.followup import bounded_history, rewrite_followup
-from service.retrieval.answerability import Judgement, judge
+from service.retrieval.answerability import Judgement, judge, rarity
 from service.retrieval.compare import about_one, interleave, provincial, spread
 from service.retrieval.documents import covers, missing_document, named_documents
 from service.retrieval.evidence import asked, states_units
@@ -174,8 +174,10 @@ class QAService:
         depth = max(top_k, 5)
         cited = {h.chunk.chunk_id: cited_text(h.chunk, catalog) for h in hits[:depth]}
         reading = asked(analysis.question, analysis.regions)
+        rare = self._rarity(list(reading.weights), result.excluded) if s.min_known > 0 else {}
         judgement = judge(reading, hits, dense_mean=result.dense_mean, dense_std=result.dense_std,
-                          min_support=s.min_support, lexical_share=s.lexical_share, depth=depth, cited=cited)
+                          min_support=s.min_support, lexical_share=s.lexical_share, depth=depth, cited=cited,
+                          rare=rare, min_known=s.min_known, known_semantic=s.known_semantic)
         if not features:
             return judgement, None  # the rules decide: no sentence needs reading
         pool = candidates(reading, hits[:depth], dense_mean=result.dense_mean, dense_std=result.dense_std,
@@ -183,6 +185,13 @@ class QAService:
                           supported={id(h) for h in judgement.supported},
                           answering={id(h) for h in judgement.answering}, verdict=judgement.verdict)
         return judgement, pool
+
+    def _rarity(self, words: Sequence[str], excluded: frozenset[str]) -> dict[str, float]:
+        """Each topic word's rarity among the chunks searched (those of `excluded` documents left out)."""
+        catalog = self.retriever.store.catalog()
+        gone = [c.chunk_id for d in excluded for c in catalog.of_document(d)]
+        frequencies, chunks = self.retriever.store.lexical().frequencies(words, gone)
+        return rarity(frequencies, chunks)
 
     @staticmethod
     def _learned(judgement: Judgement, pool: Sequence[Candidate], model: AnswerModel) -> Judgement:

@@ -284,6 +284,25 @@ class LexicalIndex:
                 found.update(str(self._id_of[s]) for s in slots[self._alive[slots]].tolist())
             return found
 
+    def frequencies(self, terms: Iterable[str], excluded: Iterable[str] = ()) -> tuple[dict[str, int], int]:
+        """How many live chunks hold each term as a token, and how many live chunks there are, both without the
+        `excluded` chunk ids (documents searched as if not indexed)."""
+        with self._lock:
+            gone = np.array([s for s in (self._slot_of.get(i) for i in excluded) if s is not None], dtype=np.int64)
+            counts: dict[str, int] = {}
+            for term in terms:
+                tid = self._term_id(term)
+                if tid is None or not self._df[tid]:
+                    counts[term] = 0
+                    continue
+                if gone.size == 0:
+                    counts[term] = int(self._df[tid])
+                    continue
+                slots, _ = self._postings(tid)
+                live = slots[self._alive[slots]]
+                counts[term] = int(live.size - np.isin(live, gone).sum())
+            return counts, len(self._slot_of) - int(gone.size)
+
     def _postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
         """A term's slots and frequencies: the base's (a view, not a copy), then those added since."""
         extra = self._extra.get(tid)

@@ -7,10 +7,17 @@ with any embedder). A hit answers when its support reaches `min_support` and one
 a value of each kind asked (a number with a unit for 多少, a date for 什么时候, a unit for 谁负责) beside
 a word the question asks about, and names what that value belongs to (「逢石河抽水蓄能电站的装机容量」 is not answered
 by 「储能装机容量达到25兆瓦」). A supported hit without that value makes a partial answer.
+
+A hit answers only if it also holds the question's distinctive words that the searchable documents use (each
+word weighed by its rarity there, `rarity`): a passage on a neighbouring topic shares the common words and the
+asked kind of value, not the rare ones (「机动车驾驶证有效期」 is not answered by 「许可证有效期为5年」). Words no
+searchable document holds weigh nothing (a paraphrase such as 「老人饭堂」 cannot be looked for), and a hit whose
+similarity stands far above the other candidates' answers whatever its words.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -18,9 +25,10 @@ from types import MappingProxyType
 from service.retrieval.evidence import Asked, best_sentence_coverage, coverage, sentence_carries
 from service.retrieval.retriever import Hit
 
-__all__ = ["Judgement", "support", "judge", "Z_FULL", "SENTENCE_FLOOR"]
+__all__ = ["Judgement", "support", "judge", "rarity", "known_coverage", "semantic", "Z_FULL", "SENTENCE_FLOOR"]
 
 _NONE: Mapping[str, str] = MappingProxyType({})
+_NO_RARITY: Mapping[str, float] = MappingProxyType({})
 Z_FULL = 4.0  # a hit this many standard deviations above the candidates' mean is as similar as it gets
 # A question asking no particular value (「地铁票价会不会调整」) is answered by a sentence holding at least this
 # share of its topic, with the document's title and headings; words scattered over a clause are not an answer.
@@ -50,6 +58,29 @@ def _searchable(hit: Hit, cited: Mapping[str, str]) -> str:
     return f"{_context(hit, cited)}\n{hit.chunk.text}"
 
 
+def rarity(frequencies: Mapping[str, int], chunks: int) -> dict[str, float]:
+    """Each word's rarity among the searchable chunks (BM25's idf, ln(1 + (N - df + ½) / (df + ½))), 0 for a word
+    none of them holds: `frequencies` maps a word to how many of the `chunks` searchable chunks hold it."""
+    return {word: math.log(1 + (chunks - df + 0.5) / (df + 0.5)) if df > 0 else 0.0
+            for word, df in frequencies.items()}
+
+
+def known_coverage(weights: Mapping[str, float], rare: Mapping[str, float], text: str) -> float:
+    """The share of the question's topic words the text holds, each weighed by its weight times its rarity; 1.0
+    when no topic word is held by a searchable document (nothing to look for)."""
+    total = sum(w * rare.get(t, 0.0) for t, w in weights.items())
+    if total <= 0:
+        return 1.0
+    return sum(w * rare.get(t, 0.0) for t, w in weights.items() if t in text) / total
+
+
+def semantic(hit: Hit, dense_mean: float, dense_std: float) -> float:
+    """How far a hit's similarity stands above the candidates' mean, in [0, 1] (Z_FULL standard deviations: 1)."""
+    if hit.dense is None or dense_std <= 0:
+        return 0.0
+    return min(max((hit.dense - dense_mean) / dense_std / Z_FULL, 0.0), 1.0)
+
+
 def support(hit: Hit, asked: Asked, dense_mean: float, dense_std: float, lexical_share: float,
             cited: Mapping[str, str] = _NONE) -> float:
     """How well a hit covers the question, in [0, 1]: lexical_share of topic coverage, the rest relative similarity.
@@ -57,13 +88,16 @@ def support(hit: Hit, asked: Asked, dense_mean: float, dense_std: float, lexical
     lexical = coverage(asked.weights, _searchable(hit, cited))
     if hit.dense is None or dense_std <= 0:
         return lexical
-    semantic = min(max((hit.dense - dense_mean) / dense_std / Z_FULL, 0.0), 1.0)
-    return lexical_share * lexical + (1 - lexical_share) * semantic
+    return lexical_share * lexical + (1 - lexical_share) * semantic(hit, dense_mean, dense_std)
 
 
 def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: float, min_support: float,
-          lexical_share: float, depth: int = 5, cited: Mapping[str, str] = _NONE) -> Judgement:
-    """Decide from the top `depth` hits; answering hits come first, the most squarely answering one first."""
+          lexical_share: float, depth: int = 5, cited: Mapping[str, str] = _NONE,
+          rare: Mapping[str, float] = _NO_RARITY, min_known: float = 0.0, known_semantic: float = 1.0) -> Judgement:
+    """Decide from the top `depth` hits; answering hits come first, the most squarely answering one first.
+    `rare`: topic word → its rarity among the searchable chunks (`rarity`); a hit answers only when it holds
+    `min_known` of the rarity-weighted topic (`known_coverage`) or its `semantic` similarity reaches
+    `known_semantic`."""
     head = list(hits[:depth])
     scored = [(hit, support(hit, asked, dense_mean, dense_std, lexical_share, cited)) for hit in head]
     supported = [hit for hit, s in scored if s >= min_support]
@@ -73,7 +107,9 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
     square = {id(h): best_sentence_coverage(asked, h.chunk.text, _context(h, cited)) for h in supported}
     answering = [h for h in supported
                  if all(sentence_carries(k, asked, h.chunk.text, h.chunk) for k in asked.kinds)
-                 and (asked.kinds or square[id(h)] >= SENTENCE_FLOOR)]
+                 and (asked.kinds or square[id(h)] >= SENTENCE_FLOOR)
+                 and (known_coverage(asked.weights, rare, _searchable(h, cited)) >= min_known
+                      or semantic(h, dense_mean, dense_std) >= known_semantic)]
     # The clause that answers most squarely first: its topic coverage plus that of its best value sentence; the
     # retrieval order (which already weighs similarity) breaks ties.
     answering.sort(key=lambda h: -(coverage(asked.weights, _searchable(h, cited)) + square[id(h)]))

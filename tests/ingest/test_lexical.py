@@ -94,3 +94,13 @@ def test_stored_token_strings_round_trip() -> None:
     for text in TEXTS.values():
         stored = token_string(text)
         assert (stored.split(" ") if stored else []) == tokenize(text)
+
+
+def test_frequencies_count_chunks_holding_a_term_without_the_excluded_ones() -> None:
+    index = LexicalIndex.build(["a", "b", "c"], ["驾驶证有效期为六年。", "许可证有效期为五年。", "驾驶证申领条件。"])
+    counts, chunks = index.frequencies(["驾驶证", "有效期", "无人机"])
+    assert counts == {"驾驶证": 2, "有效期": 2, "无人机": 0} and chunks == 3
+    counts, chunks = index.frequencies(["驾驶证", "有效期"], excluded=["a", "unknown"])
+    assert counts == {"驾驶证": 1, "有效期": 1} and chunks == 2
+    index.delete(["c"])
+    assert index.frequencies(["驾驶证"]) == ({"驾驶证": 1}, 2)

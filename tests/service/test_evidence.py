@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest import Chunk
-from service.retrieval.answerability import judge, support
+from service.retrieval.answerability import judge, known_coverage, rarity, support
 from service.retrieval.documents import covers, missing_document, named_documents
 from service.retrieval.evidence import (asked, best_sentence_coverage, char_coverage, coverage, has_date, has_quantity,
                                         in_unit, names_units, sentence_carries, topic_terms)
@@ -358,3 +358,26 @@ def test_a_long_measure_found_in_two_windows_reads_as_its_text() -> None:
     assert (first_two.chunk.span_start, first_two.chunk.span_end) == (0, 400 + len(windows[1]))
     [apart] = one_per_measure([hits[2], hits[0]])  # parts that do not touch are joined with an ellipsis
     assert apart.chunk.text == f"{windows[0]}……{windows[2]}"
+
+
+def test_rarity_weighs_words_the_searchable_chunks_hold() -> None:
+    rare = rarity({"驾驶证": 1, "有效期": 9, "饭堂": 0}, 10)
+    assert rare["饭堂"] == 0.0 and rare["驾驶证"] > rare["有效期"] > 0
+    weights = {"驾驶证": 1.0, "有效期": 1.0, "饭堂": 1.0}
+    assert known_coverage(weights, rare, "许可证有效期为五年") < 0.5  # the rare word is missing
+    assert known_coverage(weights, rare, "驾驶证有效期为六年") == 1.0  # a word no chunk holds weighs nothing
+    assert known_coverage({"饭堂": 1.0}, rare, "无关") == 1.0
+
+
+def test_a_neighbouring_value_without_the_rare_topic_words_does_not_answer() -> None:
+    question = asked("机动车驾驶证有效期是多久？")
+    neighbour = Hit(_chunk("《医疗机构制剂许可证》有效期为5年。", title="药品管理法实施条例"), 1.0, dense=0.7)
+    gold = Hit(_chunk("机动车驾驶证有效期为6年。", title="道路交通安全法实施条例"), 1.0, dense=0.7)
+    rare = rarity({w: (1 if w in ("驾驶证", "机动车") else 50) for w in question.weights}, 100)
+    args = dict(dense_mean=0.6, dense_std=0.1, min_support=0.3, lexical_share=0.7, rare=rare, known_semantic=0.5)
+    assert judge(question, [neighbour], min_known=0.0, **args).verdict == "answer"  # type: ignore[arg-type]
+    assert judge(question, [neighbour], min_known=0.3, **args).verdict != "answer"  # type: ignore[arg-type]
+    assert judge(question, [gold], min_known=0.3, **args).verdict == "answer"  # type: ignore[arg-type]
+    # a clause far more similar than the other candidates answers whatever its words
+    close = Hit(neighbour.chunk, 1.0, dense=0.9)
+    assert judge(question, [close], min_known=0.3, **args).verdict == "answer"  # type: ignore[arg-type]
