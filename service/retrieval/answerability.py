@@ -11,8 +11,9 @@ by 「储能装机容量达到25兆瓦」). A supported hit without that value m
 A hit answers only if it also holds the question's distinctive words that the searchable documents use (each
 word weighed by its rarity there, `rarity`): a passage on a neighbouring topic shares the common words and the
 asked kind of value, not the rare ones (「机动车驾驶证有效期」 is not answered by 「许可证有效期为5年」). Words no
-searchable document holds weigh nothing (a paraphrase such as 「老人饭堂」 cannot be looked for), and a hit whose
-similarity stands far above the other candidates' answers whatever its words.
+searchable document holds weigh as the rarest (「火星基地」 asked of an index that never says 火星: a passage on some
+other 基地 does not answer it), and a hit whose similarity stands far above the other candidates' answers whatever its
+words (a paraphrase such as 「老人饭堂」 for 老年食堂).
 """
 
 from __future__ import annotations
@@ -59,15 +60,14 @@ def _searchable(hit: Hit, cited: Mapping[str, str]) -> str:
 
 
 def rarity(frequencies: Mapping[str, int], chunks: int) -> dict[str, float]:
-    """Each word's rarity among the searchable chunks (BM25's idf, ln(1 + (N - df + ½) / (df + ½))), 0 for a word
-    none of them holds: `frequencies` maps a word to how many of the `chunks` searchable chunks hold it."""
-    return {word: math.log(1 + (chunks - df + 0.5) / (df + 0.5)) if df > 0 else 0.0
-            for word, df in frequencies.items()}
+    """Each word's rarity among the searchable chunks (BM25's idf, ln(1 + (N - df + ½) / (df + ½))), highest for a
+    word none of them holds: `frequencies` maps a word to how many of the `chunks` searchable chunks hold it."""
+    return {word: math.log(1 + (chunks - df + 0.5) / (df + 0.5)) for word, df in frequencies.items()}
 
 
 def known_coverage(weights: Mapping[str, float], rare: Mapping[str, float], text: str) -> float:
     """The share of the question's topic words the text holds, each weighed by its weight times its rarity; 1.0
-    when no topic word is held by a searchable document (nothing to look for)."""
+    when the question has no weighed topic word (nothing to look for)."""
     total = sum(w * rare.get(t, 0.0) for t, w in weights.items())
     if total <= 0:
         return 1.0

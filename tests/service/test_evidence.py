@@ -361,12 +361,15 @@ def test_a_long_measure_found_in_two_windows_reads_as_its_text() -> None:
 
 
 def test_rarity_weighs_words_the_searchable_chunks_hold() -> None:
-    rare = rarity({"驾驶证": 1, "有效期": 9, "饭堂": 0}, 10)
-    assert rare["饭堂"] == 0.0 and rare["驾驶证"] > rare["有效期"] > 0
-    weights = {"驾驶证": 1.0, "有效期": 1.0, "饭堂": 1.0}
+    rare = rarity({"驾驶证": 1, "有效期": 9, "火星": 0}, 10)
+    assert rare["火星"] > rare["驾驶证"] > rare["有效期"] > 0  # a word no chunk holds is the rarest
+    weights = {"驾驶证": 1.0, "有效期": 1.0}
     assert known_coverage(weights, rare, "许可证有效期为五年") < 0.5  # the rare word is missing
-    assert known_coverage(weights, rare, "驾驶证有效期为六年") == 1.0  # a word no chunk holds weighs nothing
-    assert known_coverage({"饭堂": 1.0}, rare, "无关") == 1.0
+    assert known_coverage(weights, rare, "驾驶证有效期为六年") == 1.0
+    # 「火星基地」 asked of an index that never says 火星: a passage on another 基地 holds the lesser part of the topic
+    rare = rarity({"火星": 0, "基地": 3}, 10)
+    assert known_coverage({"火星": 1.0, "基地": 1.0}, rare, "打造全省现代中药生产基地") < 0.35
+    assert known_coverage({}, rare, "无关") == 1.0
 
 
 def test_a_neighbouring_value_without_the_rare_topic_words_does_not_answer() -> None:
