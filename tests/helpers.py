@@ -9,13 +9,19 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 import httpx
 import pytest
+
+from ingest.index.embedders import build_embedder
+from ingest.index.store import open_store
+from ingest.pipeline import ingest_paths
+from service.retrieval.retriever import Retriever
+from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -165,3 +171,16 @@ def compose_command(service: str, *, port: int) -> tuple[list[str], dict[str, st
     command[command.index("--host") + 1] = "127.0.0.1"
     command[command.index("--port") + 1] = str(port)
     return command, {str(k): str(v) for k, v in (spec.get("environment") or {}).items()}
+
+
+def retriever_over(documents: Mapping[str, str], corpus: Path, index: Path) -> Retriever:
+    """A real index (chromadb on disk under `index`, the bundled embedder) of handwritten documents, name → text,
+    written to `corpus`; its retriever with the default settings."""
+    for name, text in documents.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = Settings()
+    settings.store.path = str(index)
+    embedder = build_embedder(settings.embedder.name, settings.embedder.model)
+    store = open_store(settings.store, embedder.name, embedder.dimension)
+    assert ingest_paths([corpus], store, embedder).failed == []
+    return Retriever(store, embedder, settings.retrieval)

@@ -8,13 +8,11 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from ingest.index.embedders import build_embedder  # noqa: E402
-from ingest.index.store import open_store  # noqa: E402
-from ingest.pipeline import ingest_paths  # noqa: E402
 from service.answerers import build_answerer  # noqa: E402
 from service.qa import QAService  # noqa: E402
 from service.retrieval.retriever import Filters, Retriever, names_place  # noqa: E402
 from service.settings import Settings  # noqa: E402
+from helpers import retriever_over  # noqa: E402
 
 DOCUMENTS = {
     "hubei.txt": "湖北省人民政府办公厅关于做好城乡居民医保缴费工作的通知\n各市、州、县人民政府：\n"
@@ -38,15 +36,7 @@ DOCUMENTS = {
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
     """A real index (chromadb on disk, the bundled embedder) of a Hubei notice, a ministry's and a Shandong one."""
-    corpus = tmp_path_factory.mktemp("corpus")
-    for name, text in DOCUMENTS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    settings = Settings()
-    settings.store.path = str(tmp_path_factory.mktemp("index"))
-    embedder = build_embedder(settings.embedder.name, settings.embedder.model)
-    store = open_store(settings.store, embedder.name, embedder.dimension)
-    assert ingest_paths([corpus], store, embedder).failed == []
-    return Retriever(store, embedder, settings.retrieval)
+    return retriever_over(DOCUMENTS, tmp_path_factory.mktemp("corpus"), tmp_path_factory.mktemp("index"))
 
 
 def _regions(retriever: Retriever) -> dict[str, str]:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from ingest.index.embedders import build_embedder  # noqa: E402
-from ingest.pipeline import ingest_paths  # noqa: E402
-from ingest.index.store import open_store  # noqa: E402
+from helpers import retriever_over  # noqa: E402
 from service.retrieval.query import analyze  # noqa: E402
 from service.retrieval.retriever import Filters, Retriever  # noqa: E402
-from service.settings import Settings  # noqa: E402
 
 # Handwritten documents from two provinces, in the style of real ones.
 DOCUMENTS = {
@@ -30,16 +26,7 @@ DOCUMENTS = {
 @pytest.fixture(scope="module")
 def two_province_retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
     """A real index (chromadb on disk, the bundled embedder) of one Shandong and one Henan county document."""
-    corpus = tmp_path_factory.mktemp("corpus")
-    for name, text in DOCUMENTS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    settings = Settings()
-    settings.store.path = str(tmp_path_factory.mktemp("index"))
-    embedder = build_embedder(settings.embedder.name, settings.embedder.model)
-    store = open_store(settings.store, embedder.name, embedder.dimension)
-    report = ingest_paths([corpus], store, embedder)
-    assert report.failed == []
-    return Retriever(store, embedder, settings.retrieval)
+    return retriever_over(DOCUMENTS, tmp_path_factory.mktemp("corpus"), tmp_path_factory.mktemp("index"))
 
 
 def test_documents_know_their_region_path(two_province_retriever: Retriever) -> None:
