@@ -592,6 +592,13 @@ def _train(args: argparse.Namespace) -> int:
     for name, f in [("all", figures), *model["figures"]["by_source"].items()]:
         print(f"  {name:<22} right sentence {f['right_sentence']:.3f}  answerable refused {f['answerable_refused']:.3f}"
               f"  refusal R/P {f['refusal_recall']:.3f}/{f['refusal_precision']:.3f}")
+    veto = model["figures"]["veto"]
+    print(f"veto {model['veto']:.3f} (model=veto: the rules, a rules answer below it refused), out of fold:")
+    for name, f in veto["by_source"].items():
+        r = veto["rules"][name]
+        print(f"  {name:<22} answerable refused {r['answerable_refused']:.3f} → {f['answerable_refused']:.3f}"
+              f"  refusal R/P {r['refusal_recall']:.3f}/{r['refusal_precision']:.3f} → "
+              f"{f['refusal_recall']:.3f}/{f['refusal_precision']:.3f}")
     print(f"model: {args.out}")
     return 0
 

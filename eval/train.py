@@ -7,7 +7,10 @@ unanswerable question (a dev set's, or a leave-gold-out twin of an external ques
 answering. Only the `tune` half of an external set is read: an index holding a `report` document is refused.
 A logistic regression (scikit-learn, the `eval` extra) is fitted; the answer threshold is chosen on out-of-fold
 probabilities (questions grouped into folds), refusing answerable questions no more often than the rules do on the
-same questions; the file records the command, the training files' sha256 and the out-of-fold figures. The service reads the file with no scikit-learn.
+same questions. The veto for `model=veto` (the rules decide, and a rules answer whose best sentence is less
+likely than the veto is refused) is the highest one that, out of fold, refuses no answerable question of a team
+dev set and at most 1% more of a tune half's than the rules alone. The file records the command, the training
+files' sha256 and the out-of-fold figures. The service reads the file with no scikit-learn.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +27,11 @@ from eval.dataset import EvalQuestion, load_dataset
 from eval.metrics import canonical
 
 __all__ = ["Group", "Source", "external_source", "dataset_source", "collect", "label", "fit", "choose_threshold",
-           "rules_answerable_refused", "train", "sha256_of"]
+           "rules_answerable_refused", "choose_veto", "train", "sha256_of"]
 
 _THRESHOLDS = [i / 100 for i in range(2, 99)]
+_VETOES = [i / 1000 for i in range(0, 301, 5)]
+MAX_VETO_RISE = 0.01  # the veto may refuse at most this share more of a tune half's answerable questions
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Source:
     files: list[Path]
     gold_sources: dict[str, str] = field(default_factory=dict)  # question id → its gold document's file name
     filters_for: Callable[[EvalQuestion], Any] | None = None
+    strict: bool = False  # a team dev set: the veto may refuse none of its answerable questions more
 
 
 def sha256_of(path: Path) -> str:
@@ -87,7 +93,7 @@ def external_source(set_name: str, index: str, qa: Any, *, root: str | None = No
 def dataset_source(path: str, index: str, *, limit: int | None = None) -> Source:
     """A team dev set (eval/DATASET.md format) over its index."""
     questions = load_dataset(path)
-    return Source(Path(path).name, index, questions[:limit] if limit else questions, [Path(path)])
+    return Source(Path(path).name, index, questions[:limit] if limit else questions, [Path(path)], strict=True)
 
 
 def label(question: EvalQuestion, sentence: str, chunk_text: str, measure_label: str, source_file: str,
@@ -182,6 +188,51 @@ def choose_threshold(groups: Sequence[Group], probabilities: Sequence[Sequence[f
     return tied[len(tied) // 2]
 
 
+def _vetoed(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], veto: float) -> dict[str, Any]:
+    """Question-level figures of the rules with the veto: a rules answer whose best probability is below `veto`
+    is refused; nothing the rules refuse is answered."""
+    from service.answerers.features import FEATURES
+
+    column = FEATURES.index("rules_answer")
+    refused = caught = answerable = unanswerable = 0
+    for group, probs in zip(groups, probabilities):
+        answered = bool(group.vectors[0][column]) and max(probs) >= veto
+        if group.answerable:
+            answerable += 1
+            refused += not answered
+        else:
+            unanswerable += 1
+            caught += not answered
+    return {"veto": veto, "answerable": answerable, "unanswerable": unanswerable,
+            "answerable_refused": refused / answerable if answerable else 0.0,
+            "refusal_recall": caught / unanswerable if unanswerable else 0.0,
+            "refusal_precision": caught / (caught + refused) if caught + refused else 0.0}
+
+
+def choose_veto(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], *,
+                max_rise: float = MAX_VETO_RISE, strict: Collection[str] = ()) -> dict[str, Any]:
+    """The veto for `model=veto`: the highest one that refuses, on every source, at most `max_rise` more of its
+    answerable questions than the rules alone, and on the `strict` sources (the team's dev sets, whose
+    unanswerable questions the rules were written for) none more, so no source pays for the unanswerable
+    questions caught elsewhere; its figures by source, with the rules' (veto 0) beside them."""
+    sources = list(dict.fromkeys(g.source for g in groups))
+
+    def by_source(veto: float) -> dict[str, dict[str, Any]]:
+        return {name: _vetoed([g for g in groups if g.source == name],
+                              [p for g, p in zip(groups, probabilities) if g.source == name], veto)
+                for name in sources}
+
+    rules = by_source(0.0)
+    chosen, figures = 0.0, rules
+    for veto in _VETOES[1:]:
+        trial = by_source(veto)
+        if any(trial[n]["answerable_refused"] > rules[n]["answerable_refused"] + (0.0 if n in strict else max_rise)
+               + 1e-9 for n in sources):
+            break
+        chosen, figures = veto, trial
+    return {"veto": chosen, "by_source": figures, "rules": rules}
+
+
 def _arrays(groups: Sequence[Group]) -> tuple[Any, Any, Any]:
     import numpy as np
 
@@ -191,8 +242,10 @@ def _arrays(groups: Sequence[Group]) -> tuple[Any, Any, Any]:
     return x, y, owner
 
 
-def fit(groups: Sequence[Group], *, c: float = 1.0, folds: int = 5, seed: int = 0) -> dict[str, Any]:
-    """Fit the logistic regression; the threshold and figures come from out-of-fold probabilities."""
+def fit(groups: Sequence[Group], *, c: float = 1.0, folds: int = 5, seed: int = 0,
+        strict: Collection[str] = ()) -> dict[str, Any]:
+    """Fit the logistic regression; the threshold, the veto (`choose_veto`, `strict` sources losing no answerable
+    question) and the figures come from out-of-fold probabilities."""
     try:
         import numpy as np
         from sklearn.linear_model import LogisticRegression
@@ -222,6 +275,7 @@ def fit(groups: Sequence[Group], *, c: float = 1.0, folds: int = 5, seed: int = 
     # the model may refuse answerable questions no more often than the rules do on the same questions
     cap = rules_answerable_refused(groups)
     chosen = choose_threshold(groups, probabilities, max_answerable_refused=cap)
+    veto = choose_veto(groups, probabilities, strict=strict)
     by_source = {name: _outcomes([g for g in groups if g.source == name],
                                  [p for g, p in zip(groups, probabilities) if g.source == name], chosen["threshold"])
                  for name in dict.fromkeys(g.source for g in groups)}
@@ -229,8 +283,8 @@ def fit(groups: Sequence[Group], *, c: float = 1.0, folds: int = 5, seed: int = 
     final = model().fit(scaler.transform(x), y)
     scale = [float(s) if s > 0 else 1.0 for s in scaler.scale_]
     return {"mean": [float(m) for m in scaler.mean_], "scale": scale, "coef": [float(w) for w in final.coef_[0]],
-            "intercept": float(final.intercept_[0]), "threshold": chosen["threshold"],
-            "figures": {"out_of_fold": chosen, "by_source": by_source, "pairs": int(len(y)),
+            "intercept": float(final.intercept_[0]), "threshold": chosen["threshold"], "veto": veto["veto"],
+            "figures": {"out_of_fold": chosen, "by_source": by_source, "veto": veto, "pairs": int(len(y)),
                         "rules_answerable_refused": cap,
                         "answering_pairs": int(y.sum()), "questions": len(groups)}}
 
@@ -251,10 +305,10 @@ def train(sources: Sequence[tuple[Source, Any]], out: str | Path, *, command: st
                 handle.write(json.dumps({"source": g.source, "id": g.qid, "answerable": g.answerable,
                                          "features": list(FEATURES), "vectors": g.vectors, "labels": g.labels},
                                         ensure_ascii=False) + "\n")
-    fitted = fit(groups, c=c)
+    fitted = fit(groups, c=c, strict={source.label for source, _ in sources if source.strict})
     model: dict[str, Any] = {"format": FORMAT, "features": list(FEATURES), "mean": fitted["mean"],
                              "scale": fitted["scale"], "coef": fitted["coef"], "intercept": fitted["intercept"],
-                             "threshold": fitted["threshold"]}
+                             "threshold": fitted["threshold"], "veto": fitted["veto"]}
     model["sha256"] = parameters_sha256(model)
     files = {str(p): sha256_of(p) for source, _ in sources for p in source.files}
     model.update(command=command, data=[{"file": name, "sha256": digest} for name, digest in files.items()],

@@ -73,7 +73,7 @@ class QAService:
         self._title_cache: tuple[object, list[str]] | None = None
         # the learned answer decision, read at startup so a missing or altered model file fails at once
         self.answer_model: AnswerModel | None = default_model(settings.answer.model_path) \
-            if settings.answer.model == "on" else None
+            if settings.answer.model != "off" else None
 
     def search(self, query: str, top_k: int = 5, filters: Filters | None = None, *, preset: str = "hybrid") -> SearchResult:
         """Ranked chunks for a query (the best of each region in turn when it names several)."""
@@ -139,7 +139,9 @@ class QAService:
         """Answer, partial answer or refusal, from the retrieved evidence alone (no further search)."""
         judgement, pool = self._judged(analysis, result, top_k, features=self.answer_model is not None)
         if pool is not None and self.answer_model is not None:
-            return self._learned(judgement, pool, self.answer_model)
+            if self.settings.answer.model == "on":
+                return self._learned(judgement, pool, self.answer_model)
+            judgement = self._vetoed(judgement, pool, self.answer_model)
         if judgement.verdict == "answer" and analysis.intent.asks_responsible:
             # 「谁负责」: the supported measures that name their units answer it (one that does not cover the
             # question stays where retrieval put it, whatever units it names)
@@ -183,7 +185,8 @@ class QAService:
         pool = candidates(reading, hits[:depth], dense_mean=result.dense_mean, dense_std=result.dense_std,
                           regions=analysis.regions, asks_list=analysis.intent.asks_list, cited=cited,
                           supported={id(h) for h in judgement.supported},
-                          answering={id(h) for h in judgement.answering}, verdict=judgement.verdict)
+                          answering={id(h) for h in judgement.answering}, verdict=judgement.verdict,
+                          rare=rare or self._rarity(list(reading.weights), result.excluded))
         return judgement, pool
 
     def _rarity(self, words: Sequence[str], excluded: frozenset[str]) -> dict[str, float]:
@@ -206,6 +209,14 @@ class QAService:
         supported = judgement.supported if any(h is best.hit for h in judgement.supported) \
             else [best.hit, *judgement.supported]
         return Judgement("answer", hits, supported=supported, answering=[best.hit], sentence=best.sentence)
+
+    @staticmethod
+    def _vetoed(judgement: Judgement, pool: Sequence[Candidate], model: AnswerModel) -> Judgement:
+        """The rules' decision, except that their answer is refused when no candidate sentence reaches the model's
+        `veto` probability; a partial answer or a refusal stays as it is (the model never answers for the rules)."""
+        if judgement.verdict != "answer" or not pool or model.best(pool)[1] >= model.veto:
+            return judgement
+        return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported)
 
     def prepare(self, question: str, top_k: int = 5, filters: Filters | None = None,
                 history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> Prepared:

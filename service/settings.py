@@ -52,9 +52,11 @@ class AnswerSettings(BaseModel):
     backend: Literal["extractive", "openai", "llamacpp"] = Field("extractive", description="The answer backend.")
     on_unverified: Literal["drop", "flag"] = Field("drop", description="Drop LLM sentences that fail verification, "
                                                                        "or keep them and flag the answer.")
-    model: Literal["on", "off"] = Field("off", description="on: the learned answer decision "
-                                        "(service/answerers/answer_model.json, `python -m eval train`) picks the "
-                                        "answering sentence and decides answer or refuse; off: the rules.")
+    model: Literal["on", "off", "veto"] = Field("veto", description="on: the learned answer decision "
+                                                "(service/answerers/answer_model.json, `python -m eval train`) picks "
+                                                "the answering sentence and decides answer or refuse; veto: the rules "
+                                                "decide, and a rules answer the model finds very unlikely (below the "
+                                                "file's `veto`) is refused; off: the rules.")
     model_path: str = Field("", description="Another answer model file (default: the one shipped with the package).")
 
 

@@ -1,6 +1,6 @@
 """The learned answer decision: a logistic regression over `features.FEATURES`, shipped as a small JSON file.
 
-The file is data (feature names, scaling, coefficients, intercept, threshold) plus how it was made (the training
+The file is data (feature names, scaling, coefficients, intercept, threshold, veto) plus how it was made (the training
 command, the sha256 of each training file, the figures on held-out questions); `python -m eval train` writes it.
 Scoring needs no library: a dot product and a sigmoid. The file carries the sha256 of its own parameters, so a
 hand-edited or truncated file fails to load with a sentence saying so, as does one trained on other features.
@@ -23,8 +23,8 @@ from service.answerers.features import FEATURES, Candidate
 __all__ = ["MODEL_FILE", "AnswerModel", "load_model", "default_model", "parameters_sha256", "FORMAT"]
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
-FORMAT = 1
-_PARAMETERS = ("format", "features", "mean", "scale", "coef", "intercept", "threshold")
+FORMAT = 2  # 2: `veto` added
+_PARAMETERS = ("format", "features", "mean", "scale", "coef", "intercept", "threshold", "veto")
 
 
 def parameters_sha256(model: dict[str, Any]) -> str:
@@ -43,6 +43,7 @@ class AnswerModel:
     coef: tuple[float, ...]
     intercept: float
     threshold: float  # the best candidate answers when its probability reaches this; else refuse
+    veto: float = 0.0  # model=veto: a rules answer whose best candidate is below this is refused instead
 
     def probability(self, candidate: Candidate) -> float:
         """P(the sentence answers the question) for one candidate."""
@@ -89,7 +90,8 @@ def load_model(path: str | Path) -> AnswerModel:
     if sizes != {len(names)} or any(s <= 0 for s in model["scale"]):
         raise ConfigError(f"The answer model {path} has parameters of the wrong size or a zero scale. {retrain}")
     return AnswerModel(names, tuple(map(float, model["mean"])), tuple(map(float, model["scale"])),
-                       tuple(map(float, model["coef"])), float(model["intercept"]), float(model["threshold"]))
+                       tuple(map(float, model["coef"])), float(model["intercept"]), float(model["threshold"]),
+                       float(model["veto"]))
 
 
 @lru_cache(maxsize=4)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from service.answerers.extractive import measure_body
+from service.retrieval.answerability import known_coverage
 from service.retrieval.evidence import (Asked, carries, char_coverage, coverage, has_date, has_quantity, in_unit,
                                         names_subject, names_units, sentence_carries)
 from service.retrieval.retriever import Hit
@@ -40,10 +41,14 @@ FEATURES: tuple[str, ...] = (
     "rule_supported", "rule_answering", "rules_answer", "rules_partial",
     # the sentence against the other candidates of its question
     "best_topic_in_pool", "topic_below_best", "kinds_in_pool",
+    # the question's rare topic words (each weighed by its rarity among the chunks searched) held by the measure,
+    # by the sentence in context, and the best of the pool
+    "known_measure", "known_sentence", "best_known_in_pool",
 )
 MAX_SENTENCES = 40  # per measure: a very long article's later sentences are not looked at
 Z_FULL = 4.0  # as service.retrieval.answerability: this many standard deviations above the mean is as similar as it gets
 _NONE: Mapping[str, str] = MappingProxyType({})
+_NO_RARITY: Mapping[str, float] = MappingProxyType({})
 
 
 @dataclass
@@ -74,10 +79,11 @@ def _share(words: Sequence[str], text: str) -> float:
 def candidates(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: float,
                regions: Collection[str] = (), asks_list: bool = False, cited: Mapping[str, str] = _NONE,
                supported: Collection[int] = (), answering: Collection[int] = (),
-               verdict: str = "") -> list[Candidate]:
+               verdict: str = "", rare: Mapping[str, float] = _NO_RARITY) -> list[Candidate]:
     """Every sentence of every hit, with its features. `supported`/`answering`: ids (``id(hit)``) of the hits the
     rule decision found supported and answering, `verdict` its decision for the question; `cited`: chunk id →
-    the articles it cites."""
+    the articles it cites; `rare`: topic word → its rarity among the chunks searched (an empty map: every
+    `known_*` feature is 1, nothing to look for)."""
     if not hits:
         return []
     top = max(hits[0].score, 1e-9)
@@ -109,6 +115,7 @@ def candidates(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_st
             "rule_answering": float(id(hit) in answering),
             "rules_answer": float(verdict == "answer"),
             "rules_partial": float(verdict == "partial"),
+            "known_measure": known_coverage(asked.weights, rare, f"{context}\n{chunk.text}"),
         }
         sentences = sentences_of(hit)
         for position, sentence in enumerate(sentences):
@@ -136,6 +143,7 @@ def candidates(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_st
                 date_in_sentence=float(has_date(sentence)),
                 agency_in_sentence=float(names_units(sentence)),
                 kinds_x_topic=kinds_share * in_context,
+                known_sentence=known_coverage(asked.weights, rare, f"{sentence}\n{context}"),
                 position=position / max(len(sentences) - 1, 1),
                 first_sentence=float(position == 0),
                 sentence_length=min(math.log1p(len(sentence)) / math.log1p(400), 1.0),
@@ -143,8 +151,9 @@ def candidates(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_st
             out.append(Candidate(hit, rank, sentence, position, features))
     best_topic = max((c.features["sentence_topic_in_context"] for c in out), default=0.0)
     kinds_found = float(any(c.features["kinds_in_sentence"] == 1.0 for c in out)) if kinds else 0.0
+    best_known = max((c.features["known_sentence"] for c in out), default=0.0)
     for c in out:
-        c.features.update(best_topic_in_pool=best_topic, kinds_in_pool=kinds_found,
+        c.features.update(best_topic_in_pool=best_topic, kinds_in_pool=kinds_found, best_known_in_pool=best_known,
                           topic_below_best=best_topic - c.features["sentence_topic_in_context"])
     return out
 

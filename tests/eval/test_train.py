@@ -12,7 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from eval.cli import main  # noqa: E402
 from eval.dataset import EvalQuestion  # noqa: E402
-from eval.train import Group, choose_threshold, label, rules_answerable_refused, sha256_of  # noqa: E402
+from eval.train import Group, choose_threshold, choose_veto, label, rules_answerable_refused, sha256_of  # noqa: E402
 from service.answerers.answer_model import load_model  # noqa: E402
 from service.answerers.features import FEATURES  # noqa: E402
 
@@ -41,10 +41,10 @@ def test_a_sentence_inside_a_long_answer_answers_and_nothing_answers_an_unanswer
     assert label(twin, "力争储能装机容量达到25兆瓦", "力争储能装机容量达到25兆瓦。", "济源市 第46条", "", "") == 0
 
 
-def _group(qid: str, answerable: bool, labels: list[int], rules_answer: bool) -> Group:
+def _group(qid: str, answerable: bool, labels: list[int], rules_answer: bool, source: str = "s") -> Group:
     column = FEATURES.index("rules_answer")
     vectors = [[float(rules_answer) if i == column else 0.0 for i in range(len(FEATURES))] for _ in labels]
-    return Group("s", qid, answerable, vectors, labels)
+    return Group(source, qid, answerable, vectors, labels)
 
 
 def test_the_threshold_refuses_answerable_questions_no_more_than_the_rules() -> None:
@@ -57,6 +57,24 @@ def test_the_threshold_refuses_answerable_questions_no_more_than_the_rules() -> 
     capped = choose_threshold(groups, probabilities, max_answerable_refused=0.0)
     assert capped["answerable_refused"] == 0.0 and capped["threshold"] <= 0.3
     assert capped["refusal_recall"] == 0.5  # u2 (0.25) is still refused, u1 (0.35) no longer
+
+
+def test_the_veto_is_the_highest_that_refuses_no_source_much_more_than_the_rules() -> None:
+    # source "e": the rules answer both unanswerable twins; source "d": 100 answerable questions, one unlikely
+    groups = [_group("u1", False, [0], True, "e"), _group("u2", False, [0], True, "e"),
+              _group("a1", True, [1], True, "e"), _group("r1", True, [1], False, "e"),
+              *[_group(f"d{i}", True, [1], True, "d") for i in range(100)]]
+    probabilities = [[0.01], [0.04], [0.6], [0.02], *[[0.9]] * 99, [0.03]]
+    chosen = choose_veto(groups, probabilities, max_rise=0.01)
+    # d99 (0.03) refused costs "d" 1%, allowed; no other answerable question is below 0.6: the grid's top
+    assert chosen["veto"] == 0.3
+    assert chosen["by_source"]["e"]["refusal_recall"] == 1.0 and chosen["rules"]["e"]["refusal_recall"] == 0.0
+    assert chosen["by_source"]["e"]["answerable_refused"] == chosen["rules"]["e"]["answerable_refused"] == 0.5
+    assert chosen["by_source"]["d"]["answerable_refused"] == pytest.approx(0.01)
+    for strict in (choose_veto(groups, probabilities, max_rise=0.0),  # d99 (0.03) may not be refused
+                   choose_veto(groups, probabilities, strict={"d"})):  # "d" a team dev set: it loses nothing
+        assert strict["veto"] == 0.03 and strict["by_source"]["e"]["refusal_recall"] == 0.5
+        assert strict["by_source"]["d"]["answerable_refused"] == 0.0
 
 
 def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: Path) -> None:
@@ -73,6 +91,7 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
     assert model["figures"]["questions"] == len(pairs)
     loaded = load_model(out)
     assert loaded.threshold == model["threshold"] and len(loaded.coef) == len(FEATURES)
+    assert loaded.veto == model["veto"] == model["figures"]["veto"]["veto"]
 
 
 def test_training_without_a_source_is_a_usage_error(tmp_path: Path) -> None:

@@ -80,9 +80,9 @@ def test_a_question_asking_who_counts_agencies_and_the_rules_verdict_is_a_featur
 
 
 def _model_file(path: Path, **change: object) -> Path:
-    model: dict[str, object] = {"format": 1, "features": list(FEATURES), "mean": [0.0] * len(FEATURES),
+    model: dict[str, object] = {"format": 2, "features": list(FEATURES), "mean": [0.0] * len(FEATURES),
                                 "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES), "intercept": 0.0,
-                                "threshold": 0.5}
+                                "threshold": 0.5, "veto": 0.2}
     model["coef"] = [4.0 if name == "kinds_in_sentence" else 0.0 for name in FEATURES]
     model["intercept"] = -2.0
     model["sha256"] = parameters_sha256(model)
@@ -99,20 +99,31 @@ def test_a_model_file_loads_and_scores_with_a_dot_product_and_a_sigmoid(tmp_path
     assert model.best([first, value]) == (value, model.probability(value))
 
 
-def test_an_altered_model_file_fails_clearly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("key", ["threshold", "veto"])
+def test_an_altered_model_file_fails_clearly(tmp_path: Path, key: str) -> None:
     path = _model_file(tmp_path / "m.json")
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["threshold"] = 0.1  # edited by hand without retraining
+    data[key] = 0.1  # edited by hand without retraining
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ConfigError, match="does not match its sha256.*python -m eval train"):
         load_model(path)
 
 
+def test_a_model_file_of_the_format_before_the_veto_names_the_fix(tmp_path: Path) -> None:
+    path = _model_file(tmp_path / "m.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["veto"]
+    data["format"] = 1
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ConfigError, match="lacks veto.*python -m eval train"):
+        load_model(path)
+
+
 def test_a_model_trained_on_other_features_fails_naming_them(tmp_path: Path) -> None:
     names = [n for n in FEATURES if n != "dense_z"] + ["words_from_one_corpus"]
-    model: dict[str, object] = {"format": 1, "features": names, "mean": [0.0] * len(names),
+    model: dict[str, object] = {"format": 2, "features": names, "mean": [0.0] * len(names),
                                 "scale": [1.0] * len(names), "coef": [0.0] * len(names), "intercept": 0.0,
-                                "threshold": 0.5}
+                                "threshold": 0.5, "veto": 0.0}
     model["sha256"] = parameters_sha256(model)
     path = tmp_path / "m.json"
     path.write_text(json.dumps(model), encoding="utf-8")
@@ -136,7 +147,21 @@ def test_a_missing_or_unreadable_model_file_names_the_fix(tmp_path: Path) -> Non
 
 def test_the_shipped_model_loads() -> None:
     model = default_model()
-    assert model.features == FEATURES and 0.0 < model.threshold < 1.0
+    assert model.features == FEATURES and 0.0 < model.threshold < 1.0 and 0.0 < model.veto < model.threshold
+
+
+def test_rare_topic_words_held_are_features() -> None:
+    licence = _hit("5.《医疗机构制剂许可证》有效期为5年。期满前申请换发。", score=1.0, title="药品管理办法")
+    question = "机动车驾驶证有效期是多久？"
+    rare = {"驾驶证": 3.0, "有效期": 1.0}  # 机动车: held by no searchable chunk, so it weighs nothing
+    valid, renew = candidates(asked(question), [licence], dense_mean=0.6, dense_std=0.1, rare=rare)
+    weights = asked(question).weights
+    share = weights["有效期"] / (weights["有效期"] + 3.0 * weights["驾驶证"])
+    assert valid.features["known_sentence"] == pytest.approx(share) and renew.features["known_sentence"] == 0.0
+    assert valid.features["known_measure"] == pytest.approx(share)
+    assert valid.features["best_known_in_pool"] == renew.features["best_known_in_pool"] == pytest.approx(share)
+    [unweighed, _] = candidates(asked(question), [licence], dense_mean=0.6, dense_std=0.1)
+    assert unweighed.features["known_sentence"] == 1.0  # no rarity given: nothing to look for
 
 
 def test_the_decision_answers_from_the_best_sentence_or_refuses_below_the_threshold(tmp_path: Path) -> None:
@@ -150,6 +175,19 @@ def test_the_decision_answers_from_the_best_sentence_or_refuses_below_the_thresh
     assert QAService._learned(rules, pool, strict).verdict == "refuse"
     partial = Judgement("partial", [STORAGE], ["quantity"])
     assert QAService._learned(partial, pool, strict) is partial  # the rules' partial answer stays
+
+
+def test_the_veto_only_turns_a_rules_answer_below_it_into_a_refusal(tmp_path: Path) -> None:
+    pool = _pool("济源市储能装机容量目标是多少？", [STORAGE, JOBS])  # best probability 1/(1+e^-2) ≈ 0.88
+    model = load_model(_model_file(tmp_path / "m.json"))
+    answer = Judgement("answer", [JOBS, STORAGE], supported=[JOBS], answering=[JOBS])
+    assert QAService._vetoed(answer, pool, model) is answer  # 0.88 ≥ veto 0.2: the rules' answer, as they made it
+    vetoing = AnswerModel(model.features, model.mean, model.scale, model.coef, model.intercept, 0.99, veto=0.9)
+    refused = QAService._vetoed(answer, pool, vetoing)
+    assert refused.verdict == "refuse" and refused.supported == [JOBS] and not refused.hits
+    for rules in (Judgement("refuse", reason="检索到的条目与问题关联太弱"), Judgement("partial", [STORAGE], ["quantity"])):
+        assert QAService._vetoed(rules, pool, model) is rules  # the model never answers what the rules do not
+    assert QAService._vetoed(answer, [], vetoing) is answer  # no sentence to weigh: the rules decide
 
 
 def test_a_measure_with_nothing_quoted_is_not_cited(make_passage) -> None:  # type: ignore[no-untyped-def]
