@@ -49,6 +49,8 @@ _ASKS_MONEY = re.compile(r"(?:罚款?|钱|费用?|金额|资金|投资|补贴|�
 # Units that measure the same thing: a question in 天 is answered by 日 or 工作日.
 _UNIT_FAMILIES = (("天", "日", "工作日"), ("周", "星期"), ("元", "美元"), ("斤", "公斤", "千克"), ("亩", "公顷"),
                   ("米", "公里", "千米"), ("平方米", "平方公里"))
+# Classifiers of countable things, for which the general classifier 个 also counts.
+_COUNTED = ("家", "所", "座", "辆", "户")
 # Validity questions: what is asked of a document's lifecycle (a facet of lifecycle.FACETS), asked of the document
 # itself: the words follow a document's name (《…》, …办法, 这个文件) with only filler or question words between.
 _VALIDITY = (
@@ -304,8 +306,10 @@ def names_units(text: str, chunk: Chunk | None = None) -> bool:
 
 def in_unit(text: str, unit: str) -> bool:
     """Whether the text states a quantity in the unit (or one measuring the same thing: 天 ~ 日 ~ 工作日)."""
-    units = sorted(next((f for f in _UNIT_FAMILIES if unit in f), (unit,)), key=len, reverse=True)
-    pattern = rf"{_NUMERAL}\s*(?:个)?[十百千万亿]*(?:{'|'.join(map(re.escape, units))})"
+    units = [re.escape(u) for u in next((f for f in _UNIT_FAMILIES if unit in f), (unit,))]
+    # 个 is the classifier of any countable thing: 「进驻了多少家企业」 is answered by 「进驻11个企业」
+    units += ["个(?![月人])"] if unit in _COUNTED else []
+    pattern = rf"{_NUMERAL}\s*(?:个)?[十百千万亿]*(?:{'|'.join(sorted(units, key=len, reverse=True))})"
     return bool(re.search(pattern, _DATE.sub("", _ORDINAL.sub("", text))))
 
 
