@@ -37,11 +37,13 @@ def enumerates(chunk: Chunk, topic: Sequence[str]) -> bool:
 
 
 def _coverage(chunk: Chunk, topic: Sequence[str]) -> float:
-    """The share of the topic a measure holds, leaving out the words of its document's title: in a regulation on
-    one river every article names the river, so the river does not make an article part of the list."""
+    """The share of the topic one sentence of a measure holds with its headings, leaving out the words of its
+    document's title: in a regulation on one river every article names the river, so the river does not make an
+    article part of the list; and a long passage adds up scattered words that no sentence of it puts together."""
     own = [t for t in topic if t not in chunk.doc_title] or list(topic)
     weight = sum(len(t) for t in own)
-    return sum(len(t) for t in own if t in chunk.text or t in chunk.section) / weight
+    return max(sum(len(t) for t in own if t in sentence or t in chunk.section)
+               for sentence in re.split(r"(?<=[。；！？\n])", chunk.text)) / weight
 
 
 def expand_list(catalog: ChunkCatalog, lexical: LexicalIndex, analysis: QueryAnalysis, hits: Sequence[Hit],
