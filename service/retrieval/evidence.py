@@ -23,7 +23,9 @@ _NUMERAL = r"(?:\d+(?:[.．]\d+)?|[〇零一二两三四五六七八九十百千
 _UNIT = (r"(?:%|％|‰|倍|成|[万亿千百]?(?:元|美元|吨|斤|公斤|千克|克|亩|公顷|人|户|家|个|项|件|条|所|座|处|张|台|辆|套|间|名|位|只|株|棵|次|批"
          r"|场|届|列|对|类|种|部|本|期|片|栋|层|床|架|艘)|平方米|平方公里|立方米|公里|千米|米|厘米|毫米|千瓦时?|兆瓦|千伏|瓦|度|分钟|小时|工作日|日|天|周|年|个月|月|岁|分|学分"
          r"|周岁|万人次|人次|门|路|级|星|G|GB|MW|kW|km|m)")
-_QUANTITY = re.compile(rf"{_NUMERAL}\s*{_UNIT}|[百千万]分之[〇零一二三四五六七八九十百\d]+|{_NUMERAL}\s*[-—~～至到]\s*{_NUMERAL}\s*{_UNIT}")
+# A number of five digits or more states a value without a unit: a telephone or hotline number, a code.
+_QUANTITY = re.compile(rf"{_NUMERAL}\s*{_UNIT}|[百千万]分之[〇零一二三四五六七八九十百\d]+|{_NUMERAL}\s*[-—~～至到]\s*{_NUMERAL}\s*{_UNIT}"
+                       r"|(?<![\d.])\d{5,}(?![\d.])")
 _ORDINAL = re.compile(r"第[〇零一二两三四五六七八九十百千\d]+[条款项章节编届次批]|[一二三四五六七八九十]是")
 _DATE = re.compile(
     r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"

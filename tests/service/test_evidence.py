@@ -361,6 +361,17 @@ def test_the_general_classifier_counts_things_asked_in_their_own_classifier() ->
     assert not in_unit("延期3个月", "家") and not in_unit("进驻11个企业", "元")
 
 
+def test_a_long_number_states_a_value_without_a_unit() -> None:
+    assert has_quantity("咨询电话：0523-86391105、0523-86391112。") and has_quantity("举报电话：12320。")
+    assert not has_quantity("2020年起施行") and not has_quantity("电话另行公布")
+    assert sentence_carries("quantity", asked("海陵区民政局咨询电话是多少？"), "咨询电话：0523-86391105。")
+
+
+def test_a_phrase_asking_what_a_rule_says_names_no_document() -> None:
+    assert named_documents("广西对机关单位职工食堂卫生管理有何规定？") == []
+    assert named_documents("任何单位应当遵守的青岛市古树名木保护管理办法第三条") != []
+
+
 def test_search_gives_each_measure_once_at_the_rank_of_its_best_part() -> None:
     from service.retrieval.retriever import one_per_measure
 
