@@ -15,7 +15,7 @@ _KIND = r"(?:若干规定|暂行规定|实施办法|管理办法|实施细则|�
 _QUOTED = re.compile(r"《([^《》]{2,60})》")
 _NAMED = re.compile(rf"(?:^|(?<=[，,。？?；;、和与及在按据照中]))([^，,。？?；;、《》和与及在按据照]{{2,40}}?{_KIND})(?=第|中|里|的|哪|是|规定|提出|有|怎|对|关于|[，,。？?；;和与及]|$)")
 # A phrase that asks something is a question about measures (「有哪些措施」), not a title.
-_ASKING = re.compile(r"哪|什么|怎|多少|吗|几|谁|是否|如何|方面")
+_ASKING = re.compile(r"哪|什么|怎|多少|吗|几|谁|是否|(?<!任)何|方面")
 # Words any title may carry that say nothing about which document it is.
 _FILLER = re.compile(r"关于|若干|暂行|实施|试行|修订|的|人民政府|办公厅|办公室|" + _KIND)
 

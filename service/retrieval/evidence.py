@@ -23,7 +23,9 @@ _NUMERAL = r"(?:\d+(?:[.．]\d+)?|[〇零一二两三四五六七八九十百千
 _UNIT = (r"(?:%|％|‰|倍|成|[万亿千百]?(?:元|美元|吨|斤|公斤|千克|克|亩|公顷|人|户|家|个|项|件|条|所|座|处|张|台|辆|套|间|名|位|只|株|棵|次|批"
          r"|场|届|列|对|类|种|部|本|期|片|栋|层|床|架|艘)|平方米|平方公里|立方米|公里|千米|米|厘米|毫米|千瓦时?|兆瓦|千伏|瓦|度|分钟|小时|工作日|日|天|周|年|个月|月|岁|分|学分"
          r"|周岁|万人次|人次|门|路|级|星|G|GB|MW|kW|km|m)")
-_QUANTITY = re.compile(rf"{_NUMERAL}\s*{_UNIT}|[百千万]分之[〇零一二三四五六七八九十百\d]+|{_NUMERAL}\s*[-—~～至到]\s*{_NUMERAL}\s*{_UNIT}")
+# A number of five digits or more states a value without a unit: a telephone or hotline number, a code.
+_QUANTITY = re.compile(rf"{_NUMERAL}\s*{_UNIT}|[百千万]分之[〇零一二三四五六七八九十百\d]+|{_NUMERAL}\s*[-—~～至到]\s*{_NUMERAL}\s*{_UNIT}"
+                       r"|(?<![\d.])\d{5,}(?![\d.])")
 _ORDINAL = re.compile(r"第[〇零一二两三四五六七八九十百千\d]+[条款项章节编届次批]|[一二三四五六七八九十]是")
 _DATE = re.compile(
     r"(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
@@ -49,6 +51,8 @@ _ASKS_MONEY = re.compile(r"(?:罚款?|钱|费用?|金额|资金|投资|补贴|�
 # Units that measure the same thing: a question in 天 is answered by 日 or 工作日.
 _UNIT_FAMILIES = (("天", "日", "工作日"), ("周", "星期"), ("元", "美元"), ("斤", "公斤", "千克"), ("亩", "公顷"),
                   ("米", "公里", "千米"), ("平方米", "平方公里"))
+# Classifiers of countable things, for which the general classifier 个 also counts.
+_COUNTED = ("家", "所", "座", "辆", "户")
 # Validity questions: what is asked of a document's lifecycle (a facet of lifecycle.FACETS), asked of the document
 # itself: the words follow a document's name (《…》, …办法, 这个文件) with only filler or question words between.
 _VALIDITY = (
@@ -304,8 +308,10 @@ def names_units(text: str, chunk: Chunk | None = None) -> bool:
 
 def in_unit(text: str, unit: str) -> bool:
     """Whether the text states a quantity in the unit (or one measuring the same thing: 天 ~ 日 ~ 工作日)."""
-    units = sorted(next((f for f in _UNIT_FAMILIES if unit in f), (unit,)), key=len, reverse=True)
-    pattern = rf"{_NUMERAL}\s*(?:个)?[十百千万亿]*(?:{'|'.join(map(re.escape, units))})"
+    units = [re.escape(u) for u in next((f for f in _UNIT_FAMILIES if unit in f), (unit,))]
+    # 个 is the classifier of any countable thing: 「进驻了多少家企业」 is answered by 「进驻11个企业」
+    units += ["个(?![月人])"] if unit in _COUNTED else []
+    pattern = rf"{_NUMERAL}\s*(?:个)?[十百千万亿]*(?:{'|'.join(sorted(units, key=len, reverse=True))})"
     return bool(re.search(pattern, _DATE.sub("", _ORDINAL.sub("", text))))
 
 

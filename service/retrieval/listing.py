@@ -37,11 +37,13 @@ def enumerates(chunk: Chunk, topic: Sequence[str]) -> bool:
 
 
 def _coverage(chunk: Chunk, topic: Sequence[str]) -> float:
-    """The share of the topic a measure holds, leaving out the words of its document's title: in a regulation on
-    one river every article names the river, so the river does not make an article part of the list."""
+    """The share of the topic one sentence of a measure holds with its headings, leaving out the words of its
+    document's title: in a regulation on one river every article names the river, so the river does not make an
+    article part of the list; and a long passage adds up scattered words that no sentence of it puts together."""
     own = [t for t in topic if t not in chunk.doc_title] or list(topic)
     weight = sum(len(t) for t in own)
-    return sum(len(t) for t in own if t in chunk.text or t in chunk.section) / weight
+    return max(sum(len(t) for t in own if t in sentence or t in chunk.section)
+               for sentence in re.split(r"(?<=[。；！？\n])", chunk.text)) / weight
 
 
 def expand_list(catalog: ChunkCatalog, lexical: LexicalIndex, analysis: QueryAnalysis, hits: Sequence[Hit],
@@ -53,6 +55,7 @@ def expand_list(catalog: ChunkCatalog, lexical: LexicalIndex, analysis: QueryAna
     words, topic = list_topic(analysis, places)
     if not topic:
         return list(hits)
+    members = _members(hits, {t: 1.0 for t in topic})  # the answer when no measure found below covers the topic
     enumerating = next((h for h in hits[:_ENUMERATION_DEPTH] if enumerates(h.chunk, topic)), None)
     if enumerating is not None:
         return [enumerating]
@@ -71,7 +74,7 @@ def expand_list(catalog: ChunkCatalog, lexical: LexicalIndex, analysis: QueryAna
     matching = [c for c in chunks if _coverage(c, topic) >= MEMBER_COVERAGE]
     picked = in_section if len(in_section) >= 2 else matching
     if not picked:
-        return list(hits)
+        return members
     picked.sort(key=lambda c: (c.region, c.doc_id, _measure_order(c)))
     scores = {h.chunk.chunk_id: h.score for h in hits}
     return [Hit(c, scores.get(c.chunk_id, 0.0)) for c in picked[:max_list]]
@@ -87,6 +90,13 @@ def per_place(supported: Sequence[Hit], topic: dict[str, float], limit: int) -> 
     best: dict[str, Hit] = {}
     for hit in supported:
         best.setdefault(hit.chunk.region, hit)
-    places = list(best.values())[:limit]
-    return places[:1] + [h for h in places[1:] if topic_coverage(
+    return _members(list(best.values())[:limit], topic)
+
+
+def _members(hits: Sequence[Hit], topic: dict[str, float]) -> list[Hit]:
+    """The first hit, the others under its heading, and each other one holding most of the topic (its document's
+    title and headings count: a regulation on the topic is about it): a hit sharing a word or two is no item."""
+    first = hits[0].chunk if hits else None
+    return list(hits[:1]) + [h for h in hits[1:] if first is not None and first.section and (
+        h.chunk.doc_id, h.chunk.section) == (first.doc_id, first.section) or topic_coverage(
         topic, f"{h.chunk.doc_title}\n{h.chunk.section}\n{h.chunk.text}") >= MEMBER_COVERAGE]

@@ -324,6 +324,54 @@ def test_a_measure_listing_the_items_itself_answers_a_list_question_alone() -> N
     assert [h.chunk for h in listed] == [items]  # second in the ranking, but it lists the items asked for
 
 
+def test_a_list_item_holds_the_topic_in_one_sentence_or_shares_the_first_items_heading() -> None:
+    from ingest import ChunkCatalog, LexicalIndex
+    from service.retrieval.listing import expand_list
+    from service.retrieval.query import analyze
+    from service.retrieval.retriever import Filters
+
+    def passage(doc: str, text: str, section: str = "") -> Chunk:
+        chunk = _chunk(text, title=f"{doc}新闻")
+        chunk.chunk_id, chunk.doc_id, chunk.section = f"{doc}:导语:0", doc, section
+        return chunk
+
+    answer = passage("a", "我区建立了一线医务人员轮休制度，出台了加大防护培训、合理排班等措施，确保医务人员健康。")
+    # a long news item sharing the question's words across sentences that each say something else
+    scattered = passage("b", "医疗队抵达武汉。当地建立了方舱医院。医务人员轮流值守。部分患者出院休养。")
+    sibling = passage("a", "为医务人员子女提供线上辅导。", section="关爱医务人员")
+    answer.section = "关爱医务人员"
+    chunks = {c.chunk_id: c for c in (answer, scattered)}
+    catalog = ChunkCatalog.build(chunks)
+    lexical = LexicalIndex.build(list(chunks), [c.text for c in chunks.values()])
+    question = analyze("建立一线医务人员轮休制度基础上，还出台了哪些措施确保医务人员健康？")
+    listed = expand_list(catalog, lexical, question, [Hit(answer, 1.0), Hit(scattered, 0.9)], Filters(), 10)
+    assert [h.chunk for h in listed] == [answer]
+    # when no measure of the index holds the topic, the supported hits are the answer: those holding it, or
+    # sharing the first one's heading
+    chunks = {c.chunk_id: c for c in (scattered,)}
+    catalog = ChunkCatalog.build(chunks)
+    lexical = LexicalIndex.build(list(chunks), [c.text for c in chunks.values()])
+    listed = expand_list(catalog, lexical, question, [Hit(answer, 1.0), Hit(scattered, 0.9), Hit(sibling, 0.8)],
+                         Filters(), 10)
+    assert [h.chunk for h in listed] == [answer, sibling]
+
+
+def test_the_general_classifier_counts_things_asked_in_their_own_classifier() -> None:
+    assert in_unit("组成工作组进驻11个消杀企业", "家") and in_unit("新建3个学校", "所")
+    assert not in_unit("延期3个月", "家") and not in_unit("进驻11个企业", "元")
+
+
+def test_a_long_number_states_a_value_without_a_unit() -> None:
+    assert has_quantity("咨询电话：0523-86391105、0523-86391112。") and has_quantity("举报电话：12320。")
+    assert not has_quantity("2020年起施行") and not has_quantity("电话另行公布")
+    assert sentence_carries("quantity", asked("海陵区民政局咨询电话是多少？"), "咨询电话：0523-86391105。")
+
+
+def test_a_phrase_asking_what_a_rule_says_names_no_document() -> None:
+    assert named_documents("广西对机关单位职工食堂卫生管理有何规定？") == []
+    assert named_documents("任何单位应当遵守的青岛市古树名木保护管理办法第三条") != []
+
+
 def test_search_gives_each_measure_once_at_the_rank_of_its_best_part() -> None:
     from service.retrieval.retriever import one_per_measure
 
