@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from ingest import Chunk
@@ -243,17 +243,18 @@ class QAService:
         passages = [Passage(k, h.chunk, h.score, judgement.sentence if h is chosen else "") for k, h in zip(keys, hits)]
         validity = asked(analysis.question, analysis.regions).validity
         if validity and not analysis.refs and result.statuses is not None and not result.out_of_scope:
-            if (answered := self._validity(validity, analysis, result.hits, result.statuses)) is not None:
+            if (answered := self._validity(validity, analysis, result.hits, result.statuses, filters)) is not None:
                 answer, passages = answered
                 return Prepared(searched, result, Judgement("answer", result.hits), passages, answer)
         return Prepared(searched, result, judgement, passages)
 
     def _validity(self, facets: Sequence[str], analysis: QueryAnalysis, hits: Sequence[Hit],
-                  statuses: Statuses) -> tuple[Answer, list[Passage]] | None:
+                  statuses: Statuses, filters: Filters) -> tuple[Answer, list[Passage]] | None:
         """A validity question (「…现在还有效吗」「哪天起施行」) answered from the lifecycle facts of the document asked
         about: the one the question names, else the first of the top-ranked documents stating the facts asked.
         The clause stating them is cited. The document asked about (named, else the top-ranked one) stating its
-        lifecycle but not what is asked gives a partial answer (「文件提到…自…起施行，但没有写明有效期。」). None otherwise."""
+        lifecycle but not what is asked gives a partial answer (「文件提到…自…起施行，但没有写明有效期。」). None otherwise.
+        Only documents the `filters` let through answer: a document filtered out is not asked about."""
         named = named_documents(analysis.question)
         ranked = list(dict.fromkeys(h.chunk.doc_id for h in hits))
         if named:
@@ -263,11 +264,14 @@ class QAService:
         else:
             candidates = ranked[:VALIDITY_DOCUMENTS]
         catalog = self.retriever.store.catalog()
+        documents = replace(filters, unit=None)  # whole documents pass or not: a lifecycle clause names no unit
         for doc_id in candidates:
             status = statuses.of(doc_id)
             complete = known(facets, status)
             asked_of = bool(named) or doc_id == candidates[0]  # the document named, else the top-ranked one
             if not (complete or asked_of and status.stated) or (own := clause_chunk(status, catalog)) is None:
+                continue
+            if not documents.accepts(own):
                 continue
             chunks = [own]
             if "status" in facets and status.replaced_by is not None:
