@@ -4,7 +4,8 @@ The dictionary (provinces → prefecture-level units → counties, with the shor
 e.g. 河南省/河南, 阿坝藏族羌族自治州/阿坝) is loaded once, on first use, because the service imports this
 module at startup. Which forms count as a mention of a place:
 
-- full names (尉氏县, 开封市, 山东省, 阿坝藏族羌族自治州) anywhere in the text;
+- full names (尉氏县, 开封市, 山东省, 阿坝藏族羌族自治州) anywhere in the text, except before 级 (「会同县级以上」 is 会同 +
+  县级, a level);
 - short forms of provinces and prefecture-level units (山东, 开封, 阿坝, 阿坝州) when jieba puts a word
   boundary on both sides, so 周口店 or 大同小异 name no place;
 - short forms of counties (尉氏) only when the same text also names the county in full;
@@ -184,6 +185,8 @@ def _candidates(text: str) -> list[tuple[int, int, _Entry]]:
             if i + length > len(text):
                 continue
             entry = g.names.get(text[i: i + length])
+            if entry is not None and text[i + length: i + length + 1] == "级" and not entry.short:
+                continue  # 「会同县级以上」: 会同 + 县级 (a level), not the county 会同县
             if entry is not None and (not entry.short or _word_edges(text, i, i + length)):
                 found.append((i, i + length, entry))
                 i += length

@@ -128,8 +128,17 @@ _TITLE_AUTHORITY = re.compile(rf"^(?P<org>[^，。；：,;:\s《]{{2,40}}?{_AUTH
 _HEAD_AUTHORITY = re.compile(rf"(?:^|[，。,\s])(?P<org>[^，。；：,;:\s《“]{{2,40}}?{_AUTHORITY})关于(?:印发|明确|做好|进一步)")
 _SIGNATURE = re.compile(rf"^(?P<org>[^，。；：,;:\s]{{2,40}}?{_AUTHORITY})$")
 _NATIONAL_WORD = re.compile(r"^(?:中共中央|国务院|全国|中华人民共和国|国家)")  # names only a central body bears
+# A regulation's promulgation line under its title: 「（2018年3月2日中华人民共和国国务院令第697号公布…）」, 「（1995年11月2日
+# 国家工商行政管理局第37号令公布）」, 「（2021年6月10日第十三届全国人民代表大会常务委员会第二十九次会议通过）」: the body that
+# made it, named after a date (「2005年6月29日国务院第97次常务会议通过　2005年7月9日…国务院令第440号公布」: the decree's).
+_DATE_OPENING = re.compile(r"^[（(【\[]?\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_BODY = rf"(?P<org>[^\s\d，。；、（）()《》]{{2,40}}?{_AUTHORITY})"
+_DECREE = re.compile(rf"日\s*{_BODY}(?:令\s*第\s*[\d〇零一二三四五六七八九十百千]+\s*号|第\s*\d+\s*号令)")
+_ADOPTED = re.compile(r"日\s*经?(?:第[一二三四五六七八九十]+届)?(?P<org>[^\s\d，。；、（）()《》]{0,30}?人民代表大会(?:常务委员会)?)"
+                      r"第[一二三四五六七八九十]+次(?:全体)?会议(?:审议)?(?:通过|修订|批准)")
+_TERM = re.compile(r"第[一二三四五六七八九十]+届")  # 「浙江省第十三届人民代表大会」: the congress, whatever its term
 _HEAD_OF_GOVERNMENT = re.compile(r"人民政府(?:[省市县区州盟]长|主席|旗长)")
-_CENTRAL = re.compile(r"^(?:中共中央|国务院|全国|中华人民共和国|国家[^省市县区]{2,16}(?:委员会|局|署|院|委)(?:办公厅|办公室)?$|"
+_CENTRAL = re.compile(r"^(?:中共中央|国务院|全国|中华人民共和国|国家(?!级)[\u4e00-\u9fff]{2,16}?(?:委员会|局|署|院|委)(?:办公厅|办公室)?$|"
                       r"[^省市县区]{1,10}部(?:办公厅|办公室)?$)")
 
 
@@ -143,7 +152,8 @@ def _tidy_issuer(org: str) -> str:
 
 
 def infer_issuer(title: str, paragraphs: list[str]) -> str:
-    """The issuing authority: named in the title before 关于, signed at the end, or in the first sentence."""
+    """The issuing authority: named in the title before 关于, signed at the end, in a regulation's promulgation
+    line (「…国务院令第697号公布」, 「…人民代表大会常务委员会第二十九次会议通过」) or in the first sentence."""
     m = _TITLE_AUTHORITY.match(title.strip())
     if m:
         return _tidy_issuer(m.group("org"))
@@ -154,6 +164,9 @@ def infer_issuer(title: str, paragraphs: list[str]) -> str:
         # A signature stands on its own line next to the signing date, or shares the line with it.
         if m and (line != para or any(_date_line(p) for p in tail[i + 1: i + 3])):
             return _tidy_issuer(m.group("org"))
+    for para in paragraphs[:4]:
+        if _DATE_OPENING.match(para.strip()) and (m := _DECREE.search(para) or _ADOPTED.search(para)):
+            return _tidy_issuer(_TERM.sub("", m.group("org")))
     head = "\n".join(paragraphs[:3])[:400]
     m = _HEAD_AUTHORITY.search(head)
     if m:

@@ -27,6 +27,8 @@ from ingest.metadata import NATIONAL, document_genre, infer_date, infer_doc_numb
     ("海南加快自由贸易港建设", ["海南省"]),
     ("北京市海淀区", ["北京市", "海淀区"]),
     ("广西壮族自治区南宁市", ["广西壮族自治区", "南宁市"]),
+    ("邮政管理部门会同县级以上地方人民政府", []),  # 会同 + 县级, not the county 会同县
+    ("开封市级财政资金", ["开封市"]),  # 开封 + 市级: still 开封
 ])
 def test_places_named_in_a_text(text: str, expected: list[str]) -> None:
     assert [p.name for p in find_places(text)] == expected
@@ -123,6 +125,38 @@ DOCUMENTS = [
         "招商引资再提速",
         ["招商引资再提速", "今年以来，项目建设持续推进。"],
         "兰考县", "兰考县", ["河南省", "开封市", "兰考县"], "", "", "", id="site-tag"),
+    pytest.param(  # a regulation naming other places in its body is still the State Council's
+        "某行业管理条例",
+        ["某行业管理条例", "（2019年3月2日中华人民共和国国务院令第700号公布　根据2020年3月2日修订）", "第一章　总则",
+         "第一条　为了规范某行业，制定本条例。",
+         "第三十条　香港特别行政区、澳门特别行政区的经营者在内地从事某行业，参照本条例执行。"],
+        "", NATIONAL, [NATIONAL], "中华人民共和国国务院", "", "2020-03-02",  # the date of the text as revised
+        id="decree-of-the-state-council"),
+    pytest.param(
+        "某商品质量监督办法",
+        ["某商品质量监督办法", "（2021年3月15日国家市场监督管理总局令第40号公布）",
+         "第一条　邮政管理部门会同县级以上地方人民政府有关部门实施监督。"],
+        "", NATIONAL, [NATIONAL], "国家市场监督管理总局", "", "2021-03-15", id="decree-of-a-ministry"),
+    pytest.param(
+        "某产品生产许可证管理条例",
+        ["某产品生产许可证管理条例", "（2005年6月29日国务院第97次常务会议通过　2005年7月9日中华人民共和国国务院令第440号公布）",
+         "第一条　为了保证产品质量，制定本条例。"],
+        "", NATIONAL, [NATIONAL], "中华人民共和国国务院", "", "2005-07-09", id="adopted-then-decreed"),
+    pytest.param(
+        "某商标评审规则",
+        ["某商标评审规则", "（1995年11月2日国家工商行政管理局第37号令公布）", "第一条　为规范商标评审，制定本规则。"],
+        "", NATIONAL, [NATIONAL], "国家工商行政管理局", "", "1995-11-02", id="numbered-before-decree"),
+    pytest.param(
+        "某省物业管理条例",
+        ["某省物业管理条例", "（2020年11月27日浙江省第十三届人民代表大会常务委员会第二十五次会议通过）",
+         "第一条　为了规范物业管理活动，制定本条例。"],
+        "", "浙江省", ["浙江省"], "浙江省人民代表大会常务委员会", "", "2020-11-27", id="adopted-by-a-congress"),
+    pytest.param(  # an autonomous county's regulation: made by its congress, approved by the province's
+        "某自治县荣誉市民条例",
+        ["某自治县荣誉市民条例", "2021年3月19日 景宁畲族自治县第九届人民代表大会第五次会议审议通过",
+         "2021年5月28日 经浙江省第十三届人民代表大会常务委员会第二十九次会议批准", "第一条　为了鼓励贡献，制定本条例。"],
+        "", "景宁畲族自治县", ["浙江省", "丽水市", "景宁畲族自治县"], "景宁畲族自治县人民代表大会", "", "2021-05-28",
+        id="adopted-and-approved"),
 ]
 
 
