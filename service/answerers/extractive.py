@@ -61,7 +61,8 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
 
 
 def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Sequence[str] = (), *,
-                unit: str = "", max_chars: int = 160, items: bool = False, chosen: str = "", question: str = "") -> str:
+                unit: str = "", max_chars: int = 160, items: bool = False, chosen: str = "", question: str = "",
+                restating: bool = False) -> str:
     """Whole sentences that answer: the best one (topic words, plus a value of each asked kind), then one for
     each other thing asked that it leaves out (「能延长多久」), and the items of a list it introduces.
 
@@ -69,6 +70,7 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     `items`: the question asks for a list (「用在哪些方面」), so a sentence introducing items (「并用于：（一）…」)
     is worth as much as one holding an asked value.
     `chosen`: the sentence the answer model found to answer; it is the best one when the body holds it.
+    `restating`: a short sentence repeating the question's own words is no answer (not so for 「哪部分提到…」).
     """
     sentences = _sentences(body)
     if not sentences:
@@ -78,6 +80,8 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
 
     def score(i: int) -> float:
         sentence = sentences[i]
+        if restating and _restates(sentence, question):
+            return 0.0  # 「国家发展改革委办公厅」 asked how it lowers costs: the question's own words answer nothing
         found = [t for t in terms if t in sentence]
         # jieba's search mode adds the parts of long words (水土保持 → 水土, 保持): count a part only alone
         topic = float(sum(len(t) for t in found if not any(t != o and t in o for o in found)))
@@ -111,6 +115,14 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
             keep.add(i)
             size += len(sentences[i])
     return "".join(sentences[i] for i in sorted(keep)).rstrip("。；，： ")
+
+
+def _restates(sentence: str, question: str) -> bool:
+    """Whether a short sentence says nothing the question does not: fewer than four Chinese characters of its own
+    and no number the question lacks (a signature line, a heading repeating the question)."""
+    chinese = [c for c in sentence if "\u4e00" <= c <= "\u9fff"]
+    own = [c for c in chinese if c not in question]
+    return len(chinese) <= 16 and len(own) < 4 and all(n in question for n in re.findall(r"\d+(?:\.\d+)?", sentence))
 
 
 def _pairs(text: str) -> set[str]:
@@ -242,7 +254,8 @@ class ExtractiveAnswerer:
                 clause = _leading_sentences(body, _WHOLE_ARTICLE)  # the measure named or asked for: what it says
             else:
                 clause = answer_span(body, terms, asked.kinds, asked.focus, unit=asked.unit, question=question,
-                                     items=intent.asks_list and not intent.asks_places, chosen=passage.sentence)
+                                     items=intent.asks_list and not intent.asks_places, chosen=passage.sentence,
+                                     restating=not intent.asks_locate)
             if not clause:
                 continue
             title = passage.chunk.measure_title

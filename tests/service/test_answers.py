@@ -98,6 +98,20 @@ def test_a_second_value_asked_is_quoted_too() -> None:
     assert "60日" in span and "30日" in span
 
 
+def test_a_short_sentence_repeating_the_question_is_no_answer() -> None:
+    from service.answerers.extractive import answer_span
+
+    question = "某市发展改革委对不能正常开工的企业如何降低用电成本？"
+    terms = ["发展改革委", "正常", "开工", "企业", "降低", "用电", "成本"]
+    body = "某市发展改革委降低企业用电成本。对因疫情停工的企业，暂停用电不受15天期限限制，减免容量电费。"
+    assert answer_span(body, terms, [], question=question) == "某市发展改革委降低企业用电成本"  # the question's words
+    span = answer_span(body, terms, [], question=question, restating=True)
+    assert span.startswith("对因疫情停工的企业") and "15天" in span
+    # 「哪部分提到…」: the sentence naming what is asked is where it is, so it is kept
+    heading = "加快樟木镇恢复重建。健全政府与企业常态化沟通协商机制。"
+    assert answer_span(heading, ["樟木镇", "恢复", "重建"], [], question="哪部分提到樟木镇恢复重建？") == "加快樟木镇恢复重建"
+
+
 def test_a_list_question_quotes_the_sentence_introducing_the_items() -> None:
     from service.answerers.extractive import answer_span
 
