@@ -34,7 +34,8 @@ ANY_NUM = rf"[{_CN}\d]+"
 # 「中」 alone is no such word (「第十四条中小企业…」 starts an article): only 「第三条中的/中规定/中所」 refers;
 # a line-initial article whose number does not continue the sequence is rejected by the parser anyway.
 # 「所得」 is a noun (income: 「第三十二条所得为人民币以外货币的」 starts an article), not the particle 所.
-_XREF = r"(?!规定|所(?!得)|的|中(?:的|规定|所)|之|和|至|、第|或|及|第|款|项|执行|处理)"
+# 「第三条第二款」 refers to a paragraph; 「第四十九条第二类精神药品…」 starts an article.
+_XREF = rf"(?!规定|所(?!得)|的|中(?:的|规定|所)|之|和|至|、第|或|及|第{ANY_NUM}[款项目]|款|项|执行|处理)"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 # Each kind: the prefix that prints the number (one group: the numeral). Order matters: first match wins.
