@@ -13,6 +13,8 @@ __all__ = ["named_documents", "missing_document", "covers"]
 _KIND = r"(?:若干规定|暂行规定|实施办法|管理办法|实施细则|实施意见|实施方案|行动方案|工作方案|工作要点|政府工作报告|" \
         r"规定|办法|条例|意见|方案|措施|通知|决定|细则|规则|规划|纲要|报告|公告|通告)"
 _QUOTED = re.compile(r"《([^《》]{2,60})》")
+# 《药品生产许可证》, 《营业执照》: regulations put certificates and forms in 《》 too; they are no documents to look for.
+_CERTIFICATE = re.compile(r"(?:证|证书|执照|卡|表)$")
 _NAMED = re.compile(rf"(?:^|(?<=[，,。？?；;、和与及在按据照中]))([^，,。？?；;、《》和与及在按据照]{{2,40}}?{_KIND})(?=第|中|里|的|哪|是|规定|提出|有|怎|对|关于|[，,。？?；;和与及]|$)")
 # A phrase that asks something is a question about measures (「有哪些措施」), not a title.
 _ASKING = re.compile(r"哪|什么|怎|多少|吗|几|谁|是否|(?<!任)何|方面")
@@ -21,8 +23,9 @@ _FILLER = re.compile(r"关于|若干|暂行|实施|试行|修订|的|人民政�
 
 
 def named_documents(question: str) -> list[str]:
-    """Titles the question names: in 《》, or a phrase ending in a document kind (…条例, …实施办法)."""
-    quoted = _QUOTED.findall(question)
+    """Titles the question names: in 《》 (not a certificate's name), or a phrase ending in a document kind (…条例,
+    …实施办法)."""
+    quoted = [name for name in _QUOTED.findall(question) if not _CERTIFICATE.search(name)]
     if quoted:
         return quoted
     return [m.group(1) for m in _NAMED.finditer(question) if _distinctive(m.group(1)) and not _ASKING.search(m.group(1))]

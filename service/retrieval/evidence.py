@@ -14,6 +14,7 @@ from functools import lru_cache
 import jieba.posseg as posseg
 
 from ingest import ANSWER_KIND_WORDS, GENERIC_TERMS, VALUE_KIND_WORDS, Chunk, is_place_name, tokenize
+from service.retrieval.documents import named_documents
 
 __all__ = ["Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity", "has_date", "names_units",
            "carries", "states_units", "in_unit", "sentence_carries", "best_sentence_coverage"]
@@ -123,8 +124,9 @@ def _validity(question: str) -> tuple[str, ...]:
             document = None
             for d in _DOCUMENT.finditer(before):
                 document = d
-            if document is None or _FILLER.fullmatch(before[document.end():]) is None:
-                continue
+            if document is None or _FILLER.fullmatch(before[document.end():]) is None \
+                    or document.group() == "》" and not named_documents(before[before.rfind("《"):]):
+                continue  # 《药品生产许可证》有效期: a certificate's term, not a document's
             if facet == "effective" and not _VALIDITY_DATE.search(question):
                 continue
             found.append(facet)

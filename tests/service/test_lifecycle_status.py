@@ -142,6 +142,7 @@ def test_notice_of_an_expired_or_repealed_document() -> None:
     ("新办法废止了哪个文件？", ("replaces",)),
     ("营业执照有效期多久？", ()),  # a licence's term, not a document's
     ("《某办法》规定的证书有效期多久？", ()),
+    ("《药品生产许可证》有效期是几年？", ()),  # a certificate in 《》: its term, not a document's
     ("项目什么时候开始实施？", ()),
     ("临时救助标准是多少？", ()),
 ])
