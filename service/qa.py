@@ -114,10 +114,12 @@ class QAService:
 
     def refusal_reason(self, result: SearchResult, named: Sequence[str] = ()) -> str:
         """Why the corpus cannot answer whatever the clauses say (a place, year, measure, document or nothing
-        found), or ''. `named`: the documents the question names by title."""
+        found), or ''. `named`: the documents the question names by title; one that no indexed document is titled
+        but a passage found writes out (a news item on it) is searched like any words."""
         if result.out_of_scope:
             return result.out_of_scope
-        if named and (missing := missing_document(named, self._titles(result.excluded))):
+        if named and (missing := missing_document(named, self._titles(result.excluded))) \
+                and not any(missing in h.chunk.text for h in result.hits):  # news on a document is no refusal
             return f"文件中没有《{missing}》"
         if not result.hits:
             return "没有检索到相关条目"
