@@ -27,6 +27,8 @@ DOCUMENTS = {
     "airport.txt": "关于支持自由贸易试验区发展的若干措施\n一、支持航空发展\n"
                    "（一）支持郑州机场开通国际货运航线，允许外国航空公司经郑州承载客货业务。"
                    "（负责部门：民航局）\n",
+    "hospital.txt": "湖北省加快建设应急收治医院\n为应对疫情，全省各地加快改建收治场所。"
+                    "团风县将县体育馆改建为方舱医院，计划5天内建成投入使用，设置床位300张。\n",
     "shandong.txt": "山东省财政厅关于拨付疫情防控资金的通知\n各市财政局：\n"
                     "一、拨付防控资金\n省财政拨付疫情防控补助资金5亿元，支持各市开展防控工作。\n"
                     "山东省财政厅\n2020年2月10日\n",
@@ -96,3 +98,20 @@ def test_names_place(text: str, title: str, names: tuple[str, ...], expected: bo
 
     chunk = Chunk("d:1:0", "d", title, "", "", "", "", "", "", "1", "1", "", text=text)
     assert names_place(chunk, names) is expected
+
+
+def test_a_place_no_document_is_about_is_answered_from_a_passage_naming_it(retriever: Retriever) -> None:
+    # No document is 团风县's, but the province's news names it: not out of scope, and answered from that passage.
+    settings = Settings()
+    qa = QAService(settings, retriever, build_answerer(settings))
+    named = qa.ask("团风县的方舱医院计划几天内建成？")
+    assert not named.answer.refused and "5天" in named.answer.text, named.answer.text
+    assert [c.doc_id for c in named.answer.citations] == [_doc(retriever, "hospital.txt")]
+    # A place nothing names stays out of scope.
+    assert "团风县" not in qa.search("团风县的方舱医院计划几天内建成？").out_of_scope
+    unnamed = "麻城市的方舱医院计划几天内建成？"
+    assert qa.ask(unnamed).answer.refused and "麻城市" in qa.search(unnamed).out_of_scope
+
+
+def _doc(retriever: Retriever, source: str) -> str:
+    return next(c.doc_id for c in retriever.store.all_chunks().values() if c.source == source)

@@ -28,6 +28,8 @@ from service.retrieval.retriever import Filters, Hit, Retriever  # noqa: E402
     ("河南济源和山东有哪些措施", [], ["济源市", "山东省"], False, True),
     ("河北省重点做好哪几个方面的工作？", [], ["河北省"], False, True),
     ("北京每年哪几个月禁止打猎？", [], ["北京市"], False, False),  # asks for months, not for measures
+    ("长春地铁新开通几条线路？", [], ["长春市"], False, False),  # a count, not a list
+    ("这个方案有哪几条措施？", [], [], False, True),
     ("彭水矿产资源管理条例哪一条列出了禁止采矿的区域？", [], [], False, False),  # one measure
     ("这一条由哪些部门负责？", [], [], True, False),  # its units, not a list
     ("储能有哪些措施？由哪些部门负责？", [], [], True, True),
