@@ -39,7 +39,7 @@ class RetrievalSettings(BaseModel):
     min_known: float = Field(0.35, ge=0, le=1, description="Least share of the question's topic words, each weighed "
                              "by its rarity among the searchable chunks, that an answering clause (with its title "
                              "and headings) holds; words no searchable chunk holds weigh the most.")
-    known_semantic: float = Field(0.5, ge=0, le=1, description="Relative similarity (standard deviations above the "
+    known_semantic: float = Field(0.6, ge=0, le=1, description="Relative similarity (standard deviations above the "
                                   "candidates' mean / 4) at which a clause answers whatever `min_known` says.")
     max_list: int = Field(40, ge=1, le=200, description="Most measures a 「有哪些」 answer lists.")
     in_force_margin: float = Field(0.25, ge=0, le=1, description="A hit of a document not in force goes after the "
