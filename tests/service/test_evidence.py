@@ -25,6 +25,8 @@ def _chunk(text: str, *, units: tuple[str, ...] = (), title: str = "某市若干
     ("有哪几个地方试点？", []),  # 「哪几个」 asks for a list, not a number
     ("第七条讲的是什么？", []),
     ("这两个规定哪个先施行？", ["date"]),  # which came first is a question of dates
+    ("临时号牌有效期限是多少天？", ["quantity"]),  # a term in days, not a date
+    ("申报期限是哪一天？", ["date"]),
 ])
 def test_kinds_of_fact_asked(question: str, kinds: list[str]) -> None:
     assert asked(question).kinds == kinds
