@@ -111,6 +111,15 @@ def test_a_value_must_sit_beside_what_is_asked() -> None:
     assert not sentence_carries("quantity", question, elsewhere.text, elsewhere)
 
 
+def test_a_promulgation_note_under_the_title_dates_the_document_itself() -> None:
+    question = asked("《某行业管理暂行条例》是何时发布的？")
+    opening = _chunk("某行业管理暂行条例\n（1993年4月22日国务院令第112号发布）", title="某行业管理暂行条例", measure="前言")
+    assert sentence_carries("date", question, opening.text, opening)
+    # a date in the body names no document: it dates something else
+    body = _chunk("某行业管理暂行条例\n1993年4月22日起开展行业检查。", title="某行业管理暂行条例", measure="前言")
+    assert not sentence_carries("date", question, body.text, body)
+
+
 def test_names_are_runs_of_adjacent_topic_words() -> None:
     assert asked("哪些省份今年部署了固体废物综合治理行动？").phrases == ["固体废物综合治理行动"]
     assert asked("荣誉市民称号怎么评选？").phrases == ["荣誉市民称号"]
