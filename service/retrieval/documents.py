@@ -18,6 +18,8 @@ _CERTIFICATE = re.compile(r"(?:证|证书|执照|卡|表)$")
 _NAMED = re.compile(rf"(?:^|(?<=[，,。？?；;、和与及在按据照中]))([^，,。？?；;、《》和与及在按据照]{{2,40}}?{_KIND})(?=第|中|里|的|哪|是|规定|提出|有|怎|对|关于|[，,。？?；;和与及]|$)")
 # A phrase that asks something is a question about measures (「有哪些措施」), not a title.
 _ASKING = re.compile(r"哪|什么|怎|多少|吗|几|谁|是否|(?<!任)何|方面")
+# 「…企业发出通知」, 「下发通知」: the act of issuing a notice, not its title.
+_ISSUING = re.compile(r"(?:发出|下发|印发|发布|出台|下达|转发)\s*(?:了|一份|一个)?\s*" + _KIND + "$")
 # Words any title may carry that say nothing about which document it is.
 _FILLER = re.compile(r"关于|若干|暂行|实施|试行|修订|的|人民政府|办公厅|办公室|" + _KIND)
 
@@ -28,7 +30,8 @@ def named_documents(question: str) -> list[str]:
     quoted = [name for name in _QUOTED.findall(question) if not _CERTIFICATE.search(name)]
     if quoted:
         return quoted
-    return [m.group(1) for m in _NAMED.finditer(question) if _distinctive(m.group(1)) and not _ASKING.search(m.group(1))]
+    return [m.group(1) for m in _NAMED.finditer(question)
+            if _distinctive(m.group(1)) and not _ASKING.search(m.group(1)) and not _ISSUING.search(m.group(1))]
 
 
 def _distinctive(name: str) -> str:
