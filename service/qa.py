@@ -58,7 +58,10 @@ def passage_keys(chunks: Sequence[Chunk]) -> list[str]:
     keys = []
     for chunk, label in zip(chunks, labels):
         clash = any(o.measure_label == label and o.doc_id != chunk.doc_id for o in chunks)
-        keys.append(f"{chunk.doc_title} {chunk.measure}" if clash else label)
+        if clash:  # 「全国 第13条」 of two regulations: 「网络交易监督管理办法 第13条」
+            label = label.replace(chunk.region, chunk.doc_title, 1) if chunk.region and label.startswith(chunk.region) \
+                else f"{chunk.doc_title} {chunk.measure}"
+        keys.append(label)
     return keys
 
 

@@ -43,7 +43,7 @@ def test_an_answer_from_a_document_not_in_force_says_so(lifecycle_server: str) -
     assert [c["in_force"] for c in chat["citations"]] == [False]
 
     bot = post(lifecycle_server, "/v1/bot/messages", {"conversation_id": "lc-1", "user_id": "u", "text": QUESTION})
-    assert bot["reply"].endswith(f"来源：{NEW} 3") and bot["citations"][0]["in_force"] is True
+    assert bot["reply"].endswith(f"来源：{NEW} 第3条") and bot["citations"][0]["in_force"] is True
 
     # Streaming sends the notice too, and the final event agrees with the text.
     with httpx.stream("POST", f"{lifecycle_server}/v1/ask", timeout=60,
@@ -88,7 +88,7 @@ def test_validity_questions_are_answered_from_the_stated_facts(lifecycle_server:
         assert cited["measure"] == "5" and "施行" in cited["text"], question  # the clause's article is cited
     bot = post(lifecycle_server, "/v1/bot/messages", {"conversation_id": "lc-2", "user_id": "u",
                                                       "text": f"《{OLD}》现在还有效吗？"})
-    assert bot["reply"].splitlines()[-1] == f"来源：{OLD} 5（已失效）；{NEW} 5"
+    assert bot["reply"].splitlines()[-1] == f"来源：{OLD} 第5条（已失效）；{NEW} 第5条"
     before = post(lifecycle_server, "/v1/ask", {"question": f"《{OLD}》现在还有效吗？", "filters": {"as_of": "2022-06-01"}})
     assert "现行有效" in before["answer"] and "废止" not in before["answer"]
 

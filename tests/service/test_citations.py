@@ -271,3 +271,17 @@ def test_substring_numbers_do_not_match(passages: list[Passage]) -> None:
 def test_is_refusal() -> None:
     assert is_refusal(REFUSAL)
     assert not is_refusal("文件中找到了相关内容。")
+
+
+def test_two_documents_sharing_a_label_are_cited_by_their_titles() -> None:
+    from ingest.models import Chunk
+    from service.qa import passage_keys
+
+    def chunk(doc: str, title: str, measure: str, label: str) -> Chunk:
+        return Chunk(f"{doc}:{measure}:0", doc, title, "全国", "", "", "regulation", "", "", measure, label, "", text="…")
+
+    a = chunk("a", "网络交易监督管理办法", "13", "全国 第13条")
+    b = chunk("b", "网络食品安全违法行为查处办法", "13", "全国 第13条")
+    c = chunk("b", "网络食品安全违法行为查处办法", "前言", "全国 前言")
+    assert passage_keys([a, b, c]) == ["网络交易监督管理办法 第13条", "网络食品安全违法行为查处办法 第13条", "全国 前言"]
+    assert passage_keys([a]) == ["全国 第13条"]
