@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from ingest import Chunk
+from ingest import NATIONAL, Chunk
 from service.answerers.answer_model import AnswerModel, default_model
 from service.answerers.base import REFUSAL, Answer, Answerer, Passage, citation_from_chunk
 from service.answerers.extractive import partial_answer
@@ -53,12 +53,13 @@ _Observed = TypeVar("_Observed", SearchResult, AskOutcome)
 
 
 def passage_keys(chunks: Sequence[Chunk]) -> list[str]:
-    """Citation keys, unique within one answer: the label, plus the title when two documents share it."""
+    """Citation keys, unique within one answer: the label, with the document's title for its region when two
+    documents share it or when the region is 全国 (「全国 第13条」 names no document: 「网络交易监督管理办法 第13条」)."""
     labels = [c.measure_label for c in chunks]
     keys = []
     for chunk, label in zip(chunks, labels):
         clash = any(o.measure_label == label and o.doc_id != chunk.doc_id for o in chunks)
-        if clash:  # 「全国 第13条」 of two regulations: 「网络交易监督管理办法 第13条」
+        if clash or chunk.region == NATIONAL and chunk.doc_title:
             label = label.replace(chunk.region, chunk.doc_title, 1) if chunk.region and label.startswith(chunk.region) \
                 else f"{chunk.doc_title} {chunk.measure}"
         keys.append(label)

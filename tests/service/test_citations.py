@@ -273,7 +273,7 @@ def test_is_refusal() -> None:
     assert not is_refusal("文件中找到了相关内容。")
 
 
-def test_two_documents_sharing_a_label_are_cited_by_their_titles() -> None:
+def test_national_documents_and_two_sharing_a_label_are_cited_by_their_titles() -> None:
     from ingest.models import Chunk
     from service.qa import passage_keys
 
@@ -283,5 +283,8 @@ def test_two_documents_sharing_a_label_are_cited_by_their_titles() -> None:
     a = chunk("a", "网络交易监督管理办法", "13", "全国 第13条")
     b = chunk("b", "网络食品安全违法行为查处办法", "13", "全国 第13条")
     c = chunk("b", "网络食品安全违法行为查处办法", "前言", "全国 前言")
-    assert passage_keys([a, b, c]) == ["网络交易监督管理办法 第13条", "网络食品安全违法行为查处办法 第13条", "全国 前言"]
-    assert passage_keys([a]) == ["全国 第13条"]
+    assert passage_keys([a, b, c]) == ["网络交易监督管理办法 第13条", "网络食品安全违法行为查处办法 第13条",
+                                       "网络食品安全违法行为查处办法 前言"]
+    assert passage_keys([a]) == ["网络交易监督管理办法 第13条"]  # 全国 names no document
+    local = Chunk("k:46:0", "k", "济源市若干措施", "济源市", "", "", "plan", "", "", "46", "济源市 第46条", "", text="…")
+    assert passage_keys([local]) == ["济源市 第46条"]
