@@ -146,6 +146,11 @@ DOCUMENTS = [
         "某商标评审规则",
         ["某商标评审规则", "（1995年11月2日国家工商行政管理局第37号令公布）", "第一条　为规范商标评审，制定本规则。"],
         "", NATIONAL, [NATIONAL], "国家工商行政管理局", "", "1995-11-02", id="numbered-before-decree"),
+    pytest.param(  # issued jointly (no one body before 令), then revised by one ministry's decree of a year
+        "某投资管理办法",
+        ["某投资管理办法", "（2005年12月31日商务部、国家税务总局令第28号公布  根据2015年10月28日商务部令2015年第2号修订）",
+         "第一条　为了规范投资，制定本办法。"],
+        "", NATIONAL, [NATIONAL], "商务部", "", "2015-10-28", id="decree-numbered-by-year"),
     pytest.param(
         "某省物业管理条例",
         ["某省物业管理条例", "（2020年11月27日浙江省第十三届人民代表大会常务委员会第二十五次会议通过）",
