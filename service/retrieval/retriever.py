@@ -132,34 +132,32 @@ class Retriever:
         """Whether the index has documents in a region (a province holds its cities' and counties' documents)."""
         return any(region_matches(path, region) for path, _ in self._corpus_facts().values())
 
-    def _naming_foreign(self, analysis: QueryAnalysis, hits: list[Hit], top_k: int) -> list[Hit]:
-        """For a place the question names that no document is about, the passages found that name it (a province's
-        notice on one of its counties, a ministry's news on a city), if any; else the hits as they are."""
-        foreign = [r for r in analysis.regions if not self.holds(r)]
-        if not foreign:
-            return hits
-        naming = [h for h in hits[: max(top_k * 4, 20)]
-                  if any(m.place.name in foreign for m in mentions(h.chunk.text, foreign))]
-        return naming or hits
+    def foreign_places(self, analysis: QueryAnalysis) -> list[str]:
+        """Places the question names that the index holds no document of."""
+        return [r for r in analysis.regions if not self.holds(r)]
 
-    def foreign_places(self, analysis: QueryAnalysis, hits: Sequence[Hit] = ()) -> list[str]:
-        """Places the question names that the index holds no document of and that none of the `hits` names (a
-        province's notice on one of its counties, a ministry's news on a city)."""
-        foreign = [r for r in analysis.regions if not self.holds(r)]
-        if not foreign or not hits:
-            return foreign
-        written = {m.place.name for h in hits for m in mentions(h.chunk.text, foreign)}
-        return [r for r in foreign if r not in written]
+    def _naming(self, foreign: Sequence[str], hits: list[Hit], top_k: int, *,
+                narrow: bool) -> tuple[list[Hit], set[str]]:
+        """The hits, narrowed (`narrow`) to the passages naming a place that no document is about when some of the
+        top ones do (a province's notice on one of its counties, a ministry's news on a city); and which of the
+        `foreign` places the first `top_k` of them name. Each passage's places are read once."""
+        if not foreign:
+            return hits, set()
+        named = {id(h): {m.place.name for m in mentions(h.chunk.text, foreign)} & set(foreign)
+                 for h in hits[: max(top_k * 4, 20)]}
+        if narrow and (naming := [h for h in hits if named.get(id(h))]):
+            hits = naming
+        return hits, set().union(*(named.get(id(h), set()) for h in hits[:top_k]))
 
     def _years_of(self, region: str) -> set[str]:
         """Years a region's documents are dated or speak of."""
         return set().union(*(y for path, y in self._corpus_facts().values() if region_matches(path, region)))
 
-    def out_of_scope(self, analysis: QueryAnalysis, hits: Sequence[Hit] = ()) -> str:
-        """A reason the corpus cannot answer this question, or '' (`hits`: the passages found, which may name a
-        place that no document is about)."""
+    def out_of_scope(self, analysis: QueryAnalysis, written: Collection[str] = ()) -> str:
+        """A reason the corpus cannot answer this question, or '' (`written`: the places no document is about that
+        the passages found name)."""
         named_known = [r for r in analysis.regions if self.holds(r)]
-        foreign = self.foreign_places(analysis, hits)
+        foreign = [r for r in self.foreign_places(analysis) if r not in written]
         if foreign and not named_known:
             return f"问题涉及的地区（{'、'.join(foreign)}）不在文件范围内"
         if analysis.years and named_known:
@@ -310,14 +308,14 @@ class Retriever:
         beyond = "" if explicit else self.beyond_last_measure(analysis, filters, ranked)
         seen = {h.chunk.chunk_id for h in explicit}
         hits = explicit + [h for h in hits if h.chunk.chunk_id not in seen]
-        if not explicit and not filters.region and self.settings.region_mode == "restrict":
-            hits = self._naming_foreign(analysis, hits, top_k)
+        hits, written = self._naming(self.foreign_places(analysis), hits, top_k, narrow=not explicit
+                                     and not filters.region and self.settings.region_mode == "restrict")
         return SearchResult(
             hits=hits[:top_k] if not explicit else hits[: max(top_k, len(explicit))],
             analysis=analysis,
             dense_mean=dense_mean,
             dense_std=dense_std,
-            out_of_scope=self.out_of_scope(analysis, hits[:top_k]) or beyond,
+            out_of_scope=self.out_of_scope(analysis, written) or beyond,
             timings=timings,
             statuses=statuses,
             excluded=filters.exclude_doc_ids,
