@@ -20,6 +20,8 @@ import pytest
 from ingest.index.embedders import build_embedder
 from ingest.index.store import open_store
 from ingest.pipeline import ingest_paths
+from service.answerers import build_answerer
+from service.qa import QAService
 from service.retrieval.retriever import Retriever
 from service.settings import Settings
 
@@ -184,3 +186,9 @@ def retriever_over(documents: Mapping[str, str], corpus: Path, index: Path) -> R
     store = open_store(settings.store, embedder.name, embedder.dimension)
     assert ingest_paths([corpus], store, embedder).failed == []
     return Retriever(store, embedder, settings.retrieval)
+
+
+def qa_over(documents: Mapping[str, str], corpus: Path, index: Path) -> QAService:
+    """The question-answering service (default settings, the extractive answerer) over `retriever_over`'s index."""
+    settings = Settings()
+    return QAService(settings, retriever_over(documents, corpus, index), build_answerer(settings))

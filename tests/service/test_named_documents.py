@@ -9,10 +9,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from helpers import retriever_over  # noqa: E402
-from service.answerers import build_answerer  # noqa: E402
+from helpers import qa_over  # noqa: E402
 from service.qa import QAService  # noqa: E402
-from service.settings import Settings  # noqa: E402
 
 # Handwritten: a news item on a guide the index does not hold, and a regulation on a licence. Not real documents.
 DOCUMENTS = {
@@ -27,9 +25,7 @@ DOCUMENTS = {
 
 @pytest.fixture(scope="module")
 def qa(tmp_path_factory: pytest.TempPathFactory) -> QAService:
-    retriever = retriever_over(DOCUMENTS, tmp_path_factory.mktemp("corpus"), tmp_path_factory.mktemp("index"))
-    settings = Settings()
-    return QAService(settings, retriever, build_answerer(settings))
+    return qa_over(DOCUMENTS, tmp_path_factory.mktemp("corpus"), tmp_path_factory.mktemp("index"))
 
 
 def test_a_document_only_news_writes_out_is_searched_not_refused(qa: QAService) -> None:

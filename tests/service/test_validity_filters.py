@@ -9,11 +9,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from helpers import retriever_over  # noqa: E402
-from service.answerers import build_answerer  # noqa: E402
+from helpers import qa_over  # noqa: E402
 from service.qa import QAService  # noqa: E402
-from service.retrieval.retriever import Filters, Retriever  # noqa: E402
-from service.settings import Settings  # noqa: E402
+from service.retrieval.retriever import Filters  # noqa: E402
 
 # Handwritten regulations of two provinces, with their lifecycle clauses: not real documents.
 DOCUMENTS = {
@@ -31,9 +29,7 @@ QUESTION = "《浙江省快递市场管理办法》何时开始施行？"
 
 @pytest.fixture(scope="module")
 def qa(tmp_path_factory: pytest.TempPathFactory) -> QAService:
-    retriever: Retriever = retriever_over(DOCUMENTS, tmp_path_factory.mktemp("corpus"), tmp_path_factory.mktemp("index"))
-    settings = Settings()
-    return QAService(settings, retriever, build_answerer(settings))
+    return qa_over(DOCUMENTS, tmp_path_factory.mktemp("corpus"), tmp_path_factory.mktemp("index"))
 
 
 def _doc_id(qa: QAService, source: str) -> str:
