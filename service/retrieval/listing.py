@@ -48,13 +48,18 @@ def _coverage(chunk: Chunk, topic: Sequence[str]) -> float:
 
 def expand_list(catalog: ChunkCatalog, lexical: LexicalIndex, analysis: QueryAnalysis, hits: Sequence[Hit],
                 filters: Filters, max_list: int) -> list[Hit]:
-    """Every measure that covers the topic: a section whose heading names it, or most of its words; a measure
-    near the top alone when it enumerates the items itself. `hits`: the supported hits, best first, which are
+    """Every measure of the top hit's document (of the places compared, when several are) that covers the topic:
+    a section whose heading names it, or most of its words; a measure near the top alone when it enumerates the
+    items itself. `hits`: the supported hits, best first, which are
     the answer when no measure covers the topic."""
     places = {name for region in catalog.region_facts() for name in (region, region.rstrip("市县省区"))}
     words, topic = list_topic(analysis, places)
     if not topic:
         return list(hits)
+    # A list of measures is one document's, the top hit's, unless places are compared: drawn from several
+    # documents, it would mix whose measures each one is.
+    top = hits[0].chunk.doc_id if hits and len(analysis.regions) < 2 else None
+    hits = [h for h in hits if top is None or h.chunk.doc_id == top]
     members = _members(hits, {t: 1.0 for t in topic})  # the answer when no measure found below covers the topic
     enumerating = next((h for h in hits[:_ENUMERATION_DEPTH] if enumerates(h.chunk, topic)), None)
     if enumerating is not None:
@@ -68,7 +73,8 @@ def expand_list(catalog: ChunkCatalog, lexical: LexicalIndex, analysis: QueryAna
                  for d in catalog.region_documents(r) for c in catalog.of_document(d))
     # Candidates from the lexical index (chunks holding a topic word or a part of one), not a scan of every chunk.
     holding = [c for i in sorted(lexical.containing(words)) if (c := catalog.chunks.get(i)) is not None]
-    chunks = [c for c in holding if filters.accepts(c) and c.part == 0 and (not scoped or in_scope(c))]
+    chunks = [c for c in holding if filters.accepts(c) and c.part == 0 and (not scoped or in_scope(c))
+              and (top is None or c.doc_id == top)]
     phrase = max(topic, key=len)
     in_section = [c for c in chunks if c.numbered_section() and phrase in c.section]
     matching = [c for c in chunks if _coverage(c, topic) >= MEMBER_COVERAGE]

@@ -370,6 +370,32 @@ def test_a_list_item_holds_the_topic_in_one_sentence_or_shares_the_first_items_h
     assert [h.chunk for h in listed] == [answer, sibling]
 
 
+def test_a_list_of_measures_comes_from_the_top_documents_measures_unless_regions_are_compared() -> None:
+    from ingest import ChunkCatalog, LexicalIndex
+    from service.retrieval.listing import expand_list
+    from service.retrieval.query import analyze
+    from service.retrieval.retriever import Filters
+
+    def measure(doc: str, region: str, n: int, text: str) -> Chunk:
+        chunk = _chunk(text, title=f"{region}支持小微企业若干措施", measure=str(n))
+        chunk.chunk_id, chunk.doc_id, chunk.region = f"{doc}:{n}:0", doc, region
+        return chunk
+
+    first = measure("a", "洛阳市", 1, "对小微企业减免三个月房租。")
+    second = measure("a", "洛阳市", 2, "对小微企业给予贷款贴息。")
+    elsewhere = measure("b", "开封市", 1, "对小微企业发放稳岗补贴。")
+    chunks = {c.chunk_id: c for c in (first, second, elsewhere)}
+    catalog = ChunkCatalog.build(chunks)
+    lexical = LexicalIndex.build(list(chunks), [c.text for c in chunks.values()])
+    hits = [Hit(first, 1.0), Hit(elsewhere, 0.9), Hit(second, 0.8)]
+    # whose measures a list holds: the top document's, not a mix of two issuers'
+    listed = expand_list(catalog, lexical, analyze("对小微企业有哪些支持措施？"), hits, Filters(), 10)
+    assert [h.chunk for h in listed] == [first, second]
+    # two places compared: each one's measures
+    listed = expand_list(catalog, lexical, analyze("洛阳市和开封市对小微企业有哪些支持措施？"), hits, Filters(), 10)
+    assert {h.chunk.doc_id for h in listed} == {"a", "b"}
+
+
 def test_the_general_classifier_counts_things_asked_in_their_own_classifier() -> None:
     assert in_unit("组成工作组进驻11个消杀企业", "家") and in_unit("新建3个学校", "所")
     assert not in_unit("延期3个月", "家") and not in_unit("进驻11个企业", "元")
