@@ -218,11 +218,20 @@ class QAService:
 
     @staticmethod
     def _vetoed(judgement: Judgement, pool: Sequence[Candidate], model: AnswerModel) -> Judgement:
-        """The rules' decision, except that their answer is refused when no candidate sentence reaches the model's
-        `veto` probability; a partial answer or a refusal stays as it is (the model never answers for the rules)."""
-        if judgement.verdict != "answer" or not pool or model.best(pool)[1] >= model.veto:
+        """The rules decide whether to answer and which measures can, the model which sentence does: a rules answer
+        is refused when no candidate sentence reaches the model's `veto` probability, and quotes the likeliest
+        sentence of the measures the rules found answering (its measure first) when that one reaches the model's
+        `threshold`. A partial answer or a refusal stays as it is (the model never answers for the rules)."""
+        if judgement.verdict != "answer" or not pool:
             return judgement
-        return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported)
+        if model.best(pool)[1] < model.veto:
+            return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported)
+        answering = {id(h) for h in judgement.answering or judgement.supported}
+        best, probability = model.best([c for c in pool if id(c.hit) in answering])
+        if best is not None and probability >= model.threshold:
+            judgement.hits = [best.hit, *(h for h in judgement.hits if h is not best.hit)]
+            judgement.sentence = best.sentence
+        return judgement
 
     def prepare(self, question: str, top_k: int = 5, filters: Filters | None = None,
                 history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> Prepared:

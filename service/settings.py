@@ -55,8 +55,9 @@ class AnswerSettings(BaseModel):
     model: Literal["on", "off", "veto"] = Field("veto", description="on: the learned answer decision "
                                                 "(service/answerers/answer_model.json, `python -m eval train`) picks "
                                                 "the answering sentence and decides answer or refuse; veto: the rules "
-                                                "decide, and a rules answer the model finds very unlikely (below the "
-                                                "file's `veto`) is refused; off: the rules.")
+                                                "decide whether to answer, and a rules answer the model finds very "
+                                                "unlikely (below the file's `veto`) is refused, one it finds likely "
+                                                "(its threshold) quotes the model's sentence; off: the rules.")
     model_path: str = Field("", description="Another answer model file (default: the one shipped with the package).")
 
 

@@ -177,11 +177,22 @@ def test_the_decision_answers_from_the_best_sentence_or_refuses_below_the_thresh
     assert QAService._learned(partial, pool, strict) is partial  # the rules' partial answer stays
 
 
-def test_the_veto_only_turns_a_rules_answer_below_it_into_a_refusal(tmp_path: Path) -> None:
+def test_the_veto_refuses_a_rules_answer_below_it_and_quotes_a_sentence_above_the_threshold(tmp_path: Path) -> None:
     pool = _pool("济源市储能装机容量目标是多少？", [STORAGE, JOBS])  # best probability 1/(1+e^-2) ≈ 0.88
     model = load_model(_model_file(tmp_path / "m.json"))
+    strict = AnswerModel(model.features, model.mean, model.scale, model.coef, model.intercept, 0.99, veto=0.2)
     answer = Judgement("answer", [JOBS, STORAGE], supported=[JOBS], answering=[JOBS])
-    assert QAService._vetoed(answer, pool, model) is answer  # 0.88 ≥ veto 0.2: the rules' answer, as they made it
+    kept = QAService._vetoed(answer, pool, strict)  # veto 0.2 ≤ 0.88 < threshold 0.99: the rules' answer as it was
+    assert kept is answer and kept.hits == [JOBS, STORAGE] and kept.sentence == ""
+    # 0.88 ≥ threshold 0.5: the rules answer, the model's best sentence of the measures they found answering is
+    # quoted, its measure first
+    both = Judgement("answer", [JOBS, STORAGE], supported=[JOBS, STORAGE], answering=[JOBS, STORAGE])
+    chosen = QAService._vetoed(both, pool, model)
+    assert chosen.verdict == "answer" and chosen.hits == [STORAGE, JOBS]
+    assert chosen.sentence == "力争储能装机容量达到25兆瓦，产值增长6.5%"
+    # a measure the rules did not find answering is not the model's to choose
+    rules_only = QAService._vetoed(Judgement("answer", [JOBS, STORAGE], supported=[JOBS], answering=[JOBS]), pool, model)
+    assert rules_only.hits[0] is JOBS and "储能" not in rules_only.sentence
     vetoing = AnswerModel(model.features, model.mean, model.scale, model.coef, model.intercept, 0.99, veto=0.9)
     refused = QAService._vetoed(answer, pool, vetoing)
     assert refused.verdict == "refuse" and refused.supported == [JOBS] and not refused.hits
