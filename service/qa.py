@@ -224,7 +224,9 @@ class QAService:
         `threshold`. A partial answer or a refusal stays as it is (the model never answers for the rules)."""
         if judgement.verdict != "answer" or not pool:
             return judgement
-        if model.best(pool)[1] < model.veto:
+        # an answer resting on similarity alone (the rules found none of the question's rare words) needs the
+        # model's own answer threshold, not the veto
+        if model.best(pool)[1] < (model.threshold if judgement.similar_only else model.veto):
             return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported)
         answering = {id(h) for h in judgement.answering or judgement.supported}
         best, probability = model.best([c for c in pool if id(c.hit) in answering])

@@ -40,7 +40,8 @@ class RetrievalSettings(BaseModel):
                              "by its rarity among the searchable chunks, that an answering clause (with its title "
                              "and headings) holds; words no searchable chunk holds weigh the most.")
     known_semantic: float = Field(0.6, ge=0, le=1, description="Relative similarity (standard deviations above the "
-                                  "candidates' mean / 4) at which a clause answers whatever `min_known` says.")
+                                  "candidates' mean / 4) at which a clause answers whatever `min_known` says "
+                                  "(when the answer model reaches its threshold too).")
     max_list: int = Field(40, ge=1, le=200, description="Most measures a 「有哪些」 answer lists.")
     in_force_margin: float = Field(0.25, ge=0, le=1, description="A hit of a document not in force goes after the "
                                    "in-force documents' hits scoring within this share of its score (0: no reordering).")

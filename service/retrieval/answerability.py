@@ -47,6 +47,7 @@ class Judgement:
     reason: str = ""
     answering: list[Hit] = field(default_factory=list)  # the supported hits holding what is asked (verdict 'answer')
     sentence: str = ""  # the sentence of hits[0] the answer model chose, when it decided
+    similar_only: bool = False  # no answering hit holds `min_known` of the rare topic: similarity alone answers
 
 
 def _context(hit: Hit, cited: Mapping[str, str]) -> str:
@@ -105,17 +106,18 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
         return Judgement("refuse", reason="检索到的条目与问题关联太弱")
     # How squarely each supported hit answers: the topic coverage of its best value sentence, read in context.
     square = {id(h): best_sentence_coverage(asked, h.chunk.text, _context(h, cited)) for h in supported}
+    known = {id(h): known_coverage(asked.weights, rare, _searchable(h, cited)) >= min_known for h in supported}
     answering = [h for h in supported
                  if all(sentence_carries(k, asked, h.chunk.text, h.chunk) for k in asked.kinds)
                  and (asked.kinds or square[id(h)] >= SENTENCE_FLOOR)
-                 and (known_coverage(asked.weights, rare, _searchable(h, cited)) >= min_known
-                      or semantic(h, dense_mean, dense_std) >= known_semantic)]
+                 and (known[id(h)] or semantic(h, dense_mean, dense_std) >= known_semantic)]
     # The clause that answers most squarely first: its topic coverage plus that of its best value sentence; the
     # retrieval order (which already weighs similarity) breaks ties.
     answering.sort(key=lambda h: -(coverage(asked.weights, _searchable(h, cited)) + square[id(h)]))
     if answering:
         rest = [h for h in hits if all(h is not a for a in answering)]
-        return Judgement("answer", answering + rest, supported=supported, answering=answering)
+        return Judgement("answer", answering + rest, supported=supported, answering=answering,
+                         similar_only=not any(known[id(h)] for h in answering))
     best = supported[0]
     missing = [k for k in asked.kinds if not sentence_carries(k, asked, best.chunk.text, best.chunk)]
     return Judgement("partial", [best], missing, reason="条目没有写明所问的内容", supported=supported)

@@ -193,6 +193,9 @@ def test_the_veto_refuses_a_rules_answer_below_it_and_quotes_a_sentence_above_th
     # a measure the rules did not find answering is not the model's to choose
     rules_only = QAService._vetoed(Judgement("answer", [JOBS, STORAGE], supported=[JOBS], answering=[JOBS]), pool, model)
     assert rules_only.hits[0] is JOBS and "储能" not in rules_only.sentence
+    # an answer resting on similarity alone needs the model's threshold, not the veto
+    similar = Judgement("answer", [JOBS, STORAGE], supported=[JOBS], answering=[JOBS], similar_only=True)
+    assert QAService._vetoed(similar, pool, strict).verdict == "refuse"  # 0.88 < threshold 0.99
     vetoing = AnswerModel(model.features, model.mean, model.scale, model.coef, model.intercept, 0.99, veto=0.9)
     refused = QAService._vetoed(answer, pool, vetoing)
     assert refused.verdict == "refuse" and refused.supported == [JOBS] and not refused.hits

@@ -471,4 +471,6 @@ def test_a_neighbouring_value_without_the_rare_topic_words_does_not_answer() -> 
     assert judge(question, [gold], min_known=0.3, **args).verdict == "answer"  # type: ignore[arg-type]
     # a clause far more similar than the other candidates answers whatever its words
     close = Hit(neighbour.chunk, 1.0, dense=0.9)
-    assert judge(question, [close], min_known=0.3, **args).verdict == "answer"  # type: ignore[arg-type]
+    similar = judge(question, [close], min_known=0.3, **args)  # type: ignore[arg-type]
+    assert similar.verdict == "answer" and similar.similar_only  # it answers by similarity alone, and says so
+    assert not judge(question, [gold], min_known=0.3, **args).similar_only  # type: ignore[arg-type]
