@@ -160,7 +160,9 @@ def _layout(lines: list[str], markers: list[Marker | None]) -> str:
             elif marker is not None and marker.kind == kind and (kind == "item" or marker.rest) and _continues(marker, last, may_restart):
                 counts[kind] += 1
                 last, may_restart = marker.number, False
-    if counts["article"] >= 2 and counts["article"] >= counts["item"]:
+    # articles are the higher level: a regulation's run of 第N条 carries it, whatever lists its articles or an
+    # attached catalogue number 1., 2., …
+    if counts["article"] >= 3 or counts["article"] >= 2 and counts["article"] >= counts["item"]:
         return "articles"
     return "items" if counts["item"] >= 3 else "outline"
 

@@ -356,6 +356,15 @@ def test_regulation_articles_chapters_and_cross_references() -> None:
     assert measure_title(by_label["5"].text) == "资金拨付"
 
 
+def test_articles_carry_a_regulation_whose_attached_catalogue_numbers_more_items() -> None:
+    # a regulation of three articles and an attached catalogue of four entries 1., 2., … (handwritten)
+    text = "某市计量器具管理办法\n第一条为了加强计量器具管理，制定本办法。\n第二条下列计量器具实行强制检定：\n" \
+           "第三条本办法自2020年1月1日起施行。\n附：强制检定的计量器具目录\n1.竹木直尺\n2.砝码\n3.天平\n4.秤"
+    by_label = {m.measure: m for m in _parse(text)}
+    assert sorted(by_label, key=lambda k: (len(k), k))[:3] == ["1", "2", "3"]
+    assert by_label["2"].text.startswith("第二条") and by_label["3"].text.endswith("4.秤")  # the catalogue ends it
+
+
 def test_circled_items_and_yi_shi_runs_stay_in_their_measure() -> None:
     by_label = {m.measure: m for m in _parse(ITEMS_WITH_SUBITEMS)}
     assert by_label["1"].text.count("\n") == 2 and "②燃油汽车" in by_label["1"].text
