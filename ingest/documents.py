@@ -174,7 +174,9 @@ def _document(doc_id: str, source: str, paragraphs: list[str], *, title: str = "
     used: list[int] = []
     if not title:
         stated = page.get("title", "")
-        title, used = _printed(paragraphs, stated) or _title_of(paragraphs, stated or Path(source).stem)
+        named = Path(source).stem  # a file named by its title spells a title broken over lines whole
+        title, used = _printed(paragraphs, stated) or (_TITLE_WORD.search(named) and _printed(paragraphs, named)) \
+            or _title_of(paragraphs, stated or named)
         if stated and (not used or not _TITLE_WORD.search(title) or _squeezed(stated).endswith(_squeezed(title))):
             # the head prints no title line (a title quoted in the text, a report opening with its delivery
             # line), or prints it without the issuer the page names: the page's title

@@ -365,6 +365,15 @@ def test_articles_carry_a_regulation_whose_attached_catalogue_numbers_more_items
     assert by_label["2"].text.startswith("第二条") and by_label["3"].text.endswith("4.秤")  # the catalogue ends it
 
 
+def test_a_file_named_by_its_title_joins_the_title_broken_over_two_lines() -> None:
+    # the first line has no word of a document's kind: only the file's name tells it begins the title
+    raw = "中华人民共和国某某产品\n生产许可证管理条例\n第一条为了加强管理，制定本条例。\n第二条本条例自公布之日起施行。"
+    [doc] = split_documents(raw, "中华人民共和国某某产品生产许可证管理条例.txt", "t")
+    assert doc.title == "中华人民共和国某某产品生产许可证管理条例" and doc.text.startswith("第一条")
+    [doc] = split_documents(raw, "download.txt", "t")  # a file named otherwise: the line with the kind word
+    assert doc.title.endswith("生产许可证管理条例")
+
+
 def test_circled_items_and_yi_shi_runs_stay_in_their_measure() -> None:
     by_label = {m.measure: m for m in _parse(ITEMS_WITH_SUBITEMS)}
     assert by_label["1"].text.count("\n") == 2 and "②燃油汽车" in by_label["1"].text
