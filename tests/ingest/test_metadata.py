@@ -151,6 +151,16 @@ DOCUMENTS = [
         ["某投资管理办法", "（2005年12月31日商务部、国家税务总局令第28号公布  根据2015年10月28日商务部令2015年第2号修订）",
          "第一条　为了规范投资，制定本办法。"],
         "", NATIONAL, [NATIONAL], "商务部", "", "2015-10-28", id="decree-numbered-by-year"),
+    pytest.param(  # made jointly: the first maker leads
+        "某商品修理责任规定",
+        ["某商品修理责任规定", "（2001年9月17日国家质量监督检验检疫总局、国家工商行政管理总局、信息产业部令第4号公布）",
+         "第一条　为了保护消费者，制定本规定。"],
+        "", NATIONAL, [NATIONAL], "国家质量监督检验检疫总局", "", "2001-09-17", id="joint-decree"),
+    pytest.param(  # approved by one body, issued by another, with no decree number
+        "某价格行为处罚规定",
+        ["某价格行为处罚规定", "(1999年7月10日国务院批准　1999年8月1日国家发展计划委员会发布)",
+         "第一条　为了依法惩处价格违法行为，制定本规定。"],
+        "", NATIONAL, [NATIONAL], "国家发展计划委员会", "", "1999-08-01", id="approved-then-issued"),
     pytest.param(
         "某省物业管理条例",
         ["某省物业管理条例", "（2020年11月27日浙江省第十三届人民代表大会常务委员会第二十五次会议通过）",
