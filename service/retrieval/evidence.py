@@ -261,12 +261,14 @@ def sentence_carries(kind: str, asked: Asked, text: str, chunk: Chunk | None = N
     next to the asked value in the question, when it has one)."""
     if kind == "units" and (chunk is not None and states_units(chunk) or _CLOSING_UNITS.search(text)):
         return True  # the units a measure closes with are responsible for all of it
+    before = ""  # the sentence before names what this one goes on about: 「…单位和个人要及时举报。举报电话：12345。」
     for sentence in re.split(r"(?<=[。；！？\n])", text):
         if chunk is not None and _ITSELF.search(sentence):  # 「本规定自…起施行」 is about the document itself
             sentence += chunk.doc_title
         if carries(kind, sentence, unit=asked.unit) and (not asked.focus or any(_near(t, sentence) for t in asked.focus)) \
-                and names_subject(asked, sentence, chunk.doc_title if chunk is not None else ""):
+                and names_subject(asked, sentence, f"{before}\n{chunk.doc_title if chunk is not None else ''}"):
             return True
+        before = sentence
     return False
 
 

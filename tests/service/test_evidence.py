@@ -396,6 +396,16 @@ def test_a_list_of_measures_comes_from_the_top_documents_measures_unless_regions
     assert {h.chunk.doc_id for h in listed} == {"a", "b"}
 
 
+def test_the_sentence_before_a_value_names_whose_value_it_is() -> None:
+    from service.retrieval.evidence import sentence_carries
+
+    question = asked("举报违反防疫要求的单位和个人的电话是多少？")
+    text = "发现违反防疫要求的单位和个人要及时举报。举报电话：86222616、12345。"
+    assert sentence_carries("quantity", question, text, _chunk(text))
+    other = "各单位要做好消毒。举报电话：86222616、12345。"  # no sentence names whose number it is
+    assert not sentence_carries("quantity", question, other, _chunk(other))
+
+
 def test_the_general_classifier_counts_things_asked_in_their_own_classifier() -> None:
     assert in_unit("组成工作组进驻11个消杀企业", "家") and in_unit("新建3个学校", "所")
     assert not in_unit("延期3个月", "家") and not in_unit("进驻11个企业", "元")
