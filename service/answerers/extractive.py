@@ -69,7 +69,8 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     A regulation's 「擅自…的，处二千元以上二万元以下罚款」 is one sentence: its value is never cut off.
     `items`: the question asks for a list (「用在哪些方面」), so a sentence introducing items (「并用于：（一）…」)
     is worth as much as one holding an asked value.
-    `chosen`: the sentence the answer model found to answer; it is the best one when the body holds it.
+    `chosen`: the sentence the answer model found to answer; it is the best one when the body holds it, unless a
+    list is asked and the rules' best sentence introduces the items.
     `restating`: a short sentence repeating the question's own words is no answer (not so for 「哪部分提到…」).
     """
     sentences = _sentences(body)
@@ -94,7 +95,7 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     pairs = _pairs(question)
     best = max(range(len(sentences)),
                key=lambda i: (scores[i], introduces[i], sum(p in sentences[i] for p in pairs), -i))
-    if chosen and chosen in sentences:
+    if chosen and chosen in sentences and not introduces[best]:  # the items asked for come before the model's choice
         best = sentences.index(chosen)
     if len(sentences[best]) > max_chars:  # one long sentence: its best clauses
         return best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)

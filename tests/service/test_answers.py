@@ -136,6 +136,17 @@ def test_a_sanction_cut_at_a_semicolon_is_quoted_with_its_whole_sentence() -> No
     assert answer_span(body, terms, [], max_chars=40) == "维修者未按规定填写维修记录的，由主管部门给予警告，限期改正"
 
 
+def test_a_sentence_introducing_the_items_asked_for_comes_before_the_models_choice() -> None:
+    from service.answerers.extractive import answer_span
+
+    body = "市人民政府设立文化保护专项资金。专项资金用于：（一）整理出版文献；（二）扶助文化产业发展。"
+    chosen = "市人民政府设立文化保护专项资金。"
+    span = answer_span(body, ["专项资金", "用在"], [], items=True, chosen=chosen, question="专项资金可以用在哪些方面？")
+    assert "（一）整理出版文献" in span and "（二）扶助文化产业发展" in span
+    # no list asked: the model's sentence
+    assert answer_span(body, ["专项资金", "设立"], [], chosen=chosen, question="谁设立专项资金？") == chosen.rstrip("。")
+
+
 def test_a_list_item_adds_a_detail_beyond_its_title() -> None:
     from ingest import Chunk
     from service.answerers.base import Intent, Passage
