@@ -133,9 +133,9 @@ _NATIONAL_WORD = re.compile(r"^(?:中共中央|国务院|全国|中华人民共�
 # made it, named after a date (「2005年6月29日国务院第97次常务会议通过　2005年7月9日…国务院令第440号公布」: the decree's;
 # 「1999年7月10日国务院批准　1999年8月1日国家发展计划委员会发布」: the one that issued it).
 _DATE_OPENING = re.compile(r"^[（(【\[]?\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
-_BODY = rf"(?P<org>[^\s\d，。；、（）()《》]{{2,40}}?{_AUTHORITY})"
+_MAKER = rf"[^\s\d，。；、（）()《》]{{2,40}}?{_AUTHORITY}"
 # joint makers (「商务部、国家工商行政管理总局令第22号」): the first leads; 「1987年10月26日国务院发布」 has no decree number
-_DECREE = re.compile(rf"日\s*{_BODY}(?:、[^\s\d，。；、（）()《》]{{2,40}}?{_AUTHORITY})*"
+_DECREE = re.compile(rf"日\s*(?P<org>{_MAKER})(?:、{_MAKER})*"
                      rf"(?:令\s*(?:\d{{4}}\s*年\s*)?第\s*[\d〇零一二三四五六七八九十百千]+\s*号|第\s*\d+\s*号令|发布)")
 _ADOPTED = re.compile(r"日\s*经?(?:第[一二三四五六七八九十]+届)?(?P<org>[^\s\d，。；、（）()《》]{0,30}?人民代表大会(?:常务委员会)?)"
                       r"第[一二三四五六七八九十]+次(?:全体)?会议(?:审议)?(?:通过|修订|批准)")

@@ -226,10 +226,13 @@ class QAService:
             return judgement
         # an answer resting on similarity alone (the rules found none of the question's rare words) needs the
         # model's own answer threshold, not the veto
-        if model.best(pool)[1] < (model.threshold if judgement.similar_only else model.veto):
+        scored = [(model.probability(c), c) for c in pool]  # each candidate scored once
+        if max(p for p, _ in scored) < (model.threshold if judgement.similar_only else model.veto):
             return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported)
         answering = {id(h) for h in judgement.answering or judgement.supported}
-        best, probability = model.best([c for c in pool if id(c.hit) in answering])
+        # the likeliest sentence of an answering measure (the earlier one on a tie, as `AnswerModel.best`)
+        probability, best = max(((p, c) for p, c in scored if id(c.hit) in answering), key=lambda pc: pc[0],
+                                default=(0.0, None))
         if best is not None and probability >= model.threshold:
             judgement.hits = [best.hit, *(h for h in judgement.hits if h is not best.hit)]
             judgement.sentence = best.sentence

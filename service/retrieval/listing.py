@@ -50,8 +50,7 @@ def expand_list(catalog: ChunkCatalog, lexical: LexicalIndex, analysis: QueryAna
                 filters: Filters, max_list: int) -> list[Hit]:
     """Every measure of the top hit's document (of the places compared, when several are) that covers the topic:
     a section whose heading names it, or most of its words; a measure near the top alone when it enumerates the
-    items itself. `hits`: the supported hits, best first, which are
-    the answer when no measure covers the topic."""
+    items itself. `hits`: the supported hits, best first, which are the answer when no measure covers the topic."""
     places = {name for region in catalog.region_facts() for name in (region, region.rstrip("市县省区"))}
     words, topic = list_topic(analysis, places)
     if not topic:
