@@ -35,6 +35,9 @@ jieba.setLogLevel(logging.WARNING)
 Level = Literal["province", "city", "county"]
 _LEVEL_RANK = {"province": 0, "city": 1, "county": 2}
 _BOUNDARY_WINDOW = 8  # characters of context jieba sees on each side of a short form
+# A short form written with a level word it does not officially take (广西省, 新疆省: autonomous regions called
+# provinces, as people often write them) still names the place.
+_LOOSE_LEVEL = "省市"
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,12 @@ def _candidates(text: str) -> list[tuple[int, int, _Entry]]:
             if entry is not None and (not entry.short or _word_edges(text, i, i + length)):
                 found.append((i, i + length, entry))
                 i += length
+                break
+            end = i + length + 1
+            if entry is not None and entry.short and not entry.county_short and end <= len(text) \
+                    and text[end - 1] in _LOOSE_LEVEL and _word_edges(text, i, end):
+                found.append((i, end, entry))  # 「广西省」: the short form and a level word make one word
+                i = end
                 break
         else:
             i += 1

@@ -17,3 +17,11 @@ def test_a_county_short_name_counts_when_the_index_holds_that_county() -> None:
     assert find_regions(question) == []  # a short county name alone is too often a common word
     assert find_regions(question, known={"景宁畲族自治县"}) == ["景宁畲族自治县"]
     assert find_regions("古城保护", known={"景宁畲族自治县"}) == []  # other short names stay words
+
+
+def test_an_autonomous_region_written_as_a_province_is_that_region() -> None:
+    assert find_regions("广西省乡村振兴专项资金用于什么？") == ["广西壮族自治区"]
+    assert find_regions("内蒙古省的草原补贴") == ["内蒙古自治区"]
+    # a level word that starts another word is not read as one: 河南/市场, 湖北/市县
+    assert find_regions("河南市场监管局发布") == ["河南省"]
+    assert find_regions("吉林市的政策") == ["吉林市"]  # a city of that name stays the city
