@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from collections.abc import Sequence
@@ -563,7 +564,44 @@ def _parser() -> argparse.ArgumentParser:
     trainer.add_argument("--save-pairs", metavar="FILE", help="also write the labelled pairs (JSONL, one question a line)")
     trainer.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     trainer.set_defaults(handler=_train)
+
+    learners = commands.add_parser(
+        "learners", help="compare learners for the answer model on saved training pairs (out of fold)",
+        description="Refit each learner out of fold on the pairs `train --save-pairs` wrote and print, per source, "
+                    "the veto `train` would choose and the rules-with-veto figures at a range of vetoes. Writes "
+                    "no model (see eval/learners.py).")
+    learners.add_argument("--pairs", required=True, help="pairs file written by `train --save-pairs`")
+    learners.add_argument("--learner", action="append", choices=["logistic", "trees"], default=None,
+                          help="learner to fit, repeatable (default: both)")
+    learners.add_argument("--vetoes", default="0,0.02,0.04,0.06,0.08,0.1,0.15,0.2",
+                          help="comma-separated vetoes to report (default: %(default)s)")
+    learners.add_argument("--out", help="also write the figures as JSON")
+    learners.set_defaults(handler=_learners)
     return parser
+
+
+def _learners(args: argparse.Namespace) -> int:
+    from eval.learners import compare, load_pairs
+
+    try:
+        vetoes = [float(v) for v in args.vetoes.split(",") if v.strip()]
+    except ValueError as exc:
+        raise ValueError(f"--vetoes wants numbers separated by commas, got {args.vetoes!r}") from exc
+    _, groups = load_pairs(args.pairs)
+    # the team's dev sets (sources named by a file, not SET:tune) lose no answerable question to the veto, as in train
+    strict = {g.source for g in groups if ":" not in g.source}
+    figures = compare(groups, args.learner or ["logistic", "trees"], vetoes=vetoes, strict=strict)
+    for name, result in figures.items():
+        print(f"{name}: veto chosen {result['chosen']['veto']:.3f}")
+        for veto, by_source in [(f"{result['chosen']['veto']:.3f}", result["chosen"]["by_source"]),
+                                *result["sweep"].items()]:
+            cells = "  ".join(f"{s} {f['answerable_refused']:.3f} {f['refusal_recall']:.2f}/{f['refusal_precision']:.2f}"
+                              for s, f in by_source.items())
+            print(f"  veto {veto}  {cells}")
+    print("(per source: answerable refused, refusal recall/precision; out of fold)")
+    if args.out:
+        Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return 0
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from eval.cli import main  # noqa: E402
 from eval.dataset import EvalQuestion  # noqa: E402
+from eval.learners import compare, load_pairs  # noqa: E402
 from eval.train import Group, choose_threshold, choose_veto, label, rules_answerable_refused, sha256_of  # noqa: E402
 from service.answerers.answer_model import load_model  # noqa: E402
 from service.answerers.features import FEATURES  # noqa: E402
@@ -92,6 +93,40 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
     loaded = load_model(out)
     assert loaded.threshold == model["threshold"] and len(loaded.coef) == len(FEATURES)
     assert loaded.veto == model["veto"] == model["figures"]["veto"]["veto"]
+    # the saved pairs refit out of fold by `learners`, with no retrieval
+    figures = tmp_path / "learners.json"
+    assert main(["learners", "--pairs", str(tmp_path / "pairs.jsonl"), "--learner", "logistic", "--vetoes", "0,0.1",
+                 "--out", str(figures)]) == 0
+    compared = json.loads(figures.read_text(encoding="utf-8"))
+    assert set(compared) == {"logistic"} and set(compared["logistic"]["sweep"]) == {"0.000", "0.100"}
+    assert compared["logistic"]["sweep"]["0.000"]["dev.jsonl"]["answerable"] == sum(p["answerable"] for p in pairs)
+
+
+def test_learners_are_compared_out_of_fold_on_saved_pairs(tmp_path: Path) -> None:
+    dense, rules = FEATURES.index("dense"), FEATURES.index("rules_answer")
+
+    def row(qid: str, answerable: bool) -> dict:
+        vectors = [[0.0] * len(FEATURES) for _ in range(2)]
+        for v in vectors:
+            v[rules] = 1.0  # the rules answer every question: only the veto can refuse
+        vectors[0][dense] = 1.0 if answerable else 0.0  # the answering sentence alone is similar
+        return {"source": "s:tune", "id": qid, "answerable": answerable, "features": list(FEATURES),
+                "vectors": vectors, "labels": [int(answerable), 0]}
+
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps(row(f"q{i}", i % 2 == 0)) + "\n" for i in range(200)), encoding="utf-8")
+    _, groups = load_pairs(path)
+    figures = compare(groups, ["logistic", "trees"], vetoes=[0.0, 0.2], strict=())
+    for learner in ("logistic", "trees"):
+        assert figures[learner]["sweep"]["0.000"]["s:tune"]["refusal_recall"] == 0.0  # the rules alone
+        separated = figures[learner]["sweep"]["0.200"]["s:tune"]
+        assert separated["refusal_recall"] == 1.0 and separated["answerable_refused"] == 0.0
+        assert figures[learner]["chosen"]["by_source"]["s:tune"]["refusal_recall"] == 1.0
+    mixed = tmp_path / "mixed.jsonl"
+    other = dict(row("x", True), features=["dense"])
+    mixed.write_text(json.dumps(row("q", True)) + "\n" + json.dumps(other) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="other features"):
+        load_pairs(mixed)
 
 
 def test_training_without_a_source_is_a_usage_error(tmp_path: Path) -> None:
