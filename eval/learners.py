@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.train import Group, _vetoed, choose_veto
+from eval.train import Group, choose_veto, vetoed_figures
 
 __all__ = ["LEARNERS", "load_pairs", "out_of_fold", "compare"]
 
@@ -79,8 +79,8 @@ def compare(groups: Sequence[Group], learners: Sequence[str], *, vetoes: Sequenc
     out: dict[str, Any] = {}
     for name in learners:
         probabilities = out_of_fold(groups, LEARNERS[name])
-        sweep = {f"{veto:.3f}": {s: _vetoed([g for g in groups if g.source == s],
-                                             [p for g, p in zip(groups, probabilities) if g.source == s], veto)
+        sweep = {f"{veto:.3f}": {s: vetoed_figures([g for g in groups if g.source == s],
+                                                 [p for g, p in zip(groups, probabilities) if g.source == s], veto)
                                  for s in sources} for veto in vetoes}
         out[name] = {"chosen": choose_veto(groups, probabilities, strict=strict), "sweep": sweep}
     return out

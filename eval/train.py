@@ -27,7 +27,7 @@ from eval.dataset import EvalQuestion, load_dataset
 from eval.metrics import canonical
 
 __all__ = ["Group", "Source", "external_source", "dataset_source", "collect", "label", "fit", "choose_threshold",
-           "rules_answerable_refused", "choose_veto", "train", "sha256_of"]
+           "rules_answerable_refused", "vetoed_figures", "choose_veto", "train", "sha256_of"]
 
 _THRESHOLDS = [i / 100 for i in range(2, 99)]
 _VETOES = [i / 1000 for i in range(0, 301, 5)]
@@ -188,7 +188,7 @@ def choose_threshold(groups: Sequence[Group], probabilities: Sequence[Sequence[f
     return tied[len(tied) // 2]
 
 
-def _vetoed(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], veto: float) -> dict[str, Any]:
+def vetoed_figures(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], veto: float) -> dict[str, Any]:
     """Question-level figures of the rules with the veto: a rules answer whose best probability is below `veto`
     is refused; nothing the rules refuse is answered."""
     from service.answerers.features import FEATURES
@@ -218,7 +218,7 @@ def choose_veto(groups: Sequence[Group], probabilities: Sequence[Sequence[float]
     sources = list(dict.fromkeys(g.source for g in groups))
 
     def by_source(veto: float) -> dict[str, dict[str, Any]]:
-        return {name: _vetoed([g for g in groups if g.source == name],
+        return {name: vetoed_figures([g for g in groups if g.source == name],
                               [p for g, p in zip(groups, probabilities) if g.source == name], veto)
                 for name in sources}
 
