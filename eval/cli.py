@@ -587,9 +587,7 @@ def _learners(args: argparse.Namespace) -> int:
         vetoes = [float(v) for v in args.vetoes.split(",") if v.strip()]
     except ValueError as exc:
         raise ValueError(f"--vetoes wants numbers separated by commas, got {args.vetoes!r}") from exc
-    _, groups = load_pairs(args.pairs)
-    # the team's dev sets (sources named by a file, not SET:tune) lose no answerable question to the veto, as in train
-    strict = {g.source for g in groups if ":" not in g.source}
+    groups, strict = load_pairs(args.pairs)
     figures = compare(groups, args.learner or ["logistic", "trees"], vetoes=vetoes, strict=strict)
     for name, result in figures.items():
         print(f"{name}: veto chosen {result['chosen']['veto']:.3f}")

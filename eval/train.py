@@ -27,7 +27,8 @@ from eval.dataset import EvalQuestion, load_dataset
 from eval.metrics import canonical
 
 __all__ = ["Group", "Source", "external_source", "dataset_source", "collect", "label", "fit", "choose_threshold",
-           "rules_answerable_refused", "vetoed_figures", "choose_veto", "train", "sha256_of"]
+           "rules_answerable_refused", "vetoed_figures", "choose_veto", "per_source", "logistic",
+           "out_of_fold", "train", "sha256_of"]
 
 _THRESHOLDS = [i / 100 for i in range(2, 99)]
 _VETOES = [i / 1000 for i in range(0, 301, 5)]
@@ -218,9 +219,7 @@ def choose_veto(groups: Sequence[Group], probabilities: Sequence[Sequence[float]
     sources = list(dict.fromkeys(g.source for g in groups))
 
     def by_source(veto: float) -> dict[str, dict[str, Any]]:
-        return {name: vetoed_figures([g for g in groups if g.source == name],
-                              [p for g, p in zip(groups, probabilities) if g.source == name], veto)
-                for name in sources}
+        return per_source(groups, probabilities, lambda g, p: vetoed_figures(g, p, veto))
 
     rules = by_source(0.0)
     chosen, figures = 0.0, rules
@@ -233,6 +232,14 @@ def choose_veto(groups: Sequence[Group], probabilities: Sequence[Sequence[float]
     return {"veto": chosen, "by_source": figures, "rules": rules}
 
 
+def per_source(groups: Sequence[Group], probabilities: Sequence[Sequence[float]],
+               measure: Callable[[Sequence[Group], Sequence[Sequence[float]]], dict[str, Any]]) -> dict[str, Any]:
+    """`measure` of each source's questions and their probabilities, by source (in order of first appearance)."""
+    return {name: measure([g for g in groups if g.source == name],
+                          [p for g, p in zip(groups, probabilities) if g.source == name])
+            for name in dict.fromkeys(g.source for g in groups)}
+
+
 def _arrays(groups: Sequence[Group]) -> tuple[Any, Any, Any]:
     import numpy as np
 
@@ -242,25 +249,24 @@ def _arrays(groups: Sequence[Group]) -> tuple[Any, Any, Any]:
     return x, y, owner
 
 
-def fit(groups: Sequence[Group], *, c: float = 1.0, folds: int = 5, seed: int = 0,
-        strict: Collection[str] = ()) -> dict[str, Any]:
-    """Fit the logistic regression; the threshold, the veto (`choose_veto`, `strict` sources losing no answerable
-    question) and the figures come from out-of-fold probabilities."""
+def logistic(c: float = 1.0) -> Any:
+    """The shipped learner: features standardised, then a logistic regression (a scikit-learn pipeline)."""
     try:
-        import numpy as np
         from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import GroupKFold
+        from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
     except ImportError as exc:
         raise RuntimeError("`python -m eval train` needs scikit-learn: pip install '.[eval]'") from exc
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000))
+
+
+def out_of_fold(groups: Sequence[Group], make: Callable[[], Any], *, folds: int = 5) -> list[list[float]]:
+    """Each question's candidate probabilities from a model (`make()`, a scikit-learn classifier) fitted without its
+    fold, questions grouped into folds; a fold whose training rows hold one label gets that label's rate."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
 
     x, y, owner = _arrays(groups)
-    if len(set(y.tolist())) < 2:
-        raise RuntimeError("The training questions gave no answering sentence (or no other): add labelled questions.")
-
-    def model() -> Any:
-        return LogisticRegression(C=c, max_iter=2000)
-
     oof = np.zeros(len(y))
     splits = min(folds, len(groups))
     if splits >= 2:
@@ -268,19 +274,26 @@ def fit(groups: Sequence[Group], *, c: float = 1.0, folds: int = 5, seed: int = 
             if len(set(y[train_rows].tolist())) < 2:
                 oof[test_rows] = y[train_rows].mean()
                 continue
-            scaler = StandardScaler().fit(x[train_rows])
-            oof[test_rows] = model().fit(scaler.transform(x[train_rows]), y[train_rows]) \
-                .predict_proba(scaler.transform(x[test_rows]))[:, 1]
-    probabilities = [oof[owner == i].tolist() for i in range(len(groups))]
+            oof[test_rows] = make().fit(x[train_rows], y[train_rows]).predict_proba(x[test_rows])[:, 1]
+    return [oof[owner == i].tolist() for i in range(len(groups))]
+
+
+def fit(groups: Sequence[Group], *, c: float = 1.0, folds: int = 5, seed: int = 0,
+        strict: Collection[str] = ()) -> dict[str, Any]:
+    """Fit the logistic regression; the threshold, the veto (`choose_veto`, `strict` sources losing no answerable
+    question) and the figures come from out-of-fold probabilities."""
+    model = logistic(c)  # first: without scikit-learn, the error says what to install
+    x, y, _ = _arrays(groups)
+    if len(set(y.tolist())) < 2:
+        raise RuntimeError("The training questions gave no answering sentence (or no other): add labelled questions.")
+    probabilities = out_of_fold(groups, lambda: logistic(c), folds=folds)
     # the model may refuse answerable questions no more often than the rules do on the same questions
     cap = rules_answerable_refused(groups)
     chosen = choose_threshold(groups, probabilities, max_answerable_refused=cap)
     veto = choose_veto(groups, probabilities, strict=strict)
-    by_source = {name: _outcomes([g for g in groups if g.source == name],
-                                 [p for g, p in zip(groups, probabilities) if g.source == name], chosen["threshold"])
-                 for name in dict.fromkeys(g.source for g in groups)}
-    scaler = StandardScaler().fit(x)
-    final = model().fit(scaler.transform(x), y)
+    by_source = per_source(groups, probabilities, lambda g, p: _outcomes(g, p, chosen["threshold"]))
+    model.fit(x, y)
+    scaler, final = model[0], model[-1]
     scale = [float(s) if s > 0 else 1.0 for s in scaler.scale_]
     return {"mean": [float(m) for m in scaler.mean_], "scale": scale, "coef": [float(w) for w in final.coef_[0]],
             "intercept": float(final.intercept_[0]), "threshold": chosen["threshold"], "veto": veto["veto"],
@@ -299,13 +312,14 @@ def train(sources: Sequence[tuple[Source, Any]], out: str | Path, *, command: st
     groups: list[Group] = []
     for source, qa in sources:
         groups += collect(qa, source, progress=progress)
+    strict = {source.label for source, _ in sources if source.strict}
     if save_pairs:
         with Path(save_pairs).open("w", encoding="utf-8") as handle:
             for g in groups:
-                handle.write(json.dumps({"source": g.source, "id": g.qid, "answerable": g.answerable,
-                                         "features": list(FEATURES), "vectors": g.vectors, "labels": g.labels},
-                                        ensure_ascii=False) + "\n")
-    fitted = fit(groups, c=c, strict={source.label for source, _ in sources if source.strict})
+                handle.write(json.dumps({"source": g.source, "strict": g.source in strict, "id": g.qid,
+                                         "answerable": g.answerable, "features": list(FEATURES),
+                                         "vectors": g.vectors, "labels": g.labels}, ensure_ascii=False) + "\n")
+    fitted = fit(groups, c=c, strict=strict)
     model: dict[str, Any] = {"format": FORMAT, "features": list(FEATURES), "mean": fitted["mean"],
                              "scale": fitted["scale"], "coef": fitted["coef"], "intercept": fitted["intercept"],
                              "threshold": fitted["threshold"], "veto": fitted["veto"]}

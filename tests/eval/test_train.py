@@ -89,6 +89,7 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
     assert model["features"] == list(FEATURES) and 0.0 < model["threshold"] < 1.0
     pairs = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text(encoding="utf-8").splitlines()]
     assert 0 < len(pairs) <= 16 and sum(sum(p["labels"]) for p in pairs) > 0
+    assert all(p["strict"] for p in pairs)  # a team dev set: the veto may cost it no answerable question
     assert model["figures"]["questions"] == len(pairs)
     loaded = load_model(out)
     assert loaded.threshold == model["threshold"] and len(loaded.coef) == len(FEATURES)
@@ -110,13 +111,14 @@ def test_learners_are_compared_out_of_fold_on_saved_pairs(tmp_path: Path) -> Non
         for v in vectors:
             v[rules] = 1.0  # the rules answer every question: only the veto can refuse
         vectors[0][dense] = 1.0 if answerable else 0.0  # the answering sentence alone is similar
-        return {"source": "s:tune", "id": qid, "answerable": answerable, "features": list(FEATURES),
+        return {"source": "s:tune", "strict": False, "id": qid, "answerable": answerable, "features": list(FEATURES),
                 "vectors": vectors, "labels": [int(answerable), 0]}
 
     path = tmp_path / "pairs.jsonl"
     path.write_text("".join(json.dumps(row(f"q{i}", i % 2 == 0)) + "\n" for i in range(200)), encoding="utf-8")
-    _, groups = load_pairs(path)
-    figures = compare(groups, ["logistic", "trees"], vetoes=[0.0, 0.2], strict=())
+    groups, strict = load_pairs(path)
+    assert strict == set()
+    figures = compare(groups, ["logistic", "trees"], vetoes=[0.0, 0.2], strict=strict)
     for learner in ("logistic", "trees"):
         assert figures[learner]["sweep"]["0.000"]["s:tune"]["refusal_recall"] == 0.0  # the rules alone
         separated = figures[learner]["sweep"]["0.200"]["s:tune"]
