@@ -575,6 +575,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="learner to fit, repeatable (default: both)")
     learners.add_argument("--vetoes", default="0,0.02,0.04,0.06,0.08,0.1,0.15,0.2",
                           help="comma-separated vetoes to report (default: %(default)s)")
+    learners.add_argument("--runner-up", default="0.9,0.75,0.5,0.25,0",
+                          help="comma-separated shares of the best sentence's probability at which its runner-up is "
+                               "quoted too, to report beside quoting it alone (default: %(default)s)")
     learners.add_argument("--out", help="also write the figures as JSON")
     learners.set_defaults(handler=_learners)
     return parser
@@ -587,8 +590,12 @@ def _learners(args: argparse.Namespace) -> int:
         vetoes = [float(v) for v in args.vetoes.split(",") if v.strip()]
     except ValueError as exc:
         raise ValueError(f"--vetoes wants numbers separated by commas, got {args.vetoes!r}") from exc
+    try:
+        shares = [float(v) for v in args.runner_up.split(",") if v.strip()]
+    except ValueError as exc:
+        raise ValueError(f"--runner-up wants numbers separated by commas, got {args.runner_up!r}") from exc
     groups, strict = load_pairs(args.pairs)
-    figures = compare(groups, args.learner or ["logistic", "trees"], vetoes=vetoes, strict=strict)
+    figures = compare(groups, args.learner or ["logistic", "trees"], vetoes=vetoes, strict=strict, shares=shares)
     for name, result in figures.items():
         print(f"{name}: veto chosen {result['chosen']['veto']:.3f}")
         for veto, by_source in [(f"{result['chosen']['veto']:.3f}", result["chosen"]["by_source"]),
@@ -596,7 +603,12 @@ def _learners(args: argparse.Namespace) -> int:
             cells = "  ".join(f"{s} {f['answerable_refused']:.3f} {f['refusal_recall']:.2f}/{f['refusal_precision']:.2f}"
                               for s, f in by_source.items())
             print(f"  veto {veto}  {cells}")
-    print("(per source: answerable refused, refusal recall/precision; out of fold)")
+        for share, by_source in result["quoted"].items():
+            cells = "  ".join(f"{s} {f['answering_quoted']:.3f} +{f['extra_sentences']:.2f}"
+                              for s, f in by_source.items())
+            print(f"  runner-up {share}  {cells}")
+    print("(veto rows, per source: answerable refused, refusal recall/precision; runner-up rows: answerable questions "
+          "whose quoted sentences hold an answering one, sentences quoted beyond the first; out of fold)")
     if args.out:
         Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return 0

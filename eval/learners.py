@@ -2,7 +2,9 @@
 
 `python -m eval train --save-pairs FILE` writes the labelled (question, candidate sentence) pairs; this refits each
 learner out of fold (questions grouped into folds, as `eval.train.fit` does) and reports, per source, what the
-veto `eval.train.choose_veto` would choose and the rules-with-veto figures at a range of vetoes. It decides nothing
+veto `eval.train.choose_veto` would choose and the rules-with-veto figures at a range of vetoes, and how often the
+sentences an answer quotes (the likeliest, and its runner-up in the same measure when at least a given share as likely,
+`service.answerers.answer_model.RUNNER_UP`) hold an answering one. It decides nothing
 and writes no model: it is how a learner or a feature is weighed before `eval.train` ships it. Use only tune halves
 and your own dev sets.
 """
@@ -17,7 +19,7 @@ from typing import Any
 
 from eval.train import Group, choose_veto, logistic, out_of_fold, per_source, vetoed_figures
 
-__all__ = ["LEARNERS", "load_pairs", "compare"]
+__all__ = ["LEARNERS", "load_pairs", "compare", "quoted_figures"]
 
 
 def _trees() -> Any:
@@ -52,13 +54,41 @@ def load_pairs(path: str | Path) -> tuple[list[Group], set[str]]:
     return groups, strict
 
 
+def quoted_figures(groups: Sequence[Group], probabilities: Sequence[Sequence[float]],
+                   share: float | None) -> dict[str, Any]:
+    """Over the answerable questions with an answering candidate: the share whose quoted sentences hold one (the
+    likeliest sentence, plus the likeliest other of its measure when at least `share` as likely; None: alone), and
+    the sentences quoted beyond the first, on average. A candidate's measure is told by its `rank_inverse`."""
+    from service.answerers.features import FEATURES
+
+    rank = FEATURES.index("rank_inverse")
+    hits = extra = questions = 0
+    for group, probs in zip(groups, probabilities):
+        if not group.answerable or not any(group.labels):
+            continue
+        questions += 1
+        best = max(range(len(probs)), key=lambda i: probs[i])
+        quoted = [best]
+        others = [i for i in range(len(probs)) if i != best and group.vectors[i][rank] == group.vectors[best][rank]]
+        second = max(others, key=lambda i: probs[i], default=None)
+        if share is not None and second is not None and probs[second] >= share * probs[best]:
+            quoted.append(second)
+        hits += any(group.labels[i] for i in quoted)
+        extra += len(quoted) - 1
+    return {"share": share, "questions": questions, "answering_quoted": hits / questions if questions else 0.0,
+            "extra_sentences": extra / questions if questions else 0.0}
+
+
 def compare(groups: Sequence[Group], learners: Sequence[str], *, vetoes: Sequence[float],
-            strict: Collection[str]) -> dict[str, Any]:
-    """Per learner: the veto `choose_veto` picks with its figures by source, and the figures at each of `vetoes`."""
+            strict: Collection[str], shares: Sequence[float] = ()) -> dict[str, Any]:
+    """Per learner: the veto `choose_veto` picks with its figures by source, the figures at each of `vetoes`, and
+    the `quoted_figures` with no runner-up and at each of `shares`."""
     out: dict[str, Any] = {}
     for name in learners:
         probabilities = out_of_fold(groups, LEARNERS[name])
         sweep = {f"{veto:.3f}": per_source(groups, probabilities, partial(vetoed_figures, veto=veto))
                  for veto in vetoes}
-        out[name] = {"chosen": choose_veto(groups, probabilities, strict=strict), "sweep": sweep}
+        quoted = {"none" if share is None else f"{share:.2f}":
+                  per_source(groups, probabilities, partial(quoted_figures, share=share)) for share in [None, *shares]}
+        out[name] = {"chosen": choose_veto(groups, probabilities, strict=strict), "sweep": sweep, "quoted": quoted}
     return out

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from ingest import NATIONAL, Chunk
-from service.answerers.answer_model import AnswerModel, default_model
+from service.answerers.answer_model import AnswerModel, default_model, runner_up
 from service.answerers.base import REFUSAL, Answer, Answerer, Passage, citation_from_chunk
 from service.answerers.extractive import partial_answer
 from service.answerers.features import Candidate, candidates
@@ -214,7 +214,9 @@ class QAService:
         hits = [best.hit] + list({id(c.hit): c.hit for c in pool if c.hit is not best.hit}.values())
         supported = judgement.supported if any(h is best.hit for h in judgement.supported) \
             else [best.hit, *judgement.supported]
-        return Judgement("answer", hits, supported=supported, answering=[best.hit], sentence=best.sentence)
+        second = runner_up([(model.probability(c), c) for c in pool if c.hit is best.hit], best, probability)
+        return Judgement("answer", hits, supported=supported, answering=[best.hit], sentence=best.sentence,
+                         also=second.sentence if second is not None else "")
 
     @staticmethod
     def _vetoed(judgement: Judgement, pool: Sequence[Candidate], model: AnswerModel) -> Judgement:
@@ -236,6 +238,8 @@ class QAService:
         if best is not None and probability >= model.threshold:
             judgement.hits = [best.hit, *(h for h in judgement.hits if h is not best.hit)]
             judgement.sentence = best.sentence
+            second = runner_up(scored, best, probability)  # an uncertain choice: the runner-up is quoted too
+            judgement.also = second.sentence if second is not None else ""
         return judgement
 
     def prepare(self, question: str, top_k: int = 5, filters: Filters | None = None,
@@ -260,7 +264,8 @@ class QAService:
         chunks = [h.chunk for h in hits]
         keys = passage_keys(chunks)
         chosen = judgement.hits[0] if judgement.sentence and judgement.hits else None
-        passages = [Passage(k, h.chunk, h.score, judgement.sentence if h is chosen else "") for k, h in zip(keys, hits)]
+        passages = [Passage(k, h.chunk, h.score, *((judgement.sentence, judgement.also) if h is chosen else ()))
+                    for k, h in zip(keys, hits)]
         validity = asked(analysis.question, analysis.regions).validity
         if validity and not analysis.refs and result.statuses is not None and not result.out_of_scope:
             if (answered := self._validity(validity, analysis, result.hits, result.statuses, filters)) is not None:

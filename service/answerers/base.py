@@ -30,6 +30,7 @@ class Passage:
     chunk: Chunk
     score: float = 0.0
     sentence: str = ""  # the sentence the answer model found to answer, when it decided; '' otherwise
+    also: str = ""  # a sentence of this measure the model found nearly as likely as `sentence`: quoted beside it
 
 
 @dataclass

@@ -61,8 +61,8 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
 
 
 def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Sequence[str] = (), *,
-                unit: str = "", max_chars: int = 160, items: bool = False, chosen: str = "", question: str = "",
-                restating: bool = False) -> str:
+                unit: str = "", max_chars: int = 160, items: bool = False, chosen: str = "", also: str = "",
+                question: str = "", restating: bool = False) -> str:
     """Whole sentences that answer: the best one (topic words, plus a value of each asked kind), then one for
     each other thing asked that it leaves out (「能延长多久」), and the items of a list it introduces.
 
@@ -70,7 +70,8 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     `items`: the question asks for a list (「用在哪些方面」), so a sentence introducing items (「并用于：（一）…」)
     is worth as much as one holding an asked value.
     `chosen`: the sentence the answer model found to answer; it is the best one when the body holds it, unless a
-    list is asked and the rules' best sentence introduces the items.
+    list is asked and the rules' best sentence introduces the items. `also`: a sentence the model found nearly as
+    likely; it is quoted too (with its clause group), in the measure's order, when it fits.
     `restating`: a short sentence repeating the question's own words is no answer (not so for 「哪部分提到…」).
     """
     sentences = _sentences(body)
@@ -100,6 +101,10 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     if len(sentences[best]) > max_chars:  # one long sentence: its best clauses
         return best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)
     keep = set(_clause_group(sentences, best, max_chars))  # 「…的，给予警告；逾期不改正的，处100元以下罚款」 whole
+    if also in sentences and len(also) <= max_chars:
+        group = set(_clause_group(sentences, sentences.index(also), max_chars)) - keep
+        if sum(len(sentences[i]) for i in keep | group) <= max_chars * 1.5:
+            keep |= group
     size = sum(len(sentences[i]) for i in keep)
     uncovered = [f for f in focus if not any(f in sentences[i] for i in keep)]
     for i in sorted(range(len(sentences)), key=lambda i: -scores[i]) if kinds else ():  # more of the asked values:
@@ -256,7 +261,7 @@ class ExtractiveAnswerer:
             else:
                 clause = answer_span(body, terms, asked.kinds, asked.focus, unit=asked.unit, question=question,
                                      items=intent.asks_list and not intent.asks_places, chosen=passage.sentence,
-                                     restating=not intent.asks_locate)
+                                     also=passage.also, restating=not intent.asks_locate)
             if not clause:
                 continue
             title = passage.chunk.measure_title

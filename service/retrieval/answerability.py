@@ -47,6 +47,7 @@ class Judgement:
     reason: str = ""
     answering: list[Hit] = field(default_factory=list)  # the supported hits holding what is asked (verdict 'answer')
     sentence: str = ""  # the sentence of hits[0] the answer model chose, when it decided
+    also: str = ""  # a sentence of the same measure the model found nearly as likely (RUNNER_UP): quoted too
     similar_only: bool = False  # no answering hit holds `min_known` of the rare topic: similarity alone answers
 
 

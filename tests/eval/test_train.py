@@ -118,12 +118,16 @@ def test_learners_are_compared_out_of_fold_on_saved_pairs(tmp_path: Path) -> Non
     path.write_text("".join(json.dumps(row(f"q{i}", i % 2 == 0)) + "\n" for i in range(200)), encoding="utf-8")
     groups, strict = load_pairs(path)
     assert strict == set()
-    figures = compare(groups, ["logistic", "trees"], vetoes=[0.0, 0.2], strict=strict)
+    figures = compare(groups, ["logistic", "trees"], vetoes=[0.0, 0.2], strict=strict, shares=[0.0])
     for learner in ("logistic", "trees"):
         assert figures[learner]["sweep"]["0.000"]["s:tune"]["refusal_recall"] == 0.0  # the rules alone
         separated = figures[learner]["sweep"]["0.200"]["s:tune"]
         assert separated["refusal_recall"] == 1.0 and separated["answerable_refused"] == 0.0
         assert figures[learner]["chosen"]["by_source"]["s:tune"]["refusal_recall"] == 1.0
+        # the likeliest sentence alone is the answering one; at share 0 its measure's other sentence is quoted too
+        alone, both = (figures[learner]["quoted"][k]["s:tune"] for k in ("none", "0.00"))
+        assert alone["questions"] == 100 and alone["answering_quoted"] == 1.0 and alone["extra_sentences"] == 0.0
+        assert both["extra_sentences"] == 1.0
     mixed = tmp_path / "mixed.jsonl"
     other = dict(row("x", True), features=["dense"])
     mixed.write_text(json.dumps(row("q", True)) + "\n" + json.dumps(other) + "\n", encoding="utf-8")

@@ -214,3 +214,26 @@ def test_a_measure_with_nothing_quoted_is_not_cited(make_passage) -> None:  # ty
                                          Intent(regions=["济源市", "郑州市"]))
     assert answer.text == "力争储能装机容量达到25兆瓦【济源市 第46条】。"
     assert [c.ref for c in answer.citations] == ["济源市 第46条"]
+
+
+def test_a_runner_up_nearly_as_likely_in_the_same_measure_is_quoted_too(tmp_path: Path) -> None:
+    from service.answerers.answer_model import RUNNER_UP, runner_up
+
+    model = load_model(_model_file(tmp_path / "m.json"))
+    # two sentences of the measure hold a value (equally likely), a third none; the other measure's are not its own
+    measure = _hit("46.加快储能项目建设。储能装机容量达到25兆瓦。光伏装机容量达到40兆瓦", score=0.9, dense=0.85)
+    pool = _pool("济源市储能装机容量目标是多少？", [measure, JOBS])
+    scored = [(model.probability(c), c) for c in pool]
+    best, probability = model.best(pool)
+    assert best is not None and best.sentence == "储能装机容量达到25兆瓦。"
+    second = runner_up(scored, best, probability)
+    assert second is not None and second.sentence == "光伏装机容量达到40兆瓦" and second.hit is measure
+    assert runner_up(scored, best, probability, share=1.01) is None  # not as likely as asked
+    alone = [(p, c) for p, c in scored if c.sentence != "光伏装机容量达到40兆瓦"]
+    # the opening sentence (no value: p ≈ 0.12 against 0.88) is below RUNNER_UP of the best; JOBS is another measure
+    assert RUNNER_UP * probability > min(p for p, c in alone if c.hit is measure)
+    assert runner_up(alone, best, probability) is None
+    judged = QAService._vetoed(Judgement("answer", [measure], supported=[measure], answering=[measure]), pool, model)
+    assert (judged.sentence, judged.also) == ("储能装机容量达到25兆瓦。", "光伏装机容量达到40兆瓦")
+    learned = QAService._learned(Judgement("answer", [measure]), pool, model)
+    assert (learned.sentence, learned.also) == (judged.sentence, judged.also)

@@ -98,6 +98,23 @@ def test_a_second_value_asked_is_quoted_too() -> None:
     assert "60日" in span and "30日" in span
 
 
+def test_the_models_runner_up_is_quoted_beside_its_choice_in_the_measures_order() -> None:
+    from service.answerers.extractive import answer_span
+
+    body = ("疫情防控期间开通24小时爱心服务热线。为特困供养对象提供生活救助。热线电话：88202020。"
+            "服务由区民政局负责。")
+    terms = ["爱心", "服务", "热线"]
+    chosen = "疫情防控期间开通24小时爱心服务热线。"
+    assert answer_span(body, terms, [], chosen=chosen) == "疫情防控期间开通24小时爱心服务热线"
+    both = answer_span(body, terms, [], chosen=chosen, also="热线电话：88202020。")
+    assert both == "疫情防控期间开通24小时爱心服务热线。热线电话：88202020"  # the choice, then the runner-up
+    assert answer_span(body, terms, [], chosen="热线电话：88202020。", also=chosen) == both  # the measure's order
+    # a runner-up that would make the answer too long, or is not a sentence of the body, is left out
+    assert answer_span(body, terms, [], chosen=chosen, also="热线电话：88202020。", max_chars=20) == \
+        "疫情防控期间开通24小时爱心服务热线"
+    assert answer_span(body, terms, [], chosen=chosen, also="别处的句子。") == "疫情防控期间开通24小时爱心服务热线"
+
+
 def test_a_short_sentence_repeating_the_question_is_no_answer() -> None:
     from service.answerers.extractive import answer_span
 
