@@ -98,8 +98,12 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
                key=lambda i: (scores[i], introduces[i], sum(p in sentences[i] for p in pairs), -i))
     if chosen and chosen in sentences and not introduces[best]:  # the items asked for come before the model's choice
         best = sentences.index(chosen)
-    if len(sentences[best]) > max_chars:  # one long sentence: its best clauses
-        return best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)
+    if len(sentences[best]) > max_chars:  # one long sentence: its best clauses (and the runner-up, when it fits)
+        clauses = best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)
+        if also in sentences and also != sentences[best] and len(clauses) + len(also) <= max_chars * 1.5:
+            before = sentences.index(also) < best
+            clauses = f"{also}{clauses}" if before else f"{clauses}。{also}"
+        return clauses.rstrip("。；，： ")
     keep = set(_clause_group(sentences, best, max_chars))  # 「…的，给予警告；逾期不改正的，处100元以下罚款」 whole
     if also in sentences and len(also) <= max_chars:
         group = set(_clause_group(sentences, sentences.index(also), max_chars)) - keep

@@ -113,6 +113,11 @@ def test_the_models_runner_up_is_quoted_beside_its_choice_in_the_measures_order(
     assert answer_span(body, terms, [], chosen=chosen, also="热线电话：88202020。", max_chars=20) == \
         "疫情防控期间开通24小时爱心服务热线"
     assert answer_span(body, terms, [], chosen=chosen, also="别处的句子。") == "疫情防控期间开通24小时爱心服务热线"
+    # a choice too long to quote whole: its best clauses, then the runner-up
+    long = ("为做好疫情防控工作，保障特困供养对象、困境儿童和老年人的生活，区民政局开通24小时爱心服务热线，"
+            "为上述人员提供日常生活必需品采购、照料护理、生活救助等咨询与服务。热线电话：88202020。")
+    span = answer_span(long, terms, [], chosen=long.split("。")[0] + "。", also="热线电话：88202020。", max_chars=60)
+    assert span.endswith("。热线电话：88202020") and "爱心服务热线" in span and len(span) <= 90
 
 
 def test_a_short_sentence_repeating_the_question_is_no_answer() -> None:
