@@ -18,8 +18,10 @@ _CERTIFICATE = re.compile(r"(?:证|证书|执照|卡|表)$")
 _NAMED = re.compile(rf"(?:^|(?<=[，,。？?；;、和与及在按据照中]))([^，,。？?；;、《》和与及在按据照]{{2,40}}?{_KIND})(?=第|中|里|的|哪|是|规定|提出|有|怎|对|关于|[，,。？?；;和与及]|$)")
 # A phrase that asks something is a question about measures (「有哪些措施」), not a title.
 _ASKING = re.compile(r"哪|什么|怎|多少|吗|几|谁|是否|(?<!任)何|方面")
-# 「…企业发出通知」, 「下发通知」: the act of issuing a notice, not its title.
-_ISSUING = re.compile(r"(?:发出|下发|印发|发布|出台|下达|转发)\s*(?:了|一份|一个)?\s*" + _KIND + "$")
+# 「…企业发出通知」, 「下发通知」: the act of issuing a notice, not its title; 「出具虚假报告」「提交年度报告」: the act of
+# making or handing in a report, not a document's name.
+_ISSUING = re.compile(r"(?:发出|下发|印发|发布|出台|下达|转发)\s*(?:了|一份|一个)?\s*" + _KIND + "$"
+                      r"|(?:出具|提交|提供|编制|报送|作出|填报)[^，,。？?]{0,6}" + _KIND + "$")
 # Words any title may carry that say nothing about which document it is.
 _FILLER = re.compile(r"关于|若干|暂行|实施|试行|修订|的|人民政府|办公厅|办公室|" + _KIND)
 

@@ -209,6 +209,8 @@ def test_judge_answers_partly_or_refuses() -> None:
     ("济源市增强外贸出口推动力有哪些措施？", []),  # asks about measures; names no document
     ("济南市对破损山体的修复治理有哪些规定？", []),
     ("东城区政府向住房租赁企业发出通知，从业人员要怎么做？", []),  # issuing a notice names none
+    ("检验检测项目中出具虚假报告的机构受到哪些处罚？", []),  # making a report names none
+    ("企业未按期提交年度报告的怎么处理？", []),
     ("《药品生产许可证》有效期是几年？", []),  # a certificate in 《》, no document
     ("申领《营业执照》需要《设立登记申请表》吗？", []),
 ])
