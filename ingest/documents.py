@@ -33,7 +33,9 @@ _WORD_CHARS = re.compile(r"\w")  # letters, digits and Chinese characters
 _MIN_WORDS = 4  # a title, an issuer or a document number has more; a button or breadcrumb has fewer
 _MARKDOWN_HASHES = re.compile(r"^#{1,6}\s*")
 # Words that name a kind of official document; a title usually holds one, and ends with one.
-_KIND = r"方案|措施|办法|规定|意见|通知|通报|报告|计划|条例|细则|决定|决议|规划|纲要|要点|公告|通告|批复|复函|清单|规则|指南|制度|若干政策"
+# a national law is titled 「中华人民共和国…法」
+_KIND = r"方案|措施|办法|规定|意见|通知|通报|报告|计划|条例|细则|决定|决议|规划|纲要|要点|公告|通告|批复|复函|清单|规则|指南|制度|若干政策|" \
+        r"中华人民共和国[^\s，。；]{2,30}法"
 _TITLE_WORD = re.compile(rf"关于|{_KIND}")
 _TITLE_END = re.compile(rf"(?:{_KIND})(?:（[^）]{{1,12}}）)?$")
 # Lines around a title that are not it: a citation code, an addressee or salutation (ends with a colon),
@@ -92,7 +94,8 @@ def _title_of(paragraphs: list[str], fallback: str) -> tuple[str, list[int]]:
             longest: list[int] = []
             for last in range(first + 1, first + _TITLE_LINES):
                 run = list(range(first + 1, last + 1))
-                if (all(i in candidates for i in run) and _TITLE_END.search(paragraphs[last])
+                if (all(i in candidates for i in run)
+                        and _TITLE_END.search("".join(_heading_words(paragraphs[i]) for i in [first, *run]))
                         and sum(len(paragraphs[i]) for i in [first, *run]) <= _TITLE_MAX + 20):
                     longest = run  # 「…制度」 may end a line inside the title: the longest run that ends one
             used.extend(longest)

@@ -374,6 +374,14 @@ def test_a_file_named_by_its_title_joins_the_title_broken_over_two_lines() -> No
     assert doc.title.endswith("生产许可证管理条例")
 
 
+@pytest.mark.parametrize("source", ["中华人民共和国某某组织境内活动管理法.txt", "download.txt"])
+def test_a_national_law_title_broken_over_two_lines_is_read_whole(source: str) -> None:
+    # 「中华人民共和国…法」 is a title whether or not the file is named by it; its second line alone is none
+    raw = "中华人民共和国某某组织\n境内活动管理法\n第一条为了规范活动，制定本法。\n第二条本法自公布之日起施行。"
+    [doc] = split_documents(raw, source, "t")
+    assert doc.title == "中华人民共和国某某组织境内活动管理法" and doc.text.startswith("第一条")
+
+
 def test_circled_items_and_yi_shi_runs_stay_in_their_measure() -> None:
     by_label = {m.measure: m for m in _parse(ITEMS_WITH_SUBITEMS)}
     assert by_label["1"].text.count("\n") == 2 and "②燃油汽车" in by_label["1"].text
