@@ -576,8 +576,9 @@ def _parser() -> argparse.ArgumentParser:
     learners.add_argument("--vetoes", default="0,0.02,0.04,0.06,0.08,0.1,0.15,0.2",
                           help="comma-separated vetoes to report (default: %(default)s)")
     learners.add_argument("--runner-up", default="0.9,0.75,0.5,0.25,0",
-                          help="comma-separated shares of the best sentence's probability at which its runner-up is "
-                               "quoted too, to report beside quoting it alone (default: %(default)s)")
+                          help="comma-separated shares of the best sentence's probability at which its runner-up (and "
+                               "another measure's best sentence) is quoted too, to report beside quoting it alone "
+                               "(default: %(default)s)")
     learners.add_argument("--out", help="also write the figures as JSON")
     learners.set_defaults(handler=_learners)
     return parser
@@ -607,8 +608,14 @@ def _learners(args: argparse.Namespace) -> int:
             cells = "  ".join(f"{s} {f['answering_quoted']:.3f} +{f['extra_sentences']:.2f}"
                               for s, f in by_source.items())
             print(f"  runner-up {share}  {cells}")
+        for share, by_source in result["measures"].items():
+            cells = "  ".join(f"{s} {f['answering_quoted']:.3f} {f['precision']:.3f} +{f['extra_measures']:.2f}"
+                              for s, f in by_source.items())
+            print(f"  second measure {share}  {cells}")
     print("(veto rows, per source: answerable refused, refusal recall/precision; runner-up rows: answerable questions "
-          "whose quoted sentences hold an answering one, sentences quoted beyond the first; out of fold)")
+          "whose quoted sentences hold an answering one, sentences quoted beyond the first; second-measure rows: "
+          "the same for the measures quoted, the share of quoted measures holding one, measures beyond the first; "
+          "out of fold)")
     if args.out:
         Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return 0

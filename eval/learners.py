@@ -4,7 +4,8 @@
 learner out of fold (questions grouped into folds, as `eval.train.fit` does) and reports, per source, what the
 veto `eval.train.choose_veto` would choose and the rules-with-veto figures at a range of vetoes, and how often the
 sentences an answer quotes (the likeliest, and its runner-up in the same measure when at least a given share as likely,
-`service.answerers.answer_model.RUNNER_UP`) hold an answering one. It decides nothing
+`service.answerers.answer_model.RUNNER_UP`) hold an answering one, and as much for the measures an answer would
+quote if it quoted the next measure too when nearly as likely (weighed, not shipped: README). It decides nothing
 and writes no model: it is how a learner or a feature is weighed before `eval.train` ships it. Use only tune halves
 and your own dev sets.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 from eval.train import Group, choose_veto, logistic, out_of_fold, per_source, vetoed_figures
 
-__all__ = ["LEARNERS", "load_pairs", "compare", "quoted_figures"]
+__all__ = ["LEARNERS", "load_pairs", "compare", "quoted_figures", "measure_figures"]
 
 
 def _trees() -> Any:
@@ -79,10 +80,38 @@ def quoted_figures(groups: Sequence[Group], probabilities: Sequence[Sequence[flo
             "extra_sentences": extra / questions if questions else 0.0}
 
 
+def measure_figures(groups: Sequence[Group], probabilities: Sequence[Sequence[float]],
+                    share: float | None) -> dict[str, Any]:
+    """Over the answerable questions with an answering candidate: the share whose quoted measures hold one (the
+    measure of the likeliest sentence, plus the measure whose likeliest sentence comes next when at least `share` as
+    likely; None: alone), the mean share of quoted measures that hold one (a citation precision), and the measures
+    quoted beyond the first, on average. Every candidate's measure counts, as `on` mode would quote it."""
+    from service.answerers.features import FEATURES
+
+    rank = FEATURES.index("rank_inverse")
+    held = precise = extra = questions = 0.0
+    for group, probs in zip(groups, probabilities):
+        if not group.answerable or not any(group.labels):
+            continue
+        questions += 1
+        measures: dict[float, list[float]] = {}  # measure → [its best probability, whether it holds an answer]
+        for vector, p, label in zip(group.vectors, probs, group.labels):
+            entry = measures.setdefault(vector[rank], [0.0, 0.0])
+            entry[0], entry[1] = max(entry[0], p), max(entry[1], float(label))
+        ranked = sorted(measures.values(), key=lambda m: -m[0])
+        quoted = ranked[:1] + [m for m in ranked[1:2] if share is not None and m[0] >= share * ranked[0][0]]
+        held += any(m[1] for m in quoted)
+        precise += sum(m[1] for m in quoted) / len(quoted)
+        extra += len(quoted) - 1
+    return {"share": share, "questions": int(questions), "answering_quoted": held / questions if questions else 0.0,
+            "precision": precise / questions if questions else 0.0,
+            "extra_measures": extra / questions if questions else 0.0}
+
+
 def compare(groups: Sequence[Group], learners: Sequence[str], *, vetoes: Sequence[float],
             strict: Collection[str], shares: Sequence[float] = ()) -> dict[str, Any]:
     """Per learner: the veto `choose_veto` picks with its figures by source, the figures at each of `vetoes`, and
-    the `quoted_figures` with no runner-up and at each of `shares`."""
+    the `quoted_figures` and `measure_figures` quoting one sentence (one measure) and at each of `shares`."""
     out: dict[str, Any] = {}
     for name in learners:
         probabilities = out_of_fold(groups, LEARNERS[name])
@@ -90,5 +119,9 @@ def compare(groups: Sequence[Group], learners: Sequence[str], *, vetoes: Sequenc
                  for veto in vetoes}
         quoted = {"none" if share is None else f"{share:.2f}":
                   per_source(groups, probabilities, partial(quoted_figures, share=share)) for share in [None, *shares]}
-        out[name] = {"chosen": choose_veto(groups, probabilities, strict=strict), "sweep": sweep, "quoted": quoted}
+        measures = {"none" if share is None else f"{share:.2f}":
+                    per_source(groups, probabilities, partial(measure_figures, share=share))
+                    for share in [None, *shares]}
+        out[name] = {"chosen": choose_veto(groups, probabilities, strict=strict), "sweep": sweep, "quoted": quoted,
+                     "measures": measures}
     return out

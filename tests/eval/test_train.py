@@ -104,13 +104,14 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
 
 
 def test_learners_are_compared_out_of_fold_on_saved_pairs(tmp_path: Path) -> None:
-    dense, rules = FEATURES.index("dense"), FEATURES.index("rules_answer")
+    dense, rules, rank = FEATURES.index("dense"), FEATURES.index("rules_answer"), FEATURES.index("rank_inverse")
 
     def row(qid: str, answerable: bool) -> dict:
         vectors = [[0.0] * len(FEATURES) for _ in range(2)]
         for v in vectors:
             v[rules] = 1.0  # the rules answer every question: only the veto can refuse
         vectors[0][dense] = 1.0 if answerable else 0.0  # the answering sentence alone is similar
+        vectors[0][rank], vectors[1][rank] = 1.0, 0.5  # each sentence of its own measure
         return {"source": "s:tune", "strict": False, "id": qid, "answerable": answerable, "features": list(FEATURES),
                 "vectors": vectors, "labels": [int(answerable), 0]}
 
@@ -124,10 +125,14 @@ def test_learners_are_compared_out_of_fold_on_saved_pairs(tmp_path: Path) -> Non
         separated = figures[learner]["sweep"]["0.200"]["s:tune"]
         assert separated["refusal_recall"] == 1.0 and separated["answerable_refused"] == 0.0
         assert figures[learner]["chosen"]["by_source"]["s:tune"]["refusal_recall"] == 1.0
-        # the likeliest sentence alone is the answering one; at share 0 its measure's other sentence is quoted too
+        # the likeliest sentence alone is the answering one; its measure has no other sentence to quote, and at
+        # share 0 the other measure is quoted too, one of two holding an answer
         alone, both = (figures[learner]["quoted"][k]["s:tune"] for k in ("none", "0.00"))
         assert alone["questions"] == 100 and alone["answering_quoted"] == 1.0 and alone["extra_sentences"] == 0.0
-        assert both["extra_sentences"] == 1.0
+        assert both["extra_sentences"] == 0.0
+        one, two = (figures[learner]["measures"][k]["s:tune"] for k in ("none", "0.00"))
+        assert one["answering_quoted"] == one["precision"] == 1.0 and one["extra_measures"] == 0.0
+        assert two["answering_quoted"] == 1.0 and two["precision"] == 0.5 and two["extra_measures"] == 1.0
     mixed = tmp_path / "mixed.jsonl"
     other = dict(row("x", True), features=["dense"])
     mixed.write_text(json.dumps(row("q", True)) + "\n" + json.dumps(other) + "\n", encoding="utf-8")
