@@ -472,6 +472,20 @@ def test_rarity_weighs_words_the_searchable_chunks_hold() -> None:
     assert known_coverage({}, rare, "无关") == 1.0
 
 
+def test_a_partial_answer_comes_only_from_a_clause_on_the_topic_asked() -> None:
+    question = asked("机动车驾驶证申领费用是多少？")
+    neighbour = Hit(_chunk("《医疗机构制剂许可证》申领费用按规定收取。", title="药品管理法实施条例"), 1.0, dense=0.7)
+    topical = Hit(_chunk("机动车驾驶证申领按规定办理。", title="道路交通安全法实施条例"), 1.0, dense=0.7)
+    rare = rarity({w: (1 if w in ("驾驶证", "机动车") else 50) for w in question.weights}, 100)
+    args = dict(dense_mean=0.6, dense_std=0.1, min_support=0.3, lexical_share=0.7, rare=rare, min_known=0.3,
+                known_semantic=0.5)
+    assert judge(question, [neighbour], **args).verdict == "refuse"  # type: ignore[arg-type]
+    partial = judge(question, [neighbour, topical], **args)  # type: ignore[arg-type]
+    assert partial.verdict == "partial" and partial.hits == [topical]  # the clause on the topic, not the first one
+    # a clause far more similar than the others stays on the topic whatever its words
+    assert judge(question, [Hit(neighbour.chunk, 1.0, dense=0.9)], **args).verdict == "partial"  # type: ignore[arg-type]
+
+
 def test_a_neighbouring_value_without_the_rare_topic_words_does_not_answer() -> None:
     question = asked("机动车驾驶证有效期是多久？")
     neighbour = Hit(_chunk("《医疗机构制剂许可证》有效期为5年。", title="药品管理法实施条例"), 1.0, dense=0.7)
