@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import TypedDict
 
 from eval.dataset import normalize
 from ingest import normalize_line
@@ -18,6 +19,7 @@ __all__ = [
     "citation_precision",
     "citation_recall",
     "refusal_scores",
+    "RefusalScores",
     "percentile",
     "mean",
 ]
@@ -119,7 +121,22 @@ def citation_recall(cited_texts: Sequence[str], evidence: Sequence[str]) -> floa
     return sum(1 for item in gold if any(item in text for text in cited)) / len(gold)
 
 
-def refusal_scores(pairs: Sequence[tuple[bool, bool]]) -> dict[str, float | int | None]:
+class RefusalScores(TypedDict):
+    """`refusal_scores`: precision, recall and F1 (None when undefined) and the counts they come from."""
+
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    true_refusals: int
+    false_refusals: int
+    missed_refusals: int
+    answered_answerable: int
+    refused: int
+    unanswerable: int
+    total: int
+
+
+def refusal_scores(pairs: Sequence[tuple[bool, bool]]) -> RefusalScores:
     """Precision/recall/F1 of refusing, with unanswerable questions as the positive class, from (refused, answerable) pairs."""
     tp = sum(1 for refused, answerable in pairs if refused and not answerable)
     fp = sum(1 for refused, answerable in pairs if refused and answerable)

@@ -298,8 +298,8 @@ def _score(q: EvalQuestion, retrieved: list[Retrieved], *, k_max: int, context_t
         elif not q.answerable and not result.refused:
             result.problems.append("answered an unanswerable question")
         if q.answerable:
-            scores["key_fact"] = key_fact_accuracy(result.answer, keys)
-            if not result.refused and scores["key_fact"] < 1.0:
+            scores["key_fact"] = fact = key_fact_accuracy(result.answer, keys)
+            if not result.refused and fact < 1.0:
                 missing = [k for k, c in zip(q.answer_keys, keys) if c not in canonical(result.answer)]
                 result.problems.append(f"answer misses {'、'.join(missing)}")
     if q.answerable:

@@ -285,9 +285,10 @@ def score_document(expected: ExpectedDocument, documents: Sequence[Any], chunks:
     first = documents[expected.document] if len(documents) > expected.document else None
     span = documents[expected.document: max(until or 0, expected.document + 1)]
     measures = parsed_measures(chunks, [d.doc_id for d in span]) if first else []
-    got = {"region": first.region if first else "", "date": first.date if first else "",
-           "title": first.title if first else "", "measures": len(measures), "documents": len(documents),
-           "labels": [m.label for m in measures], "chars": sum(len(d.text) for d in span)}
+    got: dict[str, Any] = {"region": first.region if first else "", "date": first.date if first else "",
+                           "title": first.title if first else "", "measures": len(measures),
+                           "documents": len(documents), "labels": [m.label for m in measures],
+                           "chars": sum(len(d.text) for d in span)}
     want: dict[str, Any] = {"region": expected.region, "date": expected.date, "title": expected.title,
                             "measures": expected.measures, "chars": expected.chars}
     for name in LIFECYCLE_FIELDS:
