@@ -7,7 +7,7 @@ with any embedder). A hit answers when its support reaches `min_support` and one
 a value of each kind asked (a number with a unit for 多少, a date for 什么时候, a unit for 谁负责) beside
 a word the question asks about, and names what that value belongs to (「逢石河抽水蓄能电站的装机容量」 is not answered
 by 「储能装机容量达到25兆瓦」). A supported hit without that value makes a partial answer, when it is on the topic
-asked (it holds the rare words below, or stands far above the others in similarity).
+asked: it holds the rare words below (similarity alone does not make a partial answer).
 
 A hit answers only if it also holds the question's distinctive words that the searchable documents use (each
 word weighed by its rarity there, `rarity`): a passage on a neighbouring topic shares the common words and the
@@ -120,9 +120,9 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
         rest = [h for h in hits if all(h is not a for a in answering)]
         return Judgement("answer", answering + rest, supported=supported, answering=answering,
                          similar_only=not any(known[id(h)] for h in answering))
-    # a partial answer says what the documents do write on the topic asked: a clause without its rare words (「火星基地」
-    # answered with some other 基地) is no part of an answer
-    on_topic = [h for h in supported if known[id(h)] or semantic(h, dense_mean, dense_std) >= known_semantic]
+    # a partial answer says what the documents do write on the topic asked: a clause without its rare words is no
+    # part of an answer, however similar (「济源市火星基地建设目标」 is closest to another 基地 of 济源's)
+    on_topic = [h for h in supported if known[id(h)]]
     if not on_topic:
         return Judgement("refuse", reason="检索到的条目不是问题所问的事", supported=supported)
     best = on_topic[0]
