@@ -121,7 +121,7 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
         return Judgement("answer", answering + rest, supported=supported, answering=answering,
                          similar_only=not any(known[id(h)] for h in answering))
     # a partial answer says what the documents do write on the topic asked: a clause without its rare words is no
-    # part of an answer, however similar (「济源市火星基地建设目标」 is closest to another 基地 of 济源's)
+    # part of an answer, however similar (「济源市火星基地建设目标」 is not told about another 基地 of 济源's)
     on_topic = [h for h in supported if known[id(h)]]
     if not on_topic:
         return Judgement("refuse", reason="检索到的条目不是问题所问的事", supported=supported)

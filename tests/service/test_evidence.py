@@ -482,7 +482,7 @@ def test_a_partial_answer_comes_only_from_a_clause_on_the_topic_asked() -> None:
     assert judge(question, [neighbour], **args).verdict == "refuse"  # type: ignore[arg-type]
     partial = judge(question, [neighbour, topical], **args)  # type: ignore[arg-type]
     assert partial.verdict == "partial" and partial.hits == [topical]  # the clause on the topic, not the first one
-    # similarity alone makes no partial answer (「火星基地」 is closest to some other 基地), as it can make an answer
+    # similarity alone makes no partial answer, though it can make an answer (a paraphrase)
     assert judge(question, [Hit(neighbour.chunk, 1.0, dense=0.9)], **args).verdict == "refuse"  # type: ignore[arg-type]
 
 
