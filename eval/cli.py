@@ -550,8 +550,8 @@ def _parser() -> argparse.ArgumentParser:
     trainer = commands.add_parser(
         "train", help="fit the answer model on tune halves and dev sets → service/answerers/answer_model.json",
         description="Label (question, candidate sentence) pairs from the top retrieved measures of each question, "
-                    "fit a logistic regression and write the model file (see eval/train.py). Use only tune halves "
-                    "and your own dev sets.")
+                    "fit a logistic regression (blended with boosted trees with --blend below 1) and write the "
+                    "model file (see eval/train.py). Use only tune halves and your own dev sets.")
     trainer.add_argument("--external", action="append", default=[], metavar="SET=INDEX",
                          help="an external set's tune questions over an index of its tune documents, repeatable "
                               "(e.g. ncpqa=/work/ext-index/ncpqa-tune-all)")
@@ -559,7 +559,13 @@ def _parser() -> argparse.ArgumentParser:
                          help="a dev set over its index, repeatable (e.g. eval/datasets/dev.jsonl=.data/index)")
     trainer.add_argument("--root", help="external-dev folder (default: $POLICY_RAG_EXTERNAL_DEV or ../shared/...)")
     trainer.add_argument("--limit", type=int, metavar="N", help="only the first N questions of each source")
+    trainer.add_argument("--pairs", metavar="FILE",
+                         help="fit on the pairs an earlier --save-pairs wrote, with no retrieval (instead of "
+                              "--external and --dataset)")
     trainer.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength (default: 1.0)")
+    trainer.add_argument("--blend", type=float, default=None, metavar="SHARE",
+                         help="the logistic regression's share of the probability, boosted trees' the rest "
+                              "(default: eval.train.BLEND, 1: the regression alone)")
     trainer.add_argument("--out", default="service/answerers/answer_model.json", help="model file (default: %(default)s)")
     trainer.add_argument("--save-pairs", metavar="FILE", help="also write the labelled pairs (JSONL, one question a line)")
     trainer.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -571,8 +577,8 @@ def _parser() -> argparse.ArgumentParser:
                     "the veto `train` would choose and the rules-with-veto figures at a range of vetoes. Writes "
                     "no model (see eval/learners.py).")
     learners.add_argument("--pairs", required=True, help="pairs file written by `train --save-pairs`")
-    learners.add_argument("--learner", action="append", choices=["logistic", "trees"], default=None,
-                          help="learner to fit, repeatable (default: both)")
+    learners.add_argument("--learner", action="append", choices=["logistic", "trees", "boosted", "blend"], default=None,
+                          help="learner to fit, repeatable (default: logistic and blend)")
     learners.add_argument("--vetoes", default="0,0.02,0.04,0.06,0.08,0.1,0.15,0.2",
                           help="comma-separated vetoes to report (default: %(default)s)")
     learners.add_argument("--runner-up", default="0.9,0.75,0.5,0.25,0",
@@ -596,7 +602,7 @@ def _learners(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ValueError(f"--runner-up wants numbers separated by commas, got {args.runner_up!r}") from exc
     groups, strict = load_pairs(args.pairs)
-    figures = compare(groups, args.learner or ["logistic", "trees"], vetoes=vetoes, strict=strict, shares=shares)
+    figures = compare(groups, args.learner or ["logistic", "blend"], vetoes=vetoes, strict=strict, shares=shares)
     for name, result in figures.items():
         print(f"{name}: veto chosen {result['chosen']['veto']:.3f}")
         for veto, by_source in [(f"{result['chosen']['veto']:.3f}", result["chosen"]["by_source"]),
@@ -622,8 +628,20 @@ def _learners(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from eval.train import dataset_source, external_source, train
+    from eval.train import BLEND, dataset_source, external_source, train, write_model
 
+    command = "python -m eval " + shlex.join(args.argv)
+    blend = BLEND if args.blend is None else args.blend
+    if args.pairs:
+        from eval.learners import load_pairs
+
+        if args.external or args.dataset or args.save_pairs:
+            raise ValueError("--pairs fits on saved pairs: give no --external, --dataset or --save-pairs with it.")
+        groups, strict = load_pairs(args.pairs)
+        counts = {name: sum(g.source == name for g in groups) for name in dict.fromkeys(g.source for g in groups)}
+        model = write_model(groups, strict, args.out, command=command, c=args.c, blend=blend,
+                            files=[Path(args.pairs)], sources=[{"label": n, "questions": k} for n, k in counts.items()])
+        return _trained(model, args.out)
     sources = []
     for spec in args.external:
         name, _, index = spec.partition("=")
@@ -638,9 +656,13 @@ def _train(args: argparse.Namespace) -> int:
         sources.append((dataset_source(path, index, limit=args.limit), build_qa(index)))
     if not sources:
         raise ValueError("Give at least one --external SET=INDEX or --dataset FILE=INDEX.")
-    command = "python -m eval " + shlex.join(args.argv)
-    model = train(sources, args.out, command=command, c=args.c, progress=not args.no_progress,
+    model = train(sources, args.out, command=command, c=args.c, blend=blend, progress=not args.no_progress,
                   save_pairs=args.save_pairs)
+    return _trained(model, args.out)
+
+
+def _trained(model: dict[str, Any], out: str) -> int:
+    """Print what `train` wrote: the out-of-fold figures at the threshold and at the veto."""
     figures = model["figures"]["out_of_fold"]
     print(f"{model['figures']['questions']} questions, {model['figures']['pairs']} pairs "
           f"({model['figures']['answering_pairs']} answering); threshold {model['threshold']:.2f}")
@@ -654,7 +676,7 @@ def _train(args: argparse.Namespace) -> int:
         print(f"  {name:<22} answerable refused {r['answerable_refused']:.3f} → {f['answerable_refused']:.3f}"
               f"  refusal R/P {r['refusal_recall']:.3f}/{r['refusal_precision']:.3f} → "
               f"{f['refusal_recall']:.3f}/{f['refusal_precision']:.3f}")
-    print(f"model: {args.out}")
+    print(f"model: {out}")
     return 0
 
 

@@ -1,36 +1,40 @@
-"""The learned answer decision: a logistic regression over `features.FEATURES`, shipped as a small JSON file.
+"""The learned answer decision over `features.FEATURES`, shipped as a small JSON file: a logistic regression blended
+with gradient-boosted trees (the probability is `blend` × the regression's + (1 − `blend`) × the trees').
 
-The file is data (feature names, scaling, coefficients, intercept, threshold, veto) plus how it was made (the training
-command, the sha256 of each training file, the figures on held-out questions); `python -m eval train` writes it.
-Scoring needs no library: a dot product and a sigmoid. The file carries the sha256 of its own parameters, so a
-hand-edited or truncated file fails to load with a sentence saying so, as does one trained on other features.
+The file is data (feature names, scaling, coefficients, intercept, the trees' nodes, the blend, threshold, veto) plus
+how it was made (the training command, the sha256 of each training file, the figures on held-out questions);
+`python -m eval train` writes it. Scoring needs numpy alone: a dot product, a walk down each tree, a sigmoid. The
+file carries the sha256 of its own parameters, so a hand-edited or truncated file fails to load with a sentence
+saying so, as does one trained on other features.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ingest import ConfigError
 from service.answerers.features import FEATURES, Candidate
 
-__all__ = ["MODEL_FILE", "AnswerModel", "load_model", "default_model", "parameters_sha256", "FORMAT", "RUNNER_UP",
+__all__ = ["MODEL_FILE", "AnswerModel", "Trees", "load_model", "read_trees", "default_model", "parameters_sha256", "FORMAT", "RUNNER_UP",
            "runner_up"]
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
-FORMAT = 2  # 2: `veto` added
+FORMAT = 3  # 2: `veto` added; 3: `trees` and `blend`
 # The best sentence's runner-up in its measure is quoted beside it when at least this share as likely: out of fold
 # on the tune halves and dev sets, quoting it puts an answering sentence in the answer for 80% of the NCPQA tune
 # questions that have one instead of 73% (Legal-DC 74% instead of 67%), at 0.3–0.4 more sentences an answer;
 # below a half the gain flattens (`python -m eval learners --pairs FILE` prints the table).
 RUNNER_UP = 0.5
-_PARAMETERS = ("format", "features", "mean", "scale", "coef", "intercept", "threshold", "veto")
+_PARAMETERS = ("format", "features", "mean", "scale", "coef", "intercept", "trees", "blend", "threshold", "veto")
+_TREE_FIELDS = ("feature", "threshold", "left", "right", "value")
 
 
 def parameters_sha256(model: dict[str, Any]) -> str:
@@ -39,9 +43,35 @@ def parameters_sha256(model: dict[str, Any]) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True, eq=False)
+class Trees:
+    """Gradient-boosted regression trees on the raw features: log-odds = `base` + the sum of each tree's leaf.
+    Arrays are (trees, nodes), padded; node 0 is a tree's root, and a leaf is its own child, so `depth` steps down
+    from the root reach every tree's leaf."""
+
+    base: float
+    feature: np.ndarray
+    threshold: np.ndarray  # go left when the feature is ≤ this
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray  # a leaf's contribution to the log-odds (0 at an inner node)
+    depth: int
+
+    def log_odds(self, x: np.ndarray) -> np.ndarray:
+        """The trees' log-odds for each row of `x` (rows: candidates, columns: FEATURES)."""
+        trees = np.arange(self.feature.shape[0])
+        rows = np.arange(x.shape[0])[:, None]
+        node = np.zeros((x.shape[0], trees.size), dtype=np.intp)
+        for _ in range(self.depth):
+            left = x[rows, self.feature[trees, node]] <= self.threshold[trees, node]
+            node = np.where(left, self.left[trees, node], self.right[trees, node])
+        return self.base + self.value[trees, node].sum(axis=1)
+
+
 @dataclass(frozen=True)
 class AnswerModel:
-    """A fitted logistic regression: the probability that a candidate sentence answers its question."""
+    """A fitted logistic regression, blended with boosted trees when it has them: the probability that a candidate
+    sentence answers its question."""
 
     features: tuple[str, ...]
     mean: tuple[float, ...]
@@ -50,21 +80,35 @@ class AnswerModel:
     intercept: float
     threshold: float  # the best candidate answers when its probability reaches this; else refuse
     veto: float = 0.0  # model=veto: a rules answer whose best candidate is below this is refused instead
+    trees: Trees | None = None
+    blend: float = 1.0  # the regression's share of the probability; the trees' is the rest
+
+    def probabilities(self, candidates: Sequence[Candidate]) -> list[float]:
+        """P(the sentence answers the question) for each candidate."""
+        if not candidates:
+            return []
+        x = np.array([c.vector() for c in candidates], dtype=float)
+        z = self.intercept + ((x - np.array(self.mean)) / np.array(self.scale)) @ np.array(self.coef)
+        p = _sigmoid(z)
+        if self.trees is not None and self.blend < 1.0:
+            p = self.blend * p + (1.0 - self.blend) * _sigmoid(self.trees.log_odds(x))
+        return [float(v) for v in p]
 
     def probability(self, candidate: Candidate) -> float:
         """P(the sentence answers the question) for one candidate."""
-        z = self.intercept + sum(c * (candidate.features[n] - m) / s
-                                 for n, m, s, c in zip(self.features, self.mean, self.scale, self.coef))
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+        return self.probabilities([candidate])[0]
 
     def best(self, candidates: Sequence[Candidate]) -> tuple[Candidate | None, float]:
         """The candidate most likely to answer (the earlier one on a tie) and its probability."""
-        best, top = None, -1.0
-        for candidate in candidates:
-            p = self.probability(candidate)
-            if p > top:
-                best, top = candidate, p
-        return best, max(top, 0.0)
+        probabilities = self.probabilities(candidates)
+        if not probabilities:
+            return None, 0.0
+        top = max(range(len(probabilities)), key=probabilities.__getitem__)
+        return candidates[top], probabilities[top]
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
 
 def runner_up(scored: Sequence[tuple[float, Candidate]], best: Candidate, probability: float,
@@ -104,9 +148,48 @@ def load_model(path: str | Path) -> AnswerModel:
     sizes = {len(model[k]) for k in ("mean", "scale", "coef")}
     if sizes != {len(names)} or any(s <= 0 for s in model["scale"]):
         raise ConfigError(f"The answer model {path} has parameters of the wrong size or a zero scale. {retrain}")
+    blend = float(model["blend"])
+    if not 0.0 <= blend <= 1.0 or (model["trees"] is None) != (blend == 1.0):
+        raise ConfigError(f"The answer model {path} has blend {blend} and {'no ' if model['trees'] is None else ''}"
+                          f"trees: a blend below 1 needs trees, and trees need a blend below 1. {retrain}")
+    try:
+        trees = None if model["trees"] is None else read_trees(model["trees"], len(names))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"The answer model {path} has malformed trees ({exc}). {retrain}") from exc
     return AnswerModel(names, tuple(map(float, model["mean"])), tuple(map(float, model["scale"])),
                        tuple(map(float, model["coef"])), float(model["intercept"]), float(model["threshold"]),
-                       float(model["veto"]))
+                       float(model["veto"]), trees, blend)
+
+
+def read_trees(data: dict[str, Any], features: int) -> Trees:
+    """Trees from the file's lists (one list per tree and field; a leaf has feature −1 and no children), padded to
+    arrays whose leaves are their own children; ValueError on a tree that does not hold together."""
+    lists = [data[name] for name in _TREE_FIELDS]
+    count = len(lists[0])
+    if count == 0 or any(len(field) != count for field in lists):
+        raise ValueError("every field needs one list per tree")
+    width = max(len(tree) for tree in lists[0])
+    feature = np.zeros((count, width), dtype=np.intp)
+    threshold = np.zeros((count, width))
+    left = np.tile(np.arange(width), (count, 1))
+    right = left.copy()
+    value = np.zeros((count, width))
+    depth = 0
+    for t, (f, th, lo, hi, v) in enumerate(zip(*lists)):
+        n = len(f)
+        if {len(th), len(lo), len(hi), len(v)} != {n}:
+            raise ValueError(f"tree {t}: fields of different lengths")
+        levels = [0] * n
+        for i in range(n):
+            if f[i] < 0:
+                value[t, i] = v[i]
+                continue
+            if not (0 <= f[i] < features and i < lo[i] < n and i < hi[i] < n):
+                raise ValueError(f"tree {t}: node {i} points outside the tree or the features")
+            feature[t, i], threshold[t, i], left[t, i], right[t, i] = f[i], th[i], lo[i], hi[i]
+            levels[lo[i]] = levels[hi[i]] = levels[i] + 1  # children come after their parent (depth-first order)
+        depth = max(depth, *levels)
+    return Trees(float(data["base"]), feature, threshold, left, right, value, depth)
 
 
 @lru_cache(maxsize=4)

@@ -13,8 +13,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from eval.cli import main  # noqa: E402
 from eval.dataset import EvalQuestion  # noqa: E402
 from eval.learners import compare, load_pairs  # noqa: E402
-from eval.train import Group, choose_threshold, choose_veto, label, rules_answerable_refused, sha256_of  # noqa: E402
-from service.answerers.answer_model import load_model  # noqa: E402
+from eval.train import (BLEND, Blend, Group, choose_threshold, choose_veto, export_trees, label,  # noqa: E402
+                        rules_answerable_refused, sha256_of)
+from service.answerers.answer_model import load_model, read_trees  # noqa: E402
 from service.answerers.features import FEATURES  # noqa: E402
 
 DEV = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "dev.jsonl"
@@ -81,7 +82,7 @@ def test_the_veto_is_the_highest_that_refuses_no_source_much_more_than_the_rules
 def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: Path) -> None:
     out = tmp_path / "model.json"
     args = ["train", "--dataset", f"{DEV}={corpus_index}", "--limit", "16", "--out", str(out), "--no-progress",
-            "--save-pairs", str(tmp_path / "pairs.jsonl")]
+            "--save-pairs", str(tmp_path / "pairs.jsonl"), "--blend", "0.3"]
     assert main(args) == 0
     model = json.loads(out.read_text(encoding="utf-8"))
     assert model["command"].startswith("python -m eval train --dataset") and "--limit 16" in model["command"]
@@ -94,6 +95,16 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
     loaded = load_model(out)
     assert loaded.threshold == model["threshold"] and len(loaded.coef) == len(FEATURES)
     assert loaded.veto == model["veto"] == model["figures"]["veto"]["veto"]
+    assert loaded.blend == 0.3 and loaded.trees is not None and loaded.trees.feature.shape[0] == 200
+    # fitted again from the saved pairs, with no retrieval (the pairs file is the data recorded), as shipped
+    again = tmp_path / "again.json"
+    assert main(["train", "--pairs", str(tmp_path / "pairs.jsonl"), "--out", str(again)]) == 0
+    refit = json.loads(again.read_text(encoding="utf-8"))
+    assert refit["data"] == [{"file": str(tmp_path / "pairs.jsonl"), "sha256": sha256_of(tmp_path / "pairs.jsonl")}]
+    assert BLEND == 1.0 and refit["trees"] is None and refit["blend"] == 1.0 and refit["sources"] == [
+        {"label": "dev.jsonl", "questions": len(pairs)}]
+    assert refit["coef"] == model["coef"]  # the same pairs, the same regression
+    assert load_model(again).trees is None
     # the saved pairs refit out of fold by `learners`, with no retrieval
     figures = tmp_path / "learners.json"
     assert main(["learners", "--pairs", str(tmp_path / "pairs.jsonl"), "--learner", "logistic", "--vetoes", "0,0.1",
@@ -101,6 +112,20 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
     compared = json.loads(figures.read_text(encoding="utf-8"))
     assert set(compared) == {"logistic"} and set(compared["logistic"]["sweep"]) == {"0.000", "0.100"}
     assert compared["logistic"]["sweep"]["0.000"]["dev.jsonl"]["answerable"] == sum(p["answerable"] for p in pairs)
+
+
+def test_exported_trees_score_as_scikit_learn_does() -> None:
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(0)
+    x = rng.random((600, len(FEATURES)))
+    y = ((x[:, 0] > 0.5) ^ (x[:, 3] * x[:, 7] > 0.3)).astype(int)  # an interaction a regression cannot draw
+    fitted = Blend(0.3).fit(x, y)
+    assert fitted.trees is not None
+    trees = read_trees(export_trees(fitted.trees, x), len(FEATURES))
+    fresh = rng.random((200, len(FEATURES)))
+    ours = 1 / (1 + np.exp(-trees.log_odds(fresh)))
+    assert np.allclose(ours, fitted.trees.predict_proba(fresh)[:, 1], atol=1e-9)
+    assert 1 < trees.depth <= 14 and trees.feature.shape == (200, max(len(t) for t in export_trees(fitted.trees, x)["feature"]))
 
 
 def test_learners_are_compared_out_of_fold_on_saved_pairs(tmp_path: Path) -> None:

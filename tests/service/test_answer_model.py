@@ -80,13 +80,14 @@ def test_a_question_asking_who_counts_agencies_and_the_rules_verdict_is_a_featur
 
 
 def _model_file(path: Path, **change: object) -> Path:
-    model: dict[str, object] = {"format": 2, "features": list(FEATURES), "mean": [0.0] * len(FEATURES),
+    model: dict[str, object] = {"format": 3, "features": list(FEATURES), "mean": [0.0] * len(FEATURES),
                                 "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES), "intercept": 0.0,
-                                "threshold": 0.5, "veto": 0.2}
+                                "trees": None, "blend": 1.0, "threshold": 0.5, "veto": 0.2}
     model["coef"] = [4.0 if name == "kinds_in_sentence" else 0.0 for name in FEATURES]
     model["intercept"] = -2.0
+    model.update({k: v for k, v in change.items() if k != "sha256"})
     model["sha256"] = parameters_sha256(model)
-    model.update(change)
+    model.update({k: v for k, v in change.items() if k == "sha256"})
     path.write_text(json.dumps(model), encoding="utf-8")
     return path
 
@@ -119,11 +120,56 @@ def test_a_model_file_of_the_format_before_the_veto_names_the_fix(tmp_path: Path
         load_model(path)
 
 
+# one tree: kinds_in_sentence ≤ 0.5 → log-odds −1, else a second split on dense ≤ 0.8 → +1, else +3
+_TREE = {"base": 0.5, "feature": [[FEATURES.index("kinds_in_sentence"), -1, FEATURES.index("dense"), -1, -1]],
+         "threshold": [[0.5, 0.0, 0.8, 0.0, 0.0]], "left": [[1, -1, 3, -1, -1]], "right": [[2, -1, 4, -1, -1]],
+         "value": [[0.0, -1.5, 0.0, 0.5, 2.5]]}
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + 2.718281828459045 ** -z)
+
+
+def test_boosted_trees_are_walked_and_blended_with_the_regression(tmp_path: Path) -> None:
+    model = load_model(_model_file(tmp_path / "m.json", trees=_TREE, blend=0.25))
+    assert model.trees is not None and model.trees.depth == 2
+    first, value, *_ = _pool("济源市储能装机容量目标是多少？", [STORAGE, JOBS])  # STORAGE's dense: 0.85 > 0.8
+    assert model.probability(value) == pytest.approx(0.25 * _sigmoid(2) + 0.75 * _sigmoid(0.5 + 2.5))
+    assert model.probability(first) == pytest.approx(0.25 * _sigmoid(-2) + 0.75 * _sigmoid(0.5 - 1.5))
+    low = _hit("46.力争储能装机容量达到25兆瓦。", score=0.9, dense=0.7)
+    [weak] = _pool("济源市储能装机容量目标是多少？", [low])
+    assert model.probability(weak) == pytest.approx(0.25 * _sigmoid(2) + 0.75 * _sigmoid(0.5 + 0.5))
+    assert model.probabilities([first, value, weak]) == [model.probability(c) for c in (first, value, weak)]
+    assert model.best([first, value, weak]) == (value, model.probability(value))
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"blend": 0.5}, "a blend below 1 needs trees"),
+    ({"trees": _TREE}, "trees need a blend below 1"),
+    ({"trees": dict(_TREE, left=[[1, -1, 0, -1, -1]]), "blend": 0.5}, "malformed trees.*node 2 points outside"),
+    ({"trees": dict(_TREE, value=[[0.0]]), "blend": 0.5}, "malformed trees.*fields of different lengths"),
+    ({"trees": {"base": 0.0}, "blend": 0.5}, "malformed trees"),
+])
+def test_trees_that_do_not_hold_together_fail_clearly(tmp_path: Path, change: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_model(_model_file(tmp_path / "m.json", **change))
+
+
+def test_a_model_file_of_the_format_before_the_trees_names_the_fix(tmp_path: Path) -> None:
+    path = _model_file(tmp_path / "m.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["trees"], data["blend"]
+    data["format"] = 2
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ConfigError, match="lacks trees, blend.*python -m eval train"):
+        load_model(path)
+
+
 def test_a_model_trained_on_other_features_fails_naming_them(tmp_path: Path) -> None:
     names = [n for n in FEATURES if n != "dense_z"] + ["words_from_one_corpus"]
-    model: dict[str, object] = {"format": 2, "features": names, "mean": [0.0] * len(names),
+    model: dict[str, object] = {"format": 3, "features": names, "mean": [0.0] * len(names),
                                 "scale": [1.0] * len(names), "coef": [0.0] * len(names), "intercept": 0.0,
-                                "threshold": 0.5, "veto": 0.0}
+                                "trees": None, "blend": 1.0, "threshold": 0.5, "veto": 0.0}
     model["sha256"] = parameters_sha256(model)
     path = tmp_path / "m.json"
     path.write_text(json.dumps(model), encoding="utf-8")
@@ -148,6 +194,7 @@ def test_a_missing_or_unreadable_model_file_names_the_fix(tmp_path: Path) -> Non
 def test_the_shipped_model_loads() -> None:
     model = default_model()
     assert model.features == FEATURES and 0.0 < model.threshold < 1.0 and 0.0 < model.veto < model.threshold
+    assert model.trees is None and model.blend == 1.0  # the regression alone (eval.train.BLEND)
 
 
 def test_rare_topic_words_held_are_features() -> None:
