@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from service.retrieval.evidence import Asked, best_sentence_coverage, coverage, sentence_carries
+from service.retrieval.evidence import SOFT_KINDS, Asked, best_sentence_coverage, coverage, sentence_carries
 from service.retrieval.retriever import Hit
 
 __all__ = ["Judgement", "support", "judge", "rarity", "known_coverage", "semantic", "Z_FULL", "SENTENCE_FLOOR"]
@@ -109,9 +109,13 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
     # How squarely each supported hit answers: the topic coverage of its best value sentence, read in context.
     square = {id(h): best_sentence_coverage(asked, h.chunk.text, _context(h, cited)) for h in supported}
     known = {id(h): known_coverage(asked.weights, rare, _searchable(h, cited)) >= min_known for h in supported}
+    # a soft kind (SOFT_KINDS) orders the answering clauses through `square` but does not decide whether one answers
+    hard = replace(asked, kinds=[k for k in asked.kinds if k not in SOFT_KINDS])
+    floor = square if hard.kinds == asked.kinds else \
+        {id(h): best_sentence_coverage(hard, h.chunk.text, _context(h, cited)) for h in supported}
     answering = [h for h in supported
-                 if all(sentence_carries(k, asked, h.chunk.text, h.chunk) for k in asked.kinds)
-                 and (asked.kinds or square[id(h)] >= SENTENCE_FLOOR)
+                 if all(sentence_carries(k, asked, h.chunk.text, h.chunk) for k in hard.kinds)
+                 and (hard.kinds or floor[id(h)] >= SENTENCE_FLOOR)
                  and (known[id(h)] or semantic(h, dense_mean, dense_std) >= known_semantic)]
     # The clause that answers most squarely first: its topic coverage plus that of its best value sentence; the
     # retrieval order (which already weighs similarity) breaks ties.
@@ -126,5 +130,5 @@ def judge(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: fl
     if not on_topic:
         return Judgement("refuse", reason="检索到的条目不是问题所问的事", supported=supported)
     best = on_topic[0]
-    missing = [k for k in asked.kinds if not sentence_carries(k, asked, best.chunk.text, best.chunk)]
+    missing = [k for k in hard.kinds if not sentence_carries(k, asked, best.chunk.text, best.chunk)]
     return Judgement("partial", [best], missing, reason="条目没有写明所问的内容", supported=supported)

@@ -16,7 +16,7 @@ import jieba.posseg as posseg
 from ingest import ANSWER_KIND_WORDS, GENERIC_TERMS, VALUE_KIND_WORDS, Chunk, is_place_name, tokenize
 from service.retrieval.documents import named_documents
 
-__all__ = ["Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity", "has_date", "names_units",
+__all__ = ["SOFT_KINDS", "Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity", "has_date", "names_units",
            "carries", "states_units", "in_unit", "sentence_carries", "best_sentence_coverage"]
 
 _NUMERAL = r"(?:\d+(?:[.．]\d+)?|[〇零一二两三四五六七八九十百千万亿]+(?:点[〇零一二三四五六七八九]+)?)"
@@ -42,6 +42,11 @@ _ITSELF = re.compile(r"本(?:规定|办法|条例|细则|意见|方案|措施|�
 _ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|哪一周|哪个月|几号|哪一年|哪年|几月|日期|时间节点|截止|期限(?!是?(?:多少|几|多长|多久))|起施行|开始实施|什么时间|多久以前"
                         r"|[先早晚](?:施行|实施|生效|出台|发布|印发)|施行日期|生效日期")
 _ASKS_QUANTITY = re.compile(r"多少|多大|多长|多高|多远|多久|多重|(?<!哪)几[个家项条年月天次倍日周所座类种批名人户]|(?<![哪])几[十百千万]|比例|比重|标准是|额度|金额|幅度|上限|下限|面积|数量|规模|产量|增速|增长.{0,4}[多几]")
+# A sanction asked (the 法律责任 of a regulation: 「会受到什么处罚」), and what states one. A soft kind: a clause
+# stating one is preferred, and one stating none can still answer (a sanction may be put in words no list holds).
+SOFT_KINDS = frozenset({"sanction"})
+_ASKS_SANCTION = re.compile(r"(?:什么|哪些|何种|怎样的?|哪种)(?:行政)?(?:处罚|处分|法律责任|罚则)|(?:如何|怎么|怎样)(?:处罚|处分)|罚则")
+_SANCTION = re.compile(r"罚款|罚金|警告|责令|吊销|没收|拘留|撤销|取消|处分|停业|停产|停止|暂停|追究|不予受理|通报批评|列入|记入|处以|处罚")
 _ASKS_UNITS = re.compile(r"谁|哪[个些家]?(?:单位|部门|机构|机关|主管)|由哪|什么部门|什么机构|什么单位|责任单位|牵头单位|负责单位|主管部门|归哪")
 # The unit right after 多少/几 (多少元, 几个月, 多少万吨, 多少个工作日).
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*(?:个)?[十百千万亿]*(元|美元|吨|斤|公斤|亩|公顷|平方米|平方公里|公里|米|小时|分钟|工作日|日|天|周|年|月|倍|岁|人|户|家|所|座|辆)")
@@ -99,6 +104,8 @@ def _read(question: str, regions: tuple[str, ...]) -> Asked:
         kinds.append("date")
     if _ASKS_UNITS.search(question):
         kinds.append("units")
+    if _ASKS_SANCTION.search(question):
+        kinds.append("sanction")
     words = _content_words(question, regions)
     weights: dict[str, float] = {}
     for word, _, weight in words:
@@ -330,4 +337,6 @@ def carries(kind: str, text: str, chunk: Chunk | None = None, unit: str = "") ->
         return names_units(text, chunk)
     if kind == "validity":
         return has_date(text) or bool(re.search(r"有效|失效|废止|施行", text))
+    if kind == "sanction":
+        return bool(_SANCTION.search(text))
     return True

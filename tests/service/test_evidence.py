@@ -7,8 +7,8 @@ import pytest
 from ingest import Chunk
 from service.retrieval.answerability import judge, known_coverage, rarity, support
 from service.retrieval.documents import covers, missing_document, named_documents
-from service.retrieval.evidence import (asked, best_sentence_coverage, char_coverage, coverage, has_date, has_quantity,
-                                        in_unit, names_units, sentence_carries, topic_terms)
+from service.retrieval.evidence import (asked, best_sentence_coverage, carries, char_coverage, coverage, has_date,
+                                        has_quantity, in_unit, names_units, sentence_carries, topic_terms)
 from service.retrieval.retriever import Hit
 
 
@@ -27,6 +27,10 @@ def _chunk(text: str, *, units: tuple[str, ...] = (), title: str = "某市若干
     ("这两个规定哪个先施行？", ["date"]),  # which came first is a question of dates
     ("临时号牌有效期限是多少天？", ["quantity"]),  # a term in days, not a date
     ("申报期限是哪一天？", ["date"]),
+    ("雇佣非拍卖师主持拍卖活动会受到什么处罚？", ["sanction"]),  # the 法律责任 of a regulation
+    ("伪造证书应该怎么处罚？", ["sanction"]),
+    ("对驳回的决定不服的如何处理？", []),  # a remedy, not a sanction
+    ("擅自移动界桩要罚多少？", ["quantity"]),  # the amount, not the kind of sanction
 ])
 def test_kinds_of_fact_asked(question: str, kinds: list[str]) -> None:
     assert asked(question).kinds == kinds
@@ -315,6 +319,19 @@ def test_a_penalty_is_about_the_article_it_cites() -> None:
     assert judge(question, hits, **args).hits[0].chunk is other  # type: ignore[arg-type]
     cited = {penalty.chunk_id: cited_text(penalty, catalog)}
     assert judge(question, hits, cited=cited, **args).hits[0].chunk is penalty  # type: ignore[arg-type]
+
+
+def test_a_sanction_asked_prefers_the_article_stating_one_and_does_not_refuse_without_it() -> None:
+    rule = _chunk("拍卖人不得有下列行为：（七）雇佣非拍卖师主持拍卖活动。", title="拍卖监督管理办法", measure="5")
+    penalty = _chunk("拍卖人雇佣非拍卖师主持拍卖活动的，由市场监督管理部门予以警告，并可处10000元以下的罚款。",
+                     title="拍卖监督管理办法", measure="13")
+    question = asked("雇佣非拍卖师主持拍卖活动会受到什么处罚？")
+    assert carries("sanction", penalty.text) and not carries("sanction", rule.text)
+    args = dict(dense_mean=0.6, dense_std=0.1, min_support=0.45, lexical_share=0.7)
+    both = judge(question, [Hit(rule, 1.0, dense=0.8), Hit(penalty, 0.9, dense=0.8)], **args)  # type: ignore[arg-type]
+    assert both.verdict == "answer" and both.hits[0].chunk is penalty  # the article stating the sanction first
+    alone = judge(question, [Hit(rule, 1.0, dense=0.8)], **args)  # type: ignore[arg-type]
+    assert alone.verdict == "answer" and alone.hits[0].chunk is rule  # a soft kind: no partial answer for want of it
 
 
 def test_a_measure_listing_the_items_itself_answers_a_list_question_alone() -> None:
