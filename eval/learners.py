@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.train import Blend, Group, boosted, choose_veto, logistic, out_of_fold, per_source, vetoed_figures
+from service.answerers.features import FEATURES
 
 __all__ = ["LEARNERS", "load_pairs", "compare", "quoted_figures", "measure_figures"]
 
@@ -49,6 +50,9 @@ def load_pairs(path: str | Path) -> tuple[list[Group], set[str]]:
             if names is not None and row["features"] != names:
                 raise ValueError(f"{path}:{number}: other features than the lines before")
             names = row["features"]
+            if names != list(FEATURES):  # the figures read columns by this code's feature names
+                raise ValueError(f"{path}:{number}: pairs of other features than this code's "
+                                 f"(service/answerers/features.py): save them again with `eval train --save-pairs`")
             groups.append(Group(row["source"], row["id"], bool(row["answerable"]), row["vectors"], row["labels"]))
             if row["strict"]:
                 strict.add(row["source"])
@@ -62,8 +66,6 @@ def quoted_figures(groups: Sequence[Group], probabilities: Sequence[Sequence[flo
     """Over the answerable questions with an answering candidate: the share whose quoted sentences hold one (the
     likeliest sentence, plus the likeliest other of its measure when at least `share` as likely; None: alone), and
     the sentences quoted beyond the first, on average. A candidate's measure is told by its `rank_inverse`."""
-    from service.answerers.features import FEATURES
-
     rank = FEATURES.index("rank_inverse")
     hits = extra = questions = 0
     for group, probs in zip(groups, probabilities):
@@ -88,8 +90,6 @@ def measure_figures(groups: Sequence[Group], probabilities: Sequence[Sequence[fl
     measure of the likeliest sentence, plus the measure whose likeliest sentence comes next when at least `share` as
     likely; None: alone), the mean share of quoted measures that hold one (a citation precision), and the measures
     quoted beyond the first, on average. Every candidate's measure counts, as `on` mode would quote it."""
-    from service.answerers.features import FEATURES
-
     rank = FEATURES.index("rank_inverse")
     held = precise = extra = questions = 0.0
     for group, probs in zip(groups, probabilities):

@@ -163,6 +163,11 @@ def test_learners_are_compared_out_of_fold_on_saved_pairs(tmp_path: Path) -> Non
     mixed.write_text(json.dumps(row("q", True)) + "\n" + json.dumps(other) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="other features"):
         load_pairs(mixed)
+    older = tmp_path / "older.jsonl"  # saved by a build with other features: its columns would be misread
+    older.write_text(json.dumps(dict(row("q", True), features=list(FEATURES[:-1]) + ["retired_feature"])) + "\n",
+                     encoding="utf-8")
+    with pytest.raises(ValueError, match="pairs of other features than this code's"):
+        load_pairs(older)
 
 
 def test_training_without_a_source_is_a_usage_error(tmp_path: Path) -> None:
