@@ -43,12 +43,18 @@ def _deepest_of_first(places: list[Place]) -> Place | None:
     return max(inside, key=lambda p: len(p.path))
 
 
+# A news item's dateline (电头) names where the story was filed, not what it is about: 「新华社北京2月15日电」,
+# 「中新网武汉2月10日电」, 「本报北京3月1日讯」 (an agency or paper, the place, the day, 电 or 讯).
+_DATELINE = re.compile(r"(?:社|网|台|报|站)[\u4e00-\u9fff]{2,8}?(?:\d{1,2}|[一二三四五六七八九十]{1,3})月"
+                       r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})日(?:电|讯)")
+
+
 def _most_named(text: str) -> Place | None:
     """The place the head of a text is about: the deepest place that it and the places inside it hold more than
     half of all place mentions for (a province's plan naming many of its cities stays the province's, a city's
     notice naming its counties stays the city's); else the most named place, ties going to the smaller unit, then
-    the earlier one."""
-    found = mentions(text[:HEAD_CHARS])
+    the earlier one. A news dateline's place does not count."""
+    found = mentions(_DATELINE.sub(" ", text[:HEAD_CHARS]))
     if not found:
         return None
     covered: Counter[str] = Counter(name for m in found for name in set(m.place.path))

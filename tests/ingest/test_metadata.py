@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ingest.gazetteer import find_places, find_regions, lookup, region_matches, region_path
-from ingest.metadata import NATIONAL, document_genre, infer_date, infer_doc_number, infer_issuer, infer_metadata
+from ingest.metadata import (NATIONAL, document_genre, infer_date, infer_doc_number, infer_issuer, infer_metadata,
+                             infer_region)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -181,6 +182,17 @@ def test_document_metadata(title: str, paragraphs: list[str], tag: str, region: 
     meta = infer_metadata(title, paragraphs, tag=tag)
     assert (meta.region, meta.region_path, meta.issuer, meta.doc_number, meta.date) == (
         region, path, issuer, number, date)
+
+
+@pytest.mark.parametrize(("text", "region"), [
+    # the dateline names where the story was filed; the story is about 湖北省
+    ("某部门预拨补助资金新华社北京2月15日电（记者某某）经批准，某部门预拨资金80亿元，其中对湖北省预拨35亿元。", "湖北省"),
+    ("中新网武汉2月10日电 会议研究部署全省春耕工作，河南省各地抓紧落实。", "河南省"),
+    ("本报北京3月1日讯 记者从有关部门获悉，相关政策已经出台。", ""),  # nothing but the dateline names a place
+    ("北京市各区抓紧落实春耕备耕工作。", "北京市"),  # a place named in the text, not in a dateline, still counts
+])
+def test_a_news_dateline_does_not_name_the_region(text: str, region: str) -> None:
+    assert infer_region("", text) == region
 
 
 @pytest.mark.parametrize(("paragraphs", "expected"), [
