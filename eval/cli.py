@@ -577,8 +577,8 @@ def _parser() -> argparse.ArgumentParser:
                     "the veto `train` would choose and the rules-with-veto figures at a range of vetoes. Writes "
                     "no model (see eval/learners.py).")
     learners.add_argument("--pairs", required=True, help="pairs file written by `train --save-pairs`")
-    learners.add_argument("--learner", action="append", choices=["logistic", "trees", "boosted", "blend"], default=None,
-                          help="learner to fit, repeatable (default: logistic and blend)")
+    learners.add_argument("--learner", action="append", choices=["logistic", "trees", "boosted", "blend"],
+                          default=None, help="learner to fit, repeatable (default: logistic and blend)")
     learners.add_argument("--vetoes", default="0,0.02,0.04,0.06,0.08,0.1,0.15,0.2",
                           help="comma-separated vetoes to report (default: %(default)s)")
     learners.add_argument("--runner-up", default="0.9,0.75,0.5,0.25,0",

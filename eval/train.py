@@ -6,8 +6,9 @@ answer keys and its measure holds the gold evidence (or belongs to the gold docu
 unanswerable question (a dev set's, or a leave-gold-out twin of an external question) is labelled as not
 answering. Only the `tune` half of an external set is read: an index holding a `report` document is refused.
 A logistic regression (scikit-learn, the `eval` extra) is fitted, blended with gradient-boosted trees when `--blend`
-is below 1 (`BLEND`: the regression's share, 1 as shipped); the answer threshold is chosen on out-of-fold probabilities (questions
-grouped into folds), refusing answerable questions no more often than the rules do on the same questions. The veto for `model=veto` (the rules decide, and a rules answer whose best sentence is less
+is below 1 (`BLEND`: the regression's share, 1 as shipped); the answer threshold is chosen on out-of-fold
+probabilities (questions grouped into folds), refusing answerable questions no more often than the rules do on the
+same questions. The veto for `model=veto` (the rules decide, and a rules answer whose best sentence is less
 likely than the veto is refused) is the highest one that, out of fold, refuses no answerable question of a team
 dev set and at most 1% more of a tune half's than the rules alone. The file records the command, the training
 files' sha256 and the out-of-fold figures. The service reads the file with no scikit-learn.
@@ -390,7 +391,8 @@ def train(sources: Sequence[tuple[Source, Any]], out: str | Path, *, command: st
 
 
 def write_model(groups: Sequence[Group], strict: Collection[str], out: str | Path, *, command: str, c: float = 1.0,
-                blend: float = BLEND, files: Sequence[Path] = (), sources: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+                blend: float = BLEND, files: Sequence[Path] = (),
+                sources: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """Fit on labelled groups (collected, or read back from a pairs file) and write the model file, recording the
     command, the sha256 of each of `files` and the `sources` described; returns what was written."""
     from service.answerers.answer_model import FORMAT, parameters_sha256

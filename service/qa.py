@@ -214,7 +214,8 @@ class QAService:
         hits = [best.hit] + list({id(c.hit): c.hit for c in pool if c.hit is not best.hit}.values())
         supported = judgement.supported if any(h is best.hit for h in judgement.supported) \
             else [best.hit, *judgement.supported]
-        second = runner_up([(model.probability(c), c) for c in pool if c.hit is best.hit], best, probability)
+        own = [c for c in pool if c.hit is best.hit]  # the runner-up is of the best sentence's measure
+        second = runner_up(list(zip(model.probabilities(own), own)), best, probability)
         return Judgement("answer", hits, supported=supported, answering=[best.hit], sentence=best.sentence,
                          also=second.sentence if second is not None else "")
 
@@ -228,7 +229,7 @@ class QAService:
             return judgement
         # an answer resting on similarity alone (the rules found none of the question's rare words) needs the
         # model's own answer threshold, not the veto
-        scored = [(model.probability(c), c) for c in pool]  # each candidate scored once
+        scored = list(zip(model.probabilities(pool), pool))  # the whole pool scored at once
         if max(p for p, _ in scored) < (model.threshold if judgement.similar_only else model.veto):
             return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported)
         answering = {id(h) for h in judgement.answering or judgement.supported}

@@ -23,8 +23,8 @@ import numpy as np
 from ingest import ConfigError
 from service.answerers.features import FEATURES, Candidate
 
-__all__ = ["MODEL_FILE", "AnswerModel", "Trees", "load_model", "read_trees", "default_model", "parameters_sha256", "FORMAT", "RUNNER_UP",
-           "runner_up"]
+__all__ = ["MODEL_FILE", "AnswerModel", "Trees", "load_model", "read_trees", "default_model", "parameters_sha256",
+           "FORMAT", "RUNNER_UP", "runner_up"]
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
 FORMAT = 3  # 2: `veto` added; 3: `trees` and `blend`

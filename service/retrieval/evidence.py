@@ -16,8 +16,8 @@ import jieba.posseg as posseg
 from ingest import ANSWER_KIND_WORDS, GENERIC_TERMS, VALUE_KIND_WORDS, Chunk, is_place_name, tokenize
 from service.retrieval.documents import named_documents
 
-__all__ = ["SOFT_KINDS", "Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity", "has_date", "names_units",
-           "carries", "states_units", "in_unit", "sentence_carries", "best_sentence_coverage"]
+__all__ = ["SOFT_KINDS", "Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity", "has_date",
+           "names_units", "carries", "states_units", "in_unit", "sentence_carries", "best_sentence_coverage"]
 
 _NUMERAL = r"(?:\d+(?:[.．]\d+)?|[〇零一二两三四五六七八九十百千万亿]+(?:点[〇零一二三四五六七八九]+)?)"
 # Measure words and units a quantity is stated in (generic Chinese grammar, not the vocabulary of one corpus).

@@ -125,7 +125,8 @@ def test_exported_trees_score_as_scikit_learn_does() -> None:
     fresh = rng.random((200, len(FEATURES)))
     ours = 1 / (1 + np.exp(-trees.log_odds(fresh)))
     assert np.allclose(ours, fitted.trees.predict_proba(fresh)[:, 1], atol=1e-9)
-    assert 1 < trees.depth <= 14 and trees.feature.shape == (200, max(len(t) for t in export_trees(fitted.trees, x)["feature"]))
+    widest = max(len(t) for t in export_trees(fitted.trees, x)["feature"])
+    assert 1 < trees.depth <= 14 and trees.feature.shape == (200, widest)
 
 
 def test_learners_are_compared_out_of_fold_on_saved_pairs(tmp_path: Path) -> None:
