@@ -120,6 +120,7 @@ def _external(args: argparse.Namespace) -> int:
     presets = list(dict.fromkeys(args.preset or ["hybrid"]))
     report, questions = evaluate_external(args.set, args.split, args.index, root=args.root, docs=args.docs,
                                           seed=args.seed, presets=presets, held_out=not args.no_leave_gold_out,
+                                          anchored=not args.evidence_as_published,
                                           progress=not args.no_progress)
     # A report half is run for aggregate figures only: none of its questions is written or printed.
     per_question = args.split == "tune"
@@ -134,7 +135,9 @@ def _external(args: argparse.Namespace) -> int:
     print(f"\n{meta['answerable_questions']} questions and {meta['leave_gold_out']} leave-gold-out twins "
           f"({meta['leave_gold_out_skipped']} left out: another indexed document holds their evidence) on "
           f"{meta['documents']} of {meta['split_documents']} {args.split} documents ({meta['chunks']} chunks; "
-          f"evidence found in a chunk for {meta['evidence_in_a_chunk']}); report: {', '.join(map(str, written))}")
+          f"evidence found in a chunk for {meta['evidence_in_a_chunk']}"
+          + (f", scored by its part as indexed for {meta['evidence_anchored']}" if meta.get("evidence_anchored") else "")
+          + f"); report: {', '.join(map(str, written))}")
     problems = check_thresholds(report, thresholds)
     for problem in problems:
         print(f"FAILED --min {problem}", file=sys.stderr)
@@ -487,6 +490,9 @@ def _parser() -> argparse.ArgumentParser:
     external.add_argument("--preset", action="append", choices=_ALL_PRESETS[:-1],
                           help="preset to evaluate, repeatable (default: hybrid)")
     external.add_argument("--no-leave-gold-out", action="store_true", help="only the answerable questions")
+    external.add_argument("--evidence-as-published", action="store_true",
+                          help="score a gold passage no chunk holds whole as published (out of reach of recall), not "
+                               "by its answer-bearing part as indexed")
     external.add_argument("--min", action="append", metavar="METRIC=VALUE", help="as for `run`")
     external.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     external.set_defaults(handler=_external)

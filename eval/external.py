@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "load_set",
     "select",
     "leave_gold_out",
+    "anchor_evidence",
     "exclusion_filters",
     "index_selection",
 ]
@@ -127,6 +129,42 @@ def leave_gold_out(questions: Sequence[EvalQuestion], texts: dict[str, str]) -> 
     return held_out, elsewhere
 
 
+ANCHOR_MIN_CHARS = 12  # the least of a gold passage, around an answer key, that a chunk must hold to stand for it
+
+
+def _held_around(passage: str, start: int, end: int, text: str) -> str:
+    """The longest run of `passage` holding passage[start:end] that `text` contains ('' when not even that)."""
+    if passage[start:end] not in text:
+        return ""
+    while start > 0 and passage[start - 1:end] in text:
+        start -= 1
+    while end < len(passage) and passage[start:end + 1] in text:
+        end += 1
+    return passage[start:end]
+
+
+def anchor_evidence(question: EvalQuestion, chunks: Sequence[str]) -> EvalQuestion | None:
+    """A question whose gold passage no chunk of its document holds whole (it crosses a measure boundary, or holds
+    a line the cleaner drops, such as a repeated headline or a reporter's byline), with the passage replaced by its
+    answer-bearing part as indexed: the longest run of the passage around an answer key that one chunk of
+    `chunks` (the gold document's, canonical) holds, if at least ANCHOR_MIN_CHARS long. None when the passage is
+    held whole, or no chunk holds enough of it (the question keeps its passage and cannot reach recall 1)."""
+    passages = [canonical(e) for e in question.evidence if e.strip()]
+    if len(passages) != 1 or any(passages[0] in text for text in chunks):
+        return None
+    passage = passages[0]
+    keys = [k for k in (canonical(key) for key in question.answer_keys) if k]
+    best = ""
+    for key in keys:
+        for found in re.finditer(re.escape(key), passage):
+            for text in chunks:
+                held = _held_around(passage, found.start(), found.end(), text)
+                best = max(best, held, key=len)
+    if len(best) < min(ANCHOR_MIN_CHARS, len(passage)):
+        return None
+    return replace(question, evidence=[best], extra={**question.extra, "evidence_as_published": question.evidence})
+
+
 def exclusion_filters(doc_ids_of: dict[str, frozenset[str]]) -> Callable[[EvalQuestion], Any]:
     """`run_eval`'s filters_for: a leave-gold-out question searches without its gold file's documents."""
     from service.retrieval.retriever import Filters
@@ -166,9 +204,11 @@ def index_selection(paths: Sequence[Path], index: str | Path, *, progress: bool 
 
 def evaluate_external(set_name: str, split: str, index: str | Path, *, root: str | Path | None = None,
                       docs: int | None = None, seed: int = 0, presets: Sequence[str] = ("hybrid",),
-                      held_out: bool = True, progress: bool = True) -> tuple[Any, list[EvalQuestion]]:
+                      held_out: bool = True, anchored: bool = True,
+                      progress: bool = True) -> tuple[Any, list[EvalQuestion]]:
     """Index the selection, run every question (and its leave-gold-out twin) through `run_eval`; returns the
-    report (meta filled in) and the questions run."""
+    report (meta filled in) and the questions run. `anchored`: a gold passage no chunk holds whole is scored by
+    its answer-bearing part as indexed (`anchor_evidence`); else as published, out of reach of recall."""
     import time
 
     from eval.runner import build_qa, run_eval
@@ -207,6 +247,12 @@ def evaluate_external(set_name: str, split: str, index: str | Path, *, root: str
                    for name, ids in doc_ids_of.items()}
     findable = sum(all(any(canonical(e) in t for t in chunk_texts.get(str(q.extra["doc"]), [])) for e in q.evidence)
                    for q in questions)
+    anchored_count = 0
+    if anchored:
+        for position, q in enumerate(questions):
+            if q.answerable and (moved := anchor_evidence(q, chunk_texts.get(str(q.extra["doc"]), []))):
+                questions[position] = moved
+                anchored_count += 1
     started = time.perf_counter()
     report = run_eval([*questions, *twins], qa, list(presets), progress=progress,
                       filters_for=exclusion_filters({k: frozenset(v) for k, v in doc_ids_of.items()}))
@@ -217,5 +263,5 @@ def evaluate_external(set_name: str, split: str, index: str | Path, *, root: str
         reserved_checked=reserved is not None, chunks=ingested.total_chunks, embedded_now=embedded,
         index_seconds=round(ingested.seconds, 1), run_seconds=round(time.perf_counter() - started, 1),
         answerable_questions=len(questions), leave_gold_out=len(twins), leave_gold_out_skipped=elsewhere,
-        evidence_in_a_chunk=findable)
+        evidence_in_a_chunk=findable, evidence_anchored=anchored_count if anchored else None)
     return report, [*questions, *twins]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from eval import external  # noqa: E402
 from eval.cli import main  # noqa: E402
 from eval.dataset import EvalQuestion  # noqa: E402
-from eval.external import HELD_OUT_SUFFIX, leave_gold_out, load_set, reserved_documents, select  # noqa: E402
+from eval.external import (HELD_OUT_SUFFIX, anchor_evidence, leave_gold_out, load_set, reserved_documents,  # noqa: E402
+                           select)
 from eval.runner import EvalReport, PresetReport, QuestionResult  # noqa: E402
 
 
@@ -70,6 +72,24 @@ def test_a_question_is_unanswerable_without_its_gold_document_unless_another_hol
     filters = external.exclusion_filters({"c.txt": frozenset({"c", "c-d02"})})
     assert filters(twin).exclude_doc_ids == {"c", "c-d02"}
     assert filters(questions[1]) is None
+
+
+def test_a_passage_no_chunk_holds_whole_is_scored_by_its_answer_bearing_part_as_indexed() -> None:
+    # The passage runs from one measure's last words into the next measure's first sentence, which holds the key.
+    passage = "现就有关事项通知如下：一、办理时间 社保中心将于2020年2月3日起对外办公。"
+    question = EvalQuestion("q", "社保中心什么时候开始对外办公？", "external", True, [passage], ["2020年2月3日"],
+                            extra={"doc": "a.txt", "split": "tune"})
+    chunks = ["为做好疫情防控期间工作，现就有关事项通知如下：", "一、办理时间社保中心将于2020年2月3日起对外办公。其他事项另行通知。"]
+    moved = anchor_evidence(question, chunks)
+    assert moved is not None and moved.evidence == ["一、办理时间社保中心将于2020年2月3日起对外办公。"]
+    assert moved.extra["evidence_as_published"] == [passage] and question.evidence == [passage]
+    # A passage one chunk holds whole keeps it (whitespace aside, as the index stores text).
+    assert anchor_evidence(question, ["现就有关事项通知如下：一、办理时间社保中心将于2020年2月3日起对外办公。"]) is None
+    # Too little of the passage around the key (10 characters): the key could stand in any chunk; nothing moves.
+    assert anchor_evidence(question, ["于2020年2月3日", "现就有关事项通知如下："]) is None
+    # No key in the passage, or several passages: as published.
+    assert anchor_evidence(replace(question, answer_keys=["2月4日"]), chunks) is None
+    assert anchor_evidence(replace(question, evidence=[passage, "另一段"]), chunks) is None
 
 
 def _fake_report(questions: list[EvalQuestion]) -> EvalReport:
