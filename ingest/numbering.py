@@ -91,6 +91,10 @@ _COLLAPSED_SPACE = re.compile(
     rf"(?<=[{_WIDE}])(?<![{_OPENING}])[ \t\u00a0\u3000]+(?=[{_WIDE}\d])(?![{_CLOSING}])"
     rf"|(?<=[{_WIDE}\d])(?<![{_OPENING}])[ \t\u00a0\u3000]+(?=[{_WIDE}])(?![{_CLOSING}])"
 )
+# One Chinese character before a space and one more before a colon: a two-character label printed letter-spaced
+# (账 号：…, 电 话：…, a person's name 田　宁：…), not a line of its own.
+_LONE_CHARACTER = re.compile(r"[\u3400-\u9fff]")
+_SPACED_LABEL = re.compile(r"[\u3400-\u9fff][：:]")
 # A crawler that prints the page's heading and then the document's title: the same words twice at the start.
 _REPEATED_OPENING = re.compile(r"^\s*(\S.{6,118}?\S)\s+\1(?=\s|$)")
 # 「第一章总则第一条为了…」: a heading sharing its line with the first article.
@@ -188,7 +192,11 @@ def split_collapsed(line: str) -> list[str]:
     if repeated:  # the title printed twice: once, kept whole (its own spaces are where a page broke it)
         out.append(repeated.group(1))
         line = line[repeated.end():]
-    for piece in _COLLAPSED_SPACE.split(line):
+    pieces = _COLLAPSED_SPACE.split(line)
+    for n, piece in enumerate(pieces):
+        if _LONE_CHARACTER.fullmatch(piece) and n + 1 < len(pieces) and _SPACED_LABEL.match(pieces[n + 1]):
+            pieces[n + 1] = piece + pieces[n + 1]  # 「账 号：…」「田　宁：…」: a label printed letter-spaced
+            continue
         out.extend(part.strip() for part in _COLLAPSED_BREAK.split(piece) if part.strip())
     return out
 

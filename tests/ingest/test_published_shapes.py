@@ -42,6 +42,9 @@ def _measures(path: Path) -> list[tuple[str, str]]:
                  id="spaces-between-chinese-were-line-breaks"),
     pytest.param("某县疫情防控公告 某县疫情防控公告 一、全员测温。", ["某县疫情防控公告", "一、全员测温。"], id="title-printed-twice"),
     pytest.param("联系人：张三 【 打印本页】", ["联系人：张三", "【 打印本页】"], id="no-cut-inside-brackets"),
+    pytest.param("开户行：工商银行某支行 账 号：2102108009 联系人 田　宁：0771-8095041 新华社记者 摄 天寒地冻，",
+                 ["开户行：工商银行某支行", "账号：2102108009", "联系人", "田宁：0771-8095041", "新华社记者", "摄",
+                  "天寒地冻，"], id="a-letter-spaced-label-is-one-word"),
 ])
 def test_a_collapsed_line_is_cut_where_lines_were(line: str, pieces: list[str]) -> None:
     assert split_collapsed(line) == pieces
