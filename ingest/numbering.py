@@ -95,6 +95,15 @@ _COLLAPSED_SPACE = re.compile(
 # (账 号：…, 电 话：…, a person's name 田　宁：…), not a line of its own.
 _LONE_CHARACTER = re.compile(r"[\u3400-\u9fff]")
 _SPACED_LABEL = re.compile(r"[\u3400-\u9fff][：:]")
+# A quotation mark still open at a piece's end, closed within a few characters of the next: the space was inside it.
+_QUOTE_CLOSED = re.compile(r"[^“”\s]{1,20}”")
+
+
+def _open_quote(piece: str) -> bool:
+    """Whether the piece ends inside a 「“…」 quotation (its last quotation mark opens one)."""
+    return piece.rfind("“") > piece.rfind("”")
+
+
 # A crawler that prints the page's heading and then the document's title: the same words twice at the start.
 _REPEATED_OPENING = re.compile(r"^\s*(\S.{6,118}?\S)\s+\1(?=\s|$)")
 # 「第一章总则第一条为了…」: a heading sharing its line with the first article.
@@ -194,8 +203,11 @@ def split_collapsed(line: str) -> list[str]:
         line = line[repeated.end():]
     pieces = _COLLAPSED_SPACE.split(line)
     for n, piece in enumerate(pieces):
-        if _LONE_CHARACTER.fullmatch(piece) and n + 1 < len(pieces) and _SPACED_LABEL.match(pieces[n + 1]):
-            pieces[n + 1] = piece + pieces[n + 1]  # 「账 号：…」「田　宁：…」: a label printed letter-spaced
+        if n + 1 < len(pieces) and (_LONE_CHARACTER.fullmatch(piece) and _SPACED_LABEL.match(pieces[n + 1])
+                                    or _open_quote(piece) and _QUOTE_CLOSED.match(pieces[n + 1])):
+            # 「账 号：…」「田　宁：…」: a label printed letter-spaced; 「按照“非必须 不窗口”的原则」: a space
+            # inside a short quotation. Neither is a line break.
+            pieces[n + 1] = piece + pieces[n + 1]
             continue
         out.extend(part.strip() for part in _COLLAPSED_BREAK.split(piece) if part.strip())
     return out

@@ -45,6 +45,9 @@ def _measures(path: Path) -> list[tuple[str, str]]:
     pytest.param("开户行：工商银行某支行 账 号：2102108009 联系人 田　宁：0771-8095041 新华社记者 摄 天寒地冻，",
                  ["开户行：工商银行某支行", "账号：2102108009", "联系人", "田宁：0771-8095041", "新华社记者", "摄",
                   "天寒地冻，"], id="a-letter-spaced-label-is-one-word"),
+    pytest.param("多个办税渠道可选 某市税务局按照“非必须 不窗口”的原则，梳理了办税事项。 专区上线 服务",
+                 ["多个办税渠道可选", "某市税务局按照“非必须不窗口”的原则，梳理了办税事项。", "专区上线", "服务"],
+                 id="no-cut-inside-a-short-quotation"),
 ])
 def test_a_collapsed_line_is_cut_where_lines_were(line: str, pieces: list[str]) -> None:
     assert split_collapsed(line) == pieces
