@@ -95,13 +95,19 @@ _COLLAPSED_SPACE = re.compile(
 # (账 号：…, 电 话：…, a person's name 田　宁：…), not a line of its own.
 _LONE_CHARACTER = re.compile(r"[\u3400-\u9fff]")
 _SPACED_LABEL = re.compile(r"[\u3400-\u9fff][：:]")
-# A quotation mark still open at a piece's end, closed within a few characters of the next: the space was inside it.
-_QUOTE_CLOSED = re.compile(r"[^“”\s]{1,20}”")
+# A quotation or bracket still open at a piece's end and closed within a few characters of the next: the space was
+# inside it (「按照“非必须 不窗口”的原则」, a byline 「（记者 王某 李某）」).
+_PAIRS = {"“": "”", "（": "）", "《": "》", "【": "】", "〔": "〕", "「": "」"}
 
 
-def _open_quote(piece: str) -> bool:
-    """Whether the piece ends inside a 「“…」 quotation (its last quotation mark opens one)."""
-    return piece.rfind("“") > piece.rfind("”")
+def _inside_pair(piece: str, following: str) -> bool:
+    """Whether `piece` ends inside a quotation or bracket that `following` (the next pieces) closes within 20
+    characters."""
+    for opening, closing in _PAIRS.items():
+        if piece.rfind(opening) > piece.rfind(closing):
+            end = following.find(closing)
+            return 0 < end <= 20 and opening not in following[:end]
+    return False
 
 
 # A crawler that prints the page's heading and then the document's title: the same words twice at the start.
@@ -204,9 +210,9 @@ def split_collapsed(line: str) -> list[str]:
     pieces = _COLLAPSED_SPACE.split(line)
     for n, piece in enumerate(pieces):
         if n + 1 < len(pieces) and (_LONE_CHARACTER.fullmatch(piece) and _SPACED_LABEL.match(pieces[n + 1])
-                                    or _open_quote(piece) and _QUOTE_CLOSED.match(pieces[n + 1])):
-            # 「账 号：…」「田　宁：…」: a label printed letter-spaced; 「按照“非必须 不窗口”的原则」: a space
-            # inside a short quotation. Neither is a line break.
+                                    or _inside_pair(piece, "".join(pieces[n + 1:n + 6]))):
+            # 「账 号：…」「田　宁：…」: a label printed letter-spaced; 「按照“非必须 不窗口”的原则」「（记者 王某）」:
+            # a space inside a short quotation or bracket. Neither is a line break.
             pieces[n + 1] = piece + pieces[n + 1]
             continue
         out.extend(part.strip() for part in _COLLAPSED_BREAK.split(piece) if part.strip())

@@ -48,6 +48,9 @@ def _measures(path: Path) -> list[tuple[str, str]]:
     pytest.param("多个办税渠道可选 某市税务局按照“非必须 不窗口”的原则，梳理了办税事项。 专区上线 服务",
                  ["多个办税渠道可选", "某市税务局按照“非必须不窗口”的原则，梳理了办税事项。", "专区上线", "服务"],
                  id="no-cut-inside-a-short-quotation"),
+    pytest.param("新华社南宁2月18日电（记者 黄某 李某）记者从18日的发布会上获悉，复工复产有序推进。 下一步 加强保障",
+                 ["新华社南宁2月18日电（记者黄某李某）记者从18日的发布会上获悉，复工复产有序推进。", "下一步", "加强保障"],
+                 id="no-cut-inside-a-byline"),
 ])
 def test_a_collapsed_line_is_cut_where_lines_were(line: str, pieces: list[str]) -> None:
     assert split_collapsed(line) == pieces
