@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ingest.cleaning import normalize_line
     from ingest.formats import SUPPORTED_SUFFIXES, sniff_suffix
     from ingest.chunking import join_windows
-    from ingest.metadata import NATIONAL, document_genre
+    from ingest.metadata import NATIONAL, document_genre, strip_byline
     from ingest.lifecycle import LIFECYCLE_FIELDS, REPEALED, stated_term
     from ingest.memory import release_freed_memory
     from ingest.gazetteer import find_regions, is_place_name, mentions, region_matches, region_path
@@ -60,6 +60,7 @@ _LAZY = {
     "document_genre": "ingest.metadata",
     "join_windows": "ingest.chunking",
     "NATIONAL": "ingest.metadata",
+    "strip_byline": "ingest.metadata",
     "LIFECYCLE_FIELDS": "ingest.lifecycle",
     "REPEALED": "ingest.lifecycle",
     "stated_term": "ingest.lifecycle",

@@ -24,7 +24,7 @@ from ingest.numbering import match_marker
 __all__ = [
     "NATIONAL", "DocumentMetadata", "infer_metadata", "infer_region", "infer_region_path", "infer_date",
     "infer_issuer", "infer_doc_number", "infer_doc_type", "document_genre", "site_tag",
-    "find_dates", "find_doc_numbers",
+    "find_dates", "find_doc_numbers", "strip_byline",
 ]
 
 NATIONAL = "全国"
@@ -45,6 +45,20 @@ def _deepest_of_first(places: list[Place]) -> Place | None:
 
 # A news item's dateline (电头) names where the story was filed, not what it is about: 「新华社北京2月15日电」,
 # 「中新网武汉2月10日电」, 「本报北京3月1日讯」 (an agency or paper, the place, the day, 电 or 讯).
+# A news item's credit line: a dateline (「新华社重庆2月13日电」「重庆日报讯」「四川在线消息」) with the reporters in
+# brackets after it, or the bracket alone at a line's start or end (「（记者 王某 通讯员 李某）」). No fact of the item.
+_CREDIT = r"（[^（）]{0,6}(?:记者|通讯员|编辑|摄影)[^（）]{0,30}）"
+_BYLINE_START = re.compile(
+    rf"^\s*(?:[^，。；：\s]{{1,16}}?(?:\d{{1,2}}月\d{{1,2}}日(?:电|讯)|日报讯|晚报讯|报讯|消息)\s*{_CREDIT}|{_CREDIT})\s*")
+_BYLINE_END = re.compile(rf"\s*{_CREDIT}\s*$")
+
+
+def strip_byline(line: str) -> str:
+    """A line of a news item without its credit line (dateline and reporters, 「新华社重庆2月13日电（记者李松）」):
+    what an answer quotes is the item's own words."""
+    return _BYLINE_END.sub("", _BYLINE_START.sub("", line))
+
+
 _DATELINE = re.compile(r"(?:社|网|台|报|站)[\u4e00-\u9fff]{2,8}?(?:\d{1,2}|[一二三四五六七八九十]{1,3})月"
                        r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})日(?:电|讯)")
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from ingest import FUNCTION_WORDS, GENERIC_TERMS, QUESTION_WORDS, VALUE_KIND_WORDS, Chunk, strip_marker, tokenize
+from ingest import (FUNCTION_WORDS, GENERIC_TERMS, QUESTION_WORDS, VALUE_KIND_WORDS, Chunk, strip_byline, strip_marker,
+                    tokenize)
 from service.answerers.base import REFUSAL, Answer, Intent, Passage, citation_from_chunk
 from service.retrieval.evidence import asked as ask_for
 from service.retrieval.evidence import carries
@@ -24,8 +25,9 @@ _CLOSING_UNITS = re.compile(r"（[^（）]*(?:（[^（）]*）[^（）]*)*(负�
 
 def measure_body(chunk: Chunk) -> str:
     """The measure's words without its number and without the closing units parenthesis (nor the document's title
-    lines an opening chunk shows above them)."""
-    lines = [line for line in strip_marker(chunk.text[chunk.heading_chars:], _UNIT_MARKERS).split("\n") if line]
+    lines an opening chunk shows above them, nor a news item's credit lines)."""
+    body = strip_marker(chunk.text[chunk.heading_chars:], _UNIT_MARKERS)
+    lines = [line for line in map(strip_byline, body.split("\n")) if line]
     text = "".join(line if line[-1] in "。；！？：" else line + "。" for line in lines[:-1]) + (lines[-1] if lines else "")
     return _CLOSING_UNITS.sub("", text.rstrip("。； ")).rstrip("。； ")
 

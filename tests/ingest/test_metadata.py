@@ -6,7 +6,7 @@ import pytest
 
 from ingest.gazetteer import find_places, find_regions, lookup, region_matches, region_path
 from ingest.metadata import (NATIONAL, document_genre, infer_date, infer_doc_number, infer_issuer, infer_metadata,
-                             infer_region)
+                             infer_region, strip_byline)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -193,6 +193,21 @@ def test_document_metadata(title: str, paragraphs: list[str], tag: str, region: 
 ])
 def test_a_news_dateline_does_not_name_the_region(text: str, region: str) -> None:
     assert infer_region("", text) == region
+
+
+@pytest.mark.parametrize(("line", "words"), [
+    ("新华社重庆2月13日电（记者李松）为有效切断传染链条，重庆已设置95个观察点。", "为有效切断传染链条，重庆已设置95个观察点。"),
+    ("重庆日报讯（记者杨永芹）2月16日，来自市交通局消息称，包车已恢复。", "2月16日，来自市交通局消息称，包车已恢复。"),
+    ("某省在线消息（记者某某摄影某某）为缓解企业困难，省政府出台十三条。", "为缓解企业困难，省政府出台十三条。"),
+    ("（首席记者某某）2月19日，记者从市科协获悉。", "2月19日，记者从市科协获悉。"),
+    ("此外，各部门要做好审批服务。（记者某某）", "此外，各部门要做好审批服务。"),
+    # not a credit line: a unit in charge, a source named in the sentence, a 记者 who is the subject
+    ("（一）加强组织领导（市卫健委负责）", "（一）加强组织领导（市卫健委负责）"),
+    ("据新华社消息，国务院常务会议决定延长假期。", "据新华社消息，国务院常务会议决定延长假期。"),
+    ("记者从省人社厅获悉，补贴已发放。", "记者从省人社厅获悉，补贴已发放。"),
+])
+def test_a_news_credit_line_is_no_part_of_the_words(line: str, words: str) -> None:
+    assert strip_byline(line) == words
 
 
 @pytest.mark.parametrize(("paragraphs", "expected"), [

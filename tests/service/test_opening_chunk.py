@@ -20,6 +20,12 @@ def test_measure_body_leaves_the_heading_out() -> None:
     assert body.startswith("对稳产保供主体")
 
 
+def test_measure_body_leaves_a_news_credit_line_out() -> None:
+    _, chunks = chunk_text_file(NEWS.replace("\n", "\n新华社南京2月13日电（记者某某）"), Path("news.txt"))
+    assert "（记者某某）" in chunks[0].text  # the index keeps the page as published
+    assert measure_body(chunks[0]).startswith("对稳产保供主体")
+
+
 def test_a_hit_joining_the_opening_window_keeps_the_heading_apart() -> None:
     from service.retrieval.retriever import Hit, one_per_measure
 
