@@ -37,14 +37,19 @@ def _terms(question: str, regions: Sequence[str]) -> list[str]:
     return [t for t in dict.fromkeys(tokenize(question)) if t not in GENERIC_TERMS and t not in place_chars and len(t) > 1]
 
 
-def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars: int = 120) -> str:
+def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars: int = 120,
+                kinds: Sequence[str] = ()) -> str:
     """The verbatim span of the best sentence that covers its best-scoring clauses.
 
+    A clause scores the question's terms it holds, and more when it holds a number (`want_number`); the span
+    reaches the nearest clause holding a value of another asked kind (`kinds`: a date, a sanction) when the best
+    clauses hold none: 「从2020年1月28日10时起，全市所有公交线路暂停运营」 keeps its date.
     Clauses are split at ，；。; a span runs from the first to the last clause scoring at least half
     the best (so 「开工项目279个，竣工项目247个，完成投资1350亿元」 stays whole), then on to the clauses after it
     (「把医疗资源集中到一线，从29个省份调集2万多名医护人员」), within max_chars.
     """
     best_span, best_score = "", -1.0
+    valued = [k for k in kinds if k in ("date", "sanction")]  # kinds a clause can hold (a quantity: want_number)
     for sentence in _sentences(body):
         clauses = [c.strip() for c in re.split(r"[，。；！？]", sentence) if c.strip()]
         scores = [sum(len(t) for t in terms if t in c) + (1.5 if want_number and re.search(r"\d", c) else 0.0)
@@ -54,6 +59,11 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
         top = max(scores)
         first = last = scores.index(top)
         for i in (i for i, sc in enumerate(scores) if sc >= top / 2 and sc > 0):  # widen towards strong clauses
+            if len("，".join(clauses[min(first, i):max(last, i) + 1])) <= max_chars:
+                first, last = min(first, i), max(last, i)
+        holding = [i for i, c in enumerate(clauses) if any(carries(k, c) for k in valued)]
+        if holding and not any(first <= i <= last for i in holding):  # and towards the nearest holding the value
+            i = min(holding, key=lambda i: min(abs(i - first), abs(i - last)))
             if len("，".join(clauses[min(first, i):max(last, i) + 1])) <= max_chars:
                 first, last = min(first, i), max(last, i)
         while last + 1 < len(clauses) and len("，".join(clauses[first:last + 2])) <= max_chars:
@@ -101,7 +111,8 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     if chosen and chosen in sentences and not introduces[best]:  # the items asked for come before the model's choice
         best = sentences.index(chosen)
     if len(sentences[best]) > max_chars:  # one long sentence: its best clauses (and the runner-up, when it fits)
-        clauses = best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars)
+        clauses = best_clause(sentences[best], terms, want_number="quantity" in kinds, max_chars=max_chars,
+                              kinds=kinds)
         if also in sentences and also != sentences[best] and len(clauses) + len(also) <= max_chars * 1.5:
             before = sentences.index(also) < best
             clauses = f"{also}{clauses}" if before else f"{clauses}。{also}"

@@ -240,3 +240,17 @@ def test_a_best_clause_runs_on_to_what_is_done_within_the_bound() -> None:
         "国家卫健委坚决把医疗资源集中到一线，从全国29个省份调集2万多名医护人员，组成180多个医疗队"
     assert best_clause(sentence, terms, want_number=False, max_chars=40) == \
         "国家卫健委坚决把医疗资源集中到一线，从全国29个省份调集2万多名医护人员"
+
+
+def test_a_best_clause_reaches_the_value_of_the_kind_asked() -> None:
+    sentence = ("为切断病毒通过城市公交车传播的途径，根据市指挥部办公室安排部署，从2020年1月28日10时起，"
+                "全市所有公交线路暂停运营，恢复时间另行通知。")
+    terms = ["全市", "公交线路", "暂停"]
+    # asked 「从什么时间起暂停」: the date clause before the best one comes with it
+    assert best_clause(sentence, terms, want_number=False, max_chars=60, kinds=["date"]) == \
+        "从2020年1月28日10时起，全市所有公交线路暂停运营，恢复时间另行通知"
+    # asked nothing of a kind: the best clauses and what follows them, as before
+    assert best_clause(sentence, terms, want_number=False, max_chars=60) == "全市所有公交线路暂停运营，恢复时间另行通知"
+    # the value too far for the bound: left out rather than cutting the best clause
+    assert best_clause(sentence, terms, want_number=False, max_chars=25, kinds=["date"]) == \
+        "全市所有公交线路暂停运营，恢复时间另行通知"
