@@ -49,7 +49,7 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
     (「把医疗资源集中到一线，从29个省份调集2万多名医护人员」), within max_chars.
     """
     best_span, best_score = "", -1.0
-    valued = [k for k in kinds if k in ("date", "sanction")]  # kinds a clause can hold (a quantity: want_number)
+    valued = [k for k in kinds if k in ("date", "sanction", "contact")]  # a clause can hold (a quantity: want_number)
     for sentence in _sentences(body):
         clauses = [c.strip() for c in re.split(r"[，。；！？]", sentence) if c.strip()]
         scores = [sum(len(t) for t in terms if t in c) + (1.5 if want_number and re.search(r"\d", c) else 0.0)
@@ -243,7 +243,7 @@ def responsibility_phrase(chunk: Chunk) -> str:
     return f"由{'、'.join(others)}按职责分工负责"
 
 
-_MISSING = {"quantity": "具体数值", "date": "具体时间", "units": "由哪个单位负责"}
+_MISSING = {"quantity": "具体数值", "date": "具体时间", "units": "由哪个单位负责", "contact": "联系方式"}
 
 
 def partial_answer(question: str, passage: Passage, missing: Sequence[str], *, backend: str) -> Answer:

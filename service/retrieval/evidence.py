@@ -47,6 +47,11 @@ _ASKS_QUANTITY = re.compile(r"多少|多大|多长|多高|多远|多久|多重|(
 SOFT_KINDS = frozenset({"sanction"})
 _ASKS_SANCTION = re.compile(r"(?:什么|哪些|何种|怎样的?|哪种)(?:行政)?(?:处罚|处分|法律责任|罚则)|(?:如何|怎么|怎样)(?:处罚|处分)|罚则")
 _SANCTION = re.compile(r"罚款|罚金|警告|责令|吊销|没收|拘留|撤销|取消|处分|停业|停产|停止|暂停|追究|不予受理|通报批评|列入|记入|处以|处罚")
+# A way to reach someone asked (「举报电话是多少」「联系方式是什么」「捐款账户信息」「拨打哪个电话」): a number or an
+# address states it, not the sentence that only says a hotline was opened.
+_ASKS_CONTACT = re.compile(r"(?:电话|热线|联系方式|号码|账号|账户|邮箱|信箱)(?:信息)?(?:是|为)?(?:多少|什么|哪个|哪些)\s*[？?]?\s*$"
+                           r"|(?:哪个|哪些|什么)(?:电话|热线|号码|邮箱)|如何(?:电话|打电话|拨打)|拨打哪")
+_CONTACT = re.compile(r"(?<![\d.])\d(?:[\d\-—－]|\s(?=\d)){3,}\d(?![\d.])|[\w.\-]+@[\w\-]+\.[\w.]+")
 _ASKS_UNITS = re.compile(r"谁|哪[个些家]?(?:单位|部门|机构|机关|主管)|由哪|什么部门|什么机构|什么单位|责任单位|牵头单位|负责单位|主管部门|归哪")
 # The unit right after 多少/几 (多少元, 几个月, 多少万吨, 多少个工作日).
 _ASKED_UNIT = re.compile(r"(?:多少|几)\s*(?:个)?[十百千万亿]*(元|美元|吨|斤|公斤|亩|公顷|平方米|平方公里|公里|米|小时|分钟|工作日|日|天|周|年|月|倍|岁|人|户|家|所|座|辆)")
@@ -106,6 +111,8 @@ def _read(question: str, regions: tuple[str, ...]) -> Asked:
         kinds.append("units")
     if _ASKS_SANCTION.search(question):
         kinds.append("sanction")
+    if _ASKS_CONTACT.search(question):
+        kinds.append("contact")
     words = _content_words(question, regions)
     weights: dict[str, float] = {}
     for word, _, weight in words:
@@ -339,4 +346,6 @@ def carries(kind: str, text: str, chunk: Chunk | None = None, unit: str = "") ->
         return has_date(text) or bool(re.search(r"有效|失效|废止|施行", text))
     if kind == "sanction":
         return bool(_SANCTION.search(text))
+    if kind == "contact":
+        return bool(_CONTACT.search(text))
     return True

@@ -31,6 +31,12 @@ def _chunk(text: str, *, units: tuple[str, ...] = (), title: str = "某市若干
     ("伪造证书应该怎么处罚？", ["sanction"]),
     ("对驳回的决定不服的如何处理？", []),  # a remedy, not a sanction
     ("擅自移动界桩要罚多少？", ["quantity"]),  # the amount, not the kind of sanction
+    ("民政局咨询电话是多少？", ["quantity", "contact"]),  # a way to reach someone: a number states it
+    ("慈善总会接收捐款账户信息是什么？", ["contact"]),
+    ("出现症状可拨打哪个电话进行咨询？", ["contact"]),
+    ("如何电话举报不执行防控命令的人？", ["contact"]),
+    ("从什么时间开始开通爱心服务热线？", ["date"]),  # when the hotline opened, not its number
+    ("12345热线共受理咨询多少件？", ["quantity"]),
 ])
 def test_kinds_of_fact_asked(question: str, kinds: list[str]) -> None:
     assert asked(question).kinds == kinds
@@ -332,6 +338,22 @@ def test_a_sanction_asked_prefers_the_article_stating_one_and_does_not_refuse_wi
     assert both.verdict == "answer" and both.hits[0].chunk is penalty  # the article stating the sanction first
     alone = judge(question, [Hit(rule, 1.0, dense=0.8)], **args)  # type: ignore[arg-type]
     assert alone.verdict == "answer" and alone.hits[0].chunk is rule  # a soft kind: no partial answer for want of it
+
+
+def test_a_contact_asked_is_stated_by_a_number_or_an_address_not_by_a_hotline_opened() -> None:
+    for text in ("举报电话：12320。", "热线电话：0771—2818453（24小时）", "账号：613257485006", "电话：0523-86391105",
+                 "发送至邮箱gxcszh2013@163.com"):
+        assert carries("contact", text), text
+    for text in ("开通24小时爱心服务热线，提供咨询服务。", "自2020年2月3日起对外办公。", "热线开通以来共受理咨询590件。"):
+        assert not carries("contact", text), text
+    opened = _chunk("开通疫情防控期间24小时爱心服务热线，为上述人员提供咨询与服务。", title="某区民政局通告", measure="2")
+    number = _chunk("疫情防控期间爱心服务热线：88202020。", title="某区民政局通告", measure="3")
+    question = asked("某区爱心服务热线是多少？")
+    args = dict(dense_mean=0.6, dense_std=0.1, min_support=0.45, lexical_share=0.7)
+    both = judge(question, [Hit(opened, 1.0, dense=0.8), Hit(number, 0.9, dense=0.8)], **args)  # type: ignore[arg-type]
+    assert both.verdict == "answer" and both.hits[0].chunk is number
+    alone = judge(question, [Hit(opened, 1.0, dense=0.8)], **args)  # type: ignore[arg-type]
+    assert alone.verdict != "answer"  # a hard kind: opening a hotline does not say its number
 
 
 def test_a_measure_listing_the_items_itself_answers_a_list_question_alone() -> None:
