@@ -212,8 +212,13 @@ def _other_asked(question: str, regions: Sequence[str], passages: Sequence[Passa
     return out
 
 
+# Where a sentence ends: after 。；！？, or after the closing quotation mark that follows one (「…就医。”他说」 ends
+# at 」”」, so the next sentence does not start with it).
+SENTENCE_END = re.compile(r"(?<=[。；！？])(?![”’」』])|(?<=[。；！？][”’」』])")
+
+
 def _sentences(body: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[。；！？])", body) if s.strip()]
+    return [s for s in SENTENCE_END.split(body) if s.strip()]
 
 
 _WHOLE_ARTICLE = 200  # a measure this short is quoted whole when it is the answer itself (第N条, 「哪一条讲…」)

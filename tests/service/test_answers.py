@@ -254,3 +254,11 @@ def test_a_best_clause_reaches_the_value_of_the_kind_asked() -> None:
     # the value too far for the bound: left out rather than cutting the best clause
     assert best_clause(sentence, terms, want_number=False, max_chars=25, kinds=["date"]) == \
         "全市所有公交线路暂停运营，恢复时间另行通知"
+
+
+def test_a_sentence_keeps_the_closing_quotation_mark_that_follows_its_end() -> None:
+    from service.answerers.extractive import SENTENCE_END
+
+    body = "他说：“要做好防控。”通过视频，专家讲述了救治经验。“先摸摸底！”他说；第三句？"
+    assert [s for s in SENTENCE_END.split(body) if s] == \
+        ["他说：“要做好防控。”", "通过视频，专家讲述了救治经验。", "“先摸摸底！”", "他说；", "第三句？"]
