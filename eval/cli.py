@@ -136,7 +136,7 @@ def _external(args: argparse.Namespace) -> int:
           f"({meta['leave_gold_out_skipped']} left out: another indexed document holds their evidence) on "
           f"{meta['documents']} of {meta['split_documents']} {args.split} documents ({meta['chunks']} chunks; "
           f"evidence found in a chunk for {meta['evidence_in_a_chunk']}"
-          + (f", scored by its part as indexed for {meta['evidence_anchored']}" if meta.get("evidence_anchored") else "")
+          + (f", scored by its part as indexed for {anchored}" if (anchored := meta.get("evidence_anchored")) else "")
           + f"); report: {', '.join(map(str, written))}")
     problems = check_thresholds(report, thresholds)
     for problem in problems:
