@@ -177,8 +177,10 @@ class QAService:
         s = self.settings.retrieval
         hits = result.hits
         catalog = self.retriever.store.catalog()
-        if analysis.years:  # 「2024年…」: only documents dated in or speaking of a year named can answer
-            hits = [h for h in hits if set(analysis.years) & catalog.document_years(h.chunk.doc_id)]
+        if analysis.years:  # 「2024年…」: only documents dated in or speaking of a year named can answer, or one
+            # that is neither dated nor names a year (a news item that says 「1月25日晚上」): it may be of any year
+            hits = [h for h in hits if set(analysis.years) & (years := catalog.document_years(h.chunk.doc_id))
+                    or not years]
         depth = max(top_k, 5)
         cited = {h.chunk.chunk_id: cited_text(h.chunk, catalog) for h in hits[:depth]}
         reading = asked(analysis.question, analysis.regions)

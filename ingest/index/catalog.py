@@ -34,18 +34,21 @@ class _DocumentEntry:
     chunks: tuple[Chunk, ...]  # chunk id order
     numbered: tuple[Chunk, ...]  # chunks numbered 第N条 / N., highest number first
     facts: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]  # (region, path, years) in chunk order
+    years: frozenset[str]  # the years it is dated or speaks of, whatever its region (none: undated, no year named)
 
     @classmethod
     def of(cls, chunks: Iterable[Chunk]) -> _DocumentEntry:
         ordered = tuple(sorted(chunks, key=lambda c: c.chunk_id))
         numbered = tuple(sorted((c for c in ordered if c.measure.isdigit()), key=lambda c: -int(c.measure)))
         facts: dict[str, tuple[tuple[str, ...], set[str]]] = {}
+        named: set[str] = set()
         for chunk in ordered:
+            stated = {chunk.date[:4], *_YEAR.findall(chunk.doc_title + chunk.text)} - {""}
+            named |= stated
             if chunk.region:
                 _, years = facts.setdefault(chunk.region, (tuple(chunk_region_path(chunk)), set()))
-                years.add(chunk.date[:4])
-                years.update(_YEAR.findall(chunk.doc_title + chunk.text))
-        return cls(ordered, numbered, tuple((r, p, frozenset(y)) for r, (p, y) in facts.items()))
+                years.update(stated)
+        return cls(ordered, numbered, tuple((r, p, frozenset(y)) for r, (p, y) in facts.items()), frozenset(named))
 
 
 class ChunkCatalog:
@@ -146,9 +149,9 @@ class ChunkCatalog:
         return sorted(found, key=lambda c: c.chunk_id)
 
     def document_years(self, doc_id: str) -> frozenset[str]:
-        """The years a document is dated or speaks of."""
+        """The years a document is dated or speaks of (none when it is undated and names no year)."""
         entry = self._documents.get(doc_id)
-        return frozenset().union(*(years for _, _, years in entry.facts)) if entry else frozenset()
+        return entry.years if entry else frozenset()
 
     def region_facts(self) -> RegionFacts:
         """region → (its path, years its documents are dated or speak of: a 2021 report reviews 2020)."""
