@@ -43,8 +43,6 @@ def _deepest_of_first(places: list[Place]) -> Place | None:
     return max(inside, key=lambda p: len(p.path))
 
 
-# A news item's dateline (电头) names where the story was filed, not what it is about: 「新华社北京2月15日电」,
-# 「中新网武汉2月10日电」, 「本报北京3月1日讯」 (an agency or paper, the place, the day, 电 or 讯).
 # A news item's credit line: a dateline (「新华社重庆2月13日电」「重庆日报讯」「四川在线消息」) with the reporters in
 # brackets after it, or the bracket alone at a line's start or end (「（记者 王某 通讯员 李某）」). No fact of the item.
 _CREDIT = r"（[^（）]{0,6}(?:记者|通讯员|编辑|摄影)[^（）]{0,30}）"
@@ -59,6 +57,8 @@ def strip_byline(line: str) -> str:
     return _BYLINE_END.sub("", _BYLINE_START.sub("", line))
 
 
+# A news item's dateline (电头) names where the story was filed, not what it is about: 「新华社北京2月15日电」,
+# 「中新网武汉2月10日电」, 「本报北京3月1日讯」 (an agency or paper, the place, the day, 电 or 讯).
 _DATELINE = re.compile(r"(?:社|网|台|报|站)[\u4e00-\u9fff]{2,8}?(?:\d{1,2}|[一二三四五六七八九十]{1,3})月"
                        r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})日(?:电|讯)")
 

@@ -50,7 +50,7 @@ def best_clause(body: str, terms: Sequence[str], *, want_number: bool, max_chars
     """
     best_span, best_score = "", -1.0
     valued = [k for k in kinds if k in ("date", "sanction", "contact")]  # a clause can hold (a quantity: want_number)
-    for sentence in _sentences(body):
+    for sentence in measure_sentences(body):
         clauses = [c.strip() for c in re.split(r"[，。；！？]", sentence) if c.strip()]
         scores = [sum(len(t) for t in terms if t in c) + (1.5 if want_number and re.search(r"\d", c) else 0.0)
                   for c in clauses]
@@ -86,7 +86,7 @@ def answer_span(body: str, terms: Sequence[str], kinds: Sequence[str], focus: Se
     likely; it is quoted too (with its clause group), in the measure's order, when it fits.
     `restating`: a short sentence repeating the question's own words is no answer (not so for 「哪部分提到…」).
     """
-    sentences = _sentences(body)
+    sentences = measure_sentences(body)
     if not sentences:
         return ""
 
@@ -204,7 +204,7 @@ def _other_asked(question: str, regions: Sequence[str], passages: Sequence[Passa
             return sum(len(w) for w in own if w in text) + 4.0 * sum(carries(k, text) for k in kinds)
 
         found = [(score(s), p, "".join(ss[j] for j in _clause_group(ss, i, 160)))
-                 for p in passages for ss in [_sentences(measure_body(p.chunk))] for i, s in enumerate(ss)]
+                 for p in passages for ss in [measure_sentences(measure_body(p.chunk))] for i, s in enumerate(ss)]
         best = max(found, key=lambda c: c[0], default=None)
         if own and best is not None and best[0] > score(answered) and len(answered) + len(best[2]) <= 320:
             answered += best[2]
@@ -217,7 +217,8 @@ def _other_asked(question: str, regions: Sequence[str], passages: Sequence[Passa
 SENTENCE_END = re.compile(r"(?<=[。；！？])(?![”’」』])|(?<=[。；！？][”’」』])")
 
 
-def _sentences(body: str) -> list[str]:
+def measure_sentences(body: str) -> list[str]:
+    """A measure body's sentences, as answers quote them."""
     return [s for s in SENTENCE_END.split(body) if s.strip()]
 
 

@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from service.answerers.extractive import SENTENCE_END, measure_body
+from service.answerers.extractive import measure_body, measure_sentences
 from service.retrieval.answerability import known_coverage
 from service.retrieval.evidence import (Asked, carries, char_coverage, coverage, has_date, has_quantity, in_unit,
                                         names_subject, names_units, sentence_carries)
@@ -68,8 +68,7 @@ class Candidate:
 def sentences_of(hit: Hit) -> list[str]:
     """The sentences of a measure as the extractive answerer quotes them (its body, cut after 。；！？ and a closing
     quotation mark after one)."""
-    body = measure_body(hit.chunk)
-    return [s for s in SENTENCE_END.split(body) if s.strip()][:MAX_SENTENCES]
+    return measure_sentences(measure_body(hit.chunk))[:MAX_SENTENCES]
 
 
 def _share(words: Sequence[str], text: str) -> float:
