@@ -668,7 +668,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _trained(model: dict[str, Any], out: str) -> int:
-    """Print what `train` wrote: the out-of-fold figures at the threshold and at the veto."""
+    """Print what `train` wrote: the out-of-fold figures at the threshold, at the veto and with the gate."""
     figures = model["figures"]["out_of_fold"]
     print(f"{model['figures']['questions']} questions, {model['figures']['pairs']} pairs "
           f"({model['figures']['answering_pairs']} answering); threshold {model['threshold']:.2f}")
@@ -679,6 +679,17 @@ def _trained(model: dict[str, Any], out: str) -> int:
     print(f"veto {model['veto']:.3f} (model=veto: the rules, a rules answer below it refused), out of fold:")
     for name, f in veto["by_source"].items():
         r = veto["rules"][name]
+        print(f"  {name:<22} answerable refused {r['answerable_refused']:.3f} → {f['answerable_refused']:.3f}"
+              f"  refusal R/P {r['refusal_recall']:.3f}/{r['refusal_precision']:.3f} → "
+              f"{f['refusal_recall']:.3f}/{f['refusal_precision']:.3f}")
+    gate = model["figures"]["gate"]
+    if model["gate"] is None:
+        print(f"gate: none ({gate['skipped']})")
+    else:
+        print(f"gate {model['gate']['threshold']:.2f} (a rules-with-veto answer whose question is less likely "
+              f"answerable is refused), out of fold:")
+    for name, f in gate.get("by_source", {}).items():
+        r = gate["rules_with_veto"][name]
         print(f"  {name:<22} answerable refused {r['answerable_refused']:.3f} → {f['answerable_refused']:.3f}"
               f"  refusal R/P {r['refusal_recall']:.3f}/{r['refusal_precision']:.3f} → "
               f"{f['refusal_recall']:.3f}/{f['refusal_precision']:.3f}")

@@ -53,7 +53,8 @@ def load_pairs(path: str | Path) -> tuple[list[Group], set[str]]:
             if names != list(FEATURES):  # the figures read columns by this code's feature names
                 raise ValueError(f"{path}:{number}: pairs of other features than this code's "
                                  f"(service/answerers/features.py): save them again with `eval train --save-pairs`")
-            groups.append(Group(row["source"], row["id"], bool(row["answerable"]), row["vectors"], row["labels"]))
+            groups.append(Group(row["source"], row["id"], bool(row["answerable"]), row["vectors"], row["labels"],
+                                doc=row.get("doc", "")))
             if row["strict"]:
                 strict.add(row["source"])
     if not groups:

@@ -28,12 +28,17 @@ from eval.dataset import EvalQuestion, load_dataset
 from eval.metrics import canonical
 
 __all__ = ["Group", "Source", "external_source", "dataset_source", "collect", "label", "fit", "choose_threshold",
-           "rules_answerable_refused", "vetoed_figures", "choose_veto", "per_source", "logistic", "boosted",
-           "Blend", "BLEND", "export_trees", "out_of_fold", "train", "write_model", "sha256_of"]
+           "rules_answerable_refused", "vetoed_figures", "choose_veto", "fit_gate", "gated_figures", "per_source",
+           "logistic", "boosted", "Blend", "BLEND", "export_trees", "out_of_fold", "train", "write_model",
+           "sha256_of"]
 
 _THRESHOLDS = [i / 100 for i in range(2, 99)]
 _VETOES = [i / 1000 for i in range(0, 301, 5)]
 MAX_VETO_RISE = 0.01  # the veto may refuse at most this share more of a tune half's answerable questions
+_GATES = [i / 100 for i in range(0, 81)]
+MAX_GATE_RISE = 0.015  # the gate may refuse at most this share more of any source's answerable questions
+GATE_C = 0.03  # the gate's inverse regularisation (90 correlated question-level features, ~1,200 questions;
+# out of fold on the tune halves and dev sets 0.03 caught more unanswerable questions at the same cost than 0.1 or 0.3)
 # The logistic regression's share of the shipped probability, boosted trees' the rest (`--blend`). Weighed on the
 # 2026-12-06 pairs: out of fold, with folds grouped by document, a 0.3 blend chose an answering sentence of Legal-DC
 # tune more often than the regression alone (0.69 → 0.73; NCPQA tune 0.73 either way), but run end to end the trees
@@ -53,6 +58,12 @@ class Group:
     answerable: bool
     vectors: list[list[float]] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
+    doc: str = ""  # the gold document (an external question and its leave-gold-out twin): one fold holds both
+
+    @property
+    def fold_key(self) -> str:
+        """What out-of-fold fitting keeps in one fold: the question's gold document, else the question."""
+        return self.doc or self.qid
 
 
 @dataclass
@@ -142,7 +153,7 @@ def collect(qa: Any, source: Source, *, top_k: int = 5, progress: bool = True) -
         if not pool:
             continue
         gold = source.gold_sources.get(q.id, "")
-        group = Group(source.label, q.id, q.answerable)
+        group = Group(source.label, q.id, q.answerable, doc=str(q.extra.get("doc", "")))
         for c in pool:
             origin = str(registry.get(c.hit.chunk.doc_id, {}).get("source", ""))
             group.vectors.append(c.vector())
@@ -357,6 +368,7 @@ def fit(groups: Sequence[Group], *, c: float = 1.0, blend: float = BLEND, folds:
     chosen = choose_threshold(groups, probabilities, max_answerable_refused=cap)
     veto = choose_veto(groups, probabilities, strict=strict)
     by_source = per_source(groups, probabilities, lambda g, p: _outcomes(g, p, chosen["threshold"]))
+    gate = fit_gate(groups, probabilities, veto["veto"], folds=folds)
     model.fit(x, y)
     scaler, final = model.linear[0], model.linear[-1]
     scale = [float(s) if s > 0 else 1.0 for s in scaler.scale_]
@@ -364,9 +376,78 @@ def fit(groups: Sequence[Group], *, c: float = 1.0, blend: float = BLEND, folds:
             "intercept": float(final.intercept_[0]), "blend": blend,
             "trees": None if model.trees is None else export_trees(model.trees, x),
             "threshold": chosen["threshold"], "veto": veto["veto"],
-            "figures": {"out_of_fold": chosen, "by_source": by_source, "veto": veto, "pairs": int(len(y)),
+            "gate": gate["gate"],
+            "figures": {"out_of_fold": chosen, "by_source": by_source, "veto": veto, "gate": gate["figures"],
+                        "pairs": int(len(y)),
                         "rules_answerable_refused": cap,
                         "answering_pairs": int(y.sum()), "questions": len(groups)}}
+
+
+def _question_arrays(groups: Sequence[Group]) -> tuple[Any, Any]:
+    import numpy as np
+
+    from service.answerers.features import question_vector
+
+    x = np.array([question_vector(g.vectors) for g in groups], dtype=float)
+    return x, np.array([int(g.answerable) for g in groups], dtype=int)
+
+
+def gated_figures(groups: Sequence[Group], refused: Sequence[bool]) -> dict[str, Any]:
+    """Question-level figures of a refusal decision (`refused`, one per group)."""
+    answerable = [r for g, r in zip(groups, refused) if g.answerable]
+    unanswerable = [r for g, r in zip(groups, refused) if not g.answerable]
+    caught, wrong = sum(unanswerable), sum(answerable)
+    return {"answerable": len(answerable), "unanswerable": len(unanswerable),
+            "answerable_refused": wrong / len(answerable) if answerable else 0.0,
+            "refusal_recall": caught / len(unanswerable) if unanswerable else 0.0,
+            "refusal_precision": caught / (caught + wrong) if caught + wrong else 0.0}
+
+
+def fit_gate(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], veto: float, *, c: float = GATE_C,
+             folds: int = 5, max_rise: float = MAX_GATE_RISE) -> dict[str, Any]:
+    """The answerability gate: a logistic regression on each question's pool (`features.question_vector`), labelled
+    answerable or not (a leave-gold-out twin, a dev set's unanswerable question). Its threshold is the highest
+    that, out of fold (a document's questions and their twins in one fold), refuses on every source at most
+    `max_rise` more of its answerable questions than the rules with the veto (`probabilities`: the candidates'
+    out-of-fold probabilities, `veto` the veto chosen). Returns the gate's parameters (None when the questions
+    are all of one kind) and its figures by source, with the rules-with-veto's."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    x, y = _question_arrays(groups)
+    if len(set(y.tolist())) < 2:
+        return {"gate": None, "figures": {"skipped": "the training questions are all answerable or all not: "
+                                                     "no gate (add unanswerable questions or a set's twins)"}}
+    keys = np.array([g.fold_key for g in groups])
+    oof = np.zeros(len(y))
+    for train_rows, test_rows in GroupKFold(n_splits=min(folds, len(set(keys.tolist())))).split(x, y, keys):
+        if len(set(y[train_rows].tolist())) < 2:
+            oof[test_rows] = y[train_rows].mean()
+            continue
+        oof[test_rows] = logistic(c).fit(x[train_rows], y[train_rows]).predict_proba(x[test_rows])[:, 1]
+    from service.answerers.features import FEATURES
+
+    column = FEATURES.index("rules_answer")
+    base = [not g.vectors[0][column] or max(p) < veto for g, p in zip(groups, probabilities)]
+    sources = list(dict.fromkeys(g.source for g in groups))
+
+    def by_source(refused: Sequence[bool]) -> dict[str, dict[str, Any]]:
+        return {name: gated_figures([g for g in groups if g.source == name],
+                                    [r for g, r in zip(groups, refused) if g.source == name]) for name in sources}
+
+    before = by_source(base)
+    chosen, figures = 0.0, before
+    for threshold in _GATES[1:]:
+        trial = by_source([b or p < threshold for b, p in zip(base, oof)])
+        if any(trial[n]["answerable_refused"] > before[n]["answerable_refused"] + max_rise + 1e-9 for n in sources):
+            break
+        chosen, figures = threshold, trial
+    final = logistic(c).fit(x, y)
+    scaler, regression = final[0], final[-1]
+    gate = {"mean": [float(m) for m in scaler.mean_], "scale": [float(s) if s > 0 else 1.0 for s in scaler.scale_],
+            "coef": [float(w) for w in regression.coef_[0]], "intercept": float(regression.intercept_[0]),
+            "threshold": chosen}
+    return {"gate": gate, "figures": {"by_source": figures, "rules_with_veto": before, "c": c, "max_rise": max_rise}}
 
 
 def train(sources: Sequence[tuple[Source, Any]], out: str | Path, *, command: str, c: float = 1.0,
@@ -383,7 +464,7 @@ def train(sources: Sequence[tuple[Source, Any]], out: str | Path, *, command: st
         with Path(save_pairs).open("w", encoding="utf-8") as handle:
             for g in groups:
                 handle.write(json.dumps({"source": g.source, "strict": g.source in strict, "id": g.qid,
-                                         "answerable": g.answerable, "features": list(FEATURES),
+                                         "doc": g.doc, "answerable": g.answerable, "features": list(FEATURES),
                                          "vectors": g.vectors, "labels": g.labels}, ensure_ascii=False) + "\n")
     files = [p for source, _ in sources for p in source.files]
     described = [{"label": s.label, "index": s.index, "questions": len(s.questions)} for s, _ in sources]
@@ -402,7 +483,7 @@ def write_model(groups: Sequence[Group], strict: Collection[str], out: str | Pat
     model: dict[str, Any] = {"format": FORMAT, "features": list(FEATURES), "mean": fitted["mean"],
                              "scale": fitted["scale"], "coef": fitted["coef"], "intercept": fitted["intercept"],
                              "trees": fitted["trees"], "blend": fitted["blend"],
-                             "threshold": fitted["threshold"], "veto": fitted["veto"]}
+                             "threshold": fitted["threshold"], "veto": fitted["veto"], "gate": fitted["gate"]}
     model["sha256"] = parameters_sha256(model)
     digests = {str(p): sha256_of(Path(p)) for p in files}
     model.update(command=command, data=[{"file": name, "sha256": digest} for name, digest in digests.items()],

@@ -145,9 +145,15 @@ class QAService:
         """Answer, partial answer or refusal, from the retrieved evidence alone (no further search)."""
         judgement, pool = self._judged(analysis, result, top_k, features=self.answer_model is not None)
         if pool is not None and self.answer_model is not None:
+            model = self.answer_model
             if self.settings.answer.model == "on":
-                return self._learned(judgement, pool, self.answer_model)
-            judgement = self._vetoed(judgement, pool, self.answer_model)
+                judgement = self._learned(judgement, pool, model)
+            else:
+                judgement = self._vetoed(judgement, pool, model)
+            if self.settings.answer.gate:
+                judgement = self._gated(judgement, pool, model)
+            if self.settings.answer.model == "on" or judgement.verdict == "refuse":
+                return judgement
         if judgement.verdict == "answer" and analysis.intent.asks_responsible:
             # 「谁负责」: the supported measures that name their units answer it (one that does not cover the
             # question stays where retrieval put it, whatever units it names)
@@ -184,25 +190,28 @@ class QAService:
         depth = max(top_k, 5)
         cited = {h.chunk.chunk_id: cited_text(h.chunk, catalog) for h in hits[:depth]}
         reading = asked(analysis.question, analysis.regions)
-        rare = self._rarity(list(reading.weights), result.excluded) if s.min_known > 0 else {}
+        rare, unheld = self._rarity(list(reading.weights), result.excluded) if s.min_known > 0 or features \
+            else ({}, frozenset())
         judgement = judge(reading, hits, dense_mean=result.dense_mean, dense_std=result.dense_std,
                           min_support=s.min_support, lexical_share=s.lexical_share, depth=depth, cited=cited,
-                          rare=rare, min_known=s.min_known, known_semantic=s.known_semantic)
+                          rare=rare if s.min_known > 0 else {}, min_known=s.min_known,
+                          known_semantic=s.known_semantic)
         if not features:
             return judgement, None  # the rules decide: no sentence needs reading
         pool = candidates(reading, hits[:depth], dense_mean=result.dense_mean, dense_std=result.dense_std,
                           regions=analysis.regions, asks_list=analysis.intent.asks_list, cited=cited,
                           supported={id(h) for h in judgement.supported},
                           answering={id(h) for h in judgement.answering}, verdict=judgement.verdict,
-                          rare=rare or self._rarity(list(reading.weights), result.excluded))
+                          rare=rare, unheld=unheld)
         return judgement, pool
 
-    def _rarity(self, words: Sequence[str], excluded: frozenset[str]) -> dict[str, float]:
-        """Each topic word's rarity among the chunks searched (those of `excluded` documents left out)."""
+    def _rarity(self, words: Sequence[str], excluded: frozenset[str]) -> tuple[dict[str, float], frozenset[str]]:
+        """Each topic word's rarity among the chunks searched (those of `excluded` documents left out), and the
+        words none of them holds."""
         catalog = self.retriever.store.catalog()
         gone = [c.chunk_id for d in excluded for c in catalog.of_document(d)]
         frequencies, chunks = self.retriever.store.lexical().frequencies(words, gone)
-        return rarity(frequencies, chunks)
+        return rarity(frequencies, chunks), frozenset(w for w, df in frequencies.items() if not df)
 
     @staticmethod
     def _learned(judgement: Judgement, pool: Sequence[Candidate], model: AnswerModel) -> Judgement:
@@ -244,6 +253,14 @@ class QAService:
             second = runner_up(scored, best, probability)  # an uncertain choice: the runner-up is quoted too
             judgement.also = second.sentence if second is not None else ""
         return judgement
+
+    @staticmethod
+    def _gated(judgement: Judgement, pool: Sequence[Candidate], model: AnswerModel) -> Judgement:
+        """An answer is refused when the model's answerability gate finds the question, weighed over its whole pool
+        of candidate sentences, unlikely to be answered by the measures retrieved (no gate: as it is)."""
+        if judgement.verdict != "answer" or model.gate is None or not pool or model.gate.passes(pool):
+            return judgement
+        return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported)
 
     def prepare(self, question: str, top_k: int = 5, filters: Filters | None = None,
                 history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> Prepared:

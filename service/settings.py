@@ -62,6 +62,9 @@ class AnswerSettings(BaseModel):
                                                 "unlikely (below the file's `veto`) is refused, one it finds likely "
                                                 "(its threshold) quotes the model's sentence; off: the rules.")
     model_path: str = Field("", description="Another answer model file (default: the one shipped with the package).")
+    gate: bool = Field(True, description="With the answer model on or veto: an answer is refused when the model "
+                       "file's answerability gate finds the question unlikely to be answerable from the measures "
+                       "retrieved (false: no gate).")
 
 
 class LLMSettings(BaseModel):

@@ -1,7 +1,10 @@
 """The learned answer decision over `features.FEATURES`, shipped as a small JSON file: a logistic regression blended
-with gradient-boosted trees (the probability is `blend` × the regression's + (1 − `blend`) × the trees').
+with gradient-boosted trees (the probability is `blend` × the regression's + (1 − `blend`) × the trees'), and the
+answerability gate, a logistic regression on the question's whole pool of candidates (`features.GATE_FEATURES`):
+the probability that the question is answerable from what was retrieved at all.
 
-The file is data (feature names, scaling, coefficients, intercept, the trees' nodes, the blend, threshold, veto) plus
+The file is data (feature names, scaling, coefficients, intercept, the trees' nodes, the blend, threshold, veto, the
+gate's scaling, coefficients and threshold) plus
 how it was made (the training command, the sha256 of each training file, the figures on held-out questions);
 `python -m eval train` writes it. Scoring needs numpy alone: a dot product, a walk down each tree, a sigmoid. The
 file carries the sha256 of its own parameters, so a hand-edited or truncated file fails to load with a sentence
@@ -21,19 +24,21 @@ from typing import Any
 import numpy as np
 
 from ingest import ConfigError
-from service.answerers.features import FEATURES, Candidate
+from service.answerers.features import FEATURES, GATE_FEATURES, Candidate, question_vector
 
-__all__ = ["MODEL_FILE", "AnswerModel", "Trees", "load_model", "read_trees", "default_model", "parameters_sha256",
-           "FORMAT", "RUNNER_UP", "runner_up"]
+__all__ = ["MODEL_FILE", "AnswerModel", "Gate", "Trees", "load_model", "read_trees", "read_gate", "default_model",
+           "parameters_sha256", "FORMAT", "RUNNER_UP", "runner_up"]
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
-FORMAT = 3  # 2: `veto` added; 3: `trees` and `blend`
+FORMAT = 4  # 2: `veto` added; 3: `trees` and `blend`; 4: `gate`
 # The best sentence's runner-up in its measure is quoted beside it when at least this share as likely: out of fold
 # on the tune halves and dev sets, quoting it puts an answering sentence in the answer for 80% of the NCPQA tune
 # questions that have one instead of 73% (Legal-DC 74% instead of 67%), at 0.3–0.4 more sentences an answer;
 # below a half the gain flattens (`python -m eval learners --pairs FILE` prints the table).
 RUNNER_UP = 0.5
-_PARAMETERS = ("format", "features", "mean", "scale", "coef", "intercept", "trees", "blend", "threshold", "veto")
+_PARAMETERS = ("format", "features", "mean", "scale", "coef", "intercept", "trees", "blend", "threshold", "veto",
+               "gate")
+_GATE_FIELDS = ("mean", "scale", "coef", "intercept", "threshold")
 _TREE_FIELDS = ("feature", "threshold", "left", "right", "value")
 
 
@@ -69,6 +74,31 @@ class Trees:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """The answerability gate: a logistic regression on a question's pool (`features.question_vector`) whose
+    probability is that the question is answerable from the measures retrieved; a rules answer below `threshold`
+    is refused."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    def probability(self, candidates: Sequence[Candidate]) -> float:
+        """P(answerable) of the question whose candidate sentences these are (0 with none)."""
+        if not candidates:
+            return 0.0
+        x = np.array(question_vector([c.vector() for c in candidates]), dtype=float)
+        z = self.intercept + float(((x - np.array(self.mean)) / np.array(self.scale)) @ np.array(self.coef))
+        return float(_sigmoid(np.array(z)))
+
+    def passes(self, candidates: Sequence[Candidate]) -> bool:
+        """Whether the question may be answered from these candidates."""
+        return self.probability(candidates) >= self.threshold
+
+
+@dataclass(frozen=True)
 class AnswerModel:
     """A fitted logistic regression, blended with boosted trees when it has them: the probability that a candidate
     sentence answers its question."""
@@ -82,6 +112,7 @@ class AnswerModel:
     veto: float = 0.0  # model=veto: a rules answer whose best candidate is below this is refused instead
     trees: Trees | None = None
     blend: float = 1.0  # the regression's share of the probability; the trees' is the rest
+    gate: Gate | None = None  # None: no question-level gate (a file trained without one)
 
     def probabilities(self, candidates: Sequence[Candidate]) -> list[float]:
         """P(the sentence answers the question) for each candidate."""
@@ -156,9 +187,28 @@ def load_model(path: str | Path) -> AnswerModel:
         trees = None if model["trees"] is None else read_trees(model["trees"], len(names))
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"The answer model {path} has malformed trees ({exc}). {retrain}") from exc
+    try:
+        gate = None if model["gate"] is None else read_gate(model["gate"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"The answer model {path} has a malformed gate ({exc}). {retrain}") from exc
     return AnswerModel(names, tuple(map(float, model["mean"])), tuple(map(float, model["scale"])),
                        tuple(map(float, model["coef"])), float(model["intercept"]), float(model["threshold"]),
-                       float(model["veto"]), trees, blend)
+                       float(model["veto"]), trees, blend, gate)
+
+
+def read_gate(data: dict[str, Any]) -> Gate:
+    """The gate from the file's fields; ValueError when its sizes do not fit GATE_FEATURES or a scale is not
+    positive."""
+    missing = [k for k in _GATE_FIELDS if k not in data]
+    if missing:
+        raise ValueError(f"lacks {', '.join(missing)}")
+    sizes = {len(data[k]) for k in ("mean", "scale", "coef")}
+    if sizes != {len(GATE_FEATURES)}:
+        raise ValueError(f"{sorted(sizes)} values where the gate's features are {len(GATE_FEATURES)}")
+    if any(float(s) <= 0 for s in data["scale"]):
+        raise ValueError("a scale that is not positive")
+    return Gate(tuple(map(float, data["mean"])), tuple(map(float, data["scale"])), tuple(map(float, data["coef"])),
+                float(data["intercept"]), float(data["threshold"]))
 
 
 def read_trees(data: dict[str, Any], features: int) -> Trees:

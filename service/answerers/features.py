@@ -21,7 +21,7 @@ from service.retrieval.evidence import (Asked, carries, char_coverage, coverage,
                                         names_subject, names_units, sentence_carries)
 from service.retrieval.retriever import Hit
 
-__all__ = ["FEATURES", "Candidate", "sentences_of", "candidates", "MAX_SENTENCES"]
+__all__ = ["FEATURES", "GATE_FEATURES", "Candidate", "sentences_of", "candidates", "question_vector", "MAX_SENTENCES"]
 
 FEATURES: tuple[str, ...] = (
     # lexical coverage of the question's topic words
@@ -43,7 +43,13 @@ FEATURES: tuple[str, ...] = (
     # the question's rare topic words (each weighed by its rarity among the chunks searched) held by the measure,
     # by the sentence in context, and the best of the pool
     "known_measure", "known_sentence", "best_known_in_pool",
+    # the question's topic words no chunk searched holds (a weighed share: what nothing indexed can answer), and
+    # whether the measure holds the rarest topic word some chunk does
+    "topic_unheld", "rarest_held",
 )
+# The question-level signals of the answerability gate (`answer_model.Gate`): each candidate feature's largest and
+# mean value over the question's pool, the best evidence anywhere and how much of the pool is like it.
+GATE_FEATURES: tuple[str, ...] = tuple(f"{how}_{name}" for how in ("max", "mean") for name in FEATURES)
 MAX_SENTENCES = 40  # per measure: a very long article's later sentences are not looked at
 Z_FULL = 4.0  # as service.retrieval.answerability: this many standard deviations above the mean is as similar as it gets
 _NONE: Mapping[str, str] = MappingProxyType({})
@@ -78,11 +84,12 @@ def _share(words: Sequence[str], text: str) -> float:
 def candidates(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_std: float,
                regions: Collection[str] = (), asks_list: bool = False, cited: Mapping[str, str] = _NONE,
                supported: Collection[int] = (), answering: Collection[int] = (),
-               verdict: str = "", rare: Mapping[str, float] = _NO_RARITY) -> list[Candidate]:
+               verdict: str = "", rare: Mapping[str, float] = _NO_RARITY,
+               unheld: Collection[str] = ()) -> list[Candidate]:
     """Every sentence of every hit, with its features. `supported`/`answering`: ids (``id(hit)``) of the hits the
     rule decision found supported and answering, `verdict` its decision for the question; `cited`: chunk id →
     the articles it cites; `rare`: topic word → its rarity among the chunks searched (an empty map: every
-    `known_*` feature is 1, nothing to look for)."""
+    `known_*` feature is 1, nothing to look for); `unheld`: the topic words no chunk searched holds."""
     if not hits:
         return []
     top = max(hits[0].score, 1e-9)
@@ -90,6 +97,10 @@ def candidates(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_st
     question_margin = (scores[0] - scores[1]) / top if len(scores) > 1 else 1.0
     words = list(asked.weights)
     kinds = [k for k in asked.kinds if k != "validity"]
+    total = sum(asked.weights.values())
+    topic_unheld = sum(w for t, w in asked.weights.items() if t in unheld) / total if total > 0 else 0.0
+    held = [t for t in words if t in rare and t not in unheld]
+    rarest = max(held, key=lambda t: (rare[t] * asked.weights[t], t), default="")
     out: list[Candidate] = []
     for rank, hit in enumerate(hits):
         chunk = hit.chunk
@@ -115,6 +126,8 @@ def candidates(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_st
             "rules_answer": float(verdict == "answer"),
             "rules_partial": float(verdict == "partial"),
             "known_measure": known_coverage(asked.weights, rare, f"{context}\n{chunk.text}"),
+            "topic_unheld": topic_unheld,
+            "rarest_held": float(not rarest or rarest in f"{context}\n{chunk.text}"),
         }
         sentences = sentences_of(hit)
         for position, sentence in enumerate(sentences):
@@ -155,6 +168,13 @@ def candidates(asked: Asked, hits: Sequence[Hit], *, dense_mean: float, dense_st
         c.features.update(best_topic_in_pool=best_topic, kinds_in_pool=kinds_found, best_known_in_pool=best_known,
                           topic_below_best=best_topic - c.features["sentence_topic_in_context"])
     return out
+
+
+def question_vector(vectors: Sequence[Sequence[float]]) -> list[float]:
+    """The gate's features (GATE_FEATURES order) of a question whose candidates have these vectors (FEATURES
+    order, at least one)."""
+    columns = list(zip(*vectors))
+    return [max(column) for column in columns] + [sum(column) / len(column) for column in columns]
 
 
 def _clip(value: float) -> float:

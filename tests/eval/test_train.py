@@ -13,8 +13,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from eval.cli import main  # noqa: E402
 from eval.dataset import EvalQuestion  # noqa: E402
 from eval.learners import compare, load_pairs  # noqa: E402
-from eval.train import (BLEND, Blend, Group, choose_threshold, choose_veto, export_trees, label,  # noqa: E402
-                        rules_answerable_refused, sha256_of)
+from eval.train import (BLEND, Blend, Group, choose_threshold, choose_veto, export_trees, fit_gate,  # noqa: E402
+                        label, rules_answerable_refused, sha256_of)
 from service.answerers.answer_model import load_model, read_trees  # noqa: E402
 from service.answerers.features import FEATURES  # noqa: E402
 
@@ -79,6 +79,32 @@ def test_the_veto_is_the_highest_that_refuses_no_source_much_more_than_the_rules
         assert strict["by_source"]["d"]["answerable_refused"] == 0.0
 
 
+def test_the_gate_learns_answerability_from_the_pool_and_refuses_within_its_rise() -> None:
+    dense = FEATURES.index("dense")
+
+    def group(qid: str, answerable: bool, similar: bool) -> Group:
+        g = _group(qid, answerable, [0, 0], True, "e")  # the rules answer every question
+        g.vectors[0][dense] = 1.0 if similar else 0.0  # a similar measure retrieved, or none
+        g.doc = f"doc-{qid.removesuffix('-lgo')}"  # a question and its twin share a fold
+        return g
+
+    groups = [group(f"a{i}", True, True) for i in range(19)] + [group("a19", True, False)] \
+        + [group(f"a{i}-lgo", False, False) for i in range(20)]
+    probabilities = [[0.9, 0.9]] * len(groups)  # the veto refuses nothing
+    strict = fit_gate(groups, probabilities, 0.0, max_rise=0.0)
+    # a19 looks like the twins: the threshold refuses only those its fold's model finds less likely than a19
+    assert strict["figures"]["by_source"]["e"]["answerable_refused"] == 0.0
+    assert strict["figures"]["by_source"]["e"]["refusal_recall"] < 1.0
+    allowed = fit_gate(groups, probabilities, 0.0, max_rise=0.05)  # a19 may be refused (1 of 20)
+    figures = allowed["figures"]["by_source"]["e"]
+    assert 0.0 < allowed["gate"]["threshold"] < 1.0
+    assert (figures["refusal_recall"], figures["answerable_refused"]) == (1.0, 0.05)
+    assert allowed["figures"]["rules_with_veto"]["e"]["refusal_recall"] == 0.0
+    assert len(allowed["gate"]["coef"]) == 2 * len(FEATURES)
+    only_answerable = fit_gate(groups[:20], probabilities[:20], 0.0)
+    assert only_answerable["gate"] is None and "all answerable" in only_answerable["figures"]["skipped"]
+
+
 def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: Path) -> None:
     out = tmp_path / "model.json"
     args = ["train", "--dataset", f"{DEV}={corpus_index}", "--limit", "16", "--out", str(out), "--no-progress",
@@ -96,6 +122,7 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
     assert loaded.threshold == model["threshold"] and len(loaded.coef) == len(FEATURES)
     assert loaded.veto == model["veto"] == model["figures"]["veto"]["veto"]
     assert loaded.blend == 0.3 and loaded.trees is not None and loaded.trees.feature.shape[0] == 200
+    assert model["gate"] is None and loaded.gate is None  # the first 16 questions are all answerable: no gate
     # fitted again from the saved pairs, with no retrieval (the pairs file is the data recorded), as shipped
     again = tmp_path / "again.json"
     assert main(["train", "--pairs", str(tmp_path / "pairs.jsonl"), "--out", str(again)]) == 0

@@ -9,7 +9,7 @@ import pytest
 
 from ingest import Chunk, ConfigError
 from service.answerers.answer_model import AnswerModel, default_model, load_model, parameters_sha256
-from service.answerers.features import FEATURES, candidates, sentences_of
+from service.answerers.features import FEATURES, GATE_FEATURES, candidates, question_vector, sentences_of
 from service.qa import QAService
 from service.retrieval.answerability import Judgement
 from service.retrieval.evidence import asked
@@ -80,9 +80,9 @@ def test_a_question_asking_who_counts_agencies_and_the_rules_verdict_is_a_featur
 
 
 def _model_file(path: Path, **change: object) -> Path:
-    model: dict[str, object] = {"format": 3, "features": list(FEATURES), "mean": [0.0] * len(FEATURES),
+    model: dict[str, object] = {"format": 4, "features": list(FEATURES), "mean": [0.0] * len(FEATURES),
                                 "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES), "intercept": 0.0,
-                                "trees": None, "blend": 1.0, "threshold": 0.5, "veto": 0.2}
+                                "trees": None, "blend": 1.0, "threshold": 0.5, "veto": 0.2, "gate": None}
     model["coef"] = [4.0 if name == "kinds_in_sentence" else 0.0 for name in FEATURES]
     model["intercept"] = -2.0
     model.update({k: v for k, v in change.items() if k != "sha256"})
@@ -167,9 +167,9 @@ def test_a_model_file_of_the_format_before_the_trees_names_the_fix(tmp_path: Pat
 
 def test_a_model_trained_on_other_features_fails_naming_them(tmp_path: Path) -> None:
     names = [n for n in FEATURES if n != "dense_z"] + ["words_from_one_corpus"]
-    model: dict[str, object] = {"format": 3, "features": names, "mean": [0.0] * len(names),
+    model: dict[str, object] = {"format": 4, "features": names, "mean": [0.0] * len(names),
                                 "scale": [1.0] * len(names), "coef": [0.0] * len(names), "intercept": 0.0,
-                                "trees": None, "blend": 1.0, "threshold": 0.5, "veto": 0.0}
+                                "trees": None, "blend": 1.0, "threshold": 0.5, "veto": 0.0, "gate": None}
     model["sha256"] = parameters_sha256(model)
     path = tmp_path / "m.json"
     path.write_text(json.dumps(model), encoding="utf-8")
@@ -195,6 +195,73 @@ def test_the_shipped_model_loads() -> None:
     model = default_model()
     assert model.features == FEATURES and 0.0 < model.threshold < 1.0 and 0.0 < model.veto < model.threshold
     assert model.trees is None and model.blend == 1.0  # the regression alone (eval.train.BLEND)
+    assert model.gate is not None and 0.0 < model.gate.threshold < 1.0
+
+
+# the gate: answerable when the pool's largest kinds_in_sentence is high (weight 4 on max_kinds_in_sentence)
+def _gate(**change: object) -> dict[str, object]:
+    gate: dict[str, object] = {"mean": [0.0] * len(GATE_FEATURES), "scale": [1.0] * len(GATE_FEATURES),
+                               "coef": [4.0 if n == "max_kinds_in_sentence" else 0.0 for n in GATE_FEATURES],
+                               "intercept": -2.0, "threshold": 0.5}
+    gate.update(change)
+    return gate
+
+
+def test_the_gate_weighs_the_whole_pool_and_refuses_an_answer_below_its_threshold(tmp_path: Path) -> None:
+    model = load_model(_model_file(tmp_path / "m.json", gate=_gate()))
+    assert model.gate is not None
+    pool = _pool("济源市储能装机容量目标是多少？", [STORAGE, JOBS])  # one sentence holds the asked value
+    vector = question_vector([c.vector() for c in pool])
+    assert len(vector) == len(GATE_FEATURES) == 2 * len(FEATURES)
+    assert vector[GATE_FEATURES.index("max_kinds_in_sentence")] == 1.0
+    held = [c.features["kinds_in_sentence"] for c in pool]
+    assert vector[GATE_FEATURES.index("mean_kinds_in_sentence")] == pytest.approx(sum(held) / len(held))
+    assert 0.0 < sum(held) / len(held) < 1.0
+    assert model.gate.probability(pool) == pytest.approx(_sigmoid(2.0)) and model.gate.passes(pool)
+    answer = Judgement("answer", [STORAGE, JOBS], supported=[STORAGE], answering=[STORAGE])
+    assert QAService._gated(answer, pool, model) is answer
+    # the same question over measures none of whose sentences holds a value
+    plain = _hit("46.加快储能项目建设。推进储能示范应用。", score=0.9, dense=0.85)
+    weak = _pool("济源市储能装机容量目标是多少？", [plain])
+    assert model.gate.probability(weak) == pytest.approx(_sigmoid(-2.0)) and not model.gate.passes(weak)
+    refused = QAService._gated(Judgement("answer", [plain], supported=[plain]), weak, model)
+    assert refused.verdict == "refuse" and refused.supported == [plain] and not refused.hits
+    partial = Judgement("partial", [plain], ["quantity"])
+    assert QAService._gated(partial, weak, model) is partial  # a partial answer already says what is missing
+    ungated = load_model(_model_file(tmp_path / "n.json"))
+    assert ungated.gate is None and QAService._gated(answer, weak, ungated) is answer
+
+
+@pytest.mark.parametrize(("gate", "message"), [
+    (_gate(coef=[0.0]), "malformed gate.*values where the gate's features are"),
+    (_gate(scale=[0.0] * len(GATE_FEATURES)), "malformed gate.*scale that is not positive"),
+    ({"mean": []}, "malformed gate.*lacks scale, coef, intercept, threshold"),
+])
+def test_a_gate_that_does_not_fit_fails_clearly(tmp_path: Path, gate: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_model(_model_file(tmp_path / "m.json", gate=gate))
+
+
+def test_a_model_file_of_the_format_before_the_gate_names_the_fix(tmp_path: Path) -> None:
+    path = _model_file(tmp_path / "m.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["gate"]
+    data["format"] = 3
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ConfigError, match="lacks gate.*python -m eval train"):
+        load_model(path)
+
+
+def test_topic_words_no_chunk_holds_and_the_rarest_held_word_are_features() -> None:
+    licence = _hit("5.《医疗机构制剂许可证》有效期为5年。", score=1.0, title="药品管理办法")
+    question = "机动车驾驶证有效期是多久？"
+    weights = asked(question).weights
+    rare = {"驾驶证": 3.0, "有效期": 1.0, "机动车": 5.0}
+    [held] = candidates(asked(question), [licence], dense_mean=0.6, dense_std=0.1, rare=rare, unheld={"机动车"})
+    assert held.features["topic_unheld"] == pytest.approx(weights["机动车"] / sum(weights.values()))
+    assert held.features["rarest_held"] == 0.0  # 驾驶证, the rarest word some chunk holds, is not in the measure
+    [found] = candidates(asked(question), [licence], dense_mean=0.6, dense_std=0.1, rare={"有效期": 1.0})
+    assert (found.features["topic_unheld"], found.features["rarest_held"]) == (0.0, 1.0)
 
 
 def test_rare_topic_words_held_are_features() -> None:
