@@ -6,7 +6,7 @@ import argparse
 import json
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ DEFAULT_STRUCTURE = Path(__file__).resolve().parent / "datasets" / "sample_struc
 _ALL_PRESETS = ["bm25", "dense", "hybrid", "hybrid+rerank", NAIVE]
 _SUPPORT_GRID = [round(0.3 + 0.025 * i, 3) for i in range(25)]  # 0.300 … 0.900
 _SHARE_GRID = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+_GATE_GRID = [round(0.02 * i, 2) for i in range(31)]  # 0.00 … 0.60: the answer model's gate threshold
 
 
 @dataclass
@@ -164,8 +165,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 def calibrate_refusal(questions: Sequence[EvalQuestion], qa: Any, *, preset: str = "hybrid",
                       max_false_refusals: float = 0.05, support_grid: Sequence[float] = _SUPPORT_GRID,
-                      share_grid: Sequence[float] = _SHARE_GRID) -> dict[str, Any]:
+                      share_grid: Sequence[float] = _SHARE_GRID,
+                      gate_grid: Sequence[float] = _GATE_GRID) -> dict[str, Any]:
     """Sweep (min_support, lexical_share) through `qa.decide`; the best refusal F1 within the false-refusal cap.
+    Then, with the answer model's gate on, its threshold at the best pair (`gate`: None without a gate).
 
     Partial answers count as refusals. The cap counts only false refusals the thresholds cause: those made
     whatever they are (out-of-scope regions or years, no hits, no value of the asked kind) are reported as `fixed`.
@@ -200,8 +203,14 @@ def calibrate_refusal(questions: Sequence[EvalQuestion], qa: Any, *, preset: str
     missed: list[EvalQuestion] = []
     allowed: list[dict[str, Any]] = []
     best = None
+    gate: dict[str, Any] | None = None
+    answer = qa.settings.answer
+    saved_gate = answer.gate_threshold
+    model = getattr(qa, "answer_model", None)
     try:
+        answer.gate_threshold = 0.0  # the gate is a threshold too: what it refuses is not refused whatever they are
         off = refused(0.0, saved[1])
+        answer.gate_threshold = saved_gate
         fixed = [(q, why) for why, (q, _, _) in zip(off, searched) if why and q.answerable]
         current = score(*saved)
         grid = [score(t, w) for t in support_grid for w in share_grid]
@@ -210,16 +219,37 @@ def calibrate_refusal(questions: Sequence[EvalQuestion], qa: Any, *, preset: str
         allowed.sort(key=lambda g: (-(g["f1"] or 0.0), g["false_refusals"], g["min_support"], -g["lexical_share"]))
         if allowed:
             best = allowed[0]
+            if answer.gate and model is not None and model.gate is not None:
+                gate = _sweep_gate(lambda: score(best["min_support"], best["lexical_share"]), answer,
+                                   model.gate.threshold, gate_grid, max_false_refusals)
+                answer.gate_threshold = gate["best"]["gate_threshold"] if gate["best"] else saved_gate
             at_best = refused(best["min_support"], best["lexical_share"])
             missed = [q for why, (q, _, _) in zip(at_best, searched) if not why and not q.answerable]
     finally:
         settings.min_support, settings.lexical_share = saved
+        answer.gate_threshold = saved_gate
     tied = [g for g in allowed if g["f1"] == best["f1"] and g["false_refusals"] == best["false_refusals"]] \
         if best else []
     return {"preset": preset, "questions": len(questions), "unanswerable": len(questions) - answerable,
             "max_false_refusals": max_false_refusals, "current": current, "best": best, "tied": tied,
             "evaluated": len(grid), "grid": grid, "fixed_false_refusals": [(q.id, q.question, why) for q, why in fixed],
-            "missed_at_best": [(q.id, q.question) for q in missed]}
+            "missed_at_best": [(q.id, q.question) for q in missed], "gate": gate}
+
+
+def _sweep_gate(score: Callable[[], dict[str, Any]], answer: Any, shipped: float, grid: Sequence[float],
+                max_false_refusals: float) -> dict[str, Any]:
+    """The answer model's gate threshold swept at the chosen (min_support, lexical_share): the best refusal F1
+    within the false-refusal cap, and the file's own. Ties go to fewer false refusals, then to the threshold
+    nearest the file's: a dataset that cannot tell thresholds apart leaves the one chosen on the training halves."""
+    def at(threshold: float) -> dict[str, Any]:
+        answer.gate_threshold = threshold
+        return dict(score(), gate_threshold=threshold)
+
+    current = at(shipped)
+    swept = [at(t) for t in grid] + ([] if shipped in grid else [current])
+    allowed = sorted((g for g in swept if g["added_rate"] <= max_false_refusals),
+                     key=lambda g: (-(g["f1"] or 0.0), g["false_refusals"], abs(g["gate_threshold"] - shipped)))
+    return {"current": current, "best": allowed[0] if allowed else None, "grid": swept}
 
 
 def _fmt(value: float | None) -> str:
@@ -261,11 +291,21 @@ def _calibrate(args: argparse.Namespace) -> int:
         print("unanswerable questions still answered at the best pair:")
         for qid, question in result["missed_at_best"]:
             print(f"  {qid} {question}")
+    gate = result["gate"]
+    chosen_gate = gate["best"]["gate_threshold"] if gate and gate["best"] else None
+    if gate:
+        print(_describe(f"gate {gate['current']['gate_threshold']:.2f} (the model file's)", gate["current"]))
+        if gate["best"]:
+            print(_describe(f"gate {chosen_gate:.2f} (best)  ", gate["best"]))
+        else:
+            print("no gate threshold keeps false refusals within the cap: the model file's stays")
     if args.save:
-        path = save_calibration(qa.settings.store.path, best["min_support"], best["lexical_share"])
+        path = save_calibration(qa.settings.store.path, best["min_support"], best["lexical_share"], chosen_gate)
         print(f"\nsaved with the index: {path} (the service reads it unless the variables below are set)")
     print(f"\nPOLICY_RAG_RETRIEVAL__MIN_SUPPORT={best['min_support']:.3f}\n"
           f"POLICY_RAG_RETRIEVAL__LEXICAL_SHARE={best['lexical_share']:.2f}")
+    if chosen_gate is not None:
+        print(f"POLICY_RAG_ANSWER__GATE_THRESHOLD={chosen_gate:.2f}")
     return 0
 
 
@@ -503,11 +543,13 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=_validate)
 
     calibrate = commands.add_parser(
-        "calibrate", help="sweep the answerability thresholds min_support and lexical_share on a dataset",
+        "calibrate", help="sweep the answerability thresholds min_support and lexical_share (and the answer "
+                          "model's gate) on a dataset",
         description="Sweep retrieval.min_support (0.30–0.90 by 0.025) and retrieval.lexical_share (0.5–1.0) "
                     "through QAService.decide and print the pair with the best refusal F1 on unanswerable "
-                    "questions while false refusals of answerable ones stay within the cap; --save stores it "
-                    "with the index.")
+                    "questions while false refusals of answerable ones stay within the cap; then, with the "
+                    "answer model's gate on, its threshold (0–0.6 by 0.02) at that pair, the same way; --save "
+                    "stores them with the index.")
     calibrate.add_argument("--dataset", default=str(DEFAULT_DATASET), help="JSONL dataset (default: %(default)s)")
     calibrate.add_argument("--index", help="index folder (default: POLICY_RAG_STORE__PATH or .data/index)")
     calibrate.add_argument("--preset", default="hybrid", choices=_ALL_PRESETS[:-1], help="(default: %(default)s)")

@@ -151,7 +151,7 @@ class QAService:
             else:
                 judgement = self._vetoed(judgement, pool, model)
             if self.settings.answer.gate:
-                judgement = self._gated(judgement, pool, model)
+                judgement = self._gated(judgement, pool, model, self.settings.answer.gate_threshold)
             if self.settings.answer.model == "on" or judgement.verdict == "refuse":
                 return judgement
         if judgement.verdict == "answer" and analysis.intent.asks_responsible:
@@ -255,10 +255,14 @@ class QAService:
         return judgement
 
     @staticmethod
-    def _gated(judgement: Judgement, pool: Sequence[Candidate], model: AnswerModel) -> Judgement:
+    def _gated(judgement: Judgement, pool: Sequence[Candidate], model: AnswerModel,
+               threshold: float | None = None) -> Judgement:
         """An answer is refused when the model's answerability gate finds the question, weighed over its whole pool
-        of candidate sentences, unlikely to be answered by the measures retrieved (no gate: as it is)."""
-        if judgement.verdict != "answer" or model.gate is None or not pool or model.gate.passes(pool):
+        of candidate sentences, unlikely to be answered by the measures retrieved: below `threshold` (an index's
+        calibrated one), else the file's (no gate: as it is)."""
+        if judgement.verdict != "answer" or model.gate is None or not pool:
+            return judgement
+        if model.gate.probability(pool) >= (model.gate.threshold if threshold is None else threshold):
             return judgement
         return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported)
 

@@ -65,6 +65,9 @@ class AnswerSettings(BaseModel):
     gate: bool = Field(True, description="With the answer model on or veto: an answer is refused when the model "
                        "file's answerability gate finds the question unlikely to be answerable from the measures "
                        "retrieved (false: no gate).")
+    gate_threshold: float | None = Field(None, ge=0.0, le=1.0, description="The gate's threshold for this index "
+                                         "(`python -m eval calibrate` chooses one on a dataset of the corpus); "
+                                         "unset: the model file's.")
 
 
 class LLMSettings(BaseModel):
@@ -132,10 +135,15 @@ class Settings(IngestSettings):
 CALIBRATION_FILE = "calibration.json"
 
 
-def save_calibration(index: str, min_support: float, lexical_share: float) -> Path:
-    """Store calibrated answerability thresholds with an index (embedded stores: a file in its folder)."""
+def save_calibration(index: str, min_support: float, lexical_share: float,
+                     gate_threshold: float | None = None) -> Path:
+    """Store calibrated answerability thresholds with an index (embedded stores: a file in its folder), the answer
+    model's gate threshold among them when one was chosen."""
     path = Path(index) / CALIBRATION_FILE
-    path.write_text(json.dumps({"min_support": min_support, "lexical_share": lexical_share}), encoding="utf-8")
+    stored: dict[str, float] = {"min_support": min_support, "lexical_share": lexical_share}
+    if gate_threshold is not None:
+        stored["gate_threshold"] = gate_threshold
+    path.write_text(json.dumps(stored), encoding="utf-8")
     return path
 
 
@@ -147,11 +155,13 @@ def apply_calibration(settings: Settings) -> bool:
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
         values = {k: float(stored[k]) for k in ("min_support", "lexical_share")}
+        gate = {"gate_threshold": float(stored["gate_threshold"])} if "gate_threshold" in stored else {}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{path} is not a calibration file ({exc}). Rebuild it with `python -m eval calibrate "
                           f"--index {settings.store.path} --save`, or delete it.") from exc
     try:
         checked = RetrievalSettings.model_validate(values)
+        answer = AnswerSettings.model_validate(gate)
     except ValidationError as exc:
         raise ConfigError(f"{path} holds thresholds out of range ({exc.errors()[0]['msg']}). Rebuild it with "
                           f"`python -m eval calibrate --index {settings.store.path} --save`, or delete it.") from exc
@@ -159,6 +169,8 @@ def apply_calibration(settings: Settings) -> bool:
     for key in values:
         if key not in r.model_fields_set:
             setattr(r, key, getattr(checked, key))
+    if gate and "gate_threshold" not in settings.answer.model_fields_set:
+        settings.answer.gate_threshold = answer.gate_threshold
     return True
 
 

@@ -157,6 +157,21 @@ def test_calibrate_restores_the_thresholds(corpus_qa: Any, questions: list[EvalQ
     assert result["best"]["recall"] == 1.0  # 上海 is refused as out of scope at any threshold
 
 
+def test_calibrate_sweeps_the_gate_and_restores_it(corpus_qa: Any, questions: list[EvalQuestion]) -> None:
+    model = corpus_qa.answer_model
+    assert model is not None and model.gate is not None and corpus_qa.settings.answer.gate_threshold is None
+    result = calibrate_refusal(questions, corpus_qa, support_grid=[0.45], share_grid=[0.7], gate_grid=[0.0, 0.99])
+    assert corpus_qa.settings.answer.gate_threshold is None
+    gate = result["gate"]
+    assert gate["current"]["gate_threshold"] == model.gate.threshold
+    # 0.99 refuses answerable questions a 0 gate answers: more false refusals, so the cap or F1 rules it out
+    zero, high, shipped = gate["grid"]  # the file's own threshold is swept too
+    assert high["false_refusals"] > zero["false_refusals"] and shipped == gate["current"]
+    assert gate["best"] is not None and gate["best"]["gate_threshold"] != 0.99
+    if (zero["f1"], zero["false_refusals"]) == (shipped["f1"], shipped["false_refusals"]):
+        assert gate["best"]["gate_threshold"] == model.gate.threshold  # a tie leaves the file's threshold
+
+
 def test_cli_against_the_live_service(live_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["run", "--against", live_server, "--limit", "4", "--out", str(tmp_path), "--no-progress"]
     assert main([*args, "--min", "recall@5=0.5"]) == 0
