@@ -22,8 +22,9 @@ _ASKING = re.compile(r"哪|什么|怎|多少|吗|几|谁|是否|(?<!任)何|方�
 # making or handing in a report, not a document's name.
 _ISSUING = re.compile(r"(?:发出|下发|印发|发布|出台|下达|转发)\s*(?:了|一份|一个)?\s*" + _KIND + "$"
                       r"|(?:出具|提交|提供|编制|报送|作出|填报)[^，,。？?]{0,6}" + _KIND + "$")
-# Words any title may carry that say nothing about which document it is.
-_FILLER = re.compile(r"关于|若干|暂行|实施|试行|修订|的|人民政府|办公厅|办公室|" + _KIND)
+# Words any title may carry that say nothing about which document it is; the state's name heads every national
+# law's title (「中华人民共和国数据安全法」 is not 「中华人民共和国食品安全法实施条例」 for sharing it).
+_FILLER = re.compile(r"中华人民共和国|关于|若干|暂行|实施|试行|修订|的|人民政府|办公厅|办公室|" + _KIND)
 
 
 def named_documents(question: str) -> list[str]:

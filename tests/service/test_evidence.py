@@ -235,6 +235,14 @@ def test_a_named_document_must_be_indexed() -> None:
     assert missing_document(["北京市关于议案的若干暂行规定"], titles) == "北京市关于议案的若干暂行规定"
 
 
+def test_the_state_name_every_national_law_carries_tells_no_law_from_another() -> None:
+    food = "中华人民共和国食品安全法实施条例"
+    assert not covers(food, "中华人民共和国数据安全法")  # it shared 中华人民共和国 and 安全法: 10 of 12 characters
+    assert covers("中华人民共和国数据安全法", "中华人民共和国数据安全法") and covers("数据安全法", "中华人民共和国数据安全法")
+    assert missing_document(["中华人民共和国数据安全法"], [food]) == "中华人民共和国数据安全法"
+    assert missing_document(["食品安全法实施条例"], [food]) == ""
+
+
 def test_a_day_asked_for_needs_a_day() -> None:
     question = asked("菊花文化节具体哪天开幕？")
     assert question.kinds == ["date"] and question.unit == "日"
