@@ -438,7 +438,7 @@ def fit_gate(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], 
     before = by_source(base)
     chosen, figures = 0.0, before
     for threshold in _GATES[1:]:
-        trial = by_source([b or p < threshold for b, p in zip(base, oof)])
+        trial = by_source([b or bool(p < threshold) for b, p in zip(base, oof)])
         if any(trial[n]["answerable_refused"] > before[n]["answerable_refused"] + max_rise + 1e-9 for n in sources):
             break
         chosen, figures = threshold, trial
