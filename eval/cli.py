@@ -695,13 +695,13 @@ def _train(args: argparse.Namespace) -> int:
         name, _, index = spec.partition("=")
         if not index:
             raise ValueError(f"--external wants SET=INDEX, got {spec!r}")
-        qa = build_qa(index)
+        qa = build_qa(index, answer_model=False)  # the pairs' features need no model, and the old one may not load
         sources.append((external_source(name, index, qa, root=args.root, limit=args.limit), qa))
     for spec in args.dataset:
         path, _, index = spec.partition("=")
         if not index:
             raise ValueError(f"--dataset wants FILE=INDEX, got {spec!r}")
-        sources.append((dataset_source(path, index, limit=args.limit), build_qa(index)))
+        sources.append((dataset_source(path, index, limit=args.limit), build_qa(index, answer_model=False)))
     if not sources:
         raise ValueError("Give at least one --external SET=INDEX or --dataset FILE=INDEX.")
     model = train(sources, args.out, command=command, c=args.c, blend=blend, progress=not args.no_progress,

@@ -147,8 +147,9 @@ def available_presets(settings: Any) -> list[str]:
     return names + ["hybrid+rerank"] if settings.retrieval.reranker else names
 
 
-def build_qa(index: str | None) -> Any:
-    """The in-process service over `index` (default: the configured store path), warmed up."""
+def build_qa(index: str | None, *, answer_model: bool = True) -> Any:
+    """The in-process service over `index` (default: the configured store path), warmed up. `answer_model=False`:
+    without the learned answer decision (training one must not need the file it replaces)."""
     from ingest import PolicyRagError
     from service.runtime import build_runtime
     from service.settings import Settings
@@ -156,6 +157,8 @@ def build_qa(index: str | None) -> Any:
     settings = Settings()
     if index:
         settings.store.path = index
+    if not answer_model:
+        settings.answer.model = "off"
     if not settings.store.url and not Path(settings.store.path).exists():
         raise PolicyRagError(f"No index at {settings.store.path}. Build it with "
                              f"`python -m ingest data/corpus --index {settings.store.path}`.")

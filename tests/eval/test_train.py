@@ -141,6 +141,18 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
     assert compared["logistic"]["sweep"]["0.000"]["dev.jsonl"]["answerable"] == sum(p["answerable"] for p in pairs)
 
 
+def test_training_needs_no_loadable_answer_model(corpus_index: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # the configured model was trained on other features (as after a feature is added): training must not load it
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps({"format": 1}), encoding="utf-8")
+    monkeypatch.setenv("POLICY_RAG_ANSWER__MODEL_PATH", str(stale))
+    out = tmp_path / "model.json"
+    assert main(["train", "--dataset", f"{DEV}={corpus_index}", "--limit", "6", "--out", str(out),
+                 "--no-progress"]) == 0
+    assert load_model(out).features == FEATURES
+
+
 def test_exported_trees_score_as_scikit_learn_does() -> None:
     np = pytest.importorskip("numpy")
     rng = np.random.default_rng(0)
