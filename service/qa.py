@@ -260,9 +260,7 @@ class QAService:
         """An answer is refused when the model's answerability gate finds the question, weighed over its whole pool
         of candidate sentences, unlikely to be answered by the measures retrieved: below `threshold` (an index's
         calibrated one), else the file's (no gate: as it is)."""
-        if judgement.verdict != "answer" or model.gate is None or not pool:
-            return judgement
-        if model.gate.probability(pool) >= (model.gate.threshold if threshold is None else threshold):
+        if judgement.verdict != "answer" or model.gate is None or not pool or model.gate.passes(pool, threshold):
             return judgement
         return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported)
 

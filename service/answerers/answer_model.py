@@ -93,9 +93,10 @@ class Gate:
         z = self.intercept + float(((x - np.array(self.mean)) / np.array(self.scale)) @ np.array(self.coef))
         return float(_sigmoid(np.array(z)))
 
-    def passes(self, candidates: Sequence[Candidate]) -> bool:
-        """Whether the question may be answered from these candidates."""
-        return self.probability(candidates) >= self.threshold
+    def passes(self, candidates: Sequence[Candidate], threshold: float | None = None) -> bool:
+        """Whether the question may be answered from these candidates: its probability reaches `threshold` (an
+        index's calibrated one), else the file's."""
+        return self.probability(candidates) >= (self.threshold if threshold is None else threshold)
 
 
 @dataclass(frozen=True)

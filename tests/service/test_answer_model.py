@@ -226,6 +226,8 @@ def test_the_gate_weighs_the_whole_pool_and_refuses_an_answer_below_its_threshol
     assert model.gate.probability(weak) == pytest.approx(_sigmoid(-2.0)) and not model.gate.passes(weak)
     refused = QAService._gated(Judgement("answer", [plain], supported=[plain]), weak, model)
     assert refused.verdict == "refuse" and refused.supported == [plain] and not refused.hits
+    calibrated = Judgement("answer", [plain], supported=[plain])  # an index's own threshold, below the pool's 0.12
+    assert model.gate.passes(weak, 0.1) and QAService._gated(calibrated, weak, model, 0.1) is calibrated
     partial = Judgement("partial", [plain], ["quantity"])
     assert QAService._gated(partial, weak, model) is partial  # a partial answer already says what is missing
     ungated = load_model(_model_file(tmp_path / "n.json"))
