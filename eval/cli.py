@@ -719,24 +719,25 @@ def _trained(model: dict[str, Any], out: str) -> int:
               f"  refusal R/P {f['refusal_recall']:.3f}/{f['refusal_precision']:.3f}")
     veto = model["figures"]["veto"]
     print(f"veto {model['veto']:.3f} (model=veto: the rules, a rules answer below it refused), out of fold:")
-    for name, f in veto["by_source"].items():
-        r = veto["rules"][name]
-        print(f"  {name:<22} answerable refused {r['answerable_refused']:.3f} → {f['answerable_refused']:.3f}"
-              f"  refusal R/P {r['refusal_recall']:.3f}/{r['refusal_precision']:.3f} → "
-              f"{f['refusal_recall']:.3f}/{f['refusal_precision']:.3f}")
+    _print_change(veto["rules"], veto["by_source"])
     gate = model["figures"]["gate"]
     if model["gate"] is None:
         print(f"gate: none ({gate['skipped']})")
     else:
         print(f"gate {model['gate']['threshold']:.2f} (a rules-with-veto answer whose question is less likely "
               f"answerable is refused), out of fold:")
-    for name, f in gate.get("by_source", {}).items():
-        r = gate["rules_with_veto"][name]
+        _print_change(gate["rules_with_veto"], gate["by_source"])
+    print(f"model: {out}")
+    return 0
+
+
+def _print_change(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Per source, answerable refused and refusal recall/precision before → after a decision is added."""
+    for name, f in after.items():
+        r = before[name]
         print(f"  {name:<22} answerable refused {r['answerable_refused']:.3f} → {f['answerable_refused']:.3f}"
               f"  refusal R/P {r['refusal_recall']:.3f}/{r['refusal_precision']:.3f} → "
               f"{f['refusal_recall']:.3f}/{f['refusal_precision']:.3f}")
-    print(f"model: {out}")
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,9 +28,9 @@ from eval.dataset import EvalQuestion, load_dataset
 from eval.metrics import canonical
 
 __all__ = ["Group", "Source", "external_source", "dataset_source", "collect", "label", "fit", "choose_threshold",
-           "rules_answerable_refused", "vetoed_figures", "choose_veto", "fit_gate", "gated_figures", "per_source",
-           "logistic", "boosted", "Blend", "BLEND", "export_trees", "out_of_fold", "train", "write_model",
-           "sha256_of"]
+           "rules_answerable_refused", "vetoed_figures", "choose_veto", "fit_gate", "vetoed", "refusal_figures",
+           "per_source", "logistic", "boosted", "Blend", "BLEND", "export_trees", "out_of_fold", "train",
+           "write_model", "sha256_of"]
 
 _THRESHOLDS = [i / 100 for i in range(2, 99)]
 _VETOES = [i / 1000 for i in range(0, 301, 5)]
@@ -209,25 +209,18 @@ def choose_threshold(groups: Sequence[Group], probabilities: Sequence[Sequence[f
     return tied[len(tied) // 2]
 
 
-def vetoed_figures(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], veto: float) -> dict[str, Any]:
-    """Question-level figures of the rules with the veto: a rules answer whose best probability is below `veto`
-    is refused; nothing the rules refuse is answered."""
+def vetoed(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], veto: float) -> list[bool]:
+    """Whether the rules with the veto refuse each question: the rules refuse, or their answer's best probability
+    is below `veto` (nothing the rules refuse is answered)."""
     from service.answerers.features import FEATURES
 
     column = FEATURES.index("rules_answer")
-    refused = caught = answerable = unanswerable = 0
-    for group, probs in zip(groups, probabilities):
-        answered = bool(group.vectors[0][column]) and max(probs) >= veto
-        if group.answerable:
-            answerable += 1
-            refused += not answered
-        else:
-            unanswerable += 1
-            caught += not answered
-    return {"veto": veto, "answerable": answerable, "unanswerable": unanswerable,
-            "answerable_refused": refused / answerable if answerable else 0.0,
-            "refusal_recall": caught / unanswerable if unanswerable else 0.0,
-            "refusal_precision": caught / (caught + refused) if caught + refused else 0.0}
+    return [not group.vectors[0][column] or max(probs) < veto for group, probs in zip(groups, probabilities)]
+
+
+def vetoed_figures(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], veto: float) -> dict[str, Any]:
+    """Question-level figures of the rules with the veto (`vetoed`)."""
+    return {"veto": veto, **refusal_figures(groups, vetoed(groups, probabilities, veto))}
 
 
 def choose_veto(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], *,
@@ -252,11 +245,12 @@ def choose_veto(groups: Sequence[Group], probabilities: Sequence[Sequence[float]
     return {"veto": chosen, "by_source": figures, "rules": rules}
 
 
-def per_source(groups: Sequence[Group], probabilities: Sequence[Sequence[float]],
-               measure: Callable[[Sequence[Group], Sequence[Sequence[float]]], dict[str, Any]]) -> dict[str, Any]:
-    """`measure` of each source's questions and their probabilities, by source (in order of first appearance)."""
+def per_source(groups: Sequence[Group], values: Sequence[Any],
+               measure: Callable[[Sequence[Group], Sequence[Any]], dict[str, Any]]) -> dict[str, Any]:
+    """`measure` of each source's questions and their values (one per question: probabilities, a refusal), by
+    source (in order of first appearance)."""
     return {name: measure([g for g in groups if g.source == name],
-                          [p for g, p in zip(groups, probabilities) if g.source == name])
+                          [v for g, v in zip(groups, values) if g.source == name])
             for name in dict.fromkeys(g.source for g in groups)}
 
 
@@ -335,21 +329,28 @@ def export_trees(model: Any, x: Any) -> dict[str, Any]:
     return out
 
 
-def out_of_fold(groups: Sequence[Group], make: Callable[[], Any], *, folds: int = 5) -> list[list[float]]:
-    """Each question's candidate probabilities from a model (`make()`, a scikit-learn classifier) fitted without its
-    fold, questions grouped into folds; a fold whose training rows hold one label gets that label's rate."""
+def _fold_probabilities(x: Any, y: Any, keys: Any, make: Callable[[], Any], folds: int) -> Any:
+    """Each row's probability from a model (`make()`, a scikit-learn classifier) fitted without its fold, rows of
+    one key in one fold; a fold whose training rows hold one label gets that label's rate."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
-    x, y, owner = _arrays(groups)
     oof = np.zeros(len(y))
-    splits = min(folds, len(groups))
+    splits = min(folds, len(set(keys.tolist())))
     if splits >= 2:
-        for train_rows, test_rows in GroupKFold(n_splits=splits).split(x, y, owner):
+        for train_rows, test_rows in GroupKFold(n_splits=splits).split(x, y, keys):
             if len(set(y[train_rows].tolist())) < 2:
                 oof[test_rows] = y[train_rows].mean()
                 continue
             oof[test_rows] = make().fit(x[train_rows], y[train_rows]).predict_proba(x[test_rows])[:, 1]
+    return oof
+
+
+def out_of_fold(groups: Sequence[Group], make: Callable[[], Any], *, folds: int = 5) -> list[list[float]]:
+    """Each question's candidate probabilities from a model fitted without its fold, questions grouped into folds
+    (`_fold_probabilities`)."""
+    x, y, owner = _arrays(groups)
+    oof = _fold_probabilities(x, y, owner, make, folds)
     return [oof[owner == i].tolist() for i in range(len(groups))]
 
 
@@ -392,7 +393,7 @@ def _question_arrays(groups: Sequence[Group]) -> tuple[Any, Any]:
     return x, np.array([int(g.answerable) for g in groups], dtype=int)
 
 
-def gated_figures(groups: Sequence[Group], refused: Sequence[bool]) -> dict[str, Any]:
+def refusal_figures(groups: Sequence[Group], refused: Sequence[bool]) -> dict[str, Any]:
     """Question-level figures of a refusal decision (`refused`, one per group)."""
     answerable = [r for g, r in zip(groups, refused) if g.answerable]
     unanswerable = [r for g, r in zip(groups, refused) if not g.answerable]
@@ -412,33 +413,18 @@ def fit_gate(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], 
     out-of-fold probabilities, `veto` the veto chosen). Returns the gate's parameters (None when the questions
     are all of one kind) and its figures by source, with the rules-with-veto's."""
     import numpy as np
-    from sklearn.model_selection import GroupKFold
 
     x, y = _question_arrays(groups)
     if len(set(y.tolist())) < 2:
         return {"gate": None, "figures": {"skipped": "the training questions are all answerable or all not: "
                                                      "no gate (add unanswerable questions or a set's twins)"}}
-    keys = np.array([g.fold_key for g in groups])
-    oof = np.zeros(len(y))
-    for train_rows, test_rows in GroupKFold(n_splits=min(folds, len(set(keys.tolist())))).split(x, y, keys):
-        if len(set(y[train_rows].tolist())) < 2:
-            oof[test_rows] = y[train_rows].mean()
-            continue
-        oof[test_rows] = logistic(c).fit(x[train_rows], y[train_rows]).predict_proba(x[test_rows])[:, 1]
-    from service.answerers.features import FEATURES
-
-    column = FEATURES.index("rules_answer")
-    base = [not g.vectors[0][column] or max(p) < veto for g, p in zip(groups, probabilities)]
+    oof = _fold_probabilities(x, y, np.array([g.fold_key for g in groups]), lambda: logistic(c), folds)
+    base = vetoed(groups, probabilities, veto)
     sources = list(dict.fromkeys(g.source for g in groups))
-
-    def by_source(refused: Sequence[bool]) -> dict[str, dict[str, Any]]:
-        return {name: gated_figures([g for g in groups if g.source == name],
-                                    [r for g, r in zip(groups, refused) if g.source == name]) for name in sources}
-
-    before = by_source(base)
+    before = per_source(groups, base, refusal_figures)
     chosen, figures = 0.0, before
     for threshold in _GATES[1:]:
-        trial = by_source([b or bool(p < threshold) for b, p in zip(base, oof)])
+        trial = per_source(groups, [b or bool(p < threshold) for b, p in zip(base, oof)], refusal_figures)
         if any(trial[n]["answerable_refused"] > before[n]["answerable_refused"] + max_rise + 1e-9 for n in sources):
             break
         chosen, figures = threshold, trial
