@@ -110,13 +110,20 @@ def test_an_altered_model_file_fails_clearly(tmp_path: Path, key: str) -> None:
         load_model(path)
 
 
-def test_a_model_file_of_the_format_before_the_veto_names_the_fix(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("fmt", "added", "message"), [
+    (1, ("veto",), "lacks veto"),  # format 2 added the veto
+    (2, ("trees", "blend"), "lacks trees, blend"),  # format 3 the trees and their blend
+    (3, ("gate",), "lacks gate"),  # format 4 the gate
+])
+def test_a_model_file_of_an_earlier_format_names_the_fix(tmp_path: Path, fmt: int, added: tuple[str, ...],
+                                                           message: str) -> None:
     path = _model_file(tmp_path / "m.json")
     data = json.loads(path.read_text(encoding="utf-8"))
-    del data["veto"]
-    data["format"] = 1
+    for key in added:
+        del data[key]
+    data["format"] = fmt
     path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ConfigError, match="lacks veto.*python -m eval train"):
+    with pytest.raises(ConfigError, match=f"{message}.*python -m eval train"):
         load_model(path)
 
 
@@ -153,16 +160,6 @@ def test_boosted_trees_are_walked_and_blended_with_the_regression(tmp_path: Path
 def test_trees_that_do_not_hold_together_fail_clearly(tmp_path: Path, change: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_model(_model_file(tmp_path / "m.json", **change))
-
-
-def test_a_model_file_of_the_format_before_the_trees_names_the_fix(tmp_path: Path) -> None:
-    path = _model_file(tmp_path / "m.json")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    del data["trees"], data["blend"]
-    data["format"] = 2
-    path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ConfigError, match="lacks trees, blend.*python -m eval train"):
-        load_model(path)
 
 
 def test_a_model_trained_on_other_features_fails_naming_them(tmp_path: Path) -> None:
@@ -242,16 +239,6 @@ def test_the_gate_weighs_the_whole_pool_and_refuses_an_answer_below_its_threshol
 def test_a_gate_that_does_not_fit_fails_clearly(tmp_path: Path, gate: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_model(_model_file(tmp_path / "m.json", gate=gate))
-
-
-def test_a_model_file_of_the_format_before_the_gate_names_the_fix(tmp_path: Path) -> None:
-    path = _model_file(tmp_path / "m.json")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    del data["gate"]
-    data["format"] = 3
-    path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ConfigError, match="lacks gate.*python -m eval train"):
-        load_model(path)
 
 
 def test_topic_words_no_chunk_holds_and_the_rarest_held_word_are_features() -> None:
