@@ -681,14 +681,15 @@ def _train(args: argparse.Namespace) -> int:
     command = "python -m eval " + shlex.join(args.argv)
     blend = BLEND if args.blend is None else args.blend
     if args.pairs:
-        from eval.learners import load_pairs
+        from eval.learners import load_pairs, load_ranking
 
         if args.external or args.dataset or args.save_pairs:
             raise ValueError("--pairs fits on saved pairs: give no --external, --dataset or --save-pairs with it.")
         groups, strict = load_pairs(args.pairs)
         counts = {name: sum(g.source == name for g in groups) for name in dict.fromkeys(g.source for g in groups)}
         model = write_model(groups, strict, args.out, command=command, c=args.c, blend=blend,
-                            files=[Path(args.pairs)], sources=[{"label": n, "questions": k} for n, k in counts.items()])
+                            files=[Path(args.pairs)], sources=[{"label": n, "questions": k} for n, k in counts.items()],
+                            ranking=load_ranking(args.pairs))
         return _trained(model, args.out)
     sources = []
     for spec in args.external:
@@ -727,6 +728,14 @@ def _trained(model: dict[str, Any], out: str) -> int:
         print(f"gate {model['gate']['threshold']:.2f} (a rules-with-veto answer whose question is less likely "
               f"answerable is refused), out of fold:")
         _print_change(gate["rules_with_veto"], gate["by_source"])
+    ranker = model["figures"]["ranker"]
+    if model["ranker"] is None:
+        print(f"ranker: none ({ranker['skipped']})")
+    else:
+        print("ranker (the top 20 fused measures reordered), out of fold: evidence in the first / first five")
+        for name, f in ranker["by_source"].items():
+            print(f"  {name:<22} {f['fused_at_1']:.3f} / {f['fused_at_5']:.3f} → {f['ranked_at_1']:.3f} / "
+                  f"{f['ranked_at_5']:.3f}  ({f['questions']} questions)")
     print(f"model: {out}")
     return 0
 

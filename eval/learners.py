@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from eval.train import Blend, Group, boosted, choose_veto, logistic, out_of_fold, per_source, vetoed_figures
-from service.answerers.features import FEATURES
+from service.answerers.features import FEATURES, RANK_FEATURES
 
-__all__ = ["LEARNERS", "load_pairs", "compare", "quoted_figures", "measure_figures"]
+__all__ = ["LEARNERS", "load_pairs", "load_ranking", "compare", "quoted_figures", "measure_figures"]
 
 
 def _trees() -> Any:
@@ -39,7 +39,21 @@ LEARNERS: dict[str, Callable[[], Any]] = {"logistic": logistic, "trees": _trees,
 def load_pairs(path: str | Path) -> tuple[list[Group], set[str]]:
     """A pairs file: one group per question, and the sources marked strict (a team dev set, which the veto may cost
     no answerable question)."""
-    names: list[str] | None = None
+    groups, strict = _read_groups(path, ranking=False)
+    if not groups:
+        raise ValueError(f"{path} holds no pairs")
+    return groups, strict
+
+
+def load_ranking(path: str | Path) -> list[Group]:
+    """The ranker's measures a pairs file holds (one group per question; none in a file saved before the ranker)."""
+    return _read_groups(path, ranking=True)[0]
+
+
+def _read_groups(path: str | Path, *, ranking: bool) -> tuple[list[Group], set[str]]:
+    """The lines of one kind (the answer model's pairs, or the ranker's measures), each checked to be of this
+    code's features, and the sources marked strict."""
+    expected = list(RANK_FEATURES if ranking else FEATURES)
     groups = []
     strict: set[str] = set()
     with Path(path).open(encoding="utf-8") as handle:
@@ -47,18 +61,16 @@ def load_pairs(path: str | Path) -> tuple[list[Group], set[str]]:
             if not line.strip():
                 continue
             row = json.loads(line)
-            if names is not None and row["features"] != names:
-                raise ValueError(f"{path}:{number}: other features than the lines before")
-            names = row["features"]
-            if names != list(FEATURES):  # the figures read columns by this code's feature names
-                raise ValueError(f"{path}:{number}: pairs of other features than this code's "
-                                 f"(service/answerers/features.py): save them again with `eval train --save-pairs`")
+            if bool(row.get("ranking")) != ranking:
+                continue
+            if row["features"] != expected:  # the figures read columns by this code's feature names
+                raise ValueError(f"{path}:{number}: {'measures' if ranking else 'pairs'} of other features than "
+                                 f"this code's (service/answerers/features.py): save them again with "
+                                 f"`eval train --save-pairs`")
             groups.append(Group(row["source"], row["id"], bool(row["answerable"]), row["vectors"], row["labels"],
                                 doc=row.get("doc", "")))
             if row["strict"]:
                 strict.add(row["source"])
-    if not groups:
-        raise ValueError(f"{path} holds no pairs")
     return groups, strict
 
 

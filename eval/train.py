@@ -47,6 +47,9 @@ GATE_C = 0.03  # the gate's inverse regularisation (90 correlated question-level
 # on the report halves (aggregates) NCPQA 0.739 → 0.731, Legal-DC 0.757 → 0.739, the tune/report gap growing to 8
 # points. The regression alone ships.
 BLEND = 1.0
+# The measure ranker's inverse regularisation: out of fold on the tune halves and dev sets 0.1 and 1 ranked alike,
+# and boosted trees no better (evidence in the top five: NCPQA tune 0.944 → 0.955 with 1 or 0.1, 0.948 with trees).
+RANKER_C = 1.0
 
 
 @dataclass
@@ -160,6 +163,81 @@ def collect(qa: Any, source: Source, *, top_k: int = 5, progress: bool = True) -
             group.labels.append(label(q, c.sentence, c.hit.chunk.text, c.hit.chunk.measure_label, origin, gold))
         groups.append(group)
     return groups
+
+
+def collect_ranking(qa: Any, source: Source, *, progress: bool = True) -> list[Group]:
+    """Each answerable question's top `RANK_DEPTH` measures in fused order (the ranker off) with the ranker's
+    features, labelled 1 when the measure holds a gold evidence string (an external question's passage anchored to
+    its answer-bearing part as indexed, as `eval external` scores recall). Questions the service never ranks (a
+    measure named, several places, 「哪些省份」) are left out."""
+    from tqdm import tqdm
+
+    from eval.external import anchor_evidence
+    from eval.metrics import is_relevant
+    from service.qa import RANK_DEPTH
+    from service.retrieval.query import read_question
+
+    catalog = qa.retriever.store.catalog()
+    texts_of: dict[str, list[str]] = {}
+    for doc_id, record in qa.retriever.store.documents().items():
+        texts_of.setdefault(str(record.get("source", "")), []).extend(canonical(c.text)
+                                                                     for c in catalog.of_document(doc_id))
+    ranker, qa.ranker = qa.ranker, None
+    groups = []
+    try:
+        for q in tqdm(source.questions, desc=f"{source.label} (ranking)", disable=not progress, file=sys.stderr):
+            if not q.answerable or not q.evidence:
+                continue
+            if gold := source.gold_sources.get(q.id):
+                q = anchor_evidence(q, texts_of.get(gold, [])) or q
+            searched = read_question(q.question)
+            analysis = qa.analyze(searched)
+            if analysis.refs or len(analysis.regions) > 1 or analysis.intent.asks_places:
+                continue
+            result = qa.retrieve(searched, RANK_DEPTH, qa.retriever.resolve(None), "hybrid", analysis)
+            if len(result.hits) < 2 or result.out_of_scope or any(h.explicit for h in result.hits):
+                continue
+            evidence = [canonical(e) for e in q.evidence]
+            groups.append(Group(source.label, q.id, True, qa.measure_features(result, analysis),
+                                [int(is_relevant(h.chunk.text, evidence)) for h in result.hits],
+                                doc=str(q.extra.get("doc", ""))))
+    finally:
+        qa.ranker = ranker
+    return groups
+
+
+def _found(groups: Sequence[Group], orders: Sequence[Sequence[int]], k: int) -> float:
+    """The share of questions with a labelled measure among the first `k` of their order."""
+    return sum(any(g.labels[i] for i in order[:k]) for g, order in zip(groups, orders)) / len(groups) \
+        if groups else 0.0
+
+
+def ranking_figures(groups: Sequence[Group], scores: Sequence[Sequence[float]]) -> dict[str, Any]:
+    """Evidence in the first and the first five measures, in fused order and ordered by `scores` (one per
+    measure)."""
+    fused = [list(range(len(g.labels))) for g in groups]
+    ranked = [sorted(range(len(p)), key=lambda i, p=p: (-p[i], i)) for p in scores]
+    return {"questions": len(groups), "fused_at_1": _found(groups, fused, 1), "fused_at_5": _found(groups, fused, 5),
+            "ranked_at_1": _found(groups, ranked, 1), "ranked_at_5": _found(groups, ranked, 5)}
+
+
+def fit_ranker(groups: Sequence[Group], *, c: float = RANKER_C, folds: int = 5) -> dict[str, Any]:
+    """The measure ranker: a logistic regression on the measures' ranking features, labelled by the evidence they
+    hold; figures out of fold (a document's questions in one fold). None when no measure, or every one, holds
+    evidence."""
+    import numpy as np
+
+    x, y, owner = _arrays(groups)
+    if len(set(y.tolist())) < 2:
+        return {"ranker": None, "figures": {"skipped": "no measure retrieved holds evidence, or every one does"}}
+    keys = np.array([groups[i].fold_key for i in owner])
+    oof = _fold_probabilities(x, y, keys, lambda: logistic(c), folds)
+    by_source = per_source(groups, [oof[owner == i].tolist() for i in range(len(groups))], ranking_figures)
+    final = logistic(c).fit(x, y)
+    scaler, regression = final[0], final[-1]
+    ranker = {"mean": [float(m) for m in scaler.mean_], "scale": [float(s) if s > 0 else 1.0 for s in scaler.scale_],
+              "coef": [float(w) for w in regression.coef_[0]], "intercept": float(regression.intercept_[0])}
+    return {"ranker": ranker, "figures": {"by_source": by_source, "c": c, "measures": int(len(y))}}
 
 
 def _outcomes(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], threshold: float) -> dict[str, Any]:
@@ -440,39 +518,51 @@ def train(sources: Sequence[tuple[Source, Any]], out: str | Path, *, command: st
           blend: float = BLEND, progress: bool = True, save_pairs: str | Path | None = None) -> dict[str, Any]:
     """Collect every source's pairs, fit, and write the model file; returns what was written. `save_pairs`: also
     write the labelled pairs, one question a line (for reading them, or fitting again without retrieval)."""
-    from service.answerers.features import FEATURES
+    from service.answerers.answer_model import read_ranker
+    from service.answerers.features import FEATURES, RANK_FEATURES
 
+    # the ranker first: the candidates the answer model learns from are those of the measures it ranks first
+    ranking = [g for source, qa in sources for g in collect_ranking(qa, source, progress=progress)]
+    ranker = fit_ranker(ranking)["ranker"]
     groups: list[Group] = []
     for source, qa in sources:
+        qa.ranker = read_ranker(ranker) if ranker is not None else None
         groups += collect(qa, source, progress=progress)
     strict = {source.label for source, _ in sources if source.strict}
     if save_pairs:
         with Path(save_pairs).open("w", encoding="utf-8") as handle:
-            for g in groups:
-                handle.write(json.dumps({"source": g.source, "strict": g.source in strict, "id": g.qid,
-                                         "doc": g.doc, "answerable": g.answerable, "features": list(FEATURES),
-                                         "vectors": g.vectors, "labels": g.labels}, ensure_ascii=False) + "\n")
+            for kind, names, rows in (("pairs", FEATURES, groups), ("ranking", RANK_FEATURES, ranking)):
+                for g in rows:
+                    handle.write(json.dumps({"source": g.source, "strict": g.source in strict, "id": g.qid,
+                                             "doc": g.doc, "answerable": g.answerable, "features": list(names),
+                                             "vectors": g.vectors, "labels": g.labels,
+                                             **({"ranking": True} if kind == "ranking" else {})},
+                                            ensure_ascii=False) + "\n")
     files = [p for source, _ in sources for p in source.files]
     described = [{"label": s.label, "index": s.index, "questions": len(s.questions)} for s, _ in sources]
-    return write_model(groups, strict, out, command=command, c=c, blend=blend, files=files, sources=described)
+    return write_model(groups, strict, out, command=command, c=c, blend=blend, files=files, sources=described,
+                       ranking=ranking)
 
 
 def write_model(groups: Sequence[Group], strict: Collection[str], out: str | Path, *, command: str, c: float = 1.0,
-                blend: float = BLEND, files: Sequence[Path] = (),
-                sources: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+                blend: float = BLEND, files: Sequence[Path] = (), sources: Sequence[dict[str, Any]] = (),
+                ranking: Sequence[Group] = ()) -> dict[str, Any]:
     """Fit on labelled groups (collected, or read back from a pairs file) and write the model file, recording the
-    command, the sha256 of each of `files` and the `sources` described; returns what was written."""
+    command, the sha256 of each of `files` and the `sources` described; returns what was written. `ranking`: the
+    measures the ranker learns from (`collect_ranking`; none: a file without a ranker)."""
     from service.answerers.answer_model import FORMAT, parameters_sha256
     from service.answerers.features import FEATURES
 
     fitted = fit(groups, c=c, blend=blend, strict=strict)
+    ranker = fit_ranker(ranking) if ranking else {"ranker": None, "figures": {"skipped": "no ranking rows"}}
     model: dict[str, Any] = {"format": FORMAT, "features": list(FEATURES), "mean": fitted["mean"],
                              "scale": fitted["scale"], "coef": fitted["coef"], "intercept": fitted["intercept"],
                              "trees": fitted["trees"], "blend": fitted["blend"],
-                             "threshold": fitted["threshold"], "veto": fitted["veto"], "gate": fitted["gate"]}
+                             "threshold": fitted["threshold"], "veto": fitted["veto"], "gate": fitted["gate"],
+                             "ranker": ranker["ranker"]}
     model["sha256"] = parameters_sha256(model)
     digests = {str(p): sha256_of(Path(p)) for p in files}
     model.update(command=command, data=[{"file": name, "sha256": digest} for name, digest in digests.items()],
-                 sources=list(sources), figures=fitted["figures"])
+                 sources=list(sources), figures={**fitted["figures"], "ranker": ranker["figures"]})
     Path(out).write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return model

@@ -68,6 +68,9 @@ class AnswerSettings(BaseModel):
     gate_threshold: float | None = Field(None, ge=0.0, le=1.0, description="The gate's threshold for this index "
                                          "(`python -m eval calibrate` chooses one on a dataset of the corpus); "
                                          "unset: the model file's.")
+    rank: bool = Field(True, description="With the answer model on or veto: the model file's measure ranker "
+                       "reorders the top 20 fused measures of a hybrid search by how likely each holds what is asked "
+                       "(false: fused order).")
 
 
 class LLMSettings(BaseModel):

@@ -1,10 +1,11 @@
 """The learned answer decision over `features.FEATURES`, shipped as a small JSON file: a logistic regression blended
-with gradient-boosted trees (the probability is `blend` × the regression's + (1 − `blend`) × the trees'), and the
+with gradient-boosted trees (the probability is `blend` × the regression's + (1 − `blend`) × the trees'), the
 answerability gate, a logistic regression on the question's whole pool of candidates (`features.GATE_FEATURES`):
-the probability that the question is answerable from what was retrieved at all.
+the probability that the question is answerable from what was retrieved at all, and the measure ranker, a logistic
+regression on each fused measure's strongest signals (`features.RANK_FEATURES`) that orders the measures retrieved.
 
 The file is data (feature names, scaling, coefficients, intercept, the trees' nodes, the blend, threshold, veto, the
-gate's scaling, coefficients and threshold) plus
+gate's scaling, coefficients and threshold, the ranker's scaling and coefficients) plus
 how it was made (the training command, the sha256 of each training file, the figures on held-out questions);
 `python -m eval train` writes it. Scoring needs numpy alone: a dot product, a walk down each tree, a sigmoid. The
 file carries the sha256 of its own parameters, so a hand-edited or truncated file fails to load with a sentence
@@ -24,21 +25,21 @@ from typing import Any
 import numpy as np
 
 from ingest import ConfigError
-from service.answerers.features import FEATURES, GATE_FEATURES, Candidate, question_vector
+from service.answerers.features import FEATURES, GATE_FEATURES, RANK_FEATURES, Candidate, question_vector
 
-__all__ = ["MODEL_FILE", "AnswerModel", "Gate", "Trees", "load_model", "read_trees", "read_gate", "default_model",
-           "parameters_sha256", "FORMAT", "RUNNER_UP", "runner_up"]
+__all__ = ["MODEL_FILE", "AnswerModel", "Gate", "Ranker", "Trees", "load_model", "read_trees", "read_gate",
+           "read_ranker", "default_model", "parameters_sha256", "FORMAT", "RUNNER_UP", "runner_up"]
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
-FORMAT = 4  # 2: `veto` added; 3: `trees` and `blend`; 4: `gate`
+FORMAT = 5  # 2: `veto` added; 3: `trees` and `blend`; 4: `gate`; 5: `ranker`
 # The best sentence's runner-up in its measure is quoted beside it when at least this share as likely: out of fold
 # on the tune halves and dev sets, quoting it puts an answering sentence in the answer for 80% of the NCPQA tune
 # questions that have one instead of 73% (Legal-DC 74% instead of 67%), at 0.3–0.4 more sentences an answer;
 # below a half the gain flattens (`python -m eval learners --pairs FILE` prints the table).
 RUNNER_UP = 0.5
 _PARAMETERS = ("format", "features", "mean", "scale", "coef", "intercept", "trees", "blend", "threshold", "veto",
-               "gate")
-_GATE_FIELDS = ("mean", "scale", "coef", "intercept", "threshold")
+               "gate", "ranker")
+_LINEAR_FIELDS = ("mean", "scale", "coef", "intercept")
 _TREE_FIELDS = ("feature", "threshold", "left", "right", "value")
 
 
@@ -74,24 +75,46 @@ class Trees:
 
 
 @dataclass(frozen=True)
-class Gate:
-    """The answerability gate: a logistic regression on a question's pool (`features.question_vector`) whose
-    probability is that the question is answerable from the measures retrieved; a rules answer below `threshold`
-    is refused."""
+class Linear:
+    """A logistic regression on standardised features: log-odds = intercept + ((x − mean) / scale) · coef."""
 
     mean: tuple[float, ...]
     scale: tuple[float, ...]
     coef: tuple[float, ...]
     intercept: float
-    threshold: float
+
+    def log_odds(self, x: np.ndarray) -> np.ndarray:
+        """The log-odds of each row of `x` (or of `x`, one vector)."""
+        return self.intercept + ((x - np.array(self.mean)) / np.array(self.scale)) @ np.array(self.coef)
+
+
+@dataclass(frozen=True)
+class Ranker(Linear):
+    """The measure ranker: a logistic regression whose probability is that a retrieved measure holds the evidence
+    asked for, from its strongest sentence signals and fused rank (`features.measure_vectors`)."""
+
+    def order(self, vectors: Sequence[Sequence[float]]) -> list[int]:
+        """The positions of `vectors` (RANK_FEATURES order), likeliest first (the earlier on a tie)."""
+        if not vectors:
+            return []
+        z = self.log_odds(np.array(vectors, dtype=float))
+        return sorted(range(len(vectors)), key=lambda i: (-float(z[i]), i))
+
+
+@dataclass(frozen=True)
+class Gate(Linear):
+    """The answerability gate: a logistic regression on a question's pool (`features.question_vector`) whose
+    probability is that the question is answerable from the measures retrieved; a rules answer below `threshold`
+    is refused."""
+
+    threshold: float = 0.0
 
     def probability(self, candidates: Sequence[Candidate]) -> float:
         """P(answerable) of the question whose candidate sentences these are (0 with none)."""
         if not candidates:
             return 0.0
         x = np.array(question_vector([c.vector() for c in candidates]), dtype=float)
-        z = self.intercept + float(((x - np.array(self.mean)) / np.array(self.scale)) @ np.array(self.coef))
-        return float(_sigmoid(np.array(z)))
+        return float(_sigmoid(np.array(self.log_odds(x))))
 
     def passes(self, candidates: Sequence[Candidate], threshold: float | None = None) -> bool:
         """Whether the question may be answered from these candidates: its probability reaches `threshold` (an
@@ -114,6 +137,7 @@ class AnswerModel:
     trees: Trees | None = None
     blend: float = 1.0  # the regression's share of the probability; the trees' is the rest
     gate: Gate | None = None  # None: no question-level gate (a file trained without one)
+    ranker: Ranker | None = None  # None: the measures stay in fused order
 
     def probabilities(self, candidates: Sequence[Candidate]) -> list[float]:
         """P(the sentence answers the question) for each candidate."""
@@ -192,24 +216,38 @@ def load_model(path: str | Path) -> AnswerModel:
         gate = None if model["gate"] is None else read_gate(model["gate"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"The answer model {path} has a malformed gate ({exc}). {retrain}") from exc
+    try:
+        ranker = None if model["ranker"] is None else read_ranker(model["ranker"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"The answer model {path} has a malformed ranker ({exc}). {retrain}") from exc
     return AnswerModel(names, tuple(map(float, model["mean"])), tuple(map(float, model["scale"])),
                        tuple(map(float, model["coef"])), float(model["intercept"]), float(model["threshold"]),
-                       float(model["veto"]), trees, blend, gate)
+                       float(model["veto"]), trees, blend, gate, ranker)
 
 
-def read_gate(data: dict[str, Any]) -> Gate:
-    """The gate from the file's fields; ValueError when its sizes do not fit GATE_FEATURES or a scale is not
-    positive."""
-    missing = [k for k in _GATE_FIELDS if k not in data]
+def _linear(data: dict[str, Any], size: int, what: str) -> tuple[Any, ...]:
+    """A regression's mean, scale, coef and intercept from the file's fields; ValueError when one is missing, their
+    sizes do not fit `size` features or a scale is not positive."""
+    missing = [k for k in (*_LINEAR_FIELDS, *(("threshold",) if what == "gate" else ())) if k not in data]
     if missing:
         raise ValueError(f"lacks {', '.join(missing)}")
     sizes = {len(data[k]) for k in ("mean", "scale", "coef")}
-    if sizes != {len(GATE_FEATURES)}:
-        raise ValueError(f"{sorted(sizes)} values where the gate's features are {len(GATE_FEATURES)}")
+    if sizes != {size}:
+        raise ValueError(f"{sorted(sizes)} values where the {what}'s features are {size}")
     if any(float(s) <= 0 for s in data["scale"]):
         raise ValueError("a scale that is not positive")
-    return Gate(tuple(map(float, data["mean"])), tuple(map(float, data["scale"])), tuple(map(float, data["coef"])),
-                float(data["intercept"]), float(data["threshold"]))
+    return (tuple(map(float, data["mean"])), tuple(map(float, data["scale"])), tuple(map(float, data["coef"])),
+            float(data["intercept"]))
+
+
+def read_gate(data: dict[str, Any]) -> Gate:
+    """The gate from the file's fields; ValueError when they do not fit GATE_FEATURES."""
+    return Gate(*_linear(data, len(GATE_FEATURES), "gate"), threshold=float(data["threshold"]))
+
+
+def read_ranker(data: dict[str, Any]) -> Ranker:
+    """The ranker from the file's fields; ValueError when they do not fit RANK_FEATURES."""
+    return Ranker(*_linear(data, len(RANK_FEATURES), "ranker"))
 
 
 def read_trees(data: dict[str, Any], features: int) -> Trees:

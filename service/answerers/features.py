@@ -21,7 +21,8 @@ from service.retrieval.evidence import (Asked, carries, char_coverage, coverage,
                                         names_subject, names_units, sentence_carries)
 from service.retrieval.retriever import Hit
 
-__all__ = ["FEATURES", "GATE_FEATURES", "Candidate", "sentences_of", "candidates", "question_vector", "MAX_SENTENCES"]
+__all__ = ["FEATURES", "GATE_FEATURES", "RANK_FEATURES", "Candidate", "sentences_of", "candidates", "question_vector",
+           "measure_vectors", "MAX_SENTENCES"]
 
 FEATURES: tuple[str, ...] = (
     # lexical coverage of the question's topic words
@@ -50,6 +51,10 @@ FEATURES: tuple[str, ...] = (
 # The question-level signals of the answerability gate (`answer_model.Gate`): each candidate feature's largest and
 # mean value over the question's pool, the best evidence anywhere and how much of the pool is like it.
 GATE_FEATURES: tuple[str, ...] = tuple(f"{how}_{name}" for how in ("max", "mean") for name in FEATURES)
+# The measure ranker's signals (`answer_model.Ranker`): each candidate feature's largest value over a measure's
+# sentences, but the rule decision's (made after ranking, on the measures ranked first), and the measure's fused rank.
+RANK_FEATURES: tuple[str, ...] = (*(name for name in FEATURES if not name.startswith("rule")), "log_rank")
+_RANKED = [FEATURES.index(name) for name in RANK_FEATURES[:-1]]
 MAX_SENTENCES = 40  # per measure: a very long article's later sentences are not looked at
 Z_FULL = 4.0  # as service.retrieval.answerability: this many standard deviations above the mean is as similar as it gets
 _NONE: Mapping[str, str] = MappingProxyType({})
@@ -175,6 +180,17 @@ def question_vector(vectors: Sequence[Sequence[float]]) -> list[float]:
     order, at least one)."""
     columns = list(zip(*vectors))
     return [max(column) for column in columns] + [sum(column) / len(column) for column in columns]
+
+
+def measure_vectors(pool: Sequence[Candidate], count: int) -> list[list[float]]:
+    """The ranker's features (RANK_FEATURES order) of each of the `count` hits `pool` was made from, in their
+    retrieval order; a measure without sentences has zeros but for its rank."""
+    best: dict[int, list[float]] = {}
+    for c in pool:
+        vector = c.vector()
+        row = [vector[i] for i in _RANKED]
+        best[c.rank] = [max(a, b) for a, b in zip(best[c.rank], row)] if c.rank in best else row
+    return [[*best.get(rank, [0.0] * len(_RANKED)), math.log1p(rank)] for rank in range(count)]
 
 
 def _clip(value: float) -> float:

@@ -14,9 +14,10 @@ from eval.cli import main  # noqa: E402
 from eval.dataset import EvalQuestion  # noqa: E402
 from eval.learners import compare, load_pairs  # noqa: E402
 from eval.train import (BLEND, Blend, Group, choose_threshold, choose_veto, export_trees, fit_gate,  # noqa: E402
-                        label, rules_answerable_refused, sha256_of)
+                        fit_ranker, label, rules_answerable_refused, sha256_of)
 from service.answerers.answer_model import load_model, read_trees  # noqa: E402
-from service.answerers.features import FEATURES  # noqa: E402
+from service.answerers.features import FEATURES, RANK_FEATURES  # noqa: E402
+from service.qa import RANK_DEPTH  # noqa: E402
 
 DEV = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "dev.jsonl"
 QUESTION = EvalQuestion("q1", "储能装机容量目标是多少？", "numeric", True, ["力争储能装机容量达到25兆瓦"], ["25兆瓦"],
@@ -105,6 +106,27 @@ def test_the_gate_learns_answerability_from_the_pool_and_refuses_within_its_rise
     assert only_answerable["gate"] is None and "all answerable" in only_answerable["figures"]["skipped"]
 
 
+def test_the_ranker_learns_which_measures_hold_evidence_out_of_fold() -> None:
+    topic, rank = RANK_FEATURES.index("sentence_topic"), RANK_FEATURES.index("log_rank")
+
+    def measures(evidence_at: int) -> tuple[list[list[float]], list[int]]:
+        vectors = [[0.0] * len(RANK_FEATURES) for _ in range(6)]
+        for position, v in enumerate(vectors):
+            v[rank] = float(position)
+            v[topic] = 0.9 if position == evidence_at else 0.2  # the measure holding the evidence covers the topic
+        return vectors, [int(position == evidence_at) for position in range(6)]
+
+    groups = [Group("s:tune", f"q{i}", True, *measures(i % 6), doc=f"d{i % 10}") for i in range(60)]
+    fitted = fit_ranker(groups)
+    figures = fitted["figures"]["by_source"]["s:tune"]
+    assert figures["questions"] == 60 and figures["fused_at_1"] == pytest.approx(1 / 6)
+    assert figures["fused_at_5"] == pytest.approx(5 / 6)  # evidence at the sixth place: out of the top five
+    assert figures["ranked_at_1"] == figures["ranked_at_5"] == 1.0
+    assert fitted["ranker"]["coef"][topic] > 0 and len(fitted["ranker"]["coef"]) == len(RANK_FEATURES)
+    none = fit_ranker([Group("s:tune", "q", True, *measures(-1))])
+    assert none["ranker"] is None and "no measure" in none["figures"]["skipped"]
+
+
 def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: Path) -> None:
     out = tmp_path / "model.json"
     args = ["train", "--dataset", f"{DEV}={corpus_index}", "--limit", "16", "--out", str(out), "--no-progress",
@@ -114,8 +136,14 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
     assert model["command"].startswith("python -m eval train --dataset") and "--limit 16" in model["command"]
     assert model["data"] == [{"file": str(DEV), "sha256": sha256_of(DEV)}]
     assert model["features"] == list(FEATURES) and 0.0 < model["threshold"] < 1.0
-    pairs = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    pairs = [line for line in lines if not line.get("ranking")]
+    ranking = [line for line in lines if line.get("ranking")]
     assert 0 < len(pairs) <= 16 and sum(sum(p["labels"]) for p in pairs) > 0
+    # the ranker's measures: each answerable question's top 20 fused measures, labelled by the evidence they hold
+    assert 0 < len(ranking) <= 16 and all(r["features"] == list(RANK_FEATURES) for r in ranking)
+    assert all(len(r["vectors"]) == len(r["labels"]) == RANK_DEPTH for r in ranking)
+    assert 0 < sum(sum(r["labels"]) for r in ranking) < RANK_DEPTH * len(ranking)
     assert all(p["strict"] for p in pairs)  # a team dev set: the veto may cost it no answerable question
     assert model["figures"]["questions"] == len(pairs)
     loaded = load_model(out)
@@ -123,6 +151,9 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
     assert loaded.veto == model["veto"] == model["figures"]["veto"]["veto"]
     assert loaded.blend == 0.3 and loaded.trees is not None and loaded.trees.feature.shape[0] == 200
     assert model["gate"] is None and loaded.gate is None  # the first 16 questions are all answerable: no gate
+    assert loaded.ranker is not None and list(loaded.ranker.coef) == model["ranker"]["coef"]
+    by_source = model["figures"]["ranker"]["by_source"]["dev.jsonl"]
+    assert by_source["questions"] == len(ranking) and 0.0 < by_source["fused_at_5"] <= 1.0
     # fitted again from the saved pairs, with no retrieval (the pairs file is the data recorded), as shipped
     again = tmp_path / "again.json"
     assert main(["train", "--pairs", str(tmp_path / "pairs.jsonl"), "--out", str(again)]) == 0
@@ -131,6 +162,7 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
     assert BLEND == 1.0 and refit["trees"] is None and refit["blend"] == 1.0 and refit["sources"] == [
         {"label": "dev.jsonl", "questions": len(pairs)}]
     assert refit["coef"] == model["coef"]  # the same pairs, the same regression
+    assert refit["ranker"] == model["ranker"]  # and the same ranker, from the measures saved beside them
     assert load_model(again).trees is None
     # the saved pairs refit out of fold by `learners`, with no retrieval
     figures = tmp_path / "learners.json"

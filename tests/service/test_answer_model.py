@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
 from ingest import Chunk, ConfigError
 from service.answerers.answer_model import AnswerModel, default_model, load_model, parameters_sha256
-from service.answerers.features import FEATURES, GATE_FEATURES, candidates, question_vector, sentences_of
+from service.answerers.features import (FEATURES, GATE_FEATURES, RANK_FEATURES, candidates, measure_vectors,
+                                        question_vector, sentences_of)
 from service.qa import QAService
 from service.retrieval.answerability import Judgement
 from service.retrieval.evidence import asked
@@ -80,9 +82,10 @@ def test_a_question_asking_who_counts_agencies_and_the_rules_verdict_is_a_featur
 
 
 def _model_file(path: Path, **change: object) -> Path:
-    model: dict[str, object] = {"format": 4, "features": list(FEATURES), "mean": [0.0] * len(FEATURES),
+    model: dict[str, object] = {"format": 5, "features": list(FEATURES), "mean": [0.0] * len(FEATURES),
                                 "scale": [1.0] * len(FEATURES), "coef": [0.0] * len(FEATURES), "intercept": 0.0,
-                                "trees": None, "blend": 1.0, "threshold": 0.5, "veto": 0.2, "gate": None}
+                                "trees": None, "blend": 1.0, "threshold": 0.5, "veto": 0.2, "gate": None,
+                                "ranker": None}
     model["coef"] = [4.0 if name == "kinds_in_sentence" else 0.0 for name in FEATURES]
     model["intercept"] = -2.0
     model.update({k: v for k, v in change.items() if k != "sha256"})
@@ -114,6 +117,7 @@ def test_an_altered_model_file_fails_clearly(tmp_path: Path, key: str) -> None:
     (1, ("veto",), "lacks veto"),  # format 2 added the veto
     (2, ("trees", "blend"), "lacks trees, blend"),  # format 3 the trees and their blend
     (3, ("gate",), "lacks gate"),  # format 4 the gate
+    (4, ("ranker",), "lacks ranker"),  # format 5 the measure ranker
 ])
 def test_a_model_file_of_an_earlier_format_names_the_fix(tmp_path: Path, fmt: int, added: tuple[str, ...],
                                                            message: str) -> None:
@@ -164,9 +168,10 @@ def test_trees_that_do_not_hold_together_fail_clearly(tmp_path: Path, change: di
 
 def test_a_model_trained_on_other_features_fails_naming_them(tmp_path: Path) -> None:
     names = [n for n in FEATURES if n != "dense_z"] + ["words_from_one_corpus"]
-    model: dict[str, object] = {"format": 4, "features": names, "mean": [0.0] * len(names),
+    model: dict[str, object] = {"format": 5, "features": names, "mean": [0.0] * len(names),
                                 "scale": [1.0] * len(names), "coef": [0.0] * len(names), "intercept": 0.0,
-                                "trees": None, "blend": 1.0, "threshold": 0.5, "veto": 0.0, "gate": None}
+                                "trees": None, "blend": 1.0, "threshold": 0.5, "veto": 0.0, "gate": None,
+                                "ranker": None}
     model["sha256"] = parameters_sha256(model)
     path = tmp_path / "m.json"
     path.write_text(json.dumps(model), encoding="utf-8")
@@ -193,6 +198,7 @@ def test_the_shipped_model_loads() -> None:
     assert model.features == FEATURES and 0.0 < model.threshold < 1.0 and 0.0 < model.veto < model.threshold
     assert model.trees is None and model.blend == 1.0  # the regression alone (eval.train.BLEND)
     assert model.gate is not None and 0.0 < model.gate.threshold < 1.0
+    assert model.ranker is not None and len(model.ranker.coef) == len(RANK_FEATURES)
 
 
 # the gate: answerable when the pool's largest kinds_in_sentence is high (weight 4 on max_kinds_in_sentence)
@@ -239,6 +245,44 @@ def test_the_gate_weighs_the_whole_pool_and_refuses_an_answer_below_its_threshol
 def test_a_gate_that_does_not_fit_fails_clearly(tmp_path: Path, gate: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_model(_model_file(tmp_path / "m.json", gate=gate))
+
+
+# the ranker: a measure whose sentence holds the asked value ranks first (weight 4 on kinds_in_sentence)
+def _ranker(**change: object) -> dict[str, object]:
+    ranker: dict[str, object] = {"mean": [0.0] * len(RANK_FEATURES), "scale": [1.0] * len(RANK_FEATURES),
+                                 "coef": [4.0 if n == "kinds_in_sentence" else 0.0 for n in RANK_FEATURES],
+                                 "intercept": 0.0}
+    ranker.update(change)
+    return ranker
+
+
+def test_the_ranker_orders_measures_by_their_strongest_sentence(tmp_path: Path) -> None:
+    plain = _hit("45.推进储能示范应用。加快储能项目建设。", score=0.95, dense=0.9, measure="45")
+    jobs = _hit("47.做好稳就业工作。", score=0.92, dense=0.7, measure="47")
+    pool = _pool("济源市储能装机容量目标是多少？", [plain, jobs, STORAGE])
+    vectors = measure_vectors(pool, 3)
+    assert len(RANK_FEATURES) == len(FEATURES) - 4 + 1  # the rule decision's four left out, the fused rank added
+    assert not any(name.startswith("rule") for name in RANK_FEATURES) and RANK_FEATURES[-1] == "log_rank"
+    kinds, rank = RANK_FEATURES.index("kinds_in_sentence"), RANK_FEATURES.index("log_rank")
+    assert [v[kinds] for v in vectors] == [0.0, 0.0, 1.0]  # the largest over each measure's sentences
+    assert [v[rank] for v in vectors] == pytest.approx([0.0, math.log(2), math.log(3)])
+    topic = RANK_FEATURES.index("sentence_topic")
+    assert vectors[0][topic] == max(c.features["sentence_topic"] for c in pool if c.hit is plain)
+    assert measure_vectors(pool[:2], 4)[3] == [0.0] * (len(RANK_FEATURES) - 1) + [math.log(4)]  # no sentences
+    model = load_model(_model_file(tmp_path / "m.json", ranker=_ranker()))
+    assert model.ranker is not None and model.ranker.order(vectors) == [2, 0, 1]  # a tie keeps fused order
+    assert model.ranker.order([]) == []
+    assert load_model(_model_file(tmp_path / "n.json")).ranker is None
+
+
+@pytest.mark.parametrize(("ranker", "message"), [
+    (_ranker(coef=[1.0]), "malformed ranker.*values where the ranker's features are"),
+    (_ranker(scale=[-1.0] * len(RANK_FEATURES)), "malformed ranker.*scale that is not positive"),
+    ({"coef": []}, "malformed ranker.*lacks mean, scale, intercept"),
+])
+def test_a_ranker_that_does_not_fit_fails_clearly(tmp_path: Path, ranker: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_model(_model_file(tmp_path / "m.json", ranker=ranker))
 
 
 def test_topic_words_no_chunk_holds_and_the_rarest_held_word_are_features() -> None:
@@ -340,3 +384,26 @@ def test_a_runner_up_nearly_as_likely_in_the_same_measure_is_quoted_too(tmp_path
     assert (judged.sentence, judged.also) == ("储能装机容量达到25兆瓦。", "光伏装机容量达到40兆瓦")
     learned = QAService._learned(Judgement("answer", [measure]), pool, model)
     assert (learned.sentence, learned.also) == (judged.sentence, judged.also)
+
+
+def test_search_returns_the_fused_top_measures_in_the_rankers_order(corpus_index: Path, tmp_path: Path) -> None:
+    from service.qa import RANK_DEPTH
+    from service.runtime import build_runtime
+    from service.settings import Settings
+
+    # a ranker that turns the fused order upside down (its only weight on the fused rank), over the real index
+    upside_down = _ranker(coef=[5.0 if name == "log_rank" else 0.0 for name in RANK_FEATURES])
+    settings = Settings()
+    settings.store.path = str(corpus_index)
+    settings.answer.model_path = str(_model_file(tmp_path / "m.json", ranker=upside_down))
+    runtime = build_runtime(settings)
+    try:
+        qa = runtime.qa
+        question = "济源市储能装机容量目标是多少？"
+        ranked = [h.chunk.chunk_id for h in qa.search(question, 5).hits]
+        off = settings.model_copy(deep=True)
+        off.answer.rank = False  # POLICY_RAG_ANSWER__RANK=false: fused order
+        fused = [h.chunk.chunk_id for h in QAService(off, qa.retriever, qa.answerer).search(question, RANK_DEPTH).hits]
+    finally:
+        runtime.close()
+    assert len(fused) == RANK_DEPTH and ranked == fused[::-1][:5]
