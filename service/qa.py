@@ -118,16 +118,18 @@ class QAService:
         return result
 
     def _ranked(self, result: SearchResult, analysis: QueryAnalysis) -> list[Hit]:
-        """The hits reordered by the measure ranker."""
+        """The hits reordered by the measure ranker: the first `RANK_DEPTH` (what it was trained on), the rest
+        after them in fused order."""
         hits = result.hits
         if self.ranker is None or len(hits) < 2 or any(h.explicit for h in hits):
             return hits
-        return [hits[i] for i in self.ranker.order(self.measure_features(result, analysis))]
+        head = hits[:RANK_DEPTH]
+        return [head[i] for i in self.ranker.order(self.measure_features(result, analysis))] + hits[RANK_DEPTH:]
 
     def measure_features(self, result: SearchResult, analysis: QueryAnalysis) -> list[list[float]]:
-        """The ranker's features of each hit (`features.RANK_FEATURES`), from its sentences as the answer model
-        reads them (no rule decision: ranking comes first)."""
-        hits = result.hits
+        """The ranker's features of each of the first `RANK_DEPTH` hits (`features.RANK_FEATURES`), from its
+        sentences as the answer model reads them (no rule decision: ranking comes first)."""
+        hits = result.hits[:RANK_DEPTH]
         reading = asked(analysis.question, analysis.regions)
         rare, unheld = self._rarity(list(reading.weights), result.excluded)
         catalog = self.retriever.store.catalog()
