@@ -215,8 +215,10 @@ def _found(groups: Sequence[Group], orders: Sequence[Sequence[int]], k: int) -> 
 def ranking_figures(groups: Sequence[Group], scores: Sequence[Sequence[float]]) -> dict[str, Any]:
     """Evidence in the first and the first five measures, in fused order and ordered by `scores` (one per
     measure)."""
+    from service.answerers.answer_model import best_first
+
     fused = [list(range(len(g.labels))) for g in groups]
-    ranked = [sorted(range(len(p)), key=lambda i, p=p: (-p[i], i)) for p in scores]
+    ranked = [best_first(p) for p in scores]
     return {"questions": len(groups), "fused_at_1": _found(groups, fused, 1), "fused_at_5": _found(groups, fused, 5),
             "ranked_at_1": _found(groups, ranked, 1), "ranked_at_5": _found(groups, ranked, 5)}
 

@@ -28,7 +28,7 @@ from ingest import ConfigError
 from service.answerers.features import FEATURES, GATE_FEATURES, RANK_FEATURES, Candidate, question_vector
 
 __all__ = ["MODEL_FILE", "AnswerModel", "Gate", "Ranker", "Trees", "load_model", "read_trees", "read_gate",
-           "read_ranker", "default_model", "parameters_sha256", "FORMAT", "RUNNER_UP", "runner_up"]
+           "read_ranker", "best_first", "default_model", "parameters_sha256", "FORMAT", "RUNNER_UP", "runner_up"]
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
 FORMAT = 5  # 2: `veto` added; 3: `trees` and `blend`; 4: `gate`; 5: `ranker`
@@ -97,8 +97,7 @@ class Ranker(Linear):
         """The positions of `vectors` (RANK_FEATURES order), likeliest first (the earlier on a tie)."""
         if not vectors:
             return []
-        z = self.log_odds(np.array(vectors, dtype=float))
-        return sorted(range(len(vectors)), key=lambda i: (-float(z[i]), i))
+        return best_first(self.log_odds(np.array(vectors, dtype=float)).tolist())
 
 
 @dataclass(frozen=True)
@@ -163,6 +162,11 @@ class AnswerModel:
         return candidates[top], probabilities[top]
 
 
+def best_first(scores: Sequence[float]) -> list[int]:
+    """Positions of `scores`, highest first (the earlier on a tie)."""
+    return sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
@@ -225,7 +229,8 @@ def load_model(path: str | Path) -> AnswerModel:
                        float(model["veto"]), trees, blend, gate, ranker)
 
 
-def _linear(data: dict[str, Any], size: int, what: str) -> tuple[Any, ...]:
+def _linear(data: dict[str, Any], size: int,
+            what: str) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...], float]:
     """A regression's mean, scale, coef and intercept from the file's fields; ValueError when one is missing, their
     sizes do not fit `size` features or a scale is not positive."""
     missing = [k for k in (*_LINEAR_FIELDS, *(("threshold",) if what == "gate" else ())) if k not in data]
