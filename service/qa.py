@@ -107,6 +107,7 @@ class QAService:
             result.hits = spread(hits, lambda h: h.chunk.region, top_k)
             return result
         per_region = len(analysis.regions) > 1 and not analysis.refs
+        # the ranker was trained on hybrid searches of one place or none, naming no measure (`collect_ranking`)
         ranking = self.ranker is not None and preset == "hybrid" and not analysis.refs and not per_region
         result = self.retriever.search(query, max(top_k, RANK_DEPTH) if ranking else top_k, filters, preset=preset,
                                        analysis=analysis)

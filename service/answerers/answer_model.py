@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -106,7 +106,7 @@ class Gate(Linear):
     probability is that the question is answerable from the measures retrieved; a rules answer below `threshold`
     is refused."""
 
-    threshold: float = 0.0
+    threshold: float = field(kw_only=True)
 
     def probability(self, candidates: Sequence[Candidate]) -> float:
         """P(answerable) of the question whose candidate sentences these are (0 with none)."""
