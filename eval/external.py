@@ -29,6 +29,8 @@ __all__ = [
     "leave_gold_out",
     "anchor_evidence",
     "exclusion_filters",
+    "documents_by_source",
+    "chunk_texts",
     "index_selection",
 ]
 
@@ -165,6 +167,20 @@ def anchor_evidence(question: EvalQuestion, chunks: Sequence[str]) -> EvalQuesti
     return replace(question, evidence=[best], extra={**question.extra, "evidence_as_published": question.evidence})
 
 
+def documents_by_source(store: Any) -> dict[str, set[str]]:
+    """The ids of an index's documents by the file each was read from (a set's file name)."""
+    doc_ids_of: dict[str, set[str]] = {}
+    for doc_id, record in store.documents().items():
+        doc_ids_of.setdefault(str(record.get("source", "")), set()).add(doc_id)
+    return doc_ids_of
+
+
+def chunk_texts(store: Any, doc_ids_of: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Each source file's chunk texts as indexed (`canonical`), for finding and anchoring gold passages."""
+    catalog = store.catalog()
+    return {name: [canonical(c.text) for d in ids for c in catalog.of_document(d)] for name, ids in doc_ids_of.items()}
+
+
 def exclusion_filters(doc_ids_of: dict[str, frozenset[str]]) -> Callable[[EvalQuestion], Any]:
     """`run_eval`'s filters_for: a leave-gold-out question searches without its gold file's documents."""
     from service.retrieval.retriever import Filters
@@ -235,22 +251,17 @@ def evaluate_external(set_name: str, split: str, index: str | Path, *, root: str
           f"{ingested.seconds:.1f} s", file=sys.stderr)
 
     qa = build_qa(str(index))
-    registry = qa.retriever.store.documents()
-    doc_ids_of: dict[str, set[str]] = {}
-    for doc_id, record in registry.items():
-        doc_ids_of.setdefault(str(record.get("source", "")), set()).add(doc_id)
+    doc_ids_of = documents_by_source(qa.retriever.store)
     questions = list(selection.questions)
     texts = {path.name: path.read_text(encoding="utf-8") for path in paths}
     twins, elsewhere = leave_gold_out(questions, texts) if held_out else ([], 0)
-    catalog = qa.retriever.store.catalog()
-    chunk_texts = {name: [canonical(c.text) for d in ids for c in catalog.of_document(d)]
-                   for name, ids in doc_ids_of.items()}
-    findable = sum(all(any(canonical(e) in t for t in chunk_texts.get(str(q.extra["doc"]), [])) for e in q.evidence)
+    indexed = chunk_texts(qa.retriever.store, doc_ids_of)
+    findable = sum(all(any(canonical(e) in t for t in indexed.get(str(q.extra["doc"]), [])) for e in q.evidence)
                    for q in questions)
     anchored_count = 0
     if anchored:
         for position, q in enumerate(questions):
-            if q.answerable and (moved := anchor_evidence(q, chunk_texts.get(str(q.extra["doc"]), []))):
+            if q.answerable and (moved := anchor_evidence(q, indexed.get(str(q.extra["doc"]), []))):
                 questions[position] = moved
                 anchored_count += 1
     started = time.perf_counter()

@@ -29,7 +29,7 @@ from eval.metrics import canonical
 
 __all__ = ["Group", "Source", "external_source", "dataset_source", "collect", "label", "fit", "choose_threshold",
            "rules_answerable_refused", "vetoed_figures", "choose_veto", "fit_gate", "vetoed", "refusal_figures",
-           "per_source", "logistic", "boosted", "Blend", "BLEND", "export_trees", "out_of_fold", "train",
+           "per_source", "logistic", "exported", "boosted", "Blend", "BLEND", "export_trees", "out_of_fold", "train",
            "write_model", "sha256_of"]
 
 _THRESHOLDS = [i / 100 for i in range(2, 99)]
@@ -91,15 +91,13 @@ def external_source(set_name: str, index: str, qa: Any, *, root: str | None = No
                     limit: int | None = None) -> Source:
     """The tune questions of an external set whose documents `index` holds, plus their leave-gold-out twins.
     Refuses an index holding a document of the report half."""
-    from eval.external import exclusion_filters, find_root, leave_gold_out, load_set
+    from eval.external import documents_by_source, exclusion_filters, find_root, leave_gold_out, load_set
 
     base = find_root(root)
     set_dir = base / set_name
     questions = load_set(set_dir)
     split_of = {str(q.extra["doc"]): q.extra.get("split") for q in questions}
-    doc_ids_of: dict[str, set[str]] = {}
-    for doc_id, record in qa.retriever.store.documents().items():
-        doc_ids_of.setdefault(str(record.get("source", "")), set()).add(doc_id)
+    doc_ids_of = documents_by_source(qa.retriever.store)
     report = sorted(name for name in doc_ids_of if split_of.get(name) == "report")
     if report:
         raise RuntimeError(f"{index} holds {len(report)} document(s) of the report half ({report[0]}, …): "
@@ -172,16 +170,12 @@ def collect_ranking(qa: Any, source: Source, *, progress: bool = True) -> list[G
     measure named, several places, 「哪些省份」) are left out."""
     from tqdm import tqdm
 
-    from eval.external import anchor_evidence
+    from eval.external import anchor_evidence, chunk_texts, documents_by_source
     from eval.metrics import is_relevant
     from service.qa import RANK_DEPTH
     from service.retrieval.query import read_question
 
-    catalog = qa.retriever.store.catalog()
-    texts_of: dict[str, list[str]] = {}
-    for doc_id, record in qa.retriever.store.documents().items():
-        texts_of.setdefault(str(record.get("source", "")), []).extend(canonical(c.text)
-                                                                     for c in catalog.of_document(doc_id))
+    texts_of = chunk_texts(qa.retriever.store, documents_by_source(qa.retriever.store))
     ranker, qa.ranker = qa.ranker, None
     groups = []
     try:
@@ -235,11 +229,8 @@ def fit_ranker(groups: Sequence[Group], *, c: float = RANKER_C, folds: int = 5) 
     keys = np.array([groups[i].fold_key for i in owner])
     oof = _fold_probabilities(x, y, keys, lambda: logistic(c), folds)
     by_source = per_source(groups, [oof[owner == i].tolist() for i in range(len(groups))], ranking_figures)
-    final = logistic(c).fit(x, y)
-    scaler, regression = final[0], final[-1]
-    ranker = {"mean": [float(m) for m in scaler.mean_], "scale": [float(s) if s > 0 else 1.0 for s in scaler.scale_],
-              "coef": [float(w) for w in regression.coef_[0]], "intercept": float(regression.intercept_[0])}
-    return {"ranker": ranker, "figures": {"by_source": by_source, "c": c, "measures": int(len(y))}}
+    return {"ranker": exported(logistic(c).fit(x, y)),
+            "figures": {"by_source": by_source, "c": c, "measures": int(len(y))}}
 
 
 def _outcomes(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], threshold: float) -> dict[str, Any]:
@@ -354,6 +345,14 @@ def logistic(c: float = 1.0) -> Any:
     return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000))
 
 
+def exported(pipeline: Any) -> dict[str, Any]:
+    """A fitted `logistic` pipeline as the model file stores a regression: the scaler's mean and scale (a constant
+    feature's scale 1), the coefficients and the intercept."""
+    scaler, regression = pipeline[0], pipeline[-1]
+    return {"mean": [float(m) for m in scaler.mean_], "scale": [float(s) if s > 0 else 1.0 for s in scaler.scale_],
+            "coef": [float(w) for w in regression.coef_[0]], "intercept": float(regression.intercept_[0])}
+
+
 def boosted() -> Any:
     """Gradient-boosted trees (scikit-learn's GradientBoostingClassifier, whose trees `export_trees` reads through
     its public `estimators_`): 200 trees of at most 15 leaves, each leaf at least 40 pairs."""
@@ -451,10 +450,7 @@ def fit(groups: Sequence[Group], *, c: float = 1.0, blend: float = BLEND, folds:
     by_source = per_source(groups, probabilities, lambda g, p: _outcomes(g, p, chosen["threshold"]))
     gate = fit_gate(groups, probabilities, veto["veto"], folds=folds)
     model.fit(x, y)
-    scaler, final = model.linear[0], model.linear[-1]
-    scale = [float(s) if s > 0 else 1.0 for s in scaler.scale_]
-    return {"mean": [float(m) for m in scaler.mean_], "scale": scale, "coef": [float(w) for w in final.coef_[0]],
-            "intercept": float(final.intercept_[0]), "blend": blend,
+    return {**exported(model.linear), "blend": blend,
             "trees": None if model.trees is None else export_trees(model.trees, x),
             "threshold": chosen["threshold"], "veto": veto["veto"],
             "gate": gate["gate"],
@@ -508,12 +504,8 @@ def fit_gate(groups: Sequence[Group], probabilities: Sequence[Sequence[float]], 
         if any(trial[n]["answerable_refused"] > before[n]["answerable_refused"] + max_rise + 1e-9 for n in sources):
             break
         chosen, figures = threshold, trial
-    final = logistic(c).fit(x, y)
-    scaler, regression = final[0], final[-1]
-    gate = {"mean": [float(m) for m in scaler.mean_], "scale": [float(s) if s > 0 else 1.0 for s in scaler.scale_],
-            "coef": [float(w) for w in regression.coef_[0]], "intercept": float(regression.intercept_[0]),
-            "threshold": chosen}
-    return {"gate": gate, "figures": {"by_source": figures, "rules_with_veto": before, "c": c, "max_rise": max_rise}}
+    return {"gate": {**exported(logistic(c).fit(x, y)), "threshold": chosen},
+            "figures": {"by_source": figures, "rules_with_veto": before, "c": c, "max_rise": max_rise}}
 
 
 def train(sources: Sequence[tuple[Source, Any]], out: str | Path, *, command: str, c: float = 1.0,
