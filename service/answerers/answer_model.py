@@ -229,11 +229,11 @@ def load_model(path: str | Path) -> AnswerModel:
                        float(model["veto"]), trees, blend, gate, ranker)
 
 
-def _linear(data: dict[str, Any], size: int,
-            what: str) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...], float]:
-    """A regression's mean, scale, coef and intercept from the file's fields; ValueError when one is missing, their
-    sizes do not fit `size` features or a scale is not positive."""
-    missing = [k for k in (*_LINEAR_FIELDS, *(("threshold",) if what == "gate" else ())) if k not in data]
+def _linear(data: dict[str, Any], size: int, what: str,
+            also: tuple[str, ...] = ()) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...], float]:
+    """A regression's mean, scale, coef and intercept from the file's fields; ValueError when one of them or of the
+    fields `also` needed is missing, their sizes do not fit `size` features or a scale is not positive."""
+    missing = [k for k in (*_LINEAR_FIELDS, *also) if k not in data]
     if missing:
         raise ValueError(f"lacks {', '.join(missing)}")
     sizes = {len(data[k]) for k in ("mean", "scale", "coef")}
@@ -247,7 +247,7 @@ def _linear(data: dict[str, Any], size: int,
 
 def read_gate(data: dict[str, Any]) -> Gate:
     """The gate from the file's fields; ValueError when they do not fit GATE_FEATURES."""
-    return Gate(*_linear(data, len(GATE_FEATURES), "gate"), threshold=float(data["threshold"]))
+    return Gate(*_linear(data, len(GATE_FEATURES), "gate", also=("threshold",)), threshold=float(data["threshold"]))
 
 
 def read_ranker(data: dict[str, Any]) -> Ranker:
