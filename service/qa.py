@@ -268,8 +268,10 @@ class QAService:
     def _vetoed(judgement: Judgement, pool: Sequence[Candidate], model: AnswerModel) -> Judgement:
         """The rules decide whether to answer and which measures can, the model which sentence does: a rules answer
         is refused when no candidate sentence reaches the model's `veto` probability, and quotes the likeliest
-        sentence of the measures the rules found answering (its measure first) when that one reaches the model's
-        `threshold`. A partial answer or a refusal stays as it is (the model never answers for the rules)."""
+        sentence of the measures the rules found supported (its measure first) when that one reaches the model's
+        `threshold`: not only of those they found holding the asked kind, whose test the model weighs among its
+        signals (「中药品种保护的期限」: the article listing 三十年、二十年、十年 has no 「期限」 beside a number). A
+        partial answer or a refusal stays as it is (the model never answers for the rules)."""
         if judgement.verdict != "answer" or not pool:
             return judgement
         # an answer resting on similarity alone (the rules found none of the question's rare words) needs the
@@ -277,9 +279,9 @@ class QAService:
         scored = list(zip(model.probabilities(pool), pool))  # the whole pool scored at once
         if max(p for p, _ in scored) < (model.threshold if judgement.similar_only else model.veto):
             return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported)
-        answering = {id(h) for h in judgement.answering or judgement.supported}
-        # the likeliest sentence of an answering measure (the earlier one on a tie, as `AnswerModel.best`)
-        probability, best = max(((p, c) for p, c in scored if id(c.hit) in answering), key=lambda pc: pc[0],
+        supported = {id(h) for h in judgement.supported}
+        # the likeliest sentence of a supported measure (the earlier one on a tie, as `AnswerModel.best`)
+        probability, best = max(((p, c) for p, c in scored if id(c.hit) in supported), key=lambda pc: pc[0],
                                 default=(0.0, None))
         if best is not None and probability >= model.threshold:
             judgement.hits = [best.hit, *(h for h in judgement.hits if h is not best.hit)]

@@ -331,13 +331,16 @@ def test_the_veto_refuses_a_rules_answer_below_it_and_quotes_a_sentence_above_th
     answer = Judgement("answer", [JOBS, STORAGE], supported=[JOBS], answering=[JOBS])
     kept = QAService._vetoed(answer, pool, strict)  # veto 0.2 ≤ 0.88 < threshold 0.99: the rules' answer as it was
     assert kept is answer and kept.hits == [JOBS, STORAGE] and kept.sentence == ""
-    # 0.88 ≥ threshold 0.5: the rules answer, the model's best sentence of the measures they found answering is
+    # 0.88 ≥ threshold 0.5: the rules answer, the model's best sentence of the measures they found supported is
     # quoted, its measure first
     both = Judgement("answer", [JOBS, STORAGE], supported=[JOBS, STORAGE], answering=[JOBS, STORAGE])
     chosen = QAService._vetoed(both, pool, model)
     assert chosen.verdict == "answer" and chosen.hits == [STORAGE, JOBS]
     assert chosen.sentence == "力争储能装机容量达到25兆瓦，产值增长6.5%"
-    # a measure the rules did not find answering is not the model's to choose
+    # a measure the rules found supported but not holding the asked kind is the model's to choose ...
+    weighed = Judgement("answer", [JOBS, STORAGE], supported=[JOBS, STORAGE], answering=[JOBS])
+    assert QAService._vetoed(weighed, pool, model).sentence == "力争储能装机容量达到25兆瓦，产值增长6.5%"
+    # ... one they did not find supported is not
     rules_only = QAService._vetoed(Judgement("answer", [JOBS, STORAGE], supported=[JOBS], answering=[JOBS]), pool, model)
     assert rules_only.hits[0] is JOBS and "储能" not in rules_only.sentence
     # an answer resting on similarity alone needs the model's threshold, not the veto
