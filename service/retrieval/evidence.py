@@ -16,8 +16,9 @@ import jieba.posseg as posseg
 from ingest import ANSWER_KIND_WORDS, GENERIC_TERMS, VALUE_KIND_WORDS, Chunk, is_place_name, tokenize
 from service.retrieval.documents import named_documents
 
-__all__ = ["SOFT_KINDS", "Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity", "has_date",
-           "names_units", "carries", "states_units", "in_unit", "sentence_carries", "best_sentence_coverage"]
+__all__ = ["SOFT_KINDS", "IMPLIED_MONEY", "Asked", "asked", "topic_terms", "coverage", "char_coverage", "has_quantity",
+           "has_date", "names_units", "carries", "states_units", "in_unit", "sentence_carries",
+           "best_sentence_coverage"]
 
 _NUMERAL = r"(?:\d+(?:[.．]\d+)?|[〇零一二两三四五六七八九十百千万亿]+(?:点[〇零一二三四五六七八九]+)?)"
 # Measure words and units a quantity is stated in (generic Chinese grammar, not the vocabulary of one corpus).
@@ -58,7 +59,10 @@ _ASKED_UNIT = re.compile(r"(?:多少|几)\s*(?:个)?[十百千万亿]*(元|美�
 # A day asked for (「哪天开幕」): a year alone does not answer it.
 _ASKS_DAY = re.compile(r"哪天|哪一天|几号|几月几[日号]|哪一日")
 _DAY = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]|初[一二三四五六七八九十]|[一二三四五六七八九十]{1,3}[日号]")
-# An amount of money asked without its unit (「罚多少」, 「补贴多少」): the answer is in 元.
+# An amount of money asked without its unit (「罚多少」, 「补贴多少」, 「报销多少」): the answer is in 元, or a share of
+# the money (「个人负担部分财政负担80%」, 「减半」 aside): IMPLIED_MONEY as the asked unit.
+IMPLIED_MONEY = "钱"
+_MONEY_OR_SHARE = ("元", "美元", "%", "％", "成")
 _ASKS_MONEY = re.compile(r"(?:罚款?|钱|费用?|金额|资金|投资|补贴|补助|奖励|奖金|赔偿?)[^，。？,?]{0,4}(?:多少|几)(?![个天日年月])|多少钱|几块钱")
 # Units that measure the same thing: a question in 天 is answered by 日 or 工作日.
 _UNIT_FAMILIES = (("天", "日", "工作日"), ("周", "星期"), ("元", "美元"), ("斤", "公斤", "千克"), ("亩", "公顷"),
@@ -118,7 +122,7 @@ def _read(question: str, regions: tuple[str, ...]) -> Asked:
     for word, _, weight in words:
         weights[word] = max(weight, weights.get(word, 0.0))
     unit = _ASKED_UNIT.search(question)
-    money = "元" if "quantity" in kinds and _ASKS_MONEY.search(question) else ""
+    money = IMPLIED_MONEY if "quantity" in kinds and _ASKS_MONEY.search(question) else ""
     day = "日" if kinds == ["date"] and _ASKS_DAY.search(question) else ""
     focus = _focus(question, words)
     validity = _validity(question)
@@ -327,7 +331,8 @@ def names_units(text: str, chunk: Chunk | None = None) -> bool:
 
 def in_unit(text: str, unit: str) -> bool:
     """Whether the text states a quantity in the unit (or one measuring the same thing: 天 ~ 日 ~ 工作日)."""
-    units = [re.escape(u) for u in next((f for f in _UNIT_FAMILIES if unit in f), (unit,))]
+    family = _MONEY_OR_SHARE if unit == IMPLIED_MONEY else next((f for f in _UNIT_FAMILIES if unit in f), (unit,))
+    units = [re.escape(u) for u in family]
     # 个 is the classifier of any countable thing: 「进驻了多少家企业」 is answered by 「进驻11个企业」
     units += ["个(?![月人])"] if unit in _COUNTED else []
     pattern = rf"{_NUMERAL}\s*(?:个)?[十百千万亿]*(?:{'|'.join(sorted(units, key=len, reverse=True))})"

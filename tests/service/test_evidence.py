@@ -7,7 +7,7 @@ import pytest
 from ingest import Chunk
 from service.retrieval.answerability import judge, known_coverage, rarity, support
 from service.retrieval.documents import covers, missing_document, named_documents
-from service.retrieval.evidence import (asked, best_sentence_coverage, carries, char_coverage, coverage, has_date,
+from service.retrieval.evidence import (IMPLIED_MONEY, asked, best_sentence_coverage, carries, char_coverage, coverage, has_date,
                                         has_quantity, in_unit, names_units, sentence_carries, topic_terms)
 from service.retrieval.retriever import Hit
 
@@ -46,8 +46,10 @@ def test_kinds_of_fact_asked(question: str, kinds: list[str]) -> None:
     ("押金最多可以收几个月的房租？", "月"),
     ("收到申请后多少个工作日内作出决定？", "工作日"),
     ("青稞产量目标是多少万吨？", "吨"),
-    ("擅自移动界桩要罚多少？", "元"),  # an amount of money asked without its unit
-    ("去年帮企业省下了多少钱？", "元"),
+    ("擅自移动界桩要罚多少元？", "元"),
+    ("擅自移动界桩要罚多少？", IMPLIED_MONEY),  # an amount of money asked without its unit
+    ("去年帮企业省下了多少钱？", IMPLIED_MONEY),
+    ("疑似患者医疗费用可以报销多少？", IMPLIED_MONEY),
     ("要建设多少个充电桩？", ""),
 ])
 def test_the_unit_a_question_wants(question: str, unit: str) -> None:
@@ -98,6 +100,13 @@ def test_units_of_the_same_measure_match() -> None:
     assert not in_unit("本规定自2018年8月1日起施行", "月")
     assert in_unit("新建绿地5平方公里", "平方米") and not in_unit("修建道路5公里", "平方米")  # area is not length
     assert in_unit("补贴200美元", "元") and in_unit("每日工作8小时", "小时")
+
+
+def test_money_asked_without_its_unit_is_answered_in_yuan_or_as_a_share_of_it() -> None:
+    assert in_unit("疑似患者医疗费用个人负担部分省财政负担80%", IMPLIED_MONEY)
+    assert in_unit("处5千元以上1万元以下罚款", IMPLIED_MONEY) and in_unit("减免三成", IMPLIED_MONEY)
+    assert not in_unit("疑似患者医疗费用个人负担部分省财政负担80%", "元")  # 「多少元」 wants 元
+    assert not in_unit("延期3个月", IMPLIED_MONEY) and not in_unit("新建绿地5平方公里", IMPLIED_MONEY)
 
 
 def test_dates_and_units() -> None:
