@@ -728,6 +728,9 @@ def _trained(model: dict[str, Any], out: str) -> int:
         print(f"gate {model['gate']['threshold']:.2f} (a rules-with-veto answer whose question is less likely "
               f"answerable is refused), out of fold:")
         _print_change(gate["rules_with_veto"], gate["by_source"])
+        if gate.get("held_out"):
+            print("gate fitted without the source (its threshold chosen on the others), on the source:")
+            _print_change(gate["rules_with_veto"], gate["held_out"])
     ranker = model["figures"]["ranker"]
     if model["ranker"] is None:
         print(f"ranker: none ({ranker['skipped']})")

@@ -106,6 +106,32 @@ def test_the_gate_learns_answerability_from_the_pool_and_refuses_within_its_rise
     assert only_answerable["gate"] is None and "all answerable" in only_answerable["figures"]["skipped"]
 
 
+def test_the_gate_is_also_measured_on_each_source_fitted_without_it() -> None:
+    dense, unheld = FEATURES.index("dense"), FEATURES.index("topic_unheld")
+
+    def group(qid: str, source: str, answerable: bool, similar: bool, lacking: bool) -> Group:
+        g = _group(qid, answerable, [0, 0], True, source)  # the rules answer every question
+        g.vectors[0][dense] = 1.0 if similar else 0.0
+        g.vectors[0][unheld] = 1.0 if lacking else 0.0
+        g.doc = f"doc-{qid.removesuffix('-lgo')}"
+        return g
+
+    # "e"'s twins retrieve nothing similar; "f"'s retrieve a similar measure but ask for words nothing indexed holds
+    groups = [group(f"e{i}", "e", True, True, False) for i in range(20)] \
+        + [group(f"e{i}-lgo", "e", False, False, False) for i in range(20)] \
+        + [group(f"f{i}", "f", True, True, False) for i in range(20)] \
+        + [group(f"f{i}-lgo", "f", False, True, True) for i in range(20)]
+    gate = fit_gate(groups, [[0.9, 0.9]] * len(groups), 0.0, max_rise=0.05)
+    figures = gate["figures"]
+    # fitted on both (out of fold by document), each source's twins are caught by its own signal ...
+    assert figures["by_source"]["e"]["refusal_recall"] == figures["by_source"]["f"]["refusal_recall"] == 1.0
+    # ... fitted without a source, the gate has not seen its signal and lets its twins through
+    assert figures["held_out"]["f"]["refusal_recall"] == 0.0 and figures["held_out"]["e"]["refusal_recall"] == 0.0
+    assert figures["held_out"]["f"]["answerable_refused"] == 0.0
+    one_source = fit_gate(groups[:40], [[0.9, 0.9]] * 40, 0.0, max_rise=0.05)
+    assert one_source["figures"]["held_out"] == {}  # no other source to fit on
+
+
 def test_the_ranker_learns_which_measures_hold_evidence_out_of_fold() -> None:
     topic, rank = RANK_FEATURES.index("sentence_topic"), RANK_FEATURES.index("log_rank")
 
