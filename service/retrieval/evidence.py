@@ -60,7 +60,8 @@ _ASKED_UNIT = re.compile(r"(?:多少|几)\s*(?:个)?[十百千万亿]*(元|美�
 _ASKS_DAY = re.compile(r"哪天|哪一天|几号|几月几[日号]|哪一日")
 _DAY = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]|初[一二三四五六七八九十]|[一二三四五六七八九十]{1,3}[日号]")
 # An amount of money asked without its unit (「罚多少」, 「补贴多少」, 「报销多少」): the answer is in 元, or a share of
-# the money (「个人负担部分财政负担80%」, 「减半」 aside): IMPLIED_MONEY as the asked unit.
+# the money stated in figures (「个人负担部分财政负担80%」, 「减免三成」; not in words, 「减半」): IMPLIED_MONEY as the
+# asked unit.
 IMPLIED_MONEY = "钱"
 _MONEY_OR_SHARE = ("元", "美元", "%", "％", "成")
 _ASKS_MONEY = re.compile(r"(?:罚款?|钱|费用?|金额|资金|投资|补贴|补助|奖励|奖金|赔偿?)[^，。？,?]{0,4}(?:多少|几)(?![个天日年月])|多少钱|几块钱")

@@ -7,8 +7,8 @@ import pytest
 from ingest import Chunk
 from service.retrieval.answerability import judge, known_coverage, rarity, support
 from service.retrieval.documents import covers, missing_document, named_documents
-from service.retrieval.evidence import (IMPLIED_MONEY, asked, best_sentence_coverage, carries, char_coverage, coverage, has_date,
-                                        has_quantity, in_unit, names_units, sentence_carries, topic_terms)
+from service.retrieval.evidence import (IMPLIED_MONEY, asked, best_sentence_coverage, carries, char_coverage, coverage,
+                                        has_date, has_quantity, in_unit, names_units, sentence_carries, topic_terms)
 from service.retrieval.retriever import Hit
 
 
