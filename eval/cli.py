@@ -610,6 +610,9 @@ def _parser() -> argparse.ArgumentParser:
     trainer.add_argument("--pairs", metavar="FILE",
                          help="fit on the pairs an earlier --save-pairs wrote, with no retrieval (instead of "
                               "--external and --dataset)")
+    trainer.add_argument("--without", action="append", default=[], metavar="SOURCE",
+                         help="with --pairs: leave out a source's questions (e.g. ncpqa:tune), repeatable; a model "
+                              "fitted without a corpus, run on it, shows how the model carries to one it has not seen")
     trainer.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength (default: 1.0)")
     trainer.add_argument("--blend", type=float, default=None, metavar="SHARE",
                          help="the logistic regression's share of the probability, boosted trees' the rest "
@@ -686,11 +689,21 @@ def _train(args: argparse.Namespace) -> int:
         if args.external or args.dataset or args.save_pairs:
             raise ValueError("--pairs fits on saved pairs: give no --external, --dataset or --save-pairs with it.")
         groups, strict = load_pairs(args.pairs)
+        ranking = load_ranking(args.pairs)
+        present = list(dict.fromkeys(g.source for g in groups))
+        if unknown := [name for name in args.without if name not in present]:
+            raise ValueError(f"--without {', '.join(unknown)}: the pairs hold {', '.join(present)}.")
+        groups = [g for g in groups if g.source not in args.without]
+        ranking = [g for g in ranking if g.source not in args.without]
+        if not groups:
+            raise ValueError("--without leaves no questions to fit on.")
         counts = {name: sum(g.source == name for g in groups) for name in dict.fromkeys(g.source for g in groups)}
         model = write_model(groups, strict, args.out, command=command, c=args.c, blend=blend,
                             files=[Path(args.pairs)], sources=[{"label": n, "questions": k} for n, k in counts.items()],
-                            ranking=load_ranking(args.pairs))
+                            ranking=ranking)
         return _trained(model, args.out)
+    if args.without:
+        raise ValueError("--without leaves a source out of saved pairs: give it with --pairs.")
     sources = []
     for spec in args.external:
         name, _, index = spec.partition("=")

@@ -153,7 +153,8 @@ def test_the_ranker_learns_which_measures_hold_evidence_out_of_fold() -> None:
     assert none["ranker"] is None and "no measure" in none["figures"]["skipped"]
 
 
-def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: Path) -> None:
+def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "model.json"
     args = ["train", "--dataset", f"{DEV}={corpus_index}", "--limit", "16", "--out", str(out), "--no-progress",
             "--save-pairs", str(tmp_path / "pairs.jsonl"), "--blend", "0.3"]
@@ -190,6 +191,21 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
     assert refit["coef"] == model["coef"]  # the same pairs, the same regression
     assert refit["ranker"] == model["ranker"]  # and the same ranker, from the measures saved beside them
     assert load_model(again).trees is None
+    # a source left out (`--without`): the same fit as before another source's copies were added beside it
+    saved = (tmp_path / "pairs.jsonl").read_text(encoding="utf-8").splitlines()
+    both = tmp_path / "both.jsonl"
+    both.write_text("\n".join(saved + [json.dumps({**json.loads(line), "source": "other:tune", "strict": False})
+                                       for line in saved]) + "\n", encoding="utf-8")
+    without = tmp_path / "without.json"
+    assert main(["train", "--pairs", str(both), "--without", "other:tune", "--out", str(without)]) == 0
+    left = json.loads(without.read_text(encoding="utf-8"))
+    assert left["coef"] == refit["coef"] and left["ranker"] == refit["ranker"]
+    assert left["sources"] == refit["sources"] and "--without other:tune" in left["command"]
+    assert main(["train", "--pairs", str(both), "--without", "nosuch:tune", "--out", str(without)]) == 2
+    assert "--without nosuch:tune: the pairs hold dev.jsonl, other:tune." in capsys.readouterr().err
+    assert main(["train", "--pairs", str(both), "--without", "dev.jsonl", "--without", "other:tune",
+                 "--out", str(without)]) == 2
+    assert "leaves no questions" in capsys.readouterr().err
     # the saved pairs refit out of fold by `learners`, with no retrieval
     figures = tmp_path / "learners.json"
     assert main(["learners", "--pairs", str(tmp_path / "pairs.jsonl"), "--learner", "logistic", "--vetoes", "0,0.1",
