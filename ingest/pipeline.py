@@ -59,6 +59,8 @@ class IngestReport:
     total_chunks: int = 0
     seconds: float = 0.0  # wall time of the run
     stage_seconds: dict[str, float] = field(default_factory=dict)  # busy time of parse, embed, write (they overlap)
+    sentences: int = 0  # measures whose sentence vectors this run stored (by their sentences: shared ones once)
+    sentence_error: str = ""  # why some sentence vectors could not be embedded (the chunks are indexed all the same)
 
     @property
     def failed(self) -> list[FileResult]:
@@ -344,6 +346,33 @@ def _publish(run: _Run, store: IndexStore, group: list[_Pending], registry: dict
     registry.update(records)
 
 
+def fill_sentence_vectors(store: IndexStore, embedder: Embedder, stop: threading.Event | None = None) -> tuple[int, str]:
+    """Embed and store the sentence vectors the store lacks (of chunks just written, or of an index built before
+    it kept them), `ingest_batch` sentences per call; returns the measures filled and, when the embedder failed,
+    why (what was stored stays: the next run goes on from there)."""
+    todo = list(store.sentence_gaps().items())
+    batch = max(1, int(getattr(embedder, "ingest_batch", embedder.batch_size)))
+    filled = at = 0
+    while at < len(todo) and not (stop is not None and stop.is_set()):
+        group: list[tuple[str, list[str]]] = []
+        size = 0
+        while at < len(todo) and (not group or size + len(todo[at][1]) <= batch):
+            group.append(todo[at])
+            size += len(todo[at][1])
+            at += 1
+        try:
+            vectors = np.asarray(embedder.embed_passages([s for _, sentences in group for s in sentences]))
+        except Exception as exc:  # the chunks are published: their sentences wait for the next run
+            return filled, f"sentence vectors: embedding failed: {exc}"
+        rows: dict[str, np.ndarray] = {}
+        start = 0
+        for key, sentences in group:
+            rows[key] = vectors[start:start + len(sentences)]
+            start += len(sentences)
+        filled += store.put_sentence_vectors(rows)
+    return filled, ""
+
+
 def ingest_paths(
     paths: Sequence[Path],
     store: IndexStore,
@@ -388,6 +417,9 @@ def ingest_paths(
                 gone = sorted(doc_id for doc_id, rec in registry.items() if rec.get("source") not in kept)
                 store.delete_documents(gone)
                 report.pruned = gone
+            started_sentences = time.perf_counter()
+            report.sentences, report.sentence_error = fill_sentence_vectors(store, embedder, run.stop)
+            run.busy["sentences"] = time.perf_counter() - started_sentences
     finally:
         run.stop.set()
         run.ready.set()
