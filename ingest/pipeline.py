@@ -34,6 +34,7 @@ from ingest.index.store import IndexStore, content_hash, document_record
 __all__ = ["FileResult", "IngestReport", "expand_paths", "parse_file", "ingest_paths", "window_chars"]
 
 WRITE_CHUNKS = 2500  # chunks per published group: chromadb's cost per write call grows with the collection
+SENTENCE_WRITE = 1000  # sentence vectors per store write
 FLUSH_SECONDS = 5.0  # a slow embedder still publishes at least this often
 QUEUE_FILES = 16  # parsed files waiting for the embedder, and embedded files waiting for the writer
 _DONE = object()  # end of a queue
@@ -350,26 +351,28 @@ def fill_sentence_vectors(store: IndexStore, embedder: Embedder, stop: threading
     """Embed and store the sentence vectors the store lacks (of chunks just written, or of an index built before
     it kept them), `ingest_batch` sentences per call; returns the measures filled and, when the embedder failed,
     why (what was stored stays: the next run goes on from there)."""
-    todo = list(store.sentence_gaps().items())
+    todo = store.sentence_gaps()
+    flat = [(key, sentence) for key, sentences in todo.items() for sentence in sentences]
     batch = max(1, int(getattr(embedder, "ingest_batch", embedder.batch_size)))
-    filled = at = 0
-    while at < len(todo) and not (stop is not None and stop.is_set()):
-        group: list[tuple[str, list[str]]] = []
-        size = 0
-        while at < len(todo) and (not group or size + len(todo[at][1]) <= batch):
-            group.append(todo[at])
-            size += len(todo[at][1])
-            at += 1
+    rows: dict[str, list[np.ndarray]] = {}
+    ready: dict[str, np.ndarray] = {}
+    filled = 0
+    for start in range(0, len(flat), batch):
+        if stop is not None and stop.is_set():
+            break
+        part = flat[start:start + batch]
         try:
-            vectors = np.asarray(embedder.embed_passages([s for _, sentences in group for s in sentences]))
+            vectors = embedder.embed_passages([sentence for _, sentence in part])
         except Exception as exc:  # the chunks are published: their sentences wait for the next run
-            return filled, f"sentence vectors: embedding failed: {exc}"
-        rows: dict[str, np.ndarray] = {}
-        start = 0
-        for key, sentences in group:
-            rows[key] = vectors[start:start + len(sentences)]
-            start += len(sentences)
-        filled += store.put_sentence_vectors(rows)
+            return filled + (store.put_sentence_vectors(ready) if ready else 0), \
+                f"sentence vectors: embedding failed: {exc}"
+        for (key, _), vector in zip(part, vectors):
+            rows.setdefault(key, []).append(np.asarray(vector, dtype=np.float32))
+            if len(rows[key]) == len(todo[key]):
+                ready[key] = np.vstack(rows.pop(key))
+        if sum(map(len, ready.values())) >= SENTENCE_WRITE or start + batch >= len(flat):
+            filled += store.put_sentence_vectors(ready)
+            ready = {}
     return filled, ""
 
 
