@@ -99,10 +99,6 @@ def _summary(report: IngestReport) -> str:
         busy = ", ".join(f"{stage} {secs:.1f} s" for stage, secs in report.stage_seconds.items())
         lines.append(f"{done} chunks of {len(report.files) - len(report.failed)} file(s) in {report.seconds:.1f} s "
                      f"({done / report.seconds:.0f} chunks/s; busy: {busy})")
-    if report.sentences:
-        lines.append(f"sentence vectors stored for {report.sentences} chunk(s)")
-    if report.sentence_error:
-        lines.append(f"WARNING {report.sentence_error}; the next run embeds what is missing")
     for f in report.failed:
         lines.append(f"FAILED {f.path}: {f.error}")
     return "\n".join(lines)

@@ -34,7 +34,6 @@ from ingest.index.store import IndexStore, content_hash, document_record
 __all__ = ["FileResult", "IngestReport", "expand_paths", "parse_file", "ingest_paths", "window_chars"]
 
 WRITE_CHUNKS = 2500  # chunks per published group: chromadb's cost per write call grows with the collection
-SENTENCE_WRITE = 1000  # sentence vectors per store write
 FLUSH_SECONDS = 5.0  # a slow embedder still publishes at least this often
 QUEUE_FILES = 16  # parsed files waiting for the embedder, and embedded files waiting for the writer
 _DONE = object()  # end of a queue
@@ -60,8 +59,6 @@ class IngestReport:
     total_chunks: int = 0
     seconds: float = 0.0  # wall time of the run
     stage_seconds: dict[str, float] = field(default_factory=dict)  # busy time of parse, embed, write (they overlap)
-    sentences: int = 0  # measures whose sentence vectors this run stored (by their sentences: shared ones once)
-    sentence_error: str = ""  # why some sentence vectors could not be embedded (the chunks are indexed all the same)
 
     @property
     def failed(self) -> list[FileResult]:
@@ -347,35 +344,6 @@ def _publish(run: _Run, store: IndexStore, group: list[_Pending], registry: dict
     registry.update(records)
 
 
-def fill_sentence_vectors(store: IndexStore, embedder: Embedder, stop: threading.Event | None = None) -> tuple[int, str]:
-    """Embed and store the sentence vectors the store lacks (of chunks just written, or of an index built before
-    it kept them), `ingest_batch` sentences per call; returns the measures filled and, when the embedder failed,
-    why (what was stored stays: the next run goes on from there)."""
-    todo = store.sentence_gaps()
-    flat = [(key, sentence) for key, sentences in todo.items() for sentence in sentences]
-    batch = max(1, int(getattr(embedder, "ingest_batch", embedder.batch_size)))
-    rows: dict[str, list[np.ndarray]] = {}
-    ready: dict[str, np.ndarray] = {}
-    filled = 0
-    for start in range(0, len(flat), batch):
-        if stop is not None and stop.is_set():
-            break
-        part = flat[start:start + batch]
-        try:
-            vectors = embedder.embed_passages([sentence for _, sentence in part])
-        except Exception as exc:  # the chunks are published: their sentences wait for the next run
-            return filled + (store.put_sentence_vectors(ready) if ready else 0), \
-                f"sentence vectors: embedding failed: {exc}"
-        for (key, _), vector in zip(part, vectors):
-            rows.setdefault(key, []).append(np.asarray(vector, dtype=np.float32))
-            if len(rows[key]) == len(todo[key]):
-                ready[key] = np.vstack(rows.pop(key))
-        if sum(map(len, ready.values())) >= SENTENCE_WRITE or start + batch >= len(flat):
-            filled += store.put_sentence_vectors(ready)
-            ready = {}
-    return filled, ""
-
-
 def ingest_paths(
     paths: Sequence[Path],
     store: IndexStore,
@@ -420,9 +388,6 @@ def ingest_paths(
                 gone = sorted(doc_id for doc_id, rec in registry.items() if rec.get("source") not in kept)
                 store.delete_documents(gone)
                 report.pruned = gone
-            started_sentences = time.perf_counter()
-            report.sentences, report.sentence_error = fill_sentence_vectors(store, embedder, run.stop)
-            run.busy["sentences"] = time.perf_counter() - started_sentences
     finally:
         run.stop.set()
         run.ready.set()

@@ -28,8 +28,6 @@ class StoreSettings(BaseModel):
                                  "process on the host maps read-only (one copy in memory, not one per worker).")
     lexical_cache: str = Field("", description="Folder of those files; empty: `<path>/lexical-cache/<collection>` for "
                                "the embedded index, a folder under the system temp dir for a server.")
-    sentence_vectors: bool = Field(True, description="Also store a vector of each sentence of each measure (what the "
-                                   "answer model compares with the question); ingest embeds those an index lacks.")
 
 
 class EmbedderSettings(BaseModel):

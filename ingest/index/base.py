@@ -81,17 +81,6 @@ class IndexStore(Protocol):
         Only chunk metadata fields can be filtered, e.g. `{"doc_id": {"$in": [...]}}`.
         """
 
-    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """chunk_id → the vectors of its sentences (`ingest.sentences.chunk_sentences`), one row each, for the
-        current chunks that have them stored."""
-
-    def sentence_gaps(self) -> dict[str, list[str]]:
-        """The current chunks' sentences whose vectors are not stored, by `ingest.sentences.sentence_key` (none when
-        the store keeps none); drops stored vectors no current chunk has."""
-
-    def put_sentence_vectors(self, vectors: dict[str, np.ndarray]) -> int:
-        """Store sentence vectors by `sentence_key`, one row per sentence; returns how many keys."""
-
     def content_hashes(self) -> set[str]:
         """Content hashes of the stored vectors (what need not be embedded again)."""
 

@@ -1,11 +1,7 @@
 """The chromadb engine shared by the embedded and the server store: chunks, registry, generation, snapshots.
 
-Three collections: `<name>` holds one item per stored chunk version (id `chunk_id#hash`), `<name>__documents`
-holds one record per document (naming the stored ids of its chunks) plus the `__generation__` item, and
-`<name>__sentences` one vector per sentence of the current chunks (id `key#n`: the n-th sentence of the chunks whose
-sentences, as `ingest.sentences.chunk_sentences` cuts them, have that `sentence_key`; one copy for chunks that share
-them). Sentence vectors are an addition a chunk may lack: ingest embeds what is missing after it publishes, and
-drops the vectors no current chunk has.
+Two collections: `<name>` holds one item per stored chunk version (id `chunk_id#hash`), `<name>__documents`
+holds one record per document (naming the stored ids of its chunks) plus the `__generation__` item.
 A write stores new chunk versions first, then flips the records and the generation in one upsert, then deletes
 what no record names any more; readers only see chunks a record names, so a writer killed at any point leaves
 every document in its old or its new version. The next writer deletes the orphans.
@@ -34,7 +30,6 @@ from ingest.index.chunk_texts import TextTable, chunk_rows, map_texts
 from ingest.index.lexical_files import LexicalCache
 from ingest.memory import release_freed_memory
 from ingest.models import Chunk
-from ingest.sentences import chunk_sentences, sentence_key
 from ingest.settings import StoreSettings
 
 __all__ = ["ChromaStore", "GENERATION_ID", "LEASE_ID"]
@@ -76,7 +71,6 @@ class ChromaStore:
         self._client: Any = None
         self._chunk_coll: Any = None
         self._registry_coll: Any = None
-        self._sentence_coll: Any = None
         self._snapshot: _Snapshot | None = None
         self._checked_at = 0.0  # time.monotonic() of the last generation check
         # Bumped by this object's writes: a snapshot loaded before the last bump must not be served (a writer
@@ -148,15 +142,12 @@ class ChromaStore:
                         f"Rebuild it with `{REBUILD_HINT}` (same environment variables as the service).")
                 self._registry_coll = self._client.get_or_create_collection(
                     f"{self.settings.collection}__documents", embedding_function=None)
-                self._sentence_coll = self._client.get_or_create_collection(
-                    f"{self.settings.collection}__sentences", embedding_function=None,
-                    configuration={"hnsw": {"space": "cosine"}})
                 self._chunk_coll = chunks
             return self._chunk_coll, self._registry_coll
 
     def _forget_connection(self) -> None:
         with self._connect_lock:
-            self._chunk_coll = self._registry_coll = self._sentence_coll = None
+            self._chunk_coll = self._registry_coll = None
             self._drop_client()
 
     def _drop_client(self) -> None:
@@ -191,8 +182,7 @@ class ChromaStore:
         """Delete this index's collections, under the writer lock, whatever embedder built them."""
         with self._lock(self.settings.lock_timeout):
             client = self._make_client()
-            for name in (self.settings.collection, f"{self.settings.collection}__documents",
-                         f"{self.settings.collection}__sentences"):
+            for name in (self.settings.collection, f"{self.settings.collection}__documents"):
                 try:
                     client.delete_collection(name)
                 except Exception as exc:  # chromadb raises a plain error when the collection does not exist
@@ -397,68 +387,6 @@ class ChromaStore:
                 if i in snap.logical]
         return hits[:k]
 
-    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The stored sentence vectors of current chunks: chunk_id → one row per sentence, in order (a chunk whose
-        vectors are not stored, or not all of them, is left out)."""
-        snap = self._current()
-        keys = {i: sentence_key(chunk_sentences(snap.chunks[i])) for i in dict.fromkeys(chunk_ids) if i in snap.chunks}
-        if not keys:
-            return {}
-        wanted = sorted(set(keys.values()))
-        got = self._call(lambda c, r: self._sentence_coll.get(where={"key": {"$in": wanted}},
-                                                              include=["metadatas", "embeddings"]))
-        rows: dict[str, dict[int, Any]] = {}
-        size: dict[str, int] = {}
-        for meta, vector in zip(got["metadatas"], got["embeddings"]):
-            key = str(meta["key"])
-            rows.setdefault(key, {})[int(meta["n"])] = vector
-            size[key] = int(meta["of"])
-        return {i: np.asarray([rows[key][n] for n in range(size[key])], dtype=np.float32)
-                for i, key in keys.items() if key in rows and len(rows[key]) == size[key]}
-
-    def sentence_gaps(self) -> dict[str, list[str]]:
-        """The sentences of current chunks whose vectors are not stored, by `sentence_key` (none when the settings
-        store none); drops the stored vectors no current chunk has."""
-        if not self.settings.sentence_vectors:
-            return {}
-        with self.writing():
-            self._invalidate()  # this writer's own writes so far (readers see them once it is done)
-            current: dict[str, list[str]] = {}
-            for chunk in self._current().chunks.values():
-                if sentences := chunk_sentences(chunk):
-                    current.setdefault(sentence_key(sentences), sentences)
-            stored = self._call(lambda c, r: self._sentence_coll.get(include=[]))["ids"]
-            for batch in batched([i for i in stored if i.rsplit("#", 1)[0] not in current], _BATCH):
-                self._call(lambda c, r: self._sentence_coll.delete(ids=list(batch)), retry=False)
-            have = {i.rsplit("#", 1)[0] for i in stored}
-            return {key: sentences for key, sentences in current.items() if key not in have}
-
-    def put_sentence_vectors(self, vectors: dict[str, np.ndarray]) -> int:
-        """Store sentence vectors by `sentence_key` (one row per sentence), each key's rows in one upsert; returns
-        how many keys."""
-        with self.writing():
-            ids: list[str] = []
-            embeddings: list[list[float]] = []
-            metas: list[dict[str, Any]] = []
-
-            def flush() -> None:
-                if ids:
-                    self._call(lambda c, r: self._sentence_coll.upsert(ids=list(ids), embeddings=list(embeddings),
-                                                                       metadatas=list(metas)), retry=False)
-                ids.clear()
-                embeddings.clear()
-                metas.clear()
-
-            for key, matrix in vectors.items():
-                if len(ids) + len(matrix) > _UPSERT:
-                    flush()
-                for n, row in enumerate(np.asarray(matrix, dtype=np.float32)):
-                    ids.append(f"{key}#{n}")
-                    embeddings.append(row.tolist())
-                    metas.append({"key": key, "n": n, "of": len(matrix)})
-            flush()
-            return sum(1 for matrix in vectors.values() if len(matrix))
-
     def content_hashes(self) -> set[str]:
         """Content hashes of the current chunks."""
         return {content_hash(c) for c in self._current().chunks.values()}
@@ -512,13 +440,10 @@ class ChromaStore:
         named = {sid for rec in self._records().values() for sid in rec.get("_chunks", [])}
         stored = self._call(lambda c, r: c.get(include=[]))["ids"]
         orphans = [sid for sid in stored if sid not in named]
-        self._delete_versions(orphans)
+        for batch in batched(orphans, _BATCH):
+            self._call(lambda c, r: c.delete(ids=list(batch)), retry=False)
         if orphans:
             self._bump()
-
-    def _delete_versions(self, sids: Sequence[str]) -> None:
-        for batch in batched(sids, _BATCH):
-            self._call(lambda c, r: c.delete(ids=list(batch)), retry=False)
 
     def replace_documents(self, doc_ids: Sequence[str], chunks: Sequence[Chunk], vectors: dict[str, np.ndarray],
                           records: dict[str, dict[str, Any]]) -> bool:
@@ -544,7 +469,8 @@ class ChromaStore:
                 self._bump()
             kept = {sid for rec in new_records.values() for sid in rec["_chunks"]}
             stale = [sid for d in list(changed) + gone for sid in old.get(d, {}).get("_chunks", []) if sid not in kept]
-            self._delete_versions(stale)
+            for batch in batched(stale, _BATCH):
+                self._call(lambda c, r: c.delete(ids=list(batch)), retry=False)
             return True
 
     def _store_chunks(self, wanted: dict[str, Chunk], vectors: dict[str, np.ndarray]) -> None:
@@ -584,8 +510,8 @@ class ChromaStore:
             self._call(lambda c, r: r.delete(ids=gone), retry=False)
             self._bump()
             stale = [sid for d in gone for sid in old[d].get("_chunks", [])]
-            self._delete_versions(stale)
-            self.sentence_gaps()  # drops the vectors of sentences no chunk has any more
+            for batch in batched(stale, _BATCH):
+                self._call(lambda c, r: c.delete(ids=list(batch)), retry=False)
             return len(stale)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from ingest import FUNCTION_WORDS, GENERIC_TERMS, QUESTION_WORDS, VALUE_KIND_WORDS, Chunk, tokenize
-from ingest.sentences import CLOSING_UNITS, measure_body, measure_sentences
+from ingest import (FUNCTION_WORDS, GENERIC_TERMS, QUESTION_WORDS, VALUE_KIND_WORDS, Chunk, strip_byline, strip_marker,
+                    tokenize)
 from service.answerers.base import REFUSAL, Answer, Intent, Passage, citation_from_chunk
 from service.retrieval.evidence import asked as ask_for
 from service.retrieval.evidence import carries
@@ -19,6 +19,17 @@ from service.retrieval.evidence import carries
 __all__ = ["ExtractiveAnswerer", "measure_body", "best_clause", "responsibility_phrase", "partial_answer", "answer_span",
            "asked_parts"]
 
+_UNIT_MARKERS = ("item", "article", "key_task", "heading", "paren")
+_CLOSING_UNITS = re.compile(r"（[^（）]*(?:（[^（）]*）[^（）]*)*(负责|牵头)[^（）]*）\s*$")
+
+
+def measure_body(chunk: Chunk) -> str:
+    """The measure's words without its number and without the closing units parenthesis (nor the document's title
+    lines an opening chunk shows above them, nor a news item's credit lines)."""
+    body = strip_marker(chunk.text[chunk.heading_chars:], _UNIT_MARKERS)
+    lines = [line for line in map(strip_byline, body.split("\n")) if line]
+    text = "".join(line if line[-1] in "。；！？：" else line + "。" for line in lines[:-1]) + (lines[-1] if lines else "")
+    return _CLOSING_UNITS.sub("", text.rstrip("。； ")).rstrip("。； ")
 
 
 def _terms(question: str, regions: Sequence[str]) -> list[str]:
@@ -203,6 +214,14 @@ def _other_asked(question: str, regions: Sequence[str], passages: Sequence[Passa
 
 # Where a sentence ends: after 。；！？, or after the closing quotation mark that follows one (「…就医。”他说」 ends
 # at 」”」, so the next sentence does not start with it).
+SENTENCE_END = re.compile(r"(?<=[。；！？])(?![”’」』])|(?<=[。；！？][”’」』])")
+
+
+def measure_sentences(body: str) -> list[str]:
+    """A measure body's sentences, as answers quote them."""
+    return [s for s in SENTENCE_END.split(body) if s.strip()]
+
+
 _WHOLE_ARTICLE = 200  # a measure this short is quoted whole when it is the answer itself (第N条, 「哪一条讲…」)
 
 
@@ -219,7 +238,7 @@ def _leading_sentences(body: str, limit: int) -> str:
 def responsibility_phrase(chunk: Chunk) -> str:
     """「由A牵头，B、C按职责分工负责」 from the measure's own unit names."""
     if not chunk.responsible_units:  # units the parser could not split: quote the closing parenthesis itself
-        closing = CLOSING_UNITS.search(chunk.text.rstrip("。； "))
+        closing = _CLOSING_UNITS.search(chunk.text.rstrip("。； "))
         return f"责任单位：{closing.group(0).strip()[1:-1]}" if closing else ""
     others = [u for u in chunk.responsible_units if u not in chunk.lead_units]
     if chunk.lead_units:

@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from ingest.sentences import MAX_SENTENCES, chunk_sentences
+from service.answerers.extractive import measure_body, measure_sentences
 from service.retrieval.answerability import known_coverage
 from service.retrieval.evidence import (Asked, carries, char_coverage, coverage, has_date, has_quantity, in_unit,
                                         names_subject, names_units, sentence_carries)
@@ -55,6 +55,7 @@ GATE_FEATURES: tuple[str, ...] = tuple(f"{how}_{name}" for how in ("max", "mean"
 # sentences, but the rule decision's (made after ranking, on the measures ranked first), and the measure's fused rank.
 RANK_FEATURES: tuple[str, ...] = (*(name for name in FEATURES if not name.startswith("rule")), "log_rank")
 _RANKED = [FEATURES.index(name) for name in RANK_FEATURES[:-1]]
+MAX_SENTENCES = 40  # per measure: a very long article's later sentences are not looked at
 Z_FULL = 4.0  # as service.retrieval.answerability: this many standard deviations above the mean is as similar as it gets
 _NONE: Mapping[str, str] = MappingProxyType({})
 _NO_RARITY: Mapping[str, float] = MappingProxyType({})
@@ -76,8 +77,9 @@ class Candidate:
 
 
 def sentences_of(hit: Hit) -> list[str]:
-    """The sentences of a measure as the extractive answerer quotes them (`ingest.sentences.chunk_sentences`)."""
-    return chunk_sentences(hit.chunk)
+    """The sentences of a measure as the extractive answerer quotes them (its body, cut after 。；！？ and a closing
+    quotation mark after one)."""
+    return measure_sentences(measure_body(hit.chunk))[:MAX_SENTENCES]
 
 
 def _share(words: Sequence[str], text: str) -> float:

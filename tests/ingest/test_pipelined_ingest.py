@@ -59,7 +59,7 @@ def test_pipelined_ingest_stores_what_ingesting_one_file_at_a_time_stores(tmp_pa
         text = str(expected[chunk_id]["embed_text"])
         best, similarity = pipelined.dense_search(embedder.embed_query(text), 1)[0]
         assert similarity > 0.9999 and pipelined.all_chunks()[best].embed_text == text
-    assert set(report.stage_seconds) == {"parse", "embed", "write", "sentences"} and report.seconds > 0
+    assert set(report.stage_seconds) == {"parse", "embed", "write"} and report.seconds > 0
 
 
 def test_a_file_failing_in_the_middle_leaves_the_others_indexed(tmp_path: Path) -> None:
