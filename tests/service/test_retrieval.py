@@ -29,6 +29,8 @@ from service.retrieval.retriever import Filters, Hit, Retriever  # noqa: E402
     ("河北省重点做好哪几个方面的工作？", [], ["河北省"], False, True),
     ("北京每年哪几个月禁止打猎？", [], ["北京市"], False, False),  # asks for months, not for measures
     ("长春地铁新开通几条线路？", [], ["长春市"], False, False),  # a count, not a list
+    ("全民所有制企业的租赁期限是多长？", [], [], False, False),  # 所有制 is ownership, not 「所有」 (all of them)
+    ("列出所有补贴措施", [], [], False, True),
     ("这个方案有哪几条措施？", [], [], False, True),
     ("彭水矿产资源管理条例哪一条列出了禁止采矿的区域？", [], [], False, False),  # one measure
     ("这一条由哪些部门负责？", [], [], True, False),  # its units, not a list
