@@ -26,6 +26,7 @@ def _chunk(text: str, *, units: tuple[str, ...] = (), title: str = "某市若干
     ("第七条讲的是什么？", []),
     ("这两个规定哪个先施行？", ["date"]),  # which came first is a question of dates
     ("临时号牌有效期限是多少天？", ["quantity"]),  # a term in days, not a date
+    ("合同期限一般有多长？", ["quantity"]),  # a few words between the term and how long: still a length
     ("申报期限是哪一天？", ["date"]),
     ("雇佣非拍卖师主持拍卖活动会受到什么处罚？", ["sanction"]),  # the 法律责任 of a regulation
     ("伪造证书应该怎么处罚？", ["sanction"]),
