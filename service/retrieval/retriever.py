@@ -12,9 +12,10 @@ import numpy as np
 
 from ingest import (Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path, document_genre, join_windows,
                     mentions, region_matches, region_path)
-from service.retrieval.evidence import asked
+from service.retrieval.evidence import asked, carries
 from service.retrieval.lifecycle import Lifecycles, Statuses, clauses_first, in_force_first
 from service.retrieval.query import QueryAnalysis, analyze, read_question
+from service.retrieval.references import cited_articles
 from service.settings import RetrievalSettings
 
 __all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS", "chunk_region_path", "enclosing", "in_scope",
@@ -83,6 +84,7 @@ class SearchResult:
     excluded: frozenset[str] = frozenset()  # documents searched as if not indexed (Filters.exclude_doc_ids)
 
 
+PENALTY_DEPTH = 5  # hits whose penalty articles join them when a sanction is asked
 STATS_POOL = 100  # dense candidates whose similarities a hit's own is compared with
 EXPLICIT_DOCUMENTS = 3  # a bare 「第十条」 found in more documents than this means the top-ranked ones
 
@@ -106,6 +108,8 @@ class Retriever:
         self.reranker = reranker
         self._embed_query: Callable[[str], np.ndarray] = lru_cache(maxsize=1024)(embedder.embed_query)
         self.lifecycles = Lifecycles(store)
+        # the articles citing each article, by document, for the catalog they were read from (`_citing`)
+        self._citing_cache: tuple[ChunkCatalog | None, dict[str, dict[str, list[Chunk]]]] = (None, {})
 
     def resolve(self, filters: Filters | None) -> Filters:
         """The filters with `in_force` turned into the documents it drops or allows (on `as_of`, today by default;
@@ -289,6 +293,8 @@ class Retriever:
         dense_by, lexical_by = dict(dense), dict(lexical)
         ranked = sorted(fused, key=lambda i: -fused[i])
         hits = [Hit(chunks[i], fused[i], dense_by.get(i), lexical_by.get(i)) for i in ranked]
+        if "sanction" in asked(query, analysis.regions).kinds:
+            hits = self._with_penalties(hits, catalog, filters, dense_by, lexical_by)
 
         if use_rerank and self.reranker is not None and hits:
             t = time.perf_counter()
@@ -320,6 +326,43 @@ class Retriever:
             statuses=statuses,
             excluded=filters.exclude_doc_ids,
         )
+
+    def _with_penalties(self, hits: list[Hit], catalog: ChunkCatalog, filters: Filters,
+                        dense_by: dict[str, float], lexical_by: dict[str, float]) -> list[Hit]:
+        """A sanction asked: after each of the first PENALTY_DEPTH hits, the articles of its document that cite it
+        and state a sanction (「违反本办法第九条规定的，责令…」), with its score. The penalty article's own words
+        are about the sanction, the words of the article it cites about the conduct asked of: searched alone, it
+        is rarely found."""
+        placed: set[str] = set()
+        out: list[Hit] = []
+        for rank, hit in enumerate(hits):
+            if hit.chunk.chunk_id in placed:
+                continue
+            out.append(hit)
+            placed.add(hit.chunk.chunk_id)
+            if rank >= PENALTY_DEPTH or not hit.chunk.measure:
+                continue
+            for chunk in self._citing(catalog, hit.chunk.doc_id).get(hit.chunk.measure, []):
+                if chunk.chunk_id not in placed and filters.accepts(chunk):
+                    out.append(Hit(chunk, hit.score, dense_by.get(chunk.chunk_id), lexical_by.get(chunk.chunk_id)))
+                    placed.add(chunk.chunk_id)
+        return out
+
+    def _citing(self, catalog: ChunkCatalog, doc_id: str) -> dict[str, list[Chunk]]:
+        """Article number → the chunks of the document that cite it and state a sanction (per catalog, per
+        document, computed once)."""
+        if self._citing_cache[0] is not catalog:
+            self._citing_cache = (catalog, {})
+        known = self._citing_cache[1]
+        if doc_id not in known:
+            citing: dict[str, list[Chunk]] = {}
+            for chunk in catalog.of_document(doc_id):
+                if carries("sanction", chunk.text):
+                    for number in cited_articles(chunk.text):
+                        if number != chunk.measure:
+                            citing.setdefault(number, []).append(chunk)
+            known[doc_id] = citing
+        return known[doc_id]
 
     def _prefer_phrases(self, fused: dict[str, float], phrases: Sequence[str], catalog: ChunkCatalog) -> None:
         """Raise the candidates holding the question's multi-word names as written (「城镇新增就业」), each name by how

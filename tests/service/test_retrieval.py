@@ -181,3 +181,35 @@ def test_a_passage_holding_the_questions_name_as_written_comes_first(tmp_path: P
     asked = "荣誉市民称号怎么评选？"
     plain, weighed = (top("某县荣誉市民条例", honours, asked, w) for w in (0.0, default))
     assert [h.score for h in plain] == [h.score for h in weighed] != []
+
+
+def test_a_sanction_asked_brings_the_penalty_article_citing_a_hit(tmp_path: Path) -> None:
+    """The penalty article's own words are about the sanction; the conduct asked about is in the article it cites,
+    so searched alone it ranks below unrelated articles. Asked for a sanction, it comes right after the article it
+    cites; asked anything else, it does not."""
+    from tiny_models import BigramEmbedder
+
+    from ingest.index.store import open_store
+    from ingest.pipeline import ingest_paths
+    from ingest.settings import StoreSettings
+    from service.settings import RetrievalSettings
+
+    filler = [f"第{n}条 认证机构应当按照第{n}项工作程序开展认证活动，并保存记录。" for n in
+              ("一", "二", "三", "四", "五", "六", "七", "八")]
+    articles = [*filler,
+                "第九条 认证人员不得同时在两个以上认证培训机构执业。",
+                *(f"第{n}条 认证培训机构应当按照第{n}项程序开展培训活动。" for n in ("十", "十一", "十二", "十三", "十四", "十五")),
+                "第十六条 违反本办法第九条规定的，责令限期改正，暂停其资格一年。"]
+    (tmp_path / "rules.txt").write_text("某认证人员管理办法\n" + "\n".join(articles) + "\n", encoding="utf-8")
+    embedder = BigramEmbedder()
+    store = open_store(StoreSettings(path=str(tmp_path / "index")), embedder.name, embedder.dimension)
+    try:
+        ingest_paths([tmp_path / "rules.txt"], store, embedder)
+        retriever = Retriever(store, embedder, RetrievalSettings())
+        question = "认证人员同时在两个认证培训机构执业会受到什么处罚？"
+        measures = [h.chunk.measure for h in retriever.search(question, 5, analysis=analyze(question)).hits]
+        assert measures[:2] == ["9", "16"]
+        plain = "认证人员同时在两个认证培训机构执业有什么规定？"  # no sanction asked: the fused order alone
+        assert "16" not in [h.chunk.measure for h in retriever.search(plain, 5, analysis=analyze(plain)).hits]
+    finally:
+        store.close()
