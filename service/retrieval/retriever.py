@@ -330,9 +330,9 @@ class Retriever:
     def _with_penalties(self, hits: list[Hit], catalog: ChunkCatalog, filters: Filters,
                         dense_by: dict[str, float], lexical_by: dict[str, float]) -> list[Hit]:
         """A sanction asked: after each of the first PENALTY_DEPTH hits, the articles of its document that cite it
-        and state a sanction (「违反本办法第九条规定的，责令…」), with its score. The penalty article's own words
-        are about the sanction, the words of the article it cites about the conduct asked of: searched alone, it
-        is rarely found."""
+        and state a sanction (「违反本办法第九条规定的，责令…」), with its score. A penalty article's own words are
+        about the sanction and the conduct asked about is in the article it cites, so searched alone it is rarely
+        found."""
         placed: set[str] = set()
         out: list[Hit] = []
         for rank, hit in enumerate(hits):
