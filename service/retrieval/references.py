@@ -4,10 +4,11 @@ cited article are what the citing one is about, so a question in those words rea
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
 from ingest import ARTICLE_REF, Chunk, ChunkCatalog, chinese_to_int
 
-__all__ = ["cited_articles", "cited_text"]
+__all__ = ["cited_articles", "cited_text", "citing_articles"]
 
 _NUM = r"[〇零一二两三四五六七八九十百千\d]+"
 # 「本规定第四条」「本条例第九条、第十条或者第十一条」「本办法第十二条第二款」
@@ -25,9 +26,24 @@ def cited_articles(text: str) -> list[str]:
     return found
 
 
+def _cites(chunk: Chunk) -> list[str]:
+    """The other articles of its document a chunk cites."""
+    return [n for n in cited_articles(chunk.text) if n != chunk.measure]
+
+
 def cited_text(chunk: Chunk, catalog: ChunkCatalog) -> str:
     """The text of the articles a chunk cites in its own document ('' when it cites none)."""
-    wanted = [n for n in cited_articles(chunk.text) if n != chunk.measure]
+    wanted = _cites(chunk)
     if not wanted:
         return ""
     return "\n".join(c.text for c in catalog.of_document(chunk.doc_id) if c.measure in wanted)
+
+
+def citing_articles(chunks: Iterable[Chunk], keep: Callable[[Chunk], bool]) -> dict[str, list[Chunk]]:
+    """Article number → the chunks (of one document, those `keep` accepts) that cite it."""
+    citing: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        if keep(chunk):
+            for number in _cites(chunk):
+                citing.setdefault(number, []).append(chunk)
+    return citing

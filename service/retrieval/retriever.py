@@ -15,7 +15,7 @@ from ingest import (Chunk, ChunkCatalog, Embedder, IndexStore, chunk_region_path
 from service.retrieval.evidence import asked, carries
 from service.retrieval.lifecycle import Lifecycles, Statuses, clauses_first, in_force_first
 from service.retrieval.query import QueryAnalysis, analyze, read_question
-from service.retrieval.references import cited_articles
+from service.retrieval.references import citing_articles
 from service.settings import RetrievalSettings
 
 __all__ = ["Filters", "Hit", "SearchResult", "Retriever", "PRESETS", "chunk_region_path", "enclosing", "in_scope",
@@ -355,13 +355,7 @@ class Retriever:
             self._citing_cache = (catalog, {})
         known = self._citing_cache[1]
         if doc_id not in known:
-            citing: dict[str, list[Chunk]] = {}
-            for chunk in catalog.of_document(doc_id):
-                if carries("sanction", chunk.text):
-                    for number in cited_articles(chunk.text):
-                        if number != chunk.measure:
-                            citing.setdefault(number, []).append(chunk)
-            known[doc_id] = citing
+            known[doc_id] = citing_articles(catalog.of_document(doc_id), lambda c: carries("sanction", c.text))
         return known[doc_id]
 
     def _prefer_phrases(self, fused: dict[str, float], phrases: Sequence[str], catalog: ChunkCatalog) -> None:
