@@ -35,6 +35,8 @@ class AskOutcome:
     question: str  # the question as searched (after follow-up rewriting)
     hits: list[Hit] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # the answer model's gate: how likely the measures retrieved answer the question, when it weighed an answer
+    answerability: float | None = None
 
 
 @dataclass
@@ -175,8 +177,21 @@ class QAService:
         kept = {c[0].doc_title for d in catalog.document_ids() if d not in excluded and (c := catalog.of_document(d))}
         return [title for title in self._title_cache[1] if title in kept]
 
-    def decide(self, analysis: QueryAnalysis, result: SearchResult, top_k: int = 5) -> Judgement:
-        """Answer, partial answer or refusal, from the retrieved evidence alone (no further search)."""
+    @property
+    def gate_threshold(self) -> float | None:
+        """The answerability gate's threshold in effect: the index's (or the settings'), else the model file's;
+        None without a gate."""
+        model = self.answer_model
+        if model is None or model.gate is None or not self.settings.answer.gate:
+            return None
+        return model.gate.threshold if self.settings.answer.gate_threshold is None \
+            else self.settings.answer.gate_threshold
+
+    def decide(self, analysis: QueryAnalysis, result: SearchResult, top_k: int = 5, *,
+               min_answerability: float | None = None) -> Judgement:
+        """Answer, partial answer or refusal, from the retrieved evidence alone (no further search).
+        `min_answerability`: this question's gate threshold, in place of the index's or the file's (and the gate
+        applies even where the settings turned it off)."""
         judgement, pool = self._judged(analysis, result, top_k, features=self.answer_model is not None)
         if pool is not None and self.answer_model is not None:
             model = self.answer_model
@@ -184,7 +199,9 @@ class QAService:
                 judgement = self._learned(judgement, pool, model)
             else:
                 judgement = self._vetoed(judgement, pool, model)
-            if self.settings.answer.gate:
+            if min_answerability is not None:
+                judgement = self._gated(judgement, pool, model, min_answerability)
+            elif self.settings.answer.gate:
                 judgement = self._gated(judgement, pool, model, self.settings.answer.gate_threshold)
             if self.settings.answer.model == "on" or judgement.verdict == "refuse":
                 return judgement
@@ -295,21 +312,27 @@ class QAService:
                threshold: float | None = None) -> Judgement:
         """An answer is refused when the model's answerability gate finds the question, weighed over its whole pool
         of candidate sentences, unlikely to be answered by the measures retrieved: below `threshold` (an index's
-        calibrated one), else the file's (no gate: as it is)."""
-        if judgement.verdict != "answer" or model.gate is None or not pool or model.gate.passes(pool, threshold):
+        calibrated one), else the file's (no gate: as it is). The gate's probability is kept on the judgement."""
+        if judgement.verdict != "answer" or model.gate is None or not pool:
             return judgement
-        return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported)
+        judgement.answerability = probability = model.gate.probability(pool)
+        if probability >= (model.gate.threshold if threshold is None else threshold):
+            return judgement
+        return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported,
+                         answerability=probability)
 
     def prepare(self, question: str, top_k: int = 5, filters: Filters | None = None,
-                history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> Prepared:
-        """Rewrite, retrieve, decide and choose passages; no passages means refuse."""
+                history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid",
+                min_answerability: float | None = None) -> Prepared:
+        """Rewrite, retrieve, decide and choose passages; no passages means refuse. `min_answerability`: as
+        `decide`."""
         searched = read_question(self.rewrite(question, history) if history else question)
         analysis = self.analyze(searched)
         filters = self.retriever.resolve(filters)
         # 「谁负责」 looks deeper: the measure that names its units may rank below news about the topic.
         depth = max(top_k * 4, 20) if analysis.intent.asks_responsible else top_k
         result = self._retrieve(searched, depth, filters, preset, analysis)
-        judgement = self.decide(analysis, result, top_k)
+        judgement = self.decide(analysis, result, top_k, min_answerability=min_answerability)
         hits = judgement.hits
         if judgement.verdict == "answer" and analysis.intent.asks_places:
             # 「哪些省份…」: each place once, by its best supported measure
@@ -389,10 +412,11 @@ class QAService:
         return answer
 
     def ask(self, question: str, top_k: int = 5, filters: Filters | None = None,
-            history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid") -> AskOutcome:
-        """A cited answer, a partial answer or the refusal."""
+            history: Sequence[dict[str, str]] = (), *, preset: str = "hybrid",
+            min_answerability: float | None = None) -> AskOutcome:
+        """A cited answer, a partial answer or the refusal (`min_answerability`: as `decide`)."""
         t0 = time.perf_counter()
-        p = self.prepare(question, top_k, filters, history, preset=preset)
+        p = self.prepare(question, top_k, filters, history, preset=preset, min_answerability=min_answerability)
         t1 = time.perf_counter()
         answer = self._unanswered(p)
         if answer is None:
@@ -401,13 +425,14 @@ class QAService:
         t2 = time.perf_counter()
         timings = dict(p.result.timings, retrieve_ms=(t1 - t0) * 1000, answer_ms=(t2 - t1) * 1000,
                        total_ms=(t2 - t0) * 1000)
-        return self._observed(AskOutcome(answer, p.searched, p.result.hits, timings))
+        return self._observed(AskOutcome(answer, p.searched, p.result.hits, timings, p.judgement.answerability))
 
     def ask_stream(self, question: str, top_k: int = 5, filters: Filters | None = None,
-                   history: Sequence[dict[str, str]] = ()) -> Iterator[str | AskOutcome]:
+                   history: Sequence[dict[str, str]] = (), *,
+                   min_answerability: float | None = None) -> Iterator[str | AskOutcome]:
         """Text deltas, then the finished outcome."""
         t0 = time.perf_counter()
-        p = self.prepare(question, top_k, filters, history)
+        p = self.prepare(question, top_k, filters, history, min_answerability=min_answerability)
         answer = self._unanswered(p)
         if answer is not None:
             yield answer.text
@@ -423,7 +448,8 @@ class QAService:
         if answer.text != before and answer.text.startswith(before):
             yield answer.text[len(before):]  # the notice on an answer drawn from a document not in force
         yield self._observed(AskOutcome(answer, p.searched, p.result.hits,
-                                        dict(p.result.timings, total_ms=(time.perf_counter() - t0) * 1000)))
+                                        dict(p.result.timings, total_ms=(time.perf_counter() - t0) * 1000),
+                                        p.judgement.answerability))
 
     def _unanswered(self, p: Prepared) -> Answer | None:
         """The refusal or the partial answer the judgement calls for, or the answer already made (a validity

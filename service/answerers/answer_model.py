@@ -115,10 +115,6 @@ class Gate(Linear):
         x = np.array(question_vector([c.vector() for c in candidates]), dtype=float)
         return float(_sigmoid(np.array(self.log_odds(x))))
 
-    def passes(self, candidates: Sequence[Candidate], threshold: float | None = None) -> bool:
-        """Whether the question may be answered from these candidates: its probability reaches `threshold` (an
-        index's calibrated one), else the file's."""
-        return self.probability(candidates) >= (self.threshold if threshold is None else threshold)
 
 
 @dataclass(frozen=True)

@@ -43,4 +43,5 @@ def to_ask_response(outcome: AskOutcome) -> AskResponse:
         backend=answer.backend,
         rewritten_question=outcome.question,
         timings={k: round(v, 2) for k, v in outcome.timings.items()},
+        answerability=None if outcome.answerability is None else round(outcome.answerability, 4),
     )

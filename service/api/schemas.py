@@ -90,6 +90,9 @@ class AskRequest(BaseModel):
     history: list[Message] = Field(default_factory=list, max_length=100,
                                    description="此前的对话轮次；服务只使用最近的若干轮（见 README）")
     stream: bool = Field(False, description="以 Server-Sent Events 流式返回")
+    min_answerability: float | None = Field(
+        None, ge=0.0, le=1.0, description="本次提问的拒答门槛（0 至 1）：可回答度低于它的回答改为拒答。越高，答错越少、"
+        "拒答越多；不填则用索引校准的或答题模型文件中的门槛（见 README「The answerability gate」）")
 
 
 class CitationModel(BaseModel):
@@ -128,6 +131,9 @@ class AskResponse(BaseModel):
     backend: str
     rewritten_question: str
     timings: dict[str, float]
+    answerability: float | None = Field(
+        None, description="可回答度（0 至 1）：答题模型估计检索到的条目能回答该问题的概率；仅在它衡量过一个回答时给出"
+        "（拒答也可能带有：低于门槛而被拒），否则为 null")
 
 
 class DocumentSummary(BaseModel):

@@ -50,6 +50,7 @@ class Judgement:
     sentence: str = ""  # the sentence of hits[0] the answer model chose, when it decided
     also: str = ""  # a sentence of the same measure the model found nearly as likely (RUNNER_UP): quoted too
     similar_only: bool = False  # no answering hit holds `min_known` of the rare topic: similarity alone answers
+    answerability: float | None = None  # the answer model's gate on an answer it weighed (kept when it refuses)
 
 
 def _context(hit: Hit, cited: Mapping[str, str]) -> str:

@@ -101,6 +101,21 @@ def test_unanswerable_is_refused(live_server: str, question: str) -> None:
     assert body["citations"] == []
 
 
+def test_answerability_is_reported_and_a_caller_may_ask_for_a_stricter_gate(live_server: str) -> None:
+    question = "济源市储能装机容量目标是多少？"
+    body = ask(live_server, question)
+    assert not body["refused"] and 0.0 < body["answerability"] < 1.0
+    # the same answer weighed against the caller's own threshold: above its answerability, a refusal
+    strict = ask(live_server, question, min_answerability=min(1.0, body["answerability"] + 0.01))
+    assert strict["refused"] is True and strict["citations"] == []
+    assert strict["answer"] == "文件中没有找到相关内容。"
+    assert strict["answerability"] == body["answerability"]  # what refused it
+    lenient = ask(live_server, question, min_answerability=0.0)
+    assert lenient["answer"] == body["answer"] and lenient["answerability"] == body["answerability"]
+    # a measure named is looked up, not weighed
+    assert ask(live_server, "济源市第46条是什么？")["answerability"] is None
+
+
 def test_streaming_ask(live_server: str) -> None:
     with httpx.stream("POST", f"{live_server}/v1/ask", json={"question": "济源市储能装机容量目标是多少？", "stream": True},
                       timeout=60) as r:
@@ -110,6 +125,7 @@ def test_streaming_ask(live_server: str) -> None:
     assert kinds[0] == "delta" and kinds[-1] == "final"
     final = json.loads(events[-1].split(":", 1)[1])
     assert any(c["ref"] == "济源市 第46条" for c in final["citations"])
+    assert final["answerability"] is not None
 
 
 def test_documents_and_measure_resolution(live_server: str) -> None:
@@ -134,6 +150,8 @@ def test_documents_and_measure_resolution(live_server: str) -> None:
     ({"question": "储能", "top_k": 0}, "top_k"),
     ({"question": "储能", "top_k": 51}, "top_k"),
     ({"question": "储能", "filters": {"city": "济源"}}, "unknown field"),
+    ({"question": "储能", "min_answerability": 1.5}, "min_answerability"),
+    ({"question": "储能", "min_answerability": -0.1}, "min_answerability"),
     ({}, "field required"),
 ])
 def test_bad_requests_get_422_with_a_readable_message(live_server: str, payload: dict, fragment: str) -> None:  # type: ignore[type-arg]

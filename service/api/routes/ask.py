@@ -41,10 +41,12 @@ def ask(body: AskRequest, settings: Settings = Depends(get_app_settings),
     check_limits(settings, text=("question", body.question), top_k=body.top_k)
     if body.stream:
         history = [m.model_dump() for m in body.history]
-        items = runtime.qa.ask_stream(body.question, body.top_k, to_filters(body.filters), history)
+        items = runtime.qa.ask_stream(body.question, body.top_k, to_filters(body.filters), history,
+                                      min_answerability=body.min_answerability)
         first = next(items)  # retrieval runs here, so an unreachable index is a 503, not a broken stream
         return StreamingResponse(_events(itertools.chain([first], items)), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     history = [m.model_dump() for m in body.history]
-    outcome = runtime.qa.ask(body.question, body.top_k, to_filters(body.filters), history)
+    outcome = runtime.qa.ask(body.question, body.top_k, to_filters(body.filters), history,
+                             min_answerability=body.min_answerability)
     return to_ask_response(outcome)
