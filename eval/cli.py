@@ -78,7 +78,7 @@ def _questions(path: str, limit: int | None) -> list[EvalQuestion]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from eval.report import main_table, write_report
+    from eval.report import main_table, stricter_table, write_report
     from eval.runner import run_eval, run_eval_http
 
     thresholds = [parse_threshold(t) for t in args.min or []]
@@ -97,6 +97,8 @@ def _run(args: argparse.Namespace) -> int:
     report.meta["dataset"] = str(args.dataset)
     written = write_report(report, args.out)
     print(main_table(report))
+    if stricter := stricter_table(report):
+        print(f"\n{stricter}")
     print(f"\n{len(questions)} questions; report: {', '.join(str(p) for p in written)}")
     if not any(p.suffix == ".png" for p in written):
         from eval.report import CHARTS_HINT
@@ -115,7 +117,7 @@ def _external(args: argparse.Namespace) -> int:
     import json
 
     from eval.external import evaluate_external
-    from eval.report import main_table, write_report
+    from eval.report import main_table, stricter_table, write_report
 
     thresholds = [parse_threshold(t) for t in args.min or []]
     presets = list(dict.fromkeys(args.preset or ["hybrid"]))
@@ -133,6 +135,8 @@ def _external(args: argparse.Namespace) -> int:
         written.append(dataset)
     meta = report.meta
     print(main_table(report))
+    if stricter := stricter_table(report):
+        print(f"\n{stricter}")
     print(f"\n{meta['answerable_questions']} questions and {meta['leave_gold_out']} leave-gold-out twins "
           f"({meta['leave_gold_out_skipped']} left out: another indexed document holds their evidence) on "
           f"{meta['documents']} of {meta['split_documents']} {args.split} documents ({meta['chunks']} chunks; "

@@ -9,7 +9,8 @@ from pathlib import Path
 from eval.metrics import mean
 from eval.runner import EvalReport, PresetReport, QuestionResult
 
-__all__ = ["TABLES", "MAIN_METRICS", "format_value", "format_table", "main_table", "write_report"]
+__all__ = ["TABLES", "MAIN_METRICS", "format_value", "format_table", "main_table", "stricter_rows", "stricter_table",
+           "write_report"]
 
 # Metric groups, each one table with the presets as columns.
 TABLES: dict[str, list[str]] = {
@@ -57,6 +58,22 @@ def _metric_rows(report: EvalReport, names: Sequence[str]) -> list[list[str]]:
 def main_table(report: EvalReport) -> str:
     """The summary table printed by `python -m eval run`: every main metric, presets side by side."""
     return format_table(_metric_rows(report, MAIN_METRICS), markdown=False)
+
+
+_STRICTER = ("key_fact", "citation_precision", "false_refusal_rate", "refusal_recall", "refusal_precision")
+
+
+def stricter_rows(preset: PresetReport) -> list[list[str]]:
+    """A preset's `stricter_gate` figures, one row per threshold."""
+    return [["min_answerability", *_STRICTER]] + [[f"{row['threshold']:.2f}", *(format_value(n, row[n])
+                                                                                for n in _STRICTER)]
+                                                  for row in preset.stricter_gate]
+
+
+def stricter_table(report: EvalReport) -> str:
+    """The `stricter_gate` figures of each preset that has them, as the commands print them ('' when none)."""
+    return "\n\n".join(f"{name}: a stricter answerability gate\n{format_table(stricter_rows(p), markdown=False)}"
+                       for name, p in report.presets.items() if p.stricter_gate)
 
 
 def _latency_rows(report: EvalReport) -> list[list[str]]:
@@ -127,6 +144,13 @@ def _markdown(report: EvalReport, charts: Sequence[Path], charts_note: str = "",
         else:
             out += [f"## {title}", "", format_table(_metric_rows(report, names), markdown=True), ""]
     out += ["## Recall@5 by question type", "", format_table(_type_rows(report), markdown=True), ""]
+    if any(p.stricter_gate for p in report.presets.values()):
+        out += ["## A stricter answerability gate", "", "The figures had the gate refused every answer it found "
+                "less answerable than each threshold (a request's `min_answerability`); exact, from the run's own "
+                "answers.", ""]
+        for name, preset in report.presets.items():
+            if preset.stricter_gate:
+                out += [f"### {name}", "", format_table(stricter_rows(preset), markdown=True), ""]
     if charts:
         out += ["## Charts", ""] + [f"![{path.stem}]({path.name})" for path in charts] + [""]
     elif charts_note:
@@ -185,7 +209,8 @@ def _charts(report: EvalReport, out_dir: Path) -> list[Path] | None:
 
 
 def _preset_json(preset: PresetReport) -> dict[str, object]:
-    return {"metrics": preset.metrics, "latency": preset.latency, "recall_curve": preset.recall_curve}
+    return {"metrics": preset.metrics, "latency": preset.latency, "recall_curve": preset.recall_curve,
+            "stricter_gate": preset.stricter_gate}
 
 
 def write_report(report: EvalReport, out_dir: str | Path, *, charts: bool = True,

@@ -51,6 +51,8 @@ DEFAULT_CACHE = Path("/tmp/policy-rag-eval-cache")
 NAIVE_CHUNK_CHARS = 500
 NAIVE_OVERLAP = 50
 ANSWER_TOP_K = 5  # measures a structured preset hands to the answerer
+# Gate thresholds the report weighs beyond the one in effect: what a stricter `min_answerability` would give
+STRICTER_GATES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 NAIVE_TOP_K = 2  # naive chunks at about the same number of characters
 
 # Every summary metric, by the name `--min` and the reports use (k_max=10).
@@ -100,6 +102,7 @@ class QuestionResult:
     timings: dict[str, float] = field(default_factory=dict)
     context_chars: int = 0
     problems: list[str] = field(default_factory=list)
+    answerability: float | None = None  # the answer model's gate on an answer it weighed (AskOutcome)
 
 
 @dataclass
@@ -111,6 +114,7 @@ class PresetReport:
     metrics: dict[str, float | None]
     latency: dict[str, dict[str, float]]  # stage -> {"p50": ms, "p95": ms}
     recall_curve: list[float]  # mean recall@k for k = 1..k_max
+    stricter_gate: list[dict[str, float | None]] = field(default_factory=list)  # `stricter_gate`
 
     @property
     def failures(self) -> list[QuestionResult]:
@@ -272,7 +276,8 @@ def _budget_texts(texts: Sequence[str], budget: int) -> list[str]:
 
 
 def _score(q: EvalQuestion, retrieved: list[Retrieved], *, k_max: int, context_top: int, budget: int,
-           answer: tuple[str, bool, list[Retrieved]] | None, timings: dict[str, float]) -> QuestionResult:
+           answer: tuple[str, bool, list[Retrieved]] | None, timings: dict[str, float],
+           answerability: float | None = None) -> QuestionResult:
     """Score one question's results; `answer` is (text, refused, citations) or None for retrieval-only presets."""
     evidence = [canonical(e) for e in q.evidence]
     keys = [canonical(k) for k in q.answer_keys]
@@ -280,7 +285,7 @@ def _score(q: EvalQuestion, retrieved: list[Retrieved], *, k_max: int, context_t
     context = texts[:context_top]
     result = QuestionResult(q.id, q.question, q.type, q.answerable, list(q.evidence), list(q.answer_keys),
                             list(q.measures), retrieved[:k_max], timings=timings,
-                            context_chars=sum(len(t) for t in context))
+                            context_chars=sum(len(t) for t in context), answerability=answerability)
     scores = result.scores
     if q.answerable:
         for k in range(1, k_max + 1):
@@ -311,8 +316,32 @@ def _score(q: EvalQuestion, retrieved: list[Retrieved], *, k_max: int, context_t
     return result
 
 
-def _summarize(preset: str, results: list[QuestionResult], k_max: int, answered: bool) -> PresetReport:
-    """Means over questions (None scores skipped), refusal scores and latency percentiles."""
+def stricter_gate(results: Sequence[QuestionResult], in_effect: float | None,
+                  thresholds: Sequence[float] = STRICTER_GATES) -> list[dict[str, float | None]]:
+    """The answer figures as if the gate had refused every answer it weighed below each of `thresholds` above
+    `in_effect` (the threshold the run used; None: no gate, nothing to weigh). Exact, not an estimate: a stricter
+    gate changes nothing but turning those answers into refusals, which quote nothing and hold no key fact."""
+    if in_effect is None:
+        return []
+    rows: list[dict[str, float | None]] = []
+    for threshold in (t for t in thresholds if t > in_effect):
+        dropped = [not r.refused and r.answerability is not None and r.answerability < threshold for r in results]
+        answerable = [(r, d) for r, d in zip(results, dropped) if r.answerable]
+        scores = refusal_scores([(bool(r.refused) or d, r.answerable) for r, d in zip(results, dropped)])
+        rows.append({
+            "threshold": threshold,
+            "key_fact": mean(0.0 if d else r.scores.get("key_fact") for r, d in answerable) if answerable else None,
+            "citation_precision": mean(None if d else r.scores.get("citation_precision") for r, d in answerable)
+            if answerable else None,
+            "false_refusal_rate": scores["false_refusals"] / len(answerable) if answerable else None,
+            "refusal_recall": scores["recall"], "refusal_precision": scores["precision"]})
+    return rows
+
+
+def _summarize(preset: str, results: list[QuestionResult], k_max: int, answered: bool,
+               gate: float | None = None) -> PresetReport:
+    """Means over questions (None scores skipped), refusal scores and latency percentiles; with `answered`, the
+    figures at gate thresholds stricter than `gate`, the one in effect (`stricter_gate`)."""
     answerable = [r for r in results if r.answerable]
     metrics: dict[str, float | None] = {}
     names = [f"recall@{k}" for k in (1, 5, 10) if k < k_max] + [f"recall@{k_max}", f"mrr@{k_max}", f"ndcg@{k_max}",
@@ -334,7 +363,7 @@ def _summarize(preset: str, results: list[QuestionResult], k_max: int, answered:
         metrics["p50_total_ms"] = latency["total_ms"]["p50"]
         metrics["p95_total_ms"] = latency["total_ms"]["p95"]
     curve = [mean(r.scores.get(f"recall@{k}") for r in answerable) for k in range(1, k_max + 1)]
-    return PresetReport(preset, results, metrics, latency, curve)
+    return PresetReport(preset, results, metrics, latency, curve, stricter_gate(results, gate) if answered else [])
 
 
 # --- running -------------------------------------------------------------------------------------
@@ -397,9 +426,9 @@ def run_eval(questions: Sequence[EvalQuestion], qa: Any, presets: Sequence[str],
                 results.append(_score(q, [_hit_view(h.chunk) for h in hits], k_max=k_max,
                                       context_top=ANSWER_TOP_K, budget=budget_chars,
                                       answer=(outcome.answer.text, outcome.answer.refused, citations),
-                                      timings=dict(outcome.timings)))
+                                      timings=dict(outcome.timings), answerability=outcome.answerability))
             bar.update()
-        reports[preset] = _summarize(preset, results, k_max, answered=preset != NAIVE)
+        reports[preset] = _summarize(preset, results, k_max, answered=preset != NAIVE, gate=qa.gate_threshold)
     bar.close()
     meta = {"mode": "in-process", "questions": len(questions), "answerable": sum(q.answerable for q in questions),
             "k_max": k_max, "budget_chars": budget_chars, "embedder": embedder.name,
@@ -435,7 +464,7 @@ def run_eval_http(questions: Sequence[EvalQuestion], url: str, *, k_max: int = 1
             timings.update(total_ms=(t1 - t0) * 1000, search_ms=(t2 - t1) * 1000)
             results.append(_score(q, retrieved, k_max=k_max, context_top=ANSWER_TOP_K, budget=budget_chars,
                                   answer=(asked.get("answer", ""), bool(asked.get("refused")), citations),
-                                  timings=timings))
+                                  timings=timings, answerability=asked.get("answerability")))
     finally:
         if own:
             http.close()

@@ -31,3 +31,22 @@ def test_report_without_matplotlib_says_how_to_get_charts(tmp_path: Path, monkey
     assert "pip install 'policy-rag[eval]'" in markdown
     assert "recall@5" in markdown.lower()
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_the_stricter_gate_figures_are_written_and_printed(tmp_path: Path) -> None:
+    import json
+
+    from eval.report import stricter_table
+
+    report = _report()
+    assert stricter_table(report) == ""  # a run without a gate weighs nothing
+    report.presets["hybrid"].stricter_gate = [
+        {"threshold": 0.5, "key_fact": 0.75, "citation_precision": 0.9, "false_refusal_rate": 0.05,
+         "refusal_recall": 0.8, "refusal_precision": 0.95}]
+    write_report(report, tmp_path, charts=False, per_question=False)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "## A stricter answerability gate" in markdown
+    assert "| 0.50 | 0.750 | 0.900 | 0.050 | 0.800 | 0.950 |" in markdown
+    summary = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["summary"]["hybrid"]
+    assert summary["stricter_gate"][0]["refusal_recall"] == 0.8  # aggregates: kept in a report half's file too
+    assert stricter_table(report).splitlines()[0] == "hybrid: a stricter answerability gate"

@@ -13,7 +13,7 @@ import pytest
 from eval.cli import DEFAULT_DATASET, calibrate_refusal, main, parse_threshold
 from eval.dataset import EvalQuestion, load_dataset
 from eval.report import write_report
-from eval.runner import NAIVE, canonical, run_eval, run_eval_http
+from eval.runner import NAIVE, QuestionResult, canonical, run_eval, run_eval_http, stricter_gate
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 ZHENGZHOU = "002_7c0b39c9789cfac6.txt"  # the smallest corpus file: cheap to embed for the naive baseline
@@ -114,7 +114,8 @@ def test_run_eval_http_reads_the_api_shapes(corpus_qa: Any, questions: list[Eval
         outcome = corpus_qa.ask(body["question"], body["top_k"])
         return httpx.Response(200, json={
             "answer": outcome.answer.text, "refused": outcome.answer.refused, "timings": outcome.timings,
-            "citations": [{"ref": c.ref, "chunk_id": c.chunk_id, "text": c.text} for c in outcome.answer.citations]})
+            "citations": [{"ref": c.ref, "chunk_id": c.chunk_id, "text": c.text} for c in outcome.answer.citations],
+            "answerability": outcome.answerability})
 
     with httpx.Client(transport=httpx.MockTransport(handle)) as client:
         report = run_eval_http(questions, "http://service", progress=False, client=client)
@@ -122,6 +123,8 @@ def test_run_eval_http_reads_the_api_shapes(corpus_qa: Any, questions: list[Eval
     assert served.metrics["recall@10"] is not None and served.metrics["recall@10"] >= 0.8
     assert served.metrics["refusal_recall"] == 1.0
     assert "server_total_ms" in served.latency and "total_ms" in served.latency
+    assert any(q.answerability is not None for q in served.questions)  # read off the API's answers
+    assert served.stricter_gate == []  # the service's threshold is not known over HTTP: nothing is weighed
 
 
 def test_cli_exits_non_zero_when_a_minimum_fails(corpus_qa: Any, tmp_path: Path,
@@ -208,3 +211,45 @@ def test_compare_puts_corpora_side_by_side(tmp_path: Path, capsys: pytest.Captur
     assert row.split("|")[2:4] == [" 0.900 ", " 0.500 "]
     assert main(["compare", str(tmp_path / "missing")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def _result(answerable: bool, refused: bool, answerability: float | None, **scores: float) -> QuestionResult:
+    return QuestionResult("q", "问题", "numeric", answerable, [], [], [], answer="答", refused=refused,
+                          scores=dict(scores), answerability=answerability)
+
+
+def test_a_stricter_gate_turns_the_answers_it_weighed_below_it_into_refusals() -> None:
+    results = [
+        _result(True, False, 0.45, key_fact=1.0, citation_precision=1.0),  # refused from 0.5 on
+        _result(True, False, 0.9, key_fact=1.0, citation_precision=0.5),
+        _result(True, False, None, key_fact=0.5, citation_precision=1.0),  # not weighed (a validity answer): kept
+        _result(True, True, 0.1, key_fact=0.0),  # refused by the gate in effect
+        _result(False, False, 0.35),  # an unanswerable question answered: refused from 0.4 on
+        _result(False, True, None),
+    ]
+    rows = {row["threshold"]: row for row in stricter_gate(results, 0.3, thresholds=(0.2, 0.3, 0.4, 0.5))}
+    assert list(rows) == [0.4, 0.5]  # not at or below the threshold in effect: a run cannot tell what they answer
+    assert rows[0.4]["refusal_recall"] == 1.0 and rows[0.4]["false_refusal_rate"] == 0.25
+    assert rows[0.4]["key_fact"] == pytest.approx(2.5 / 4) and rows[0.4]["citation_precision"] == pytest.approx(2.5 / 3)
+    assert rows[0.5]["false_refusal_rate"] == 0.5 and rows[0.5]["refusal_precision"] == pytest.approx(2 / 4)
+    assert rows[0.5]["key_fact"] == pytest.approx(1.5 / 4) and rows[0.5]["citation_precision"] == pytest.approx(0.75)
+    assert stricter_gate(results, None) == []  # no gate
+
+
+def test_the_stricter_gate_figures_are_those_of_a_run_with_that_gate(corpus_qa: Any,
+                                                                      questions: list[EvalQuestion]) -> None:
+    """Weighed from one run, checked against a second run whose gate is set to the threshold weighed."""
+    assert corpus_qa.settings.answer.gate_threshold is None and corpus_qa.gate_threshold is not None
+    first = run_eval(questions, corpus_qa, ["hybrid"], progress=False).presets["hybrid"]
+    weighed = sorted(q.answerability for q in first.questions if q.answerability is not None and not q.refused)
+    assert len(weighed) >= 2 and weighed[0] < weighed[-1]  # answers the gate let through, of unlike likelihood
+    threshold = (weighed[0] + weighed[1]) / 2  # refuses the least answerable answer, keeps the likeliest
+    expected = stricter_gate(first.questions, corpus_qa.gate_threshold, thresholds=(threshold,))[0]
+    corpus_qa.settings.answer.gate_threshold = threshold
+    try:
+        second = run_eval(questions, corpus_qa, ["hybrid"], progress=False).presets["hybrid"]
+    finally:
+        corpus_qa.settings.answer.gate_threshold = None
+    assert sum(q.refused for q in second.questions) > sum(q.refused for q in first.questions)
+    for name in ("key_fact", "citation_precision", "false_refusal_rate", "refusal_recall", "refusal_precision"):
+        assert second.metrics[name] == pytest.approx(expected[name]), name
