@@ -51,9 +51,9 @@ DEFAULT_CACHE = Path("/tmp/policy-rag-eval-cache")
 NAIVE_CHUNK_CHARS = 500
 NAIVE_OVERLAP = 50
 ANSWER_TOP_K = 5  # measures a structured preset hands to the answerer
+NAIVE_TOP_K = 2  # naive chunks at about the same number of characters
 # Gate thresholds the report weighs beyond the one in effect: what a stricter `min_answerability` would give
 STRICTER_GATES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
-NAIVE_TOP_K = 2  # naive chunks at about the same number of characters
 
 # Every summary metric, by the name `--min` and the reports use (k_max=10).
 METRICS: dict[str, str] = {

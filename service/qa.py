@@ -199,10 +199,9 @@ class QAService:
                 judgement = self._learned(judgement, pool, model)
             else:
                 judgement = self._vetoed(judgement, pool, model)
-            if min_answerability is not None:
-                judgement = self._gated(judgement, pool, model, min_answerability)
-            elif self.settings.answer.gate:
-                judgement = self._gated(judgement, pool, model, self.settings.answer.gate_threshold)
+            threshold = self.gate_threshold if min_answerability is None else min_answerability
+            if threshold is not None:
+                judgement = self._gated(judgement, pool, model, threshold)
             if self.settings.answer.model == "on" or judgement.verdict == "refuse":
                 return judgement
         if judgement.verdict == "answer" and analysis.intent.asks_responsible:

@@ -116,7 +116,6 @@ class Gate(Linear):
         return float(_sigmoid(np.array(self.log_odds(x))))
 
 
-
 @dataclass(frozen=True)
 class AnswerModel:
     """A fitted logistic regression, blended with boosted trees when it has them: the probability that a candidate
