@@ -16,7 +16,7 @@ from eval.structure import StructureError
 from eval.runner import DEFAULT_CACHE, DEFAULT_CORPUS, METRICS, NAIVE, EvalReport, available_presets, build_qa
 
 __all__ = ["DEFAULT_DATASET", "DEFAULT_STRUCTURE", "Threshold", "parse_threshold", "check_thresholds",
-           "calibrate_refusal", "compare_reports", "parse_gap", "main"]
+           "calibrate_refusal", "compare_reports", "compare_stricter", "parse_gap", "main"]
 
 DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "dev.jsonl"
 DEFAULT_OUT = Path("reports/eval")
@@ -382,6 +382,27 @@ def _metrics_of(report: dict[str, Any], preset: str) -> dict[str, Any]:
     return metrics
 
 
+def compare_stricter(reports: Sequence[tuple[str, dict[str, Any]]], preset: str = "hybrid") -> list[list[str]]:
+    """A table with one column per report: at each stricter gate threshold any report weighed (`stricter_gate`),
+    its key facts, answerable refused and refusal recall; empty when none weighed one."""
+    from eval.report import format_value
+
+    weighed = {name: {row["threshold"]: row for row in (report.get("summary") or {}).get(preset, {})
+                      .get("stricter_gate", [])} for name, report in reports}
+    thresholds = sorted({t for rows in weighed.values() for t in rows})
+    if not thresholds:
+        return []
+    table = [["min_answerability", *(name for name, _ in reports)]]
+    for threshold in thresholds:
+        cells = []
+        for name, _ in reports:
+            row = weighed[name].get(threshold)
+            cells.append("—" if row is None else " / ".join(
+                format_value(n, row[n]) for n in ("key_fact", "false_refusal_rate", "refusal_recall")))
+        table.append([f"{threshold:.2f}", *cells])
+    return table
+
+
 def parse_gap(text: str) -> tuple[str, str]:
     """`--gap A:B`: the names of two compared reports whose difference (B − A) gets a column after B."""
     first, sep, second = text.partition(":")
@@ -467,12 +488,20 @@ def _compare(args: argparse.Namespace) -> int:
             print(f"cannot read {report_file}: {exc}. Write it with `python -m eval run --out DIR`.", file=sys.stderr)
             return 2
     rows = compare_reports(reports, args.preset, [parse_gap(g) for g in args.gap or []])
+    stricter = compare_stricter(reports, args.preset)
     print(format_table(rows, markdown=False))
+    if stricter:
+        print(f"\nA stricter answerability gate (key facts / answerable refused / refusal recall)\n"
+              f"{format_table(stricter, markdown=False)}")
     if args.out:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(f"# Evaluation on {len(reports)} corpora ({args.preset})\n\n{format_table(rows, markdown=True)}\n",
-                       encoding="utf-8")
+        text = f"# Evaluation on {len(reports)} corpora ({args.preset})\n\n{format_table(rows, markdown=True)}\n"
+        if stricter:
+            text += ("\n## A stricter answerability gate\n\nAt each threshold above the one in effect (a request's "
+                     "`min_answerability`): key facts / answerable refused / refusal recall, exact from each run's "
+                     f"own answers (README, \"A stricter gate\").\n\n{format_table(stricter, markdown=True)}\n")
+        out.write_text(text, encoding="utf-8")
         print(f"\nwritten: {out}")
     return 0
 

@@ -211,6 +211,24 @@ def test_compare_puts_corpora_side_by_side(tmp_path: Path, capsys: pytest.Captur
     assert row.split("|")[2:4] == [" 0.900 ", " 0.500 "]
     assert main(["compare", str(tmp_path / "missing")]) == 2
     assert "cannot read" in capsys.readouterr().err
+    assert "stricter" not in out.read_text(encoding="utf-8")  # no report weighed a stricter gate
+
+
+def test_compare_puts_the_stricter_gate_figures_side_by_side(tmp_path: Path) -> None:
+    def report(*rows: tuple[float, float, float, float]) -> dict[str, Any]:
+        weighed = [{"threshold": t, "key_fact": k, "false_refusal_rate": f, "refusal_recall": r,
+                    "citation_precision": None, "refusal_precision": None} for t, k, f, r in rows]
+        return {"meta": {"questions": 3}, "summary": {"hybrid": {"metrics": {"key_fact": 0.8},
+                                                                 "stricter_gate": weighed}}}
+
+    (tmp_path / "a.json").write_text(json.dumps(report((0.4, 0.8, 0.05, 0.7), (0.5, 0.7, 0.1, 0.9))), "utf-8")
+    (tmp_path / "b.json").write_text(json.dumps(report((0.5, 0.6, 0.2, 0.95))), "utf-8")  # a higher threshold in effect
+    out = tmp_path / "corpora.md"
+    assert main(["compare", f"ncpqa={tmp_path / 'a.json'}", f"legal={tmp_path / 'b.json'}", "--out", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert "## A stricter answerability gate" in lines
+    assert "| 0.40 | 0.800 / 0.050 / 0.700 | — |" in lines
+    assert "| 0.50 | 0.700 / 0.100 / 0.900 | 0.600 / 0.200 / 0.950 |" in lines
 
 
 def _result(answerable: bool, refused: bool, answerability: float | None, **scores: float) -> QuestionResult:
