@@ -646,6 +646,9 @@ def _parser() -> argparse.ArgumentParser:
     trainer.add_argument("--without", action="append", default=[], metavar="SOURCE",
                          help="with --pairs: leave out a source's questions (e.g. ncpqa:tune), repeatable; a model "
                               "fitted without a corpus, run on it, shows how the model carries to one it has not seen")
+    trainer.add_argument("--ranker-only", metavar="MODEL",
+                         help="with --pairs: refit only the measure ranker, from the pairs' ranking rows, into a copy "
+                              "of MODEL (its answer model and gate kept as they are), written to --out")
     trainer.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength (default: 1.0)")
     trainer.add_argument("--blend", type=float, default=None, metavar="SHARE",
                          help="the logistic regression's share of the probability, boosted trees' the rest "
@@ -730,13 +733,18 @@ def _train(args: argparse.Namespace) -> int:
         ranking = [g for g in ranking if g.source not in args.without]
         if not groups:
             raise ValueError("--without leaves no questions to fit on.")
+        if args.ranker_only:
+            from eval.train import refit_ranker
+
+            return _trained_ranker(refit_ranker(args.ranker_only, ranking, args.out, command=command,
+                                                files=[Path(args.pairs)]), args.out)
         counts = {name: sum(g.source == name for g in groups) for name in dict.fromkeys(g.source for g in groups)}
         model = write_model(groups, strict, args.out, command=command, c=args.c, blend=blend,
                             files=[Path(args.pairs)], sources=[{"label": n, "questions": k} for n, k in counts.items()],
                             ranking=ranking)
         return _trained(model, args.out)
-    if args.without:
-        raise ValueError("--without leaves a source out of saved pairs: give it with --pairs.")
+    if args.without or args.ranker_only:
+        raise ValueError("--without and --ranker-only refit from saved pairs: give them with --pairs.")
     sources = []
     for spec in args.external:
         name, _, index = spec.partition("=")
@@ -777,6 +785,11 @@ def _trained(model: dict[str, Any], out: str) -> int:
         if gate.get("held_out"):
             print("gate fitted without the source (its threshold chosen on the others), on the source:")
             _print_change(gate["rules_with_veto"], gate["held_out"])
+    return _trained_ranker(model, out)
+
+
+def _trained_ranker(model: dict[str, Any], out: str) -> int:
+    """Print the ranker's out-of-fold figures of what `train` wrote, and where."""
     ranker = model["figures"]["ranker"]
     if model["ranker"] is None:
         print(f"ranker: none ({ranker['skipped']})")

@@ -1,8 +1,8 @@
 """The learned answer decision over `features.FEATURES`, shipped as a small JSON file: a logistic regression blended
 with gradient-boosted trees (the probability is `blend` × the regression's + (1 − `blend`) × the trees'), the
 answerability gate, a logistic regression on the question's whole pool of candidates (`features.GATE_FEATURES`):
-the probability that the question is answerable from what was retrieved at all, and the measure ranker, a logistic
-regression on each fused measure's strongest signals (`features.RANK_FEATURES`) that orders the measures retrieved.
+the probability that the question is answerable from what was retrieved at all, and the measure ranker, a linear
+score of each fused measure's strongest signals (`features.RANK_FEATURES`) that orders the measures retrieved.
 
 The file is data (feature names, scaling, coefficients, intercept, the trees' nodes, the blend, threshold, veto, the
 gate's scaling, coefficients and threshold, the ranker's scaling and coefficients) plus
@@ -90,8 +90,10 @@ class Linear:
 
 @dataclass(frozen=True)
 class Ranker(Linear):
-    """The measure ranker: a logistic regression whose probability is that a retrieved measure holds the evidence
-    asked for, from its strongest sentence signals and fused rank (`features.measure_vectors`)."""
+    """The measure ranker: a linear score of a retrieved measure's strongest sentence signals and fused rank
+    (`features.measure_vectors`), fitted pairwise (`eval.train.PairwiseRanker`): it is higher for a measure holding
+    the evidence asked for than for the question's other measures (the file stores it as a regression's log-odds,
+    intercept 0)."""
 
     def order(self, vectors: Sequence[Sequence[float]]) -> list[int]:
         """The positions of `vectors` (RANK_FEATURES order), likeliest first (the earlier on a tie)."""

@@ -15,7 +15,7 @@ from eval.dataset import EvalQuestion  # noqa: E402
 from eval.learners import compare, load_pairs  # noqa: E402
 from eval.train import (BLEND, Blend, Group, choose_threshold, choose_veto, export_trees, fit_gate,  # noqa: E402
                         fit_ranker, label, rules_answerable_refused, sha256_of)
-from service.answerers.answer_model import load_model, read_trees  # noqa: E402
+from service.answerers.answer_model import load_model, parameters_sha256, read_trees  # noqa: E402
 from service.answerers.features import FEATURES, RANK_FEATURES  # noqa: E402
 from service.qa import RANK_DEPTH  # noqa: E402
 
@@ -206,6 +206,24 @@ def test_a_slice_trains_a_model_the_service_loads(corpus_index: Path, tmp_path: 
     assert main(["train", "--pairs", str(both), "--without", "dev.jsonl", "--without", "other:tune",
                  "--out", str(without)]) == 2
     assert "leaves no questions" in capsys.readouterr().err
+    # the ranker alone refitted into a copy of a model file: its answer model, gate and provenance kept
+    unranked = tmp_path / "unranked.json"  # a base without a ranker: the one written can only be the refit
+    base = {**model, "ranker": None}
+    unranked.write_text(json.dumps({**base, "sha256": parameters_sha256(base)}), encoding="utf-8")
+    ranked = tmp_path / "ranked.json"
+    assert main(["train", "--pairs", str(both), "--without", "other:tune", "--ranker-only", str(unranked),
+                 "--out", str(ranked)]) == 0
+    swapped = json.loads(ranked.read_text(encoding="utf-8"))
+    assert swapped["ranker"] == refit["ranker"] is not None
+    assert {k: v for k, v in swapped.items() if k not in ("ranker", "sha256", "figures")} == \
+        {k: v for k, v in model.items() if k not in ("ranker", "sha256", "figures")}
+    recorded = swapped["figures"]["ranker"]
+    assert "--ranker-only" in recorded["command"]
+    assert recorded["data"] == [{"file": str(both), "sha256": sha256_of(both)}]
+    assert recorded["objective"] == "pairwise" and load_model(ranked).ranker is not None  # its sha256 matches
+    assert main(["train", "--dataset", f"{DEV}={corpus_index}", "--ranker-only", str(unranked),
+                 "--out", str(ranked)]) == 2
+    assert "give them with --pairs" in capsys.readouterr().err
     # the saved pairs refit out of fold by `learners`, with no retrieval
     figures = tmp_path / "learners.json"
     assert main(["learners", "--pairs", str(tmp_path / "pairs.jsonl"), "--learner", "logistic", "--vetoes", "0,0.1",
