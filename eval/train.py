@@ -30,8 +30,7 @@ from eval.metrics import canonical
 __all__ = ["Group", "Source", "external_source", "dataset_source", "collect", "label", "fit", "choose_threshold",
            "rules_answerable_refused", "vetoed_figures", "choose_veto", "fit_gate", "vetoed", "refusal_figures",
            "per_source", "logistic", "exported", "boosted", "Blend", "BLEND", "export_trees", "out_of_fold", "train",
-           "write_model", "sha256_of", "PairwiseRanker", "fit_ranker",
-           "refit_ranker"]
+           "write_model", "sha256_of", "PairwiseRanker", "fit_ranker", "refit_ranker"]
 
 _THRESHOLDS = [i / 100 for i in range(2, 99)]
 _VETOES = [i / 1000 for i in range(0, 301, 5)]
@@ -246,7 +245,7 @@ class PairwiseRanker:
             held = [i for i, label in enumerate(group.labels) if label]
             others = [i for i, label in enumerate(group.labels) if not label]
             differences += [x[i] - x[j] for i in held for j in others]
-        if not differences:
+        if not differences:  # no group is `_informative`
             raise ValueError("no question has a measure holding evidence and one not")
         d = np.array(differences)
         regression = LogisticRegression(C=self.c, fit_intercept=False, max_iter=3000)
@@ -258,13 +257,18 @@ class PairwiseRanker:
         """One score per measure: higher, likelier to hold the evidence than the question's others."""
         import numpy as np
 
-        return (self.scaler.transform(np.array(vectors, dtype=float)) @ self.coef).tolist()  # type: ignore[no-any-return]
+        return [float(v) for v in self.scaler.transform(np.array(vectors, dtype=float)) @ self.coef]
 
     def exported(self) -> dict[str, Any]:
         """As the model file stores a regression (`exported`): its log-odds, here the score, order the measures."""
         return {"mean": [float(m) for m in self.scaler.mean_],
                 "scale": [float(s) if s > 0 else 1.0 for s in self.scaler.scale_],
                 "coef": [float(w) for w in self.coef], "intercept": 0.0}
+
+
+def _informative(groups: Sequence[Group]) -> bool:
+    """Whether some question has a measure holding evidence and one not: something for the ranker to learn."""
+    return any(any(g.labels) and not all(g.labels) for g in groups)
 
 
 def fit_ranker(groups: Sequence[Group], *, c: float = RANKER_C, folds: int = 5) -> dict[str, Any]:
@@ -274,7 +278,7 @@ def fit_ranker(groups: Sequence[Group], *, c: float = RANKER_C, folds: int = 5) 
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
-    if not any(any(g.labels) and not all(g.labels) for g in groups):
+    if not _informative(groups):
         return {"ranker": None, "figures": {"skipped": "no measure retrieved holds evidence, or every one does"}}
     keys = np.array([g.fold_key for g in groups])
     oof: list[list[float]] = [[0.0] * len(g.labels) for g in groups]  # a fold with nothing to learn: fused order
@@ -282,7 +286,7 @@ def fit_ranker(groups: Sequence[Group], *, c: float = RANKER_C, folds: int = 5) 
     if splits >= 2:
         for train_rows, test_rows in GroupKFold(n_splits=splits).split(keys, groups=keys):
             training = [groups[i] for i in train_rows]
-            if not any(any(g.labels) and not all(g.labels) for g in training):
+            if not _informative(training):
                 continue
             fitted = PairwiseRanker(c).fit(training)
             for i in test_rows:
