@@ -374,11 +374,17 @@ _COMPARED = ["recall@5", "mrr@10", "key_fact", "citation_precision", "citation_r
              "refusal_recall", "false_refusal_rate", "p50_total_ms", "p95_total_ms"]
 
 
-def _metrics_of(report: dict[str, Any], preset: str) -> dict[str, Any]:
-    """A report's summary metrics of one preset (report.json keeps them under `summary`, and under `presets` when
-    it lists the questions too)."""
+def _summary_of(report: dict[str, Any], preset: str) -> dict[str, Any]:
+    """A report's summary of one preset (report.json keeps it under `summary`, and its metrics under `presets` too
+    when it lists the questions)."""
     groups = report.get("summary") or report.get("presets") or {}
-    metrics: dict[str, Any] = groups.get(preset, {}).get("metrics", {})
+    summary: dict[str, Any] = groups.get(preset, {})
+    return summary
+
+
+def _metrics_of(report: dict[str, Any], preset: str) -> dict[str, Any]:
+    """A report's summary metrics of one preset."""
+    metrics: dict[str, Any] = _summary_of(report, preset).get("metrics", {})
     return metrics
 
 
@@ -387,8 +393,8 @@ def compare_stricter(reports: Sequence[tuple[str, dict[str, Any]]], preset: str 
     its key facts, answerable refused and refusal recall; empty when none weighed one."""
     from eval.report import format_value
 
-    weighed = {name: {row["threshold"]: row for row in (report.get("summary") or {}).get(preset, {})
-                      .get("stricter_gate", [])} for name, report in reports}
+    weighed = {name: {row["threshold"]: row for row in _summary_of(report, preset).get("stricter_gate", [])}
+               for name, report in reports}
     thresholds = sorted({t for rows in weighed.values() for t in rows})
     if not thresholds:
         return []

@@ -230,7 +230,7 @@ class PairwiseRanker:
     def __init__(self, c: float = RANKER_C) -> None:
         self.c = c
         self.scaler: Any = None
-        self.coef: Any = None
+        self.regression: Any = None
 
     def fit(self, groups: Sequence[Group]) -> PairwiseRanker:
         """Fit on the groups' measures; ValueError when no question has a measure with evidence and one without."""
@@ -248,22 +248,20 @@ class PairwiseRanker:
         if not differences:  # no group is `_informative`
             raise ValueError("no question has a measure holding evidence and one not")
         d = np.array(differences)
-        regression = LogisticRegression(C=self.c, fit_intercept=False, max_iter=3000)
-        regression.fit(np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))])
-        self.coef = regression.coef_[0]
+        self.regression = LogisticRegression(C=self.c, fit_intercept=False, max_iter=3000)
+        self.regression.fit(np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))])
         return self
 
     def scores(self, vectors: Sequence[Sequence[float]]) -> list[float]:
         """One score per measure: higher, likelier to hold the evidence than the question's others."""
         import numpy as np
 
-        return [float(v) for v in self.scaler.transform(np.array(vectors, dtype=float)) @ self.coef]
+        return [float(v) for v in self.scaler.transform(np.array(vectors, dtype=float)) @ self.regression.coef_[0]]
 
     def exported(self) -> dict[str, Any]:
-        """As the model file stores a regression (`exported`): its log-odds, here the score, order the measures."""
-        return {"mean": [float(m) for m in self.scaler.mean_],
-                "scale": [float(s) if s > 0 else 1.0 for s in self.scaler.scale_],
-                "coef": [float(w) for w in self.coef], "intercept": 0.0}
+        """As the model file stores a regression (`exported`; intercept 0): its log-odds, the score, order the
+        measures."""
+        return exported([self.scaler, self.regression])
 
 
 def _informative(groups: Sequence[Group]) -> bool:
@@ -273,11 +271,13 @@ def _informative(groups: Sequence[Group]) -> bool:
 
 def fit_ranker(groups: Sequence[Group], *, c: float = RANKER_C, folds: int = 5) -> dict[str, Any]:
     """The measure ranker (`PairwiseRanker`) on the measures' ranking features, labelled by the evidence they hold;
-    figures out of fold (a document's questions in one fold). None when no question has a measure holding evidence
-    and one not."""
+    figures out of fold (a document's questions in one fold). None without rows, or when no question has a measure
+    holding evidence and one not."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
+    if not groups:
+        return {"ranker": None, "figures": {"skipped": "no ranking rows"}}
     if not _informative(groups):
         return {"ranker": None, "figures": {"skipped": "no measure retrieved holds evidence, or every one does"}}
     keys = np.array([g.fold_key for g in groups])
@@ -639,8 +639,7 @@ def refit_ranker(base: str | Path, ranking: Sequence[Group], out: str | Path, *,
 
     load_model(base)  # a file this code cannot read is no base
     model: dict[str, Any] = json.loads(Path(base).read_text(encoding="utf-8"))
-    ranker: dict[str, Any] = fit_ranker(ranking) if ranking else {"ranker": None,
-                                                                  "figures": {"skipped": "no ranking rows"}}
+    ranker = fit_ranker(ranking)
     model["ranker"] = ranker["ranker"]
     model["sha256"] = parameters_sha256(model)
     model["figures"]["ranker"] = {**ranker["figures"], "command": command,
@@ -659,7 +658,7 @@ def write_model(groups: Sequence[Group], strict: Collection[str], out: str | Pat
     from service.answerers.features import FEATURES
 
     fitted = fit(groups, c=c, blend=blend, strict=strict)
-    ranker = fit_ranker(ranking) if ranking else {"ranker": None, "figures": {"skipped": "no ranking rows"}}
+    ranker = fit_ranker(ranking)
     model: dict[str, Any] = {"format": FORMAT, "features": list(FEATURES), "mean": fitted["mean"],
                              "scale": fitted["scale"], "coef": fitted["coef"], "intercept": fitted["intercept"],
                              "trees": fitted["trees"], "blend": fitted["blend"],

@@ -308,14 +308,15 @@ class QAService:
 
     @staticmethod
     def _gated(judgement: Judgement, pool: Sequence[Candidate], model: AnswerModel,
-               threshold: float | None = None) -> Judgement:
+               threshold: float) -> Judgement:
         """An answer is refused when the model's answerability gate finds the question, weighed over its whole pool
-        of candidate sentences, unlikely to be answered by the measures retrieved: below `threshold` (an index's
-        calibrated one), else the file's (no gate: as it is). The gate's probability is kept on the judgement."""
+        of candidate sentences, unlikely to be answered by the measures retrieved: below `threshold` (the one in
+        effect, `gate_threshold`, or a request's; no gate: as it is). The gate's probability is kept on the
+        judgement."""
         if judgement.verdict != "answer" or model.gate is None or not pool:
             return judgement
         judgement.answerability = probability = model.gate.probability(pool)
-        if probability >= (model.gate.threshold if threshold is None else threshold):
+        if probability >= threshold:
             return judgement
         return Judgement("refuse", reason="检索到的条目不回答问题", supported=judgement.supported,
                          answerability=probability)

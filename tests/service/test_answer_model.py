@@ -222,12 +222,13 @@ def test_the_gate_weighs_the_whole_pool_and_refuses_an_answer_below_its_threshol
     assert 0.0 < sum(held) / len(held) < 1.0
     assert model.gate.probability(pool) == pytest.approx(_sigmoid(2.0))
     answer = Judgement("answer", [STORAGE, JOBS], supported=[STORAGE], answering=[STORAGE])
-    assert QAService._gated(answer, pool, model) is answer and answer.answerability == pytest.approx(_sigmoid(2.0))
+    assert QAService._gated(answer, pool, model, model.gate.threshold) is answer
+    assert answer.answerability == pytest.approx(_sigmoid(2.0))
     # the same question over measures none of whose sentences holds a value
     plain = _hit("46.加快储能项目建设。推进储能示范应用。", score=0.9, dense=0.85)
     weak = _pool("济源市储能装机容量目标是多少？", [plain])
     assert model.gate.probability(weak) == pytest.approx(_sigmoid(-2.0))
-    refused = QAService._gated(Judgement("answer", [plain], supported=[plain]), weak, model)
+    refused = QAService._gated(Judgement("answer", [plain], supported=[plain]), weak, model, model.gate.threshold)
     assert refused.verdict == "refuse" and refused.supported == [plain] and not refused.hits
     assert refused.answerability == pytest.approx(_sigmoid(-2.0))  # what refused it, for the caller to see
     calibrated = Judgement("answer", [plain], supported=[plain])  # an index's own threshold, below the pool's 0.12
@@ -235,9 +236,10 @@ def test_the_gate_weighs_the_whole_pool_and_refuses_an_answer_below_its_threshol
     # a stricter threshold (a caller's min_answerability) refuses the answer the file's threshold lets through
     assert QAService._gated(Judgement("answer", [STORAGE], supported=[STORAGE]), pool, model, 0.9).verdict == "refuse"
     partial = Judgement("partial", [plain], ["quantity"])
-    assert QAService._gated(partial, weak, model) is partial  # a partial answer already says what is missing
+    # a partial answer already says what is missing
+    assert QAService._gated(partial, weak, model, model.gate.threshold) is partial
     ungated = load_model(_model_file(tmp_path / "n.json"))
-    assert ungated.gate is None and QAService._gated(answer, weak, ungated) is answer
+    assert ungated.gate is None and QAService._gated(answer, weak, ungated, 0.5) is answer
 
 
 @pytest.mark.parametrize(("gate", "message"), [
