@@ -64,10 +64,10 @@ class AnswerSettings(BaseModel):
     model_path: str = Field("", description="Another answer model file (default: the one shipped with the package).")
     gate: bool = Field(True, description="With the answer model on or veto: an answer is refused when the model "
                        "file's answerability gate finds the question unlikely to be answerable from the measures "
-                       "retrieved (false: no gate).")
+                       "retrieved (false: no gate, unless a request sets its own `min_answerability`).")
     gate_threshold: float | None = Field(None, ge=0.0, le=1.0, description="The gate's threshold for this index "
                                          "(`python -m eval calibrate` chooses one on a dataset of the corpus); "
-                                         "unset: the model file's.")
+                                         "unset: the model file's. A request's `min_answerability` overrides it.")
     rank: bool = Field(True, description="With the answer model on or veto: the model file's measure ranker "
                        "reorders the top 20 fused measures of a hybrid search by how likely each holds what is asked "
                        "(false: fused order).")
