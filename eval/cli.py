@@ -16,7 +16,7 @@ from eval.structure import StructureError
 from eval.runner import DEFAULT_CACHE, DEFAULT_CORPUS, METRICS, NAIVE, EvalReport, available_presets, build_qa
 
 __all__ = ["DEFAULT_DATASET", "DEFAULT_STRUCTURE", "Threshold", "parse_threshold", "check_thresholds",
-           "calibrate_refusal", "compare_reports", "compare_stricter", "parse_gap", "main"]
+           "calibrate_refusal", "compare_reports", "compare_stricter", "compare_by_evidence_rank", "parse_gap", "main"]
 
 DEFAULT_DATASET = Path(__file__).resolve().parent / "datasets" / "dev.jsonl"
 DEFAULT_OUT = Path("reports/eval")
@@ -78,7 +78,7 @@ def _questions(path: str, limit: int | None) -> list[EvalQuestion]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from eval.report import main_table, stricter_table, write_report
+    from eval.report import evidence_rank_table, main_table, stricter_table, write_report
     from eval.runner import run_eval, run_eval_http
 
     thresholds = [parse_threshold(t) for t in args.min or []]
@@ -97,8 +97,9 @@ def _run(args: argparse.Namespace) -> int:
     report.meta["dataset"] = str(args.dataset)
     written = write_report(report, args.out)
     print(main_table(report))
-    if stricter := stricter_table(report):
-        print(f"\n{stricter}")
+    for table in (stricter_table(report), evidence_rank_table(report)):
+        if table:
+            print(f"\n{table}")
     print(f"\n{len(questions)} questions; report: {', '.join(str(p) for p in written)}")
     if not any(p.suffix == ".png" for p in written):
         from eval.report import CHARTS_HINT
@@ -117,7 +118,7 @@ def _external(args: argparse.Namespace) -> int:
     import json
 
     from eval.external import evaluate_external
-    from eval.report import main_table, stricter_table, write_report
+    from eval.report import evidence_rank_table, main_table, stricter_table, write_report
 
     thresholds = [parse_threshold(t) for t in args.min or []]
     presets = list(dict.fromkeys(args.preset or ["hybrid"]))
@@ -135,8 +136,9 @@ def _external(args: argparse.Namespace) -> int:
         written.append(dataset)
     meta = report.meta
     print(main_table(report))
-    if stricter := stricter_table(report):
-        print(f"\n{stricter}")
+    for table in (stricter_table(report), evidence_rank_table(report)):
+        if table:
+            print(f"\n{table}")
     print(f"\n{meta['answerable_questions']} questions and {meta['leave_gold_out']} leave-gold-out twins "
           f"({meta['leave_gold_out_skipped']} left out: another indexed document holds their evidence) on "
           f"{meta['documents']} of {meta['split_documents']} {args.split} documents ({meta['chunks']} chunks; "
@@ -409,6 +411,29 @@ def compare_stricter(reports: Sequence[tuple[str, dict[str, Any]]], preset: str 
     return table
 
 
+def compare_by_evidence_rank(reports: Sequence[tuple[str, dict[str, Any]]],
+                             preset: str = "hybrid") -> list[list[str]]:
+    """A table with one column per report: for each place of the evidence (`by_evidence_rank`), the share of the
+    answerable questions there and their key facts / citation precision / share refused; empty when no report has
+    the figures."""
+    from eval.report import format_value
+    from eval.runner import EVIDENCE_RANKS
+
+    placed = {name: {row["evidence"]: row for row in _summary_of(report, preset).get("by_evidence_rank", [])}
+              for name, report in reports}
+    if not any(placed.values()):
+        return []
+    table = [["evidence ranked", *(name for name, _ in reports)]]
+    for where in EVIDENCE_RANKS:
+        cells = []
+        for name, _ in reports:
+            row = placed[name].get(where)
+            cells.append("—" if row is None else f"{row['share']:.1%}: " + " / ".join(
+                format_value(n, row[n]) for n in ("key_fact", "citation_precision", "false_refusal_rate")))
+        table.append([where, *cells])
+    return table
+
+
 def parse_gap(text: str) -> tuple[str, str]:
     """`--gap A:B`: the names of two compared reports whose difference (B − A) gets a column after B."""
     first, sep, second = text.partition(":")
@@ -495,10 +520,14 @@ def _compare(args: argparse.Namespace) -> int:
             return 2
     rows = compare_reports(reports, args.preset, [parse_gap(g) for g in args.gap or []])
     stricter = compare_stricter(reports, args.preset)
+    ranked = compare_by_evidence_rank(reports, args.preset)
     print(format_table(rows, markdown=False))
     if stricter:
         print(f"\nA stricter answerability gate (key facts / answerable refused / refusal recall)\n"
               f"{format_table(stricter, markdown=False)}")
+    if ranked:
+        print(f"\nAnswers by where the evidence ranked (share of the answerable questions: key facts / citation "
+              f"precision / refused)\n{format_table(ranked, markdown=False)}")
     if args.out:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -507,6 +536,10 @@ def _compare(args: argparse.Namespace) -> int:
             text += ("\n## A stricter answerability gate\n\nAt each threshold above the one in effect (a request's "
                      "`min_answerability`): key facts / answerable refused / refusal recall, exact from each run's "
                      f"own answers (README, \"A stricter gate\").\n\n{format_table(stricter, markdown=True)}\n")
+        if ranked:
+            text += ("\n## Answers by where the evidence ranked\n\nThe answerable questions by where retrieval put "
+                     "their evidence: the share of them there, and their key facts / citation precision / share "
+                     f"refused.\n\n{format_table(ranked, markdown=True)}\n")
         out.write_text(text, encoding="utf-8")
         print(f"\nwritten: {out}")
     return 0

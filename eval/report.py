@@ -10,7 +10,7 @@ from eval.metrics import mean
 from eval.runner import EvalReport, PresetReport, QuestionResult
 
 __all__ = ["TABLES", "MAIN_METRICS", "format_value", "format_table", "main_table", "stricter_rows", "stricter_table",
-           "write_report"]
+           "evidence_rank_rows", "evidence_rank_table", "write_report"]
 
 # Metric groups, each one table with the presets as columns.
 TABLES: dict[str, list[str]] = {
@@ -74,6 +74,23 @@ def stricter_table(report: EvalReport) -> str:
     """The `stricter_gate` figures of each preset that has them, as the commands print them ('' when none)."""
     return "\n\n".join(f"{name}: a stricter answerability gate\n{format_table(stricter_rows(p), markdown=False)}"
                        for name, p in report.presets.items() if p.stricter_gate)
+
+
+_BY_RANK = ("key_fact", "citation_precision", "false_refusal_rate")
+
+
+def evidence_rank_rows(preset: PresetReport) -> list[list[str]]:
+    """A preset's `by_evidence_rank` figures, one row per place of the evidence."""
+    return [["evidence ranked", "questions", *_BY_RANK]] + [
+        [row["evidence"], f"{row['questions']} ({row['share']:.1%})", *(format_value(n, row[n]) for n in _BY_RANK)]
+        for row in preset.by_evidence_rank]
+
+
+def evidence_rank_table(report: EvalReport) -> str:
+    """The `by_evidence_rank` figures of each preset that has them, as the commands print them ('' when none)."""
+    return "\n\n".join(f"{name}: answers by where the evidence ranked\n"
+                        f"{format_table(evidence_rank_rows(p), markdown=False)}"
+                        for name, p in report.presets.items() if p.by_evidence_rank)
 
 
 def _latency_rows(report: EvalReport) -> list[list[str]]:
@@ -151,6 +168,13 @@ def _markdown(report: EvalReport, charts: Sequence[Path], charts_note: str = "",
         for name, preset in report.presets.items():
             if preset.stricter_gate:
                 out += [f"### {name}", "", format_table(stricter_rows(preset), markdown=True), ""]
+    if any(p.by_evidence_rank for p in report.presets.values()):
+        out += ["## Answers by where the evidence ranked", "", "The answerable questions by where retrieval put "
+                "their evidence (some of it first; else some in the first five; else none): what better ranking "
+                "could gain is the gap between the first row and the others.", ""]
+        for name, preset in report.presets.items():
+            if preset.by_evidence_rank:
+                out += [f"### {name}", "", format_table(evidence_rank_rows(preset), markdown=True), ""]
     if charts:
         out += ["## Charts", ""] + [f"![{path.stem}]({path.name})" for path in charts] + [""]
     elif charts_note:
@@ -210,7 +234,7 @@ def _charts(report: EvalReport, out_dir: Path) -> list[Path] | None:
 
 def _preset_json(preset: PresetReport) -> dict[str, object]:
     return {"metrics": preset.metrics, "latency": preset.latency, "recall_curve": preset.recall_curve,
-            "stricter_gate": preset.stricter_gate}
+            "stricter_gate": preset.stricter_gate, "by_evidence_rank": preset.by_evidence_rank}
 
 
 def write_report(report: EvalReport, out_dir: str | Path, *, charts: bool = True,

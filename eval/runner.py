@@ -54,6 +54,8 @@ ANSWER_TOP_K = 5  # measures a structured preset hands to the answerer
 NAIVE_TOP_K = 2  # naive chunks at about the same number of characters
 # Gate thresholds the report weighs beyond the one in effect: what a stricter `min_answerability` would give
 STRICTER_GATES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+# Where retrieval put an answerable question's evidence (`by_evidence_rank`).
+EVIDENCE_RANKS = ("first", "second to fifth", "not in the first five")
 
 # Every summary metric, by the name `--min` and the reports use (k_max=10).
 METRICS: dict[str, str] = {
@@ -115,6 +117,7 @@ class PresetReport:
     latency: dict[str, dict[str, float]]  # stage -> {"p50": ms, "p95": ms}
     recall_curve: list[float]  # mean recall@k for k = 1..k_max
     stricter_gate: list[dict[str, float | None]] = field(default_factory=list)  # `stricter_gate`
+    by_evidence_rank: list[dict[str, Any]] = field(default_factory=list)  # `by_evidence_rank`
 
     @property
     def failures(self) -> list[QuestionResult]:
@@ -338,6 +341,29 @@ def stricter_gate(results: Sequence[QuestionResult], in_effect: float | None,
     return rows
 
 
+def by_evidence_rank(results: Sequence[QuestionResult]) -> list[dict[str, Any]]:
+    """The answerable questions' answer figures by where retrieval ranked their evidence (`EVIDENCE_RANKS`, read
+    off recall@1 and recall@5: some of it first, else some in the first five, else none): how many, and their key
+    facts, citation precision and share refused. It tells an answer stage that misses from a retrieval that did:
+    what a better ranking could gain is the gap between the first row and the others. Empty when the run scored
+    no retrieval or no answer."""
+    def where(r: QuestionResult) -> str:
+        if (r.scores["recall@1"] or 0) > 0:
+            return EVIDENCE_RANKS[0]
+        return EVIDENCE_RANKS[1] if (r.scores["recall@5"] or 0) > 0 else EVIDENCE_RANKS[2]
+
+    scored = [r for r in results if r.answerable and r.refused is not None and r.scores.get("recall@1") is not None
+              and r.scores.get("recall@5") is not None]
+    rows: list[dict[str, Any]] = []
+    for name in EVIDENCE_RANKS if scored else ():
+        group = [r for r in scored if where(r) == name]
+        rows.append({"evidence": name, "questions": len(group), "share": len(group) / len(scored),
+                     "key_fact": mean(r.scores.get("key_fact") for r in group) if group else None,
+                     "citation_precision": mean(r.scores.get("citation_precision") for r in group) if group else None,
+                     "false_refusal_rate": sum(bool(r.refused) for r in group) / len(group) if group else None})
+    return rows
+
+
 def _summarize(preset: str, results: list[QuestionResult], k_max: int, answered: bool,
                gate: float | None = None) -> PresetReport:
     """Means over questions (None scores skipped), refusal scores and latency percentiles; with `answered`, the
@@ -363,7 +389,8 @@ def _summarize(preset: str, results: list[QuestionResult], k_max: int, answered:
         metrics["p50_total_ms"] = latency["total_ms"]["p50"]
         metrics["p95_total_ms"] = latency["total_ms"]["p95"]
     curve = [mean(r.scores.get(f"recall@{k}") for r in answerable) for k in range(1, k_max + 1)]
-    return PresetReport(preset, results, metrics, latency, curve, stricter_gate(results, gate) if answered else [])
+    return PresetReport(preset, results, metrics, latency, curve, stricter_gate(results, gate) if answered else [],
+                        by_evidence_rank(results) if answered else [])
 
 
 # --- running -------------------------------------------------------------------------------------

@@ -50,3 +50,25 @@ def test_the_stricter_gate_figures_are_written_and_printed(tmp_path: Path) -> No
     summary = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["summary"]["hybrid"]
     assert summary["stricter_gate"][0]["refusal_recall"] == 0.8  # aggregates: kept in a report half's file too
     assert stricter_table(report).splitlines()[0] == "hybrid: a stricter answerability gate"
+
+
+def test_the_answers_by_evidence_rank_are_written_and_printed(tmp_path: Path) -> None:
+    import json
+
+    from eval.report import evidence_rank_table
+
+    report = _report()
+    assert evidence_rank_table(report) == ""  # a run that answered nothing splits nothing
+    report.presets["hybrid"].by_evidence_rank = [
+        {"evidence": "first", "questions": 8, "share": 0.8, "key_fact": 0.9, "citation_precision": 0.975,
+         "false_refusal_rate": 0.0},
+        {"evidence": "second to fifth", "questions": 2, "share": 0.2, "key_fact": 0.5, "citation_precision": 0.0,
+         "false_refusal_rate": 0.5}]
+    write_report(report, tmp_path, charts=False, per_question=False)
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "## Answers by where the evidence ranked" in markdown
+    assert "| second to fifth | 2 (20.0%) | 0.500 | 0.000 | 0.500 |" in markdown
+    summary = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["summary"]["hybrid"]
+    assert summary["by_evidence_rank"][0]["key_fact"] == 0.9  # aggregates: kept in a report half's file too
+    printed = evidence_rank_table(report).splitlines()
+    assert printed[0] == "hybrid: answers by where the evidence ranked" and printed[2].startswith("first")

@@ -13,7 +13,7 @@ import pytest
 from eval.cli import DEFAULT_DATASET, calibrate_refusal, main, parse_threshold
 from eval.dataset import EvalQuestion, load_dataset
 from eval.report import write_report
-from eval.runner import NAIVE, QuestionResult, canonical, run_eval, run_eval_http, stricter_gate
+from eval.runner import NAIVE, QuestionResult, by_evidence_rank, canonical, run_eval, run_eval_http, stricter_gate
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 ZHENGZHOU = "002_7c0b39c9789cfac6.txt"  # the smallest corpus file: cheap to embed for the naive baseline
@@ -80,6 +80,14 @@ def test_run_eval_scores_presets_and_writes_the_report(corpus_qa: Any, questions
     shanghai = next(q for q in hybrid.questions if q.id == "q101")
     assert shanghai.refused and not shanghai.problems and "recall@5" not in shanghai.scores
     assert {"retrieve_ms", "answer_ms", "total_ms"} <= set(hybrid.latency)
+    # the answerable questions split by where their evidence ranked: together, the run's own answer figures
+    placed = hybrid.by_evidence_rank
+    assert [row["evidence"] for row in placed] == ["first", "second to fifth", "not in the first five"]
+    assert sum(row["questions"] for row in placed) == 5 and sum(row["share"] for row in placed) == pytest.approx(1)
+    for name in ("key_fact", "citation_precision"):
+        assert sum(row["questions"] * (row[name] or 0) for row in placed) / 5 == pytest.approx(hybrid.metrics[name])
+    assert placed[0]["questions"] / 5 == pytest.approx(hybrid.metrics["recall@1"])  # one evidence string each
+    assert report.presets[NAIVE].by_evidence_rank == []  # retrieval only: no answers to split
     for preset in report.presets.values():
         for name, value in preset.metrics.items():
             if value is not None and not name.endswith(("_ms", "_chars")):
@@ -229,6 +237,45 @@ def test_compare_puts_the_stricter_gate_figures_side_by_side(tmp_path: Path) -> 
     assert "## A stricter answerability gate" in lines
     assert "| 0.40 | 0.800 / 0.050 / 0.700 | — |" in lines
     assert "| 0.50 | 0.700 / 0.100 / 0.900 | 0.600 / 0.200 / 0.950 |" in lines
+
+
+def test_compare_puts_the_answers_by_evidence_rank_side_by_side(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    def report(share: float, key_fact: float) -> dict[str, Any]:
+        rows = [{"evidence": "first", "questions": 9, "share": share, "key_fact": key_fact,
+                 "citation_precision": 0.95, "false_refusal_rate": 0.02}]
+        return {"meta": {"questions": 3}, "summary": {"hybrid": {"metrics": {"key_fact": 0.8},
+                                                                 "by_evidence_rank": rows}}}
+
+    (tmp_path / "a.json").write_text(json.dumps(report(0.8, 0.9)), "utf-8")
+    (tmp_path / "b.json").write_text(json.dumps({"meta": {"questions": 3}, "presets": {"hybrid": {"metrics": {}}}}),
+                                     "utf-8")  # a report written before the figures: a dash
+    out = tmp_path / "corpora.md"
+    assert main(["compare", f"ncpqa={tmp_path / 'a.json'}", f"old={tmp_path / 'b.json'}", "--out", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert "## Answers by where the evidence ranked" in lines
+    assert "| first | 80.0%: 0.900 / 0.950 / 0.020 | — |" in lines
+    assert "| second to fifth | — | — |" in lines
+    assert "Answers by where the evidence ranked" in capsys.readouterr().out
+
+
+def test_answers_are_split_by_where_their_evidence_ranked() -> None:
+    results = [
+        _result(True, False, 0.9, **{"recall@1": 1.0, "recall@5": 1.0, "key_fact": 1.0, "citation_precision": 1.0}),
+        _result(True, False, 0.9, **{"recall@1": 0.5, "recall@5": 1.0, "key_fact": 0.5, "citation_precision": 1.0}),
+        _result(True, True, 0.1, **{"recall@1": 0.0, "recall@5": 1.0, "key_fact": 0.0, "citation_precision": 0.0}),
+        _result(True, False, 0.6, **{"recall@1": 0.0, "recall@5": 0.0, "key_fact": 0.0, "citation_precision": 0.0}),
+        _result(True, False, 0.6, key_fact=1.0),  # no retrieval scored: not placed
+        _result(False, False, 0.6),  # unanswerable: not placed
+    ]
+    rows = {row["evidence"]: row for row in by_evidence_rank(results)}
+    assert rows["first"]["questions"] == 2 and rows["first"]["share"] == 0.5  # some of the evidence first counts
+    assert rows["first"]["key_fact"] == 0.75 and rows["first"]["false_refusal_rate"] == 0.0
+    assert rows["second to fifth"]["questions"] == 1 and rows["second to fifth"]["false_refusal_rate"] == 1.0
+    assert rows["not in the first five"]["questions"] == 1 and rows["not in the first five"]["key_fact"] == 0.0
+    assert by_evidence_rank(results[4:]) == []  # nothing scored, nothing to split
+    empty = by_evidence_rank(results[:2])
+    assert empty[1]["questions"] == 0 and empty[1]["key_fact"] is None  # a place nobody's evidence was: no figures
 
 
 def _result(answerable: bool, refused: bool, answerability: float | None, **scores: float) -> QuestionResult:
