@@ -78,7 +78,7 @@ def _questions(path: str, limit: int | None) -> list[EvalQuestion]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from eval.report import evidence_rank_table, main_table, stricter_table, write_report
+    from eval.report import further_tables, main_table, write_report
     from eval.runner import run_eval, run_eval_http
 
     thresholds = [parse_threshold(t) for t in args.min or []]
@@ -97,9 +97,8 @@ def _run(args: argparse.Namespace) -> int:
     report.meta["dataset"] = str(args.dataset)
     written = write_report(report, args.out)
     print(main_table(report))
-    for table in (stricter_table(report), evidence_rank_table(report)):
-        if table:
-            print(f"\n{table}")
+    if further := further_tables(report):
+        print(f"\n{further}")
     print(f"\n{len(questions)} questions; report: {', '.join(str(p) for p in written)}")
     if not any(p.suffix == ".png" for p in written):
         from eval.report import CHARTS_HINT
@@ -118,7 +117,7 @@ def _external(args: argparse.Namespace) -> int:
     import json
 
     from eval.external import evaluate_external
-    from eval.report import evidence_rank_table, main_table, stricter_table, write_report
+    from eval.report import further_tables, main_table, write_report
 
     thresholds = [parse_threshold(t) for t in args.min or []]
     presets = list(dict.fromkeys(args.preset or ["hybrid"]))
@@ -136,9 +135,8 @@ def _external(args: argparse.Namespace) -> int:
         written.append(dataset)
     meta = report.meta
     print(main_table(report))
-    for table in (stricter_table(report), evidence_rank_table(report)):
-        if table:
-            print(f"\n{table}")
+    if further := further_tables(report):
+        print(f"\n{further}")
     print(f"\n{meta['answerable_questions']} questions and {meta['leave_gold_out']} leave-gold-out twins "
           f"({meta['leave_gold_out_skipped']} left out: another indexed document holds their evidence) on "
           f"{meta['documents']} of {meta['split_documents']} {args.split} documents ({meta['chunks']} chunks; "
@@ -416,7 +414,7 @@ def compare_by_evidence_rank(reports: Sequence[tuple[str, dict[str, Any]]],
     """A table with one column per report: for each place of the evidence (`by_evidence_rank`), the share of the
     answerable questions there and their key facts / citation precision / share refused; empty when no report has
     the figures."""
-    from eval.report import format_value
+    from eval.report import EVIDENCE_RANK_FIGURES, format_value
     from eval.runner import EVIDENCE_RANKS
 
     placed = {name: {row["evidence"]: row for row in _summary_of(report, preset).get("by_evidence_rank", [])}
@@ -429,7 +427,7 @@ def compare_by_evidence_rank(reports: Sequence[tuple[str, dict[str, Any]]],
         for name, _ in reports:
             row = placed[name].get(where)
             cells.append("—" if row is None else f"{row['share']:.1%}: " + " / ".join(
-                format_value(n, row[n]) for n in ("key_fact", "citation_precision", "false_refusal_rate")))
+                format_value(n, row[n]) for n in EVIDENCE_RANK_FIGURES))
         table.append([where, *cells])
     return table
 

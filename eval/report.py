@@ -10,7 +10,7 @@ from eval.metrics import mean
 from eval.runner import EvalReport, PresetReport, QuestionResult
 
 __all__ = ["TABLES", "MAIN_METRICS", "format_value", "format_table", "main_table", "stricter_rows", "stricter_table",
-           "evidence_rank_rows", "evidence_rank_table", "write_report"]
+           "EVIDENCE_RANK_FIGURES", "evidence_rank_rows", "evidence_rank_table", "further_tables", "write_report"]
 
 # Metric groups, each one table with the presets as columns.
 TABLES: dict[str, list[str]] = {
@@ -76,14 +76,14 @@ def stricter_table(report: EvalReport) -> str:
                        for name, p in report.presets.items() if p.stricter_gate)
 
 
-_BY_RANK = ("key_fact", "citation_precision", "false_refusal_rate")
+EVIDENCE_RANK_FIGURES = ("key_fact", "citation_precision", "false_refusal_rate")  # of each `by_evidence_rank` row
 
 
 def evidence_rank_rows(preset: PresetReport) -> list[list[str]]:
     """A preset's `by_evidence_rank` figures, one row per place of the evidence."""
-    return [["evidence ranked", "questions", *_BY_RANK]] + [
-        [row["evidence"], f"{row['questions']} ({row['share']:.1%})", *(format_value(n, row[n]) for n in _BY_RANK)]
-        for row in preset.by_evidence_rank]
+    return [["evidence ranked", "questions", *EVIDENCE_RANK_FIGURES]] + [
+        [row["evidence"], f"{row['questions']} ({row['share']:.1%})",
+         *(format_value(n, row[n]) for n in EVIDENCE_RANK_FIGURES)] for row in preset.by_evidence_rank]
 
 
 def evidence_rank_table(report: EvalReport) -> str:
@@ -91,6 +91,12 @@ def evidence_rank_table(report: EvalReport) -> str:
     return "\n\n".join(f"{name}: answers by where the evidence ranked\n"
                         f"{format_table(evidence_rank_rows(p), markdown=False)}"
                         for name, p in report.presets.items() if p.by_evidence_rank)
+
+
+def further_tables(report: EvalReport) -> str:
+    """What `eval run` and `eval external` print after the main table: the stricter-gate and evidence-rank tables
+    the report has ('' when none)."""
+    return "\n\n".join(table for table in (stricter_table(report), evidence_rank_table(report)) if table)
 
 
 def _latency_rows(report: EvalReport) -> list[list[str]]:

@@ -55,10 +55,10 @@ def test_the_stricter_gate_figures_are_written_and_printed(tmp_path: Path) -> No
 def test_the_answers_by_evidence_rank_are_written_and_printed(tmp_path: Path) -> None:
     import json
 
-    from eval.report import evidence_rank_table
+    from eval.report import evidence_rank_table, further_tables
 
     report = _report()
-    assert evidence_rank_table(report) == ""  # a run that answered nothing splits nothing
+    assert evidence_rank_table(report) == further_tables(report) == ""  # a run that answered nothing splits nothing
     report.presets["hybrid"].by_evidence_rank = [
         {"evidence": "first", "questions": 8, "share": 0.8, "key_fact": 0.9, "citation_precision": 0.975,
          "false_refusal_rate": 0.0},
@@ -70,5 +70,5 @@ def test_the_answers_by_evidence_rank_are_written_and_printed(tmp_path: Path) ->
     assert "| second to fifth | 2 (20.0%) | 0.500 | 0.000 | 0.500 |" in markdown
     summary = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["summary"]["hybrid"]
     assert summary["by_evidence_rank"][0]["key_fact"] == 0.9  # aggregates: kept in a report half's file too
-    printed = evidence_rank_table(report).splitlines()
+    printed = further_tables(report).splitlines()  # what eval run and eval external print
     assert printed[0] == "hybrid: answers by where the evidence ranked" and printed[2].startswith("first")
