@@ -388,25 +388,30 @@ def _metrics_of(report: dict[str, Any], preset: str) -> dict[str, Any]:
     return metrics
 
 
+def _side_by_side(reports: Sequence[tuple[str, dict[str, Any]]], preset: str, figures: str, key: str,
+                  header: str, cell: Callable[[dict[str, Any]], str], *, order: Sequence[Any] = (),
+                  label: Callable[[Any], str] = str) -> list[list[str]]:
+    """A table with one column per report: one row per `key` value (`label` of it) of the rows of the reports'
+    `figures` summaries, in `order` (else sorted), each report's cell `cell` of its row or a dash when it has none;
+    `header` heads the first column. Empty when no report has any such row."""
+    keyed = {name: {row[key]: row for row in _summary_of(report, preset).get(figures, [])} for name, report in reports}
+    seen = {k for rows in keyed.values() for k in rows}
+    if not seen:
+        return []
+    table = [[header, *(name for name, _ in reports)]]
+    for k in order or sorted(seen):
+        table.append([label(k), *("—" if (row := keyed[name].get(k)) is None else cell(row) for name, _ in reports)])
+    return table
+
+
 def compare_stricter(reports: Sequence[tuple[str, dict[str, Any]]], preset: str = "hybrid") -> list[list[str]]:
     """A table with one column per report: at each stricter gate threshold any report weighed (`stricter_gate`),
     its key facts, answerable refused and refusal recall; empty when none weighed one."""
     from eval.report import format_value
 
-    weighed = {name: {row["threshold"]: row for row in _summary_of(report, preset).get("stricter_gate", [])}
-               for name, report in reports}
-    thresholds = sorted({t for rows in weighed.values() for t in rows})
-    if not thresholds:
-        return []
-    table = [["min_answerability", *(name for name, _ in reports)]]
-    for threshold in thresholds:
-        cells = []
-        for name, _ in reports:
-            row = weighed[name].get(threshold)
-            cells.append("—" if row is None else " / ".join(
-                format_value(n, row[n]) for n in ("key_fact", "false_refusal_rate", "refusal_recall")))
-        table.append([f"{threshold:.2f}", *cells])
-    return table
+    return _side_by_side(reports, preset, "stricter_gate", "threshold", "min_answerability", lambda row: " / ".join(
+        format_value(n, row[n]) for n in ("key_fact", "false_refusal_rate", "refusal_recall")),
+                         label=lambda threshold: f"{threshold:.2f}")
 
 
 def compare_by_evidence_rank(reports: Sequence[tuple[str, dict[str, Any]]],
@@ -417,19 +422,9 @@ def compare_by_evidence_rank(reports: Sequence[tuple[str, dict[str, Any]]],
     from eval.report import EVIDENCE_RANK_FIGURES, format_value
     from eval.runner import EVIDENCE_RANKS
 
-    placed = {name: {row["evidence"]: row for row in _summary_of(report, preset).get("by_evidence_rank", [])}
-              for name, report in reports}
-    if not any(placed.values()):
-        return []
-    table = [["evidence ranked", *(name for name, _ in reports)]]
-    for where in EVIDENCE_RANKS:
-        cells = []
-        for name, _ in reports:
-            row = placed[name].get(where)
-            cells.append("—" if row is None else f"{row['share']:.1%}: " + " / ".join(
-                format_value(n, row[n]) for n in EVIDENCE_RANK_FIGURES))
-        table.append([where, *cells])
-    return table
+    return _side_by_side(reports, preset, "by_evidence_rank", "evidence", "evidence ranked", lambda row: (
+        f"{row['share']:.1%}: " + " / ".join(format_value(n, row[n]) for n in EVIDENCE_RANK_FIGURES)),
+                         order=EVIDENCE_RANKS)
 
 
 def parse_gap(text: str) -> tuple[str, str]:

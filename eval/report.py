@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from eval.metrics import mean
 from eval.runner import EvalReport, PresetReport, QuestionResult
@@ -70,12 +72,6 @@ def stricter_rows(preset: PresetReport) -> list[list[str]]:
                                                   for row in preset.stricter_gate]
 
 
-def stricter_table(report: EvalReport) -> str:
-    """The `stricter_gate` figures of each preset that has them, as the commands print them ('' when none)."""
-    return "\n\n".join(f"{name}: a stricter answerability gate\n{format_table(stricter_rows(p), markdown=False)}"
-                       for name, p in report.presets.items() if p.stricter_gate)
-
-
 EVIDENCE_RANK_FIGURES = ("key_fact", "citation_precision", "false_refusal_rate")  # of each `by_evidence_rank` row
 
 
@@ -86,17 +82,57 @@ def evidence_rank_rows(preset: PresetReport) -> list[list[str]]:
          *(format_value(n, row[n]) for n in EVIDENCE_RANK_FIGURES)] for row in preset.by_evidence_rank]
 
 
+@dataclass(frozen=True)
+class _Section:
+    """A table per preset that a report holds beside its main tables, when the run weighed it."""
+
+    title: str  # the report.md heading; lower-cased at its start, what the commands print under each preset's name
+    intro: str  # report.md's words under the heading
+    figures: Callable[[PresetReport], list[Any]]  # the preset's rows of it (none: the run did not weigh it)
+    rows: Callable[[PresetReport], list[list[str]]]  # the table's cells
+
+    def printed(self, report: EvalReport) -> str:
+        """Each preset's table as the commands print it ('' when no preset has one)."""
+        caption = self.title[0].lower() + self.title[1:]
+        return "\n\n".join(f"{name}: {caption}\n{format_table(self.rows(p), markdown=False)}"
+                            for name, p in report.presets.items() if self.figures(p))
+
+    def markdown(self, report: EvalReport) -> list[str]:
+        """report.md's lines of it: the heading, its words and each preset's table (none when no preset has one)."""
+        if not any(self.figures(p) for p in report.presets.values()):
+            return []
+        out = [f"## {self.title}", "", self.intro, ""]
+        for name, preset in report.presets.items():
+            if self.figures(preset):
+                out += [f"### {name}", "", format_table(self.rows(preset), markdown=True), ""]
+        return out
+
+
+_STRICTER_GATE = _Section(
+    "A stricter answerability gate", "The figures had the gate refused every answer it found less answerable than "
+    "each threshold (a request's `min_answerability`); exact, from the run's own answers.",
+    lambda p: p.stricter_gate, stricter_rows)
+_EVIDENCE_RANK = _Section(
+    "Answers by where the evidence ranked", "The answerable questions by where retrieval put their evidence (some "
+    "of it first; else some in the first five; else none): what better ranking could gain is the gap between the "
+    "first row and the others.", lambda p: p.by_evidence_rank, evidence_rank_rows)
+_SECTIONS = (_STRICTER_GATE, _EVIDENCE_RANK)  # in the order they are printed and written
+
+
+def stricter_table(report: EvalReport) -> str:
+    """The `stricter_gate` figures of each preset that has them, as the commands print them ('' when none)."""
+    return _STRICTER_GATE.printed(report)
+
+
 def evidence_rank_table(report: EvalReport) -> str:
     """The `by_evidence_rank` figures of each preset that has them, as the commands print them ('' when none)."""
-    return "\n\n".join(f"{name}: answers by where the evidence ranked\n"
-                        f"{format_table(evidence_rank_rows(p), markdown=False)}"
-                        for name, p in report.presets.items() if p.by_evidence_rank)
+    return _EVIDENCE_RANK.printed(report)
 
 
 def further_tables(report: EvalReport) -> str:
     """What `eval run` and `eval external` print after the main table: the stricter-gate and evidence-rank tables
     the report has ('' when none)."""
-    return "\n\n".join(table for table in (stricter_table(report), evidence_rank_table(report)) if table)
+    return "\n\n".join(table for table in (section.printed(report) for section in _SECTIONS) if table)
 
 
 def _latency_rows(report: EvalReport) -> list[list[str]]:
@@ -167,20 +203,8 @@ def _markdown(report: EvalReport, charts: Sequence[Path], charts_note: str = "",
         else:
             out += [f"## {title}", "", format_table(_metric_rows(report, names), markdown=True), ""]
     out += ["## Recall@5 by question type", "", format_table(_type_rows(report), markdown=True), ""]
-    if any(p.stricter_gate for p in report.presets.values()):
-        out += ["## A stricter answerability gate", "", "The figures had the gate refused every answer it found "
-                "less answerable than each threshold (a request's `min_answerability`); exact, from the run's own "
-                "answers.", ""]
-        for name, preset in report.presets.items():
-            if preset.stricter_gate:
-                out += [f"### {name}", "", format_table(stricter_rows(preset), markdown=True), ""]
-    if any(p.by_evidence_rank for p in report.presets.values()):
-        out += ["## Answers by where the evidence ranked", "", "The answerable questions by where retrieval put "
-                "their evidence (some of it first; else some in the first five; else none): what better ranking "
-                "could gain is the gap between the first row and the others.", ""]
-        for name, preset in report.presets.items():
-            if preset.by_evidence_rank:
-                out += [f"### {name}", "", format_table(evidence_rank_rows(preset), markdown=True), ""]
+    for section in _SECTIONS:
+        out += section.markdown(report)
     if charts:
         out += ["## Charts", ""] + [f"![{path.stem}]({path.name})" for path in charts] + [""]
     elif charts_note:
